@@ -1,0 +1,39 @@
+import { loadConfig } from '../../core/config.ts'
+import { startPlatform } from '../../core/platform.ts'
+import { seedDemoTenants } from '../../examples/demo/demo-tenants.ts'
+
+/** `nentang start`: runs a gateway node until SIGTERM or SIGINT, then shuts down gracefully and exits 0. */
+export async function startCommand (args: string[]): Promise<number> {
+  const config = loadConfig(args)
+  const platform = await startPlatform(config)
+  const { logger } = platform.services
+  if (platform.bootstrap.generatedAdminPassword !== undefined) {
+    // Shown once, on the terminal, never in the JSON log.
+    process.stderr.write([
+      '',
+      '  First start: created tenant "vn" and user "admin" (platform-admin, tenant-admin).',
+      `  admin password: ${platform.bootstrap.generatedAdminPassword}`,
+      '  It is not shown again. Set NENTANG_ADMIN_PASSWORD before the first start to choose it.',
+      '',
+    ].join('\n'))
+  }
+  if (config.demo) {
+    const credentials = await seedDemoTenants(platform.services.db)
+    if (credentials.length > 0) {
+      process.stderr.write(['', '  Demo tenants created. Demo users (shown once):',
+        ...credentials.map((c) => `    ${c.username.padEnd(16)} ${c.password}  ${c.role} at ${c.tenant}`), ''].join('\n'))
+    }
+  }
+  process.stderr.write(`\n  nentang is listening on ${platform.url.replace('127.0.0.1', 'localhost')}  (Ctrl-C stops it)\n\n`)
+  return new Promise((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down')
+      platform.close().then(() => resolve(0), (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed')
+        resolve(1)
+      })
+    }
+    process.once('SIGTERM', stop)
+    process.once('SIGINT', stop)
+  })
+}

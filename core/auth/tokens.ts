@@ -1,0 +1,61 @@
+import { SignJWT, jwtVerify } from 'jose'
+import { deriveKey } from './secret-key.ts'
+
+export interface TokenClaims {
+  userId: number
+  tokenVersion: number
+  /** Expiry, seconds since the epoch. */
+  expiresAt: number
+}
+
+export interface TokenService {
+  issue(userId: number, tokenVersion: number): Promise<{ token: string, expiresAt: string }>
+  /** The token's claims if its signature and expiry hold, else undefined. */
+  verify(token: string): Promise<TokenClaims | undefined>
+}
+
+const ISSUER = 'nentang'
+const CACHE_LIMIT = 10_000
+
+/**
+ * HS256 JWTs with expiry (jose). Verified signatures are remembered, since a signature that held
+ * once holds forever; expiry is checked on every use, and the caller checks the user's current
+ * token version and status in the database, which is what makes revocation immediate.
+ */
+export function createTokenService (secret: string, ttlSeconds: number): TokenService {
+  const key = deriveKey(secret, 'jwt')
+  const verified = new Map<string, TokenClaims>()
+
+  return {
+    async issue (userId, tokenVersion) {
+      const expiresAt = Math.floor(Date.now() / 1000) + ttlSeconds
+      const token = await new SignJWT({ tv: tokenVersion })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setIssuer(ISSUER)
+        .setSubject(String(userId))
+        .setIssuedAt()
+        .setExpirationTime(expiresAt)
+        .sign(key)
+      return { token, expiresAt: new Date(expiresAt * 1000).toISOString() }
+    },
+
+    async verify (token) {
+      const now = Date.now() / 1000
+      const cached = verified.get(token)
+      if (cached !== undefined) return cached.expiresAt > now ? cached : undefined
+      if (token.length > 4096) return undefined
+      let claims: TokenClaims
+      try {
+        const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] })
+        const userId = Number(payload.sub)
+        if (!Number.isSafeInteger(userId) || typeof payload.tv !== 'number' || typeof payload.exp !== 'number') return undefined
+        claims = { userId, tokenVersion: payload.tv, expiresAt: payload.exp }
+      } catch {
+        return undefined
+      }
+      if (verified.size >= CACHE_LIMIT) verified.clear()
+      verified.set(token, claims)
+      return claims
+    },
+  }
+}

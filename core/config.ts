@@ -1,0 +1,132 @@
+import { parseArgs } from 'node:util'
+import { CoreError } from './error-codes.ts'
+
+/** The platform's configuration (SPEC §11): environment variables, each overridable by a CLI flag. */
+export interface Config {
+  port: number
+  host: string | undefined
+  databaseUrl: string
+  dataDir: string
+  adminPassword: string | undefined
+  secretKey: string | undefined
+  workers: number
+  devPlugins: string[]
+  logLevel: LogLevel
+  tokenTtlSeconds: number
+  shutdownTimeoutMs: number
+  trustProxy: boolean
+  demo: boolean
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+const logLevels: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+interface Option {
+  key: keyof Config
+  env: string
+  flag: string
+  description: string
+  parse: (raw: string, name: string) => Config[keyof Config]
+}
+
+const integer = (min: number, max: number) => (raw: string, name: string): number => {
+  if (!/^\d+$/.test(raw.trim())) throw new Error(`${name} must be an integer from ${min} to ${max} (got "${raw}")`)
+  const value = Number(raw)
+  if (value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max} (got ${value})`)
+  return value
+}
+const boolean = (raw: string, name: string): boolean => {
+  const value = raw.trim().toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true
+  if (['0', 'false', 'no', 'off', ''].includes(value)) return false
+  throw new Error(`${name} must be true or false (got "${raw}")`)
+}
+const text = (raw: string): string => raw
+
+/** Every option, in the order `nentang --help` prints them. */
+export const options: readonly Option[] = [
+  { key: 'port', env: 'NENTANG_PORT', flag: 'port', description: 'HTTP port (default 3000; 0 picks a free port)', parse: integer(0, 65535) },
+  { key: 'host', env: 'NENTANG_HOST', flag: 'host', description: 'address to listen on (default: all interfaces)', parse: text },
+  { key: 'databaseUrl', env: 'NENTANG_DATABASE_URL', flag: 'database-url', description: 'sqlite:<file> (default sqlite:./data/nentang.db) or postgres://…', parse: parseDatabaseUrl },
+  { key: 'dataDir', env: 'NENTANG_DATA_DIR', flag: 'data-dir', description: 'folder for the generated secret key (default ./data)', parse: text },
+  { key: 'adminPassword', env: 'NENTANG_ADMIN_PASSWORD', flag: 'admin-password', description: "password of user 'admin' on first start (else generated and printed once)", parse: parsePassword },
+  { key: 'secretKey', env: 'NENTANG_SECRET_KEY', flag: 'secret-key', description: 'key for token signing and secret encryption, at least 32 characters (else generated into the data folder)', parse: parseSecretKey },
+  { key: 'workers', env: 'NENTANG_WORKERS', flag: 'workers', description: 'number of tenant sandbox worker processes (default 2)', parse: integer(1, 64) },
+  { key: 'devPlugins', env: 'NENTANG_DEV_PLUGINS', flag: 'dev-plugins', description: 'comma-separated plugin folders the development watcher loads', parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean) },
+  { key: 'logLevel', env: 'NENTANG_LOG_LEVEL', flag: 'log-level', description: `log level: ${logLevels.join(', ')} (default info)`, parse: parseLogLevel },
+  { key: 'tokenTtlSeconds', env: 'NENTANG_TOKEN_TTL', flag: 'token-ttl', description: 'lifetime of sign-in tokens in seconds (default 3600)', parse: integer(60, 7 * 24 * 3600) },
+  { key: 'shutdownTimeoutMs', env: 'NENTANG_SHUTDOWN_TIMEOUT', flag: 'shutdown-timeout', description: 'how long shutdown waits for in-flight requests, in ms (default 10000)', parse: integer(0, 600_000) },
+  { key: 'trustProxy', env: 'NENTANG_TRUST_PROXY', flag: 'trust-proxy', description: 'trust X-Forwarded-For from a reverse proxy (default false)', parse: boolean },
+  { key: 'demo', env: 'NENTANG_DEMO', flag: 'demo', description: 'create demo tenants and users on first start (default false)', parse: boolean },
+]
+
+export const defaults: Config = {
+  port: 3000,
+  host: undefined,
+  databaseUrl: 'sqlite:./data/nentang.db',
+  dataDir: './data',
+  adminPassword: undefined,
+  secretKey: undefined,
+  workers: 2,
+  devPlugins: [],
+  logLevel: 'info',
+  tokenTtlSeconds: 3600,
+  shutdownTimeoutMs: 10_000,
+  trustProxy: false,
+  demo: false,
+}
+
+function parseDatabaseUrl (raw: string, name: string): string {
+  if (/^sqlite:.+/.test(raw) || /^postgres(ql)?:\/\/.+/.test(raw)) return raw
+  throw new Error(`${name} must be sqlite:<file> or postgres://user@host:port/database (got "${raw}")`)
+}
+function parsePassword (raw: string, name: string): string {
+  if (raw.length < 10 || raw.length > 256) throw new Error(`${name} must have 10 to 256 characters`)
+  return raw
+}
+function parseSecretKey (raw: string, name: string): string {
+  if (raw.length < 32) throw new Error(`${name} must have at least 32 characters`)
+  return raw
+}
+function parseLogLevel (raw: string, name: string): LogLevel {
+  if (!logLevels.includes(raw)) throw new Error(`${name} must be one of ${logLevels.join(', ')} (got "${raw}")`)
+  return raw as LogLevel
+}
+
+/**
+ * Reads the configuration from `env`, then from `--flags` in `args`, which win. Throws one
+ * `CORE_ERR_CONFIG` that lists every invalid value, so an operator fixes them all at once.
+ */
+export function loadConfig (args: string[] = [], env: NodeJS.ProcessEnv = process.env): Config {
+  let flags: Record<string, string | boolean | undefined>
+  try {
+    const parsed = parseArgs({
+      args,
+      options: Object.fromEntries(options.map((o) => [o.flag, { type: o.key === 'demo' || o.key === 'trustProxy' ? 'boolean' : 'string' }])),
+      strict: true,
+      allowPositionals: false,
+    })
+    flags = parsed.values
+  } catch (error) {
+    throw CoreError.config((error as Error).message)
+  }
+  const config: Record<string, unknown> = { ...defaults }
+  const problems: string[] = []
+  for (const option of options) {
+    const fromFlag = flags[option.flag]
+    const raw = typeof fromFlag === 'boolean' ? String(fromFlag) : fromFlag ?? env[option.env]
+    if (raw === undefined) continue
+    try {
+      config[option.key] = option.parse(raw, fromFlag === undefined ? option.env : `--${option.flag}`)
+    } catch (error) {
+      problems.push((error as Error).message)
+    }
+  }
+  if (problems.length > 0) throw CoreError.config(`invalid configuration:\n  - ${problems.join('\n  - ')}`)
+  return config as unknown as Config
+}
+
+/** `--help` text for the options. */
+export function describeOptions (): string {
+  return options.map((o) => `  --${o.flag.padEnd(18)} ${o.env.padEnd(26)} ${o.description}`).join('\n')
+}

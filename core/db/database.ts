@@ -1,0 +1,100 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import knexFactory, { type Knex } from 'knex'
+
+export type Dialect = 'sqlite' | 'postgres'
+export type Row = Record<string, unknown>
+
+/**
+ * The platform's database: knex for every write and most reads, plus `read`, a lean path for the
+ * few queries on every request. On SQLite `read` runs prepared statements on a second, read-only
+ * connection (WAL lets it see every committed write at once); on PostgreSQL it is `knex.raw`.
+ * SQL given to `read` must be portable and use `?` placeholders.
+ */
+export interface Database {
+  readonly knex: Knex
+  readonly dialect: Dialect
+  read<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>
+  close(): Promise<void>
+}
+
+export function createDatabase (url: string): Database {
+  return url.startsWith('sqlite:') ? createSqlite(url.slice('sqlite:'.length)) : createPostgres(url)
+}
+
+function createSqlite (file: string): Database {
+  const filename = resolve(file)
+  mkdirSync(dirname(filename), { recursive: true })
+  const knex = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate (connection: BetterSqlite3.Database, done: (error: Error | null, connection: unknown) => void) {
+        connection.pragma('journal_mode = WAL')
+        connection.pragma('synchronous = NORMAL')
+        connection.pragma('foreign_keys = ON')
+        connection.pragma('busy_timeout = 5000')
+        done(null, connection)
+      },
+    },
+  })
+  let reader: BetterSqlite3.Database | undefined
+  const statements = new Map<string, BetterSqlite3.Statement>()
+  return {
+    knex,
+    dialect: 'sqlite',
+    async read<T extends Row> (sql: string, params: readonly unknown[] = []): Promise<T[]> {
+      if (reader === undefined) {
+        // Opened lazily: the file exists only once the writer has created it.
+        await knex.raw('select 1')
+        reader = new BetterSqlite3(filename, { readonly: true, fileMustExist: true })
+        reader.pragma('busy_timeout = 5000')
+      }
+      let statement = statements.get(sql)
+      if (statement === undefined) {
+        statement = reader.prepare(sql)
+        statements.set(sql, statement)
+      }
+      return statement.all(...params) as T[]
+    },
+    async close () {
+      reader?.close()
+      await knex.destroy()
+    },
+  }
+}
+
+function createPostgres (url: string): Database {
+  const knex = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 10 } })
+  return {
+    knex,
+    dialect: 'postgres',
+    async read<T extends Row> (sql: string, params: readonly unknown[] = []): Promise<T[]> {
+      const result = await knex.raw(sql, params as Knex.RawBinding[])
+      return result.rows as T[]
+    },
+    async close () {
+      await knex.destroy()
+    },
+  }
+}
+
+/** SQLite returns 0/1 for booleans, PostgreSQL true/false. */
+export function toBoolean (value: unknown): boolean {
+  return value === true || value === 1 || value === '1'
+}
+
+/** Runs `work` in a transaction: every request that writes more than one row goes through here. */
+export function transaction<T> (db: Database, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  return db.knex.transaction(work)
+}
+
+/** True for a unique-constraint violation on either database, so callers can answer 409 instead of 500. */
+export function isUniqueViolation (error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+}

@@ -1,0 +1,32 @@
+import type { Knex } from 'knex'
+import type { Database } from './database.ts'
+import * as core0001 from './migrations/0001-core.ts'
+
+interface Migration {
+  up(knex: Knex): Promise<void>
+  down(knex: Knex): Promise<void>
+}
+
+/** Every migration in order. Names are permanent: they are recorded in `knex_migrations`. */
+const migrations: ReadonlyArray<readonly [string, Migration]> = [
+  ['0001-core', core0001],
+]
+
+const source: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: async () => [...migrations],
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+}
+
+/** Applies every pending migration; returns the names it applied. */
+export async function migrateToLatest (db: Database): Promise<string[]> {
+  const [, applied] = await db.knex.migrate.latest({ migrationSource: source })
+  return applied as string[]
+}
+
+/** True when every migration this code knows has been applied. */
+export async function migrationsDone (db: Database): Promise<boolean> {
+  const last = migrations.at(-1)?.[0]
+  const rows = await db.read('select name from knex_migrations where name = ?', [last])
+  return rows.length === 1
+}

@@ -1,0 +1,84 @@
+import type Router from '@koa/router'
+import type { Context } from 'koa'
+import { CoreError } from '../error-codes.ts'
+import type { ErrorFactory } from '../errors.ts'
+import type { Principal } from '../tenancy/access.ts'
+import { readJsonBody } from './body.ts'
+import { validator, type JsonSchema } from './validation.ts'
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+export interface RouteInput<Body> {
+  ctx: Context
+  params: Record<string, string>
+  body: Body
+  /** The signed-in caller; routes with `auth: 'user'` always have one. */
+  principal: Principal
+  requestId: string
+}
+
+export interface RouteResult {
+  status: number
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+/**
+ * A core HTTP route: its schemas validate the request here, and describe it in the OpenAPI
+ * document (one schema, both uses). Path parameters that do not match their pattern answer 404.
+ */
+export interface Route<Body = unknown> {
+  method: HttpMethod
+  /** Router syntax, e.g. `/api/v1/tenants/:code/users`. */
+  path: string
+  operationId: string
+  summary: string
+  tag: string
+  auth: 'public' | 'user'
+  params?: Record<string, JsonSchema>
+  body?: JsonSchema
+  responses: Record<number, { description: string, schema?: JsonSchema }>
+  errors: readonly ErrorFactory[]
+  handle(input: RouteInput<Body>): Promise<RouteResult>
+}
+
+/** Codes every route with a body may answer, on top of its own. */
+export const BODY_ERRORS: readonly ErrorFactory[] = [
+  CoreError.malformedJson, CoreError.unsupportedMediaType, CoreError.bodyTooLarge,
+  CoreError.unknownField, CoreError.missingField, CoreError.invalidField,
+]
+
+/** Every code a route may answer with: its own, the body's, and authentication's. */
+export function errorsOf (route: Route<any>): ErrorFactory[] {
+  return [
+    ...route.errors,
+    ...(route.body === undefined ? [] : BODY_ERRORS),
+    ...(route.auth === 'user' ? [CoreError.unauthenticated] : []),
+  ]
+}
+
+/** Declares a route with its body type inferred by the caller. */
+export function defineRoute<Body = undefined> (route: Route<Body>): Route<Body> {
+  return route
+}
+
+/** Mounts routes on a router: parameter patterns, authentication, body validation, then the handler. */
+export function mountRoutes (router: Router, routes: readonly Route<any>[]): void {
+  for (const route of routes) {
+    const paramPatterns = Object.entries(route.params ?? {}).map(([name, schema]) => [name, new RegExp(String(schema.pattern ?? '.*'))] as const)
+    const validateBody = route.body === undefined ? undefined : validator(route.body)
+    const handler = async function routeHandler (ctx: Context): Promise<void> {
+      for (const [name, pattern] of paramPatterns) {
+        if (!pattern.test(ctx.params[name] ?? '')) throw CoreError.notFound(`no ${name} '${String(ctx.params[name]).slice(0, 100)}'`)
+      }
+      const principal = ctx.state.principal as Principal | undefined
+      if (route.auth === 'user' && principal === undefined) throw CoreError.unauthenticated('sign in first: send Authorization: Bearer <token>')
+      const body = validateBody === undefined ? undefined : validateBody(await readJsonBody(ctx.req))
+      const result = await route.handle({ ctx, params: ctx.params, body, principal: principal as Principal, requestId: ctx.state.requestId })
+      ctx.status = result.status
+      if (result.headers !== undefined) ctx.set(result.headers)
+      if (result.body !== undefined) ctx.body = result.body
+    }
+    router.register(route.path, [route.method], handler, { name: route.operationId })
+  }
+}

@@ -1,0 +1,89 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { loadSecretKey } from './auth/secret-key.ts'
+import { createSignInThrottle } from './auth/sign-in-throttle.ts'
+import { createTokenService } from './auth/tokens.ts'
+import { bootstrap, type BootstrapResult } from './bootstrap.ts'
+import type { Config } from './config.ts'
+import { createDatabase } from './db/database.ts'
+import { migrateToLatest } from './db/migrate.ts'
+import { createLogger, type Logger } from './logger.ts'
+import { createHttpMetrics } from './metrics.ts'
+import { createApp } from './server.ts'
+import type { Services } from './services.ts'
+import { drainServer } from './shutdown.ts'
+
+export interface Platform {
+  readonly services: Services
+  readonly server: Server
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string
+  readonly bootstrap: BootstrapResult
+  /** Graceful stop: refuse new connections, drain in-flight requests (bounded), close the database. */
+  close(): Promise<void>
+}
+
+export interface StartOptions {
+  logger?: Logger
+}
+
+/** Starts a gateway node: database and migrations, first-start bootstrap, then HTTP. */
+export async function startPlatform (config: Config, options: StartOptions = {}): Promise<Platform> {
+  const logger = options.logger ?? createLogger(config.logLevel)
+  const db = createDatabase(config.databaseUrl)
+  let server: Server | undefined
+  try {
+    const applied = await migrateToLatest(db)
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
+    const first = await bootstrap(db, config.adminPassword)
+    const services: Services = {
+      config,
+      db,
+      logger,
+      tokens: createTokenService(loadSecretKey(config.secretKey, config.dataDir), config.tokenTtlSeconds),
+      throttle: createSignInThrottle(),
+      metrics: createHttpMetrics(),
+      lifecycle: { ready: false, shuttingDown: false },
+    }
+    const app = createApp(services)
+    const listening = createServer(app.callback())
+    server = listening
+    // Slow clients must not hold sockets forever; these bound header and idle time, not handler time.
+    listening.headersTimeout = 20_000
+    listening.requestTimeout = 60_000
+    listening.keepAliveTimeout = 5_000
+    await new Promise<void>((resolve, reject) => {
+      listening.once('error', reject)
+      listening.listen(config.port, config.host, () => {
+        listening.off('error', reject)
+        resolve()
+      })
+    })
+    services.lifecycle.ready = true
+    const { port } = listening.address() as AddressInfo
+    const url = `http://127.0.0.1:${port}`
+    logger.info({ port, database: db.dialect }, 'nentang listening')
+    let closing: Promise<void> | undefined
+    return {
+      services,
+      server: listening,
+      url,
+      bootstrap: first,
+      close () {
+        closing ??= (async () => {
+          services.lifecycle.shuttingDown = true
+          const drained = await drainServer(listening, config.shutdownTimeoutMs)
+          if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown: cut requests still in flight')
+          await db.close()
+          logger.info('nentang stopped')
+          await new Promise<void>((resolve) => logger.flush(() => resolve()))
+        })()
+        return closing
+      },
+    }
+  } catch (error) {
+    server?.close()
+    await db.close()
+    throw error
+  }
+}

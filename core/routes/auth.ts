@@ -1,0 +1,63 @@
+import { recordAudit } from '../audit/audit-log.ts'
+import { decoyHash, verifyPassword } from '../auth/passwords.ts'
+import { toBoolean } from '../db/database.ts'
+import { CoreError } from '../error-codes.ts'
+import { defineRoute, type Route } from '../http/route.ts'
+import type { Services } from '../services.ts'
+import { findUser, userView } from '../tenancy/users.ts'
+import * as schema from './schemas.ts'
+
+interface SignIn {
+  username: string
+  password: string
+}
+
+/** `POST /auth/token`: sign in with a username and password, get a JWT. */
+export function authRoutes (services: Services): Route<any>[] {
+  const { db, tokens, throttle } = services
+
+  const signIn = defineRoute<SignIn>({
+    method: 'POST',
+    path: '/api/v1/auth/token',
+    operationId: 'signIn',
+    summary: 'Sign in; returns a bearer token',
+    tag: 'auth',
+    auth: 'public',
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['username', 'password'],
+      // The password is not held to the creation policy here: any string up to the maximum is checked.
+      properties: { username: schema.username, password: { type: 'string', minLength: 1, maxLength: 256 } },
+    },
+    responses: {
+      200: {
+        description: 'Signed in',
+        schema: { type: 'object', properties: { token: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' }, user: schema.user } },
+      },
+    },
+    errors: [CoreError.badCredentials, CoreError.tooManyAttempts],
+    async handle ({ ctx, body, requestId }) {
+      const address = ctx.ip
+      const wait = throttle.retryAfter(body.username, address)
+      if (wait > 0) {
+        const seconds = Math.ceil(wait / 1000)
+        throw CoreError.tooManyAttempts(`too many failed sign-ins; try again in ${seconds} s`, { headers: { 'Retry-After': String(seconds) } })
+      }
+      const [row] = await db.read('select id, password_hash, disabled, token_version from users where username = ?', [body.username])
+      const passwordMatches = await verifyPassword(body.password, row === undefined ? await decoyHash() : String(row.password_hash))
+      if (row === undefined || !passwordMatches || toBoolean(row.disabled)) {
+        throttle.failed(body.username, address)
+        await recordAudit(db, { actor: null, action: 'auth.sign-in-failed', target: body.username, details: { address }, requestId })
+        throw CoreError.badCredentials('wrong username or password')
+      }
+      throttle.succeeded(body.username, address)
+      const user = await findUser(db, body.username)
+      const issued = await tokens.issue(Number(row.id), Number(row.token_version))
+      await recordAudit(db, { actor: body.username, action: 'auth.sign-in', tenant: user?.tenant ?? null, details: { address }, requestId })
+      return { status: 200, body: { token: issued.token, expiresAt: issued.expiresAt, user: user === undefined ? null : userView(user) } }
+    },
+  })
+
+  return [signIn]
+}

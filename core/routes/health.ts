@@ -1,0 +1,62 @@
+import { migrationsDone } from '../db/migrate.ts'
+import { CoreError } from '../error-codes.ts'
+import { defineRoute, type Route } from '../http/route.ts'
+import type { Services } from '../services.ts'
+
+const status = { type: 'object', properties: { status: { type: 'string' } } }
+
+/** Liveness, readiness and Prometheus metrics, for orchestrators and monitoring. */
+export function healthRoutes ({ db, metrics, lifecycle }: Services): Route<any>[] {
+  const healthz = defineRoute({
+    method: 'GET',
+    path: '/healthz',
+    operationId: 'healthz',
+    summary: 'Liveness: the process answers',
+    tag: 'operations',
+    auth: 'public',
+    responses: { 200: { description: 'Alive', schema: status } },
+    errors: [],
+    async handle () {
+      return { status: 200, body: { status: 'ok' } }
+    },
+  })
+
+  const readyz = defineRoute({
+    method: 'GET',
+    path: '/readyz',
+    operationId: 'readyz',
+    summary: 'Readiness: the database answers, migrations are done, and the node is not shutting down',
+    tag: 'operations',
+    auth: 'public',
+    responses: { 200: { description: 'Ready', schema: status } },
+    errors: [CoreError.unavailable],
+    async handle () {
+      if (lifecycle.shuttingDown) throw CoreError.unavailable('shutting down')
+      if (!lifecycle.ready) throw CoreError.unavailable('starting')
+      let migrated: boolean
+      try {
+        migrated = await migrationsDone(db)
+      } catch (error) {
+        throw CoreError.unavailable('the database does not answer', { cause: error })
+      }
+      if (!migrated) throw CoreError.unavailable('database migrations are pending; run `nentang migrate`')
+      return { status: 200, body: { status: 'ready' } }
+    },
+  })
+
+  const metricsRoute = defineRoute({
+    method: 'GET',
+    path: '/metrics',
+    operationId: 'metrics',
+    summary: 'Prometheus metrics (text exposition format)',
+    tag: 'operations',
+    auth: 'public',
+    responses: { 200: { description: 'Metrics', schema: { type: 'string' } } },
+    errors: [],
+    async handle () {
+      return { status: 200, body: await metrics.registry.metrics(), headers: { 'Content-Type': metrics.registry.contentType } }
+    },
+  })
+
+  return [healthz, readyz, metricsRoute]
+}

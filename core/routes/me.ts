@@ -1,0 +1,76 @@
+import { appendAudit } from '../audit/audit-log.ts'
+import { verifyPassword } from '../auth/passwords.ts'
+import { transaction } from '../db/database.ts'
+import { CoreError } from '../error-codes.ts'
+import { defineRoute, type Route } from '../http/route.ts'
+import type { Services } from '../services.ts'
+import { findUser, updateUser } from '../tenancy/users.ts'
+import * as schema from './schemas.ts'
+
+/** `GET /me` and `POST /me/password`: the caller itself. */
+export function meRoutes ({ db, tokens }: Services): Route<any>[] {
+  const me = defineRoute({
+    method: 'GET',
+    path: '/api/v1/me',
+    operationId: 'getMe',
+    summary: 'The signed-in user and its grants',
+    tag: 'auth',
+    auth: 'user',
+    responses: {
+      200: {
+        description: 'The caller',
+        schema: {
+          type: 'object',
+          properties: {
+            user: { type: 'object', properties: { username: schema.username, displayName: { type: 'string' }, tenant: schema.tenantCode } },
+            grants: { type: 'array', items: { type: 'object', properties: { role: schema.role, tenant: schema.tenantCode, includeDescendants: { type: 'boolean' } } } },
+          },
+        },
+      },
+    },
+    errors: [],
+    async handle ({ principal }) {
+      return {
+        status: 200,
+        body: {
+          user: { username: principal.username, displayName: principal.displayName, tenant: principal.home.code },
+          grants: principal.grants.map((g) => ({ role: g.role, tenant: g.tenant, includeDescendants: g.includeDescendants })),
+        },
+      }
+    },
+  })
+
+  const changePassword = defineRoute<{ currentPassword: string, newPassword: string }>({
+    method: 'POST',
+    path: '/api/v1/me/password',
+    operationId: 'changeMyPassword',
+    summary: 'Change your password; every token issued before stops working, and a new one is returned',
+    tag: 'auth',
+    auth: 'user',
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['currentPassword', 'newPassword'],
+      properties: { currentPassword: { type: 'string', minLength: 1, maxLength: 256 }, newPassword: schema.password },
+    },
+    responses: { 200: { description: 'Changed', schema: { type: 'object', properties: { token: { type: 'string' }, expiresAt: { type: 'string' } } } } },
+    errors: [CoreError.wrongCurrentPassword],
+    async handle ({ body, principal, requestId }) {
+      const [row] = await db.read('select password_hash from users where id = ?', [principal.id])
+      if (row === undefined || !(await verifyPassword(body.currentPassword, String(row.password_hash)))) {
+        throw CoreError.wrongCurrentPassword('the current password is wrong', { field: 'currentPassword' })
+      }
+      const user = await findUser(db, principal.username)
+      if (user === undefined) throw CoreError.unauthenticated('the user no longer exists')
+      await transaction(db, async (trx) => {
+        await updateUser(trx, user, { password: body.newPassword })
+        await appendAudit(trx, { actor: principal.username, action: 'user.password-change', tenant: user.tenant, target: user.username, requestId })
+      })
+      const [fresh] = await db.read('select token_version from users where id = ?', [principal.id])
+      const issued = await tokens.issue(principal.id, Number(fresh?.token_version))
+      return { status: 200, body: issued }
+    },
+  })
+
+  return [me, changePassword]
+}

@@ -1,0 +1,79 @@
+import { appendAudit } from '../audit/audit-log.ts'
+import { transaction } from '../db/database.ts'
+import { CoreError } from '../error-codes.ts'
+import { defineRoute, type Route } from '../http/route.ts'
+import type { Services } from '../services.ts'
+import { tenantInReach } from '../tenancy/reach.ts'
+import { createTenant, listChildren, tenantView, type NewTenant } from '../tenancy/tenants.ts'
+import * as schema from './schemas.ts'
+
+const codeParam = { code: schema.tenantCode }
+const reachErrors = [CoreError.notFound, CoreError.forbidden, CoreError.unauthenticated]
+
+/** The unit tree: read a tenant, list and create its children. */
+export function tenantRoutes ({ db }: Services): Route<any>[] {
+  const getTenant = defineRoute({
+    method: 'GET',
+    path: '/api/v1/tenants/:code',
+    operationId: 'getTenant',
+    summary: 'A tenant the caller belongs to or holds a grant covering',
+    tag: 'tenants',
+    auth: 'user',
+    params: codeParam,
+    responses: { 200: { description: 'The tenant', schema: schema.tenant } },
+    errors: reachErrors,
+    async handle ({ params, principal }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'see')
+      return { status: 200, body: tenantView(tenant) }
+    },
+  })
+
+  const listTenantChildren = defineRoute({
+    method: 'GET',
+    path: '/api/v1/tenants/:code/children',
+    operationId: 'listChildren',
+    summary: 'The direct children of a tenant (tenant-admin of it or an ancestor)',
+    tag: 'tenants',
+    auth: 'user',
+    params: codeParam,
+    responses: { 200: { description: 'Children, by code', schema: schema.list(schema.tenant) } },
+    errors: reachErrors,
+    async handle ({ params, principal }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      return { status: 200, body: { items: (await listChildren(db, tenant)).map(tenantView) } }
+    },
+  })
+
+  const createChild = defineRoute<NewTenant>({
+    method: 'POST',
+    path: '/api/v1/tenants/:code/children',
+    operationId: 'createChild',
+    summary: 'Create a child tenant; it is served at once, on every node',
+    tag: 'tenants',
+    auth: 'user',
+    params: codeParam,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['code', 'name'],
+      properties: {
+        code: schema.tenantCode,
+        name: { type: 'string', minLength: 1, maxLength: 200 },
+        adminUnitCode: { type: 'string', pattern: '^([0-9]{2}|[0-9]{5})$', description: 'official code: 2 digits for a province, 5 for a commune' },
+      },
+    },
+    responses: { 201: { description: 'Created', schema: schema.tenant } },
+    errors: [...reachErrors, CoreError.tenantExists, CoreError.adminUnitTaken],
+    async handle ({ params, body, principal, requestId }) {
+      const parent = await tenantInReach(db, principal, params.code!, 'admin')
+      const child = await transaction(db, async (trx) => {
+        const created = await createTenant(trx, parent, body)
+        await appendAudit(trx, { actor: principal.username, action: 'tenant.create', tenant: parent.code, target: created.code, details: { name: created.name, adminUnitCode: created.adminUnitCode }, requestId })
+        return created
+      })
+      return { status: 201, body: tenantView(child), headers: { Location: `/api/v1/tenants/${child.code}` } }
+    },
+  })
+
+  return [getTenant, listTenantChildren, createChild]
+}

@@ -1,0 +1,130 @@
+import { appendAudit } from '../audit/audit-log.ts'
+import { transaction } from '../db/database.ts'
+import { CoreError } from '../error-codes.ts'
+import { defineRoute, type Route } from '../http/route.ts'
+import type { Services } from '../services.ts'
+import { assertMayGrant } from '../tenancy/delegation.ts'
+import { createGrant } from '../tenancy/grants.ts'
+import { tenantInReach } from '../tenancy/reach.ts'
+import type { Tenant } from '../tenancy/tenants.ts'
+import { createUser, findUser, listUsers, updateUser, userView, type User, type UserChange } from '../tenancy/users.ts'
+import * as schema from './schemas.ts'
+
+interface NewUserBody {
+  username: string
+  password: string
+  displayName?: string
+  roles?: string[]
+}
+
+const reachErrors = [CoreError.notFound, CoreError.forbidden, CoreError.unauthenticated]
+
+/** Users of a tenant (their home tenant), managed by its tenant-admins. */
+export function userRoutes ({ db }: Services): Route<any>[] {
+  async function userAt (tenant: Tenant, username: string): Promise<User> {
+    const user = await findUser(db, username)
+    if (user === undefined || user.tenant !== tenant.code) throw CoreError.notFound(`user '${username}' not found in '${tenant.code}'`)
+    return user
+  }
+
+  const list = defineRoute({
+    method: 'GET',
+    path: '/api/v1/tenants/:code/users',
+    operationId: 'listUsers',
+    summary: 'Users whose home is this tenant',
+    tag: 'users',
+    auth: 'user',
+    params: { code: schema.tenantCode },
+    responses: { 200: { description: 'Users, by username', schema: schema.list(schema.user) } },
+    errors: reachErrors,
+    async handle ({ params, principal }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      return { status: 200, body: { items: (await listUsers(db, tenant)).map(userView) } }
+    },
+  })
+
+  const create = defineRoute<NewUserBody>({
+    method: 'POST',
+    path: '/api/v1/tenants/:code/users',
+    operationId: 'createUser',
+    summary: 'Create a user at this tenant, optionally granting it roles here',
+    tag: 'users',
+    auth: 'user',
+    params: { code: schema.tenantCode },
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['username', 'password'],
+      properties: {
+        username: schema.username,
+        password: schema.password,
+        displayName: schema.displayName,
+        roles: { type: 'array', items: schema.role, uniqueItems: true, maxItems: 10 },
+      },
+    },
+    responses: { 201: { description: 'Created', schema: schema.user } },
+    errors: [...reachErrors, CoreError.userExists, CoreError.unknownRole, CoreError.rootOnlyRole, CoreError.roleNotHeld],
+    async handle ({ params, body, principal, requestId }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      const roles = body.roles ?? []
+      roles.forEach((role) => assertMayGrant(principal, role, tenant, false))
+      const user = await transaction(db, async (trx) => {
+        const created = await createUser(trx, tenant, body)
+        await appendAudit(trx, { actor: principal.username, action: 'user.create', tenant: tenant.code, target: created.username, requestId })
+        for (const role of roles) {
+          await createGrant(trx, created, role, tenant, false)
+          await appendAudit(trx, { actor: principal.username, action: 'grant.create', tenant: tenant.code, target: created.username, details: { role, includeDescendants: false }, requestId })
+        }
+        return created
+      })
+      return { status: 201, body: userView(user), headers: { Location: `/api/v1/tenants/${tenant.code}/users/${user.username}` } }
+    },
+  })
+
+  const get = defineRoute({
+    method: 'GET',
+    path: '/api/v1/tenants/:code/users/:username',
+    operationId: 'getUser',
+    summary: 'One user of this tenant',
+    tag: 'users',
+    auth: 'user',
+    params: { code: schema.tenantCode, username: schema.username },
+    responses: { 200: { description: 'The user', schema: schema.user } },
+    errors: reachErrors,
+    async handle ({ params, principal }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      return { status: 200, body: userView(await userAt(tenant, params.username!)) }
+    },
+  })
+
+  const update = defineRoute<UserChange>({
+    method: 'PATCH',
+    path: '/api/v1/tenants/:code/users/:username',
+    operationId: 'updateUser',
+    summary: 'Rename, disable, enable or set the password of a user; disabling or a new password revokes its tokens at once',
+    tag: 'users',
+    auth: 'user',
+    params: { code: schema.tenantCode, username: schema.username },
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: { displayName: schema.displayName, disabled: { type: 'boolean' }, password: schema.password },
+    },
+    responses: { 200: { description: 'The changed user', schema: schema.user } },
+    errors: reachErrors,
+    async handle ({ params, body, principal, requestId }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      const user = await userAt(tenant, params.username!)
+      const changed = await transaction(db, async (trx) => {
+        const result = await updateUser(trx, user, body)
+        const fields = Object.keys(body).map((key) => key === 'password' ? 'password' : `${key}=${JSON.stringify(body[key as keyof UserChange])}`)
+        await appendAudit(trx, { actor: principal.username, action: 'user.update', tenant: tenant.code, target: user.username, details: { changed: fields }, requestId })
+        return result
+      })
+      return { status: 200, body: userView(changed) }
+    },
+  })
+
+  return [list, create, get, update]
+}

@@ -1,0 +1,68 @@
+import Router from '@koa/router'
+import Koa from 'koa'
+import { CoreError } from './error-codes.ts'
+import { authenticate } from './http/authenticate.ts'
+import { errorHandler } from './http/error-handler.ts'
+import { requestContext } from './http/request-context.ts'
+import { defineRoute, mountRoutes, type Route } from './http/route.ts'
+import { buildOpenApi } from './openapi.ts'
+import { authRoutes } from './routes/auth.ts'
+import { grantRoutes } from './routes/grants.ts'
+import { healthRoutes } from './routes/health.ts'
+import { meRoutes } from './routes/me.ts'
+import { tenantRoutes } from './routes/tenants.ts'
+import { userRoutes } from './routes/users.ts'
+import type { Services } from './services.ts'
+
+export const PLATFORM_VERSION = '0.1.0'
+
+/** Every core route, in the order the OpenAPI document lists them. */
+export function coreRoutes (services: Services): Route<any>[] {
+  const routes = [
+    ...healthRoutes(services),
+    ...authRoutes(services),
+    ...meRoutes(services),
+    ...tenantRoutes(services),
+    ...userRoutes(services),
+    ...grantRoutes(services),
+  ]
+  let document: Record<string, unknown> | undefined
+  const openApi = defineRoute({
+    method: 'GET',
+    path: '/api/v1/openapi.json',
+    operationId: 'openApi',
+    summary: 'This document',
+    tag: 'operations',
+    auth: 'public',
+    responses: { 200: { description: 'OpenAPI 3.1', schema: { type: 'object' } } },
+    errors: [],
+    async handle () {
+      document ??= buildOpenApi(routes, PLATFORM_VERSION)
+      return { status: 200, body: document }
+    },
+  })
+  routes.push(openApi)
+  return routes
+}
+
+/**
+ * The gateway's Koa application: request context (id, log, metrics) → error handler →
+ * authentication → routes. Plugin dispatch (`/t/...`) joins as one more middleware after the routes.
+ */
+export function createApp (services: Services): Koa {
+  const app = new Koa({ proxy: services.config.trustProxy })
+  // Koa's default handler prints errors to stderr; ours are logged (and answered) by the error handler.
+  app.silent = true
+  const router = new Router()
+  mountRoutes(router, coreRoutes(services))
+  app.use(requestContext(services))
+  app.use(errorHandler(services.logger))
+  app.use(authenticate(services))
+  app.use(router.routes())
+  app.use(router.allowedMethods({
+    throw: true,
+    methodNotAllowed: () => CoreError.methodNotAllowed('this route does not answer that method'),
+    notImplemented: () => CoreError.methodNotAllowed('this method is not supported'),
+  }))
+  return app
+}

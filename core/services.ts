@@ -1,0 +1,17 @@
+import type { SignInThrottle } from './auth/sign-in-throttle.ts'
+import type { TokenService } from './auth/tokens.ts'
+import type { Config } from './config.ts'
+import type { Database } from './db/database.ts'
+import type { Logger } from './logger.ts'
+import type { HttpMetrics } from './metrics.ts'
+
+/** What the core's routes and middleware share: built once at start, passed down, never global. */
+export interface Services {
+  readonly config: Config
+  readonly db: Database
+  readonly logger: Logger
+  readonly tokens: TokenService
+  readonly throttle: SignInThrottle
+  readonly metrics: HttpMetrics
+  readonly lifecycle: { ready: boolean, shuttingDown: boolean }
+}

@@ -1,0 +1,89 @@
+import type { Knex } from 'knex'
+import { isUniqueViolation, type Database, type Row } from '../db/database.ts'
+import { CoreError } from '../error-codes.ts'
+
+export interface Tenant {
+  id: number
+  code: string
+  name: string
+  parent: string | null
+  path: string
+  adminUnitCode: string | null
+  createdAt: string
+}
+
+export const TENANT_CODE_PATTERN = '^[a-z][a-z0-9-]{1,62}$'
+const tenantColumns = 't.id, t.code, t.name, t.path, t.admin_unit_code, t.created_at, p.code as parent_code'
+
+function toTenant (row: Row): Tenant {
+  return {
+    id: Number(row.id),
+    code: String(row.code),
+    name: String(row.name),
+    parent: row.parent_code == null ? null : String(row.parent_code),
+    path: String(row.path),
+    adminUnitCode: row.admin_unit_code == null ? null : String(row.admin_unit_code),
+    createdAt: String(row.created_at),
+  }
+}
+
+/** The public view of a tenant in API responses. */
+export function tenantView (tenant: Tenant): Record<string, unknown> {
+  return { code: tenant.code, name: tenant.name, parent: tenant.parent, path: tenant.path, adminUnitCode: tenant.adminUnitCode, createdAt: tenant.createdAt }
+}
+
+export async function findTenant (db: Database, code: string): Promise<Tenant | undefined> {
+  const rows = await db.read(`select ${tenantColumns} from tenants t left join tenants p on p.id = t.parent_id where t.code = ?`, [code])
+  return rows[0] === undefined ? undefined : toTenant(rows[0])
+}
+
+export async function listChildren (db: Database, parent: Tenant): Promise<Tenant[]> {
+  const rows = await db.read(`select ${tenantColumns} from tenants t left join tenants p on p.id = t.parent_id where t.parent_id = ? order by t.code`, [parent.id])
+  return rows.map(toTenant)
+}
+
+export interface NewTenant {
+  code: string
+  name: string
+  adminUnitCode?: string | undefined
+}
+
+/** Creates a tenant under `parent` (or the root when `parent` is null) inside `trx`. */
+export async function createTenant (trx: Knex.Transaction, parent: Tenant | null, input: NewTenant): Promise<Tenant> {
+  const existing = await trx('tenants').where({ code: input.code }).first('id')
+  if (existing !== undefined) throw CoreError.tenantExists(`a tenant with code '${input.code}' already exists`, { field: 'code' })
+  if (input.adminUnitCode !== undefined) {
+    const taken = await trx('tenants').where({ admin_unit_code: input.adminUnitCode }).first('code')
+    if (taken !== undefined) throw CoreError.adminUnitTaken(`administrative unit ${input.adminUnitCode} already has a tenant`, { field: 'adminUnitCode' })
+  }
+  const row = {
+    code: input.code,
+    name: input.name,
+    parent_id: parent?.id ?? null,
+    path: parent === null ? input.code : `${parent.path}/${input.code}`,
+    admin_unit_code: input.adminUnitCode ?? null,
+    created_at: new Date().toISOString(),
+  }
+  let inserted: unknown
+  try {
+    [inserted] = await trx('tenants').insert(row).returning('id')
+  } catch (error) {
+    // Two creations racing past the checks above on PostgreSQL: the constraint decides.
+    if (isUniqueViolation(error)) throw CoreError.tenantExists(`a tenant with code '${input.code}' or unit ${input.adminUnitCode ?? '-'} already exists`, { field: 'code' })
+    throw error
+  }
+  return {
+    id: insertedId(inserted),
+    code: row.code,
+    name: row.name,
+    parent: parent?.code ?? null,
+    path: row.path,
+    adminUnitCode: row.admin_unit_code,
+    createdAt: row.created_at,
+  }
+}
+
+/** knex's `returning('id')` gives `{id}` on PostgreSQL and SQLite alike, but older drivers give the bare id. */
+export function insertedId (inserted: unknown): number {
+  return Number(typeof inserted === 'object' && inserted !== null ? (inserted as { id: unknown }).id : inserted)
+}

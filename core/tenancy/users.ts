@@ -1,0 +1,98 @@
+import type { Knex } from 'knex'
+import { isUniqueViolation, toBoolean, type Database, type Row } from '../db/database.ts'
+import { CoreError } from '../error-codes.ts'
+import { hashPassword } from '../auth/passwords.ts'
+import { insertedId, type Tenant } from './tenants.ts'
+
+export interface User {
+  id: number
+  username: string
+  displayName: string
+  tenant: string
+  disabled: boolean
+  createdAt: string
+  updatedAt: string
+}
+
+export const USERNAME_PATTERN = '^[a-z0-9][a-z0-9._-]{1,63}$'
+const userColumns = 'u.id, u.username, u.display_name, u.disabled, u.created_at, u.updated_at, t.code as tenant_code'
+
+function toUser (row: Row): User {
+  return {
+    id: Number(row.id),
+    username: String(row.username),
+    displayName: String(row.display_name),
+    tenant: String(row.tenant_code),
+    disabled: toBoolean(row.disabled),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
+  }
+}
+
+/** The public view of a user: never its password hash or token version. */
+export function userView (user: User): Record<string, unknown> {
+  return { username: user.username, displayName: user.displayName, tenant: user.tenant, disabled: user.disabled, createdAt: user.createdAt, updatedAt: user.updatedAt }
+}
+
+export async function findUser (db: Database, username: string): Promise<User | undefined> {
+  const rows = await db.read(`select ${userColumns} from users u join tenants t on t.id = u.home_tenant_id where u.username = ?`, [username])
+  return rows[0] === undefined ? undefined : toUser(rows[0])
+}
+
+export async function listUsers (db: Database, tenant: Tenant): Promise<User[]> {
+  const rows = await db.read(`select ${userColumns} from users u join tenants t on t.id = u.home_tenant_id where u.home_tenant_id = ? order by u.username`, [tenant.id])
+  return rows.map(toUser)
+}
+
+export interface NewUser {
+  username: string
+  password: string
+  displayName?: string | undefined
+}
+
+export async function createUser (trx: Knex.Transaction, tenant: Tenant, input: NewUser): Promise<User> {
+  const existing = await trx('users').where({ username: input.username }).first('id')
+  if (existing !== undefined) throw CoreError.userExists(`username '${input.username}' is taken`, { field: 'username' })
+  const now = new Date().toISOString()
+  const row = {
+    username: input.username,
+    password_hash: await hashPassword(input.password),
+    display_name: input.displayName ?? input.username,
+    home_tenant_id: tenant.id,
+    disabled: false,
+    token_version: 0,
+    created_at: now,
+    updated_at: now,
+  }
+  let inserted: unknown
+  try {
+    [inserted] = await trx('users').insert(row).returning('id')
+  } catch (error) {
+    if (isUniqueViolation(error)) throw CoreError.userExists(`username '${input.username}' is taken`, { field: 'username' })
+    throw error
+  }
+  return { id: insertedId(inserted), username: row.username, displayName: row.display_name, tenant: tenant.code, disabled: false, createdAt: now, updatedAt: now }
+}
+
+export interface UserChange {
+  displayName?: string | undefined
+  disabled?: boolean | undefined
+  password?: string | undefined
+}
+
+/**
+ * Changes a user. Disabling it or changing its password bumps its token version, which refuses
+ * every token issued before, on the next request.
+ */
+export async function updateUser (trx: Knex.Transaction, user: User, change: UserChange): Promise<User> {
+  const now = new Date().toISOString()
+  const update: Record<string, unknown> = { updated_at: now }
+  if (change.displayName !== undefined) update.display_name = change.displayName
+  if (change.disabled !== undefined) update.disabled = change.disabled
+  if (change.password !== undefined) update.password_hash = await hashPassword(change.password)
+  const revokesTokens = change.password !== undefined || change.disabled === true
+  const query = trx('users').where({ id: user.id }).update(update)
+  if (revokesTokens) query.increment('token_version', 1)
+  await query
+  return { ...user, displayName: change.displayName ?? user.displayName, disabled: change.disabled ?? user.disabled, updatedAt: now }
+}

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs'
+import { appendAudit } from '../../core/audit/audit-log.ts'
+import { generatePassword } from '../../core/auth/passwords.ts'
+import { transaction, type Database } from '../../core/db/database.ts'
+import { createGrant } from '../../core/tenancy/grants.ts'
+import { createTenant, findTenant } from '../../core/tenancy/tenants.ts'
+import { createUser } from '../../core/tenancy/users.ts'
+
+interface AdminUnits {
+  provinces: Array<{ code: string, name: string, communes: Array<{ code: string, name: string }> }>
+}
+
+/** Vietnam's 34 provinces and 3,321 communes after the 2025 reform (see data/README.md for source and licence). */
+export function loadAdminUnits (): AdminUnits {
+  return JSON.parse(readFileSync(new URL('./data/vn-admin-units-2025.json', import.meta.url), 'utf8')) as AdminUnits
+}
+
+const demoTree = [
+  { code: 'hn', unit: '01', children: [{ code: 'hn-ba-dinh', unit: '00004' }, { code: 'hn-hoan-kiem', unit: '00070' }] },
+  { code: 'hcm', unit: '79', children: [{ code: 'hcm-ben-thanh', unit: '26743' }] },
+]
+
+const demoUsers = [
+  { username: 'hn-admin', tenant: 'hn', role: 'tenant-admin', includeDescendants: true, displayName: 'Quản trị Hà Nội' },
+  { username: 'hn-dev', tenant: 'hn', role: 'developer', includeDescendants: false, displayName: 'Lập trình viên Hà Nội' },
+  { username: 'ba-dinh-officer', tenant: 'hn-ba-dinh', role: 'officer', includeDescendants: false, displayName: 'Cán bộ Ba Đình' },
+  { username: 'ba-dinh-citizen', tenant: 'hn-ba-dinh', role: 'member', includeDescendants: false, displayName: 'Nguyễn Văn An' },
+  { username: 'hcm-admin', tenant: 'hcm', role: 'tenant-admin', includeDescendants: true, displayName: 'Quản trị TP. Hồ Chí Minh' },
+]
+
+export interface DemoCredential {
+  username: string
+  password: string
+  tenant: string
+  role: string
+}
+
+/**
+ * Demo tenants (Hà Nội and TP. Hồ Chí Minh with a few communes, named from the official list) and
+ * one user per role with a generated password. Returns the credentials to print, or nothing when
+ * the demo tenants already exist.
+ */
+export async function seedDemoTenants (db: Database): Promise<DemoCredential[]> {
+  if (await findTenant(db, 'hn') !== undefined) return []
+  const units = loadAdminUnits()
+  const nameOf = (code: string): string => {
+    for (const province of units.provinces) {
+      if (province.code === code) return province.name
+      const commune = province.communes.find((c) => c.code === code)
+      if (commune !== undefined) return commune.name
+    }
+    throw new Error(`no administrative unit ${code}`)
+  }
+  return transaction(db, async (trx) => {
+    const root = await findTenant(db, 'vn')
+    if (root === undefined) throw new Error('bootstrap first: tenant vn is missing')
+    const tenants = new Map([[root.code, root]])
+    for (const province of demoTree) {
+      const created = await createTenant(trx, root, { code: province.code, name: nameOf(province.unit), adminUnitCode: province.unit })
+      tenants.set(created.code, created)
+      for (const commune of province.children) {
+        tenants.set(commune.code, await createTenant(trx, created, { code: commune.code, name: nameOf(commune.unit), adminUnitCode: commune.unit }))
+      }
+    }
+    const credentials: DemoCredential[] = []
+    for (const spec of demoUsers) {
+      const tenant = tenants.get(spec.tenant)!
+      const password = generatePassword()
+      const user = await createUser(trx, tenant, { username: spec.username, password, displayName: spec.displayName })
+      await createGrant(trx, user, spec.role, tenant, spec.includeDescendants)
+      credentials.push({ username: spec.username, password, tenant: spec.tenant, role: spec.role })
+    }
+    await appendAudit(trx, { actor: null, action: 'demo.seed', details: { tenants: [...tenants.keys()], users: demoUsers.map((u) => u.username) } })
+    return credentials
+  })
+}
