@@ -24,7 +24,7 @@ export const CoreError = {
   tooManyAttempts: defineError('CORE_ERR_TOO_MANY_ATTEMPTS', 429, 'Too many failed sign-ins'),
   wrongCurrentPassword: defineError('CORE_ERR_WRONG_CURRENT_PASSWORD', 422, 'The current password is wrong'),
   forbidden: defineError('CORE_ERR_FORBIDDEN', 403, 'Forbidden'),
-  roleNotHeld: defineError('CORE_ERR_ROLE_NOT_HELD', 403, 'You cannot grant a role you do not hold there'),
+  roleNotHeld: defineError('CORE_ERR_ROLE_NOT_HELD', 403, 'You lack the right to grant this role there'),
   unknownRole: defineError('CORE_ERR_UNKNOWN_ROLE', 422, 'Unknown role'),
   rootOnlyRole: defineError('CORE_ERR_ROOT_ONLY_ROLE', 422, 'This role is granted only at the root tenant'),
 

@@ -1,21 +1,23 @@
 import { CoreError } from '../error-codes.ts'
 import { holds, holdsSubtree, type Principal } from './access.ts'
-import { ROOT_ONLY_ROLES, ROOT_TENANT, isKnownRole } from './roles.ts'
+import { ADMIN_ROLES, ROOT_ONLY_ROLES, ROOT_TENANT, isKnownRole } from './roles.ts'
 import type { Tenant } from './tenants.ts'
 
 /**
- * Delegated administration: a tenant-admin may grant (or revoke) a role at a tenant only if it
- * holds that role there itself, and over the whole subtree when the grant includes descendants.
- * The caller's tenant-admin right at `tenant` is checked before this (see `tenantInReach`).
+ * Delegated administration. An administrative role (platform-admin, tenant-admin) is granted only
+ * by someone who holds that same role there; every other role (developer, officer, member) by a
+ * tenant-admin there. A grant that includes descendants needs that right over the whole subtree.
+ * So a tenant-admin never grants what it does not hold, nor beyond the tenants it administers.
  */
 export function assertMayGrant (principal: Principal, role: string, tenant: Tenant, includeDescendants: boolean): void {
   if (!isKnownRole(role)) throw CoreError.unknownRole(`no role '${role}'`, { field: 'role' })
   if (ROOT_ONLY_ROLES.includes(role) && tenant.code !== ROOT_TENANT) {
     throw CoreError.rootOnlyRole(`'${role}' is granted only at '${ROOT_TENANT}'`, { field: 'role' })
   }
-  const held = includeDescendants ? holdsSubtree(principal, role, tenant.path) : holds(principal, role, tenant.path)
+  const authority = ADMIN_ROLES.includes(role) ? role : 'tenant-admin'
+  const held = includeDescendants ? holdsSubtree(principal, authority, tenant.path) : holds(principal, authority, tenant.path)
   if (!held) {
     const where = includeDescendants ? `at '${tenant.code}' and below` : `at '${tenant.code}'`
-    throw CoreError.roleNotHeld(`you do not hold '${role}' ${where}, so you cannot grant it`, { field: 'role' })
+    throw CoreError.roleNotHeld(`granting '${role}' ${where} needs '${authority}' ${where}, which you do not hold`, { field: 'role' })
   }
 }

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto'
+import { defaults, type Config } from '../../core/config.ts'
+import { startPlatform, type Platform } from '../../core/platform.ts'
+import { createTestDatabase } from './database.ts'
+import { request, type RequestOptions, type TestResponse } from './http.ts'
+
+export const ADMIN_PASSWORD = 'admin-password-for-tests'
+
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
+
+export interface TestPlatform {
+  platform: Platform
+  url: string
+  config: Config
+  call<T = any>(method: string, path: string, options?: RequestOptions): Promise<TestResponse<T>>
+  /** Signs in and returns the token; fails the test's expectations loudly when sign-in fails. */
+  signIn(username: string, password: string): Promise<string>
+}
+
+/** A platform on a fresh database, listening on a free loopback port, closed when the test ends. */
+export async function startTestPlatform (t: Teardown, overrides: Partial<Config> = {}): Promise<TestPlatform> {
+  const database = await createTestDatabase()
+  const config: Config = {
+    ...defaults,
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: database.url,
+    dataDir: database.dir,
+    adminPassword: ADMIN_PASSWORD,
+    secretKey: randomBytes(32).toString('hex'),
+    logLevel: 'silent',
+    ...overrides,
+  }
+  const platform = await startPlatform(config)
+  t.teardown(async () => {
+    await platform.close()
+    await database.drop()
+  })
+  const call = <T>(method: string, path: string, options?: RequestOptions): Promise<TestResponse<T>> => request<T>(platform.url, method, path, options)
+  return {
+    platform,
+    url: platform.url,
+    config,
+    call,
+    async signIn (username, password) {
+      const response = await call('POST', '/api/v1/auth/token', { body: { username, password } })
+      if (response.status !== 200) throw new Error(`sign-in of ${username} failed: ${response.status} ${JSON.stringify(response.body)}`)
+      return response.body.token as string
+    },
+  }
+}

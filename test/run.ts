@@ -1,0 +1,83 @@
+/**
+ * `npm test`: the whole suite on SQLite, then again on a fresh PostgreSQL when one answers at
+ * NENTANG_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres), and one last
+ * line `N passed, N failed` summed over both runs. Without PostgreSQL it says it skipped that
+ * run, unless NENTANG_TEST_REQUIRE_POSTGRES=1 (CI), which makes that a failure.
+ * Extra arguments go to tap (e.g. a test file).
+ */
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+
+const postgresUrl = process.env.NENTANG_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const requirePostgres = process.env.NENTANG_TEST_REQUIRE_POSTGRES === '1'
+const tapArgs = process.argv.slice(2)
+
+interface RunResult {
+  passed: number
+  failed: number
+  exitCode: number
+}
+
+function runTap (database: 'sqlite' | 'postgres', runId: string): Promise<RunResult> {
+  console.log(`\n=== tests on ${database} ===\n`)
+  return new Promise((resolve) => {
+    const child = spawn(new URL('../node_modules/.bin/tap', import.meta.url).pathname, ['--reporter=tap', ...tapArgs], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, NENTANG_TEST_DATABASE: database, NENTANG_TEST_RUN: runId },
+    })
+    let tail = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk)
+      tail = (tail + chunk.toString()).slice(-4096)
+    })
+    child.on('close', (code) => {
+      // tap's closing summary: `# { total: 12, pass: 10, fail: 1, skip: 1 }`
+      const summary = tail.slice(tail.lastIndexOf('# { total'))
+      const count = (key: string): number => Number(new RegExp(`\\b${key}: (\\d+)`).exec(summary)?.[1] ?? 0)
+      const failed = summary.startsWith('# { total') ? count('fail') : 1
+      resolve({ passed: count('pass'), failed: code !== 0 && failed === 0 ? 1 : failed, exitCode: code ?? 1 })
+    })
+  })
+}
+
+async function postgresReachable (): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 })
+  try {
+    await client.connect()
+    await client.query('select 1')
+    return undefined
+  } catch (error) {
+    return (error as Error).message
+  } finally {
+    await client.end().catch(() => undefined)
+  }
+}
+
+async function dropLeftovers (runId: string): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresUrl })
+  await client.connect()
+  try {
+    const { rows } = await client.query('select datname from pg_database where datname like $1', [`nentang_test_${runId}_%`])
+    for (const row of rows) await client.query(`drop database if exists "${row.datname}" with (force)`)
+  } finally {
+    await client.end()
+  }
+}
+
+const runId = randomBytes(4).toString('hex')
+const results: RunResult[] = [await runTap('sqlite', runId)]
+const unreachable = await postgresReachable()
+if (unreachable === undefined) {
+  results.push(await runTap('postgres', runId))
+  await dropLeftovers(runId)
+} else if (requirePostgres) {
+  console.log(`\nPostgreSQL is required (NENTANG_TEST_REQUIRE_POSTGRES=1) but not reachable at ${postgresUrl}: ${unreachable}`)
+  results.push({ passed: 0, failed: 1, exitCode: 1 })
+} else {
+  console.log(`\nPostgreSQL not reachable at ${postgresUrl} (${unreachable}): skipped the PostgreSQL run.`)
+}
+const passed = results.reduce((sum, r) => sum + r.passed, 0)
+const failed = results.reduce((sum, r) => sum + r.failed, 0)
+console.log(`\n${passed} passed, ${failed} failed`)
+process.exitCode = failed > 0 || results.some((r) => r.exitCode !== 0) ? 1 : 0
