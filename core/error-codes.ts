@@ -9,8 +9,6 @@ export const CoreError = {
   notFound: defineError('CORE_ERR_NOT_FOUND', 404, 'Not found'),
   methodNotAllowed: defineError('CORE_ERR_METHOD_NOT_ALLOWED', 405, 'Method not allowed'),
   badRequest: defineError('CORE_ERR_BAD_REQUEST', 400, 'Bad request'),
-  badPath: defineError('CORE_ERR_BAD_PATH', 400, 'Malformed path'),
-  badQuery: defineError('CORE_ERR_BAD_QUERY', 400, 'Invalid query parameter'),
 
   malformedJson: defineError('CORE_ERR_MALFORMED_JSON', 400, 'The body is not valid JSON'),
   unsupportedMediaType: defineError('CORE_ERR_UNSUPPORTED_MEDIA_TYPE', 415, 'Unsupported content type'),

@@ -1,0 +1,46 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import t from 'tap'
+import { definedErrors } from '../../core/errors.ts'
+
+const root = new URL('../../', import.meta.url).pathname
+const layers = ['core', 'sandbox', 'registry', 'plugins', 'cli']
+
+function sourceFiles (dir: string): string[] {
+  let entries: string[]
+  try {
+    entries = readdirSync(dir)
+  } catch {
+    return []
+  }
+  return entries.flatMap((entry) => {
+    const path = join(dir, entry)
+    if (entry === 'node_modules') return []
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : []
+  })
+}
+
+const files = layers.flatMap((layer) => sourceFiles(join(root, layer)))
+// Load every module that defines codes, so the registry holds them all.
+for (const file of files.filter((f) => readFileSync(f, 'utf8').includes('defineError('))) await import(file)
+
+t.test('docs/errors.md lists exactly the codes the code defines, with the same statuses', async (t) => {
+  const documented = new Map<string, number>()
+  for (const match of readFileSync(join(root, 'docs/errors.md'), 'utf8').matchAll(/^\| `([A-Z]+_ERR_[A-Z0-9_]+)` \| (\d{3}) \|/gm)) {
+    t.notOk(documented.has(match[1]!), `${match[1]} is documented once`)
+    documented.set(match[1]!, Number(match[2]))
+  }
+  const defined = new Map(definedErrors().map((e) => [e.code, e.status]))
+  t.ok(defined.size > 20, 'the registry was loaded')
+  for (const [code, status] of defined) t.equal(documented.get(code), status, `${code} is documented with status ${status}`)
+  for (const code of documented.keys()) t.ok(defined.has(code), `${code} in docs/errors.md exists in the code`)
+})
+
+t.test('every code named in the source is defined', async (t) => {
+  const defined = new Set(definedErrors().map((e) => e.code))
+  for (const file of files) {
+    for (const match of readFileSync(file, 'utf8').matchAll(/'([A-Z]+_ERR_[A-Z0-9_]+)'/g)) {
+      t.ok(defined.has(match[1]!), `${match[1]} (in ${file.slice(root.length)}) is defined`)
+    }
+  }
+})
