@@ -23,7 +23,7 @@ export async function request<T = any> (baseUrl: string, method: string, path: s
     body = JSON.stringify(options.body)
     headers['content-type'] ??= 'application/json'
   }
-  const response = await fetch(baseUrl + path, { method, headers, body: body as BodyInit | undefined })
+  const response = await fetch(baseUrl + path, body === undefined ? { method, headers } : { method, headers, body })
   const text = await response.text()
   let parsed: unknown = text
   if ((response.headers.get('content-type') ?? '').includes('json') && text !== '') parsed = JSON.parse(text)

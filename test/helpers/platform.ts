@@ -38,7 +38,7 @@ export async function startTestPlatform (t: Teardown, overrides: Partial<Config>
     await platform.close()
     await database.drop()
   })
-  const call = <T>(method: string, path: string, options?: RequestOptions): Promise<TestResponse<T>> => request<T>(platform.url, method, path, options)
+  const call = <T = any>(method: string, path: string, options?: RequestOptions): Promise<TestResponse<T>> => request<T>(platform.url, method, path, options)
   return {
     platform,
     url: platform.url,
