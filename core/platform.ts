@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type Router from '@koa/router'
 import { loadSecretKey } from './auth/secret-key.ts'
 import { createSignInThrottle } from './auth/sign-in-throttle.ts'
 import { createTokenService } from './auth/tokens.ts'
@@ -16,6 +17,8 @@ import { drainServer } from './shutdown.ts'
 export interface Platform {
   readonly services: Services
   readonly server: Server
+  /** The core routes as mounted, for tests that check the OpenAPI document against them. */
+  readonly router: Router
   /** `http://127.0.0.1:<port>` */
   readonly url: string
   readonly bootstrap: BootstrapResult
@@ -45,7 +48,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       metrics: createHttpMetrics(),
       lifecycle: { ready: false, shuttingDown: false },
     }
-    const app = createApp(services)
+    const { app, router } = createApp(services)
     const listening = createServer(app.callback())
     server = listening
     // Slow clients must not hold sockets forever; these bound header and idle time, not handler time.
@@ -67,6 +70,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     return {
       services,
       server: listening,
+      router,
       url,
       bootstrap: first,
       close () {

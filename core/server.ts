@@ -49,7 +49,7 @@ export function coreRoutes (services: Services): Route<any>[] {
  * The gateway's Koa application: request context (id, log, metrics) → error handler →
  * authentication → routes. Plugin dispatch (`/t/...`) joins as one more middleware after the routes.
  */
-export function createApp (services: Services): Koa {
+export function createApp (services: Services): { app: Koa, router: Router } {
   const app = new Koa({ proxy: services.config.trustProxy })
   // Koa's default handler prints errors to stderr; ours are logged (and answered) by the error handler.
   app.silent = true
@@ -64,5 +64,5 @@ export function createApp (services: Services): Koa {
     methodNotAllowed: () => CoreError.methodNotAllowed('this route does not answer that method'),
     notImplemented: () => CoreError.methodNotAllowed('this method is not supported'),
   }))
-  return app
+  return { app, router }
 }

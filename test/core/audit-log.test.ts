@@ -1,0 +1,57 @@
+import t from 'tap'
+import { appendAudit, recordAudit, verifyAudit } from '../../core/audit/audit-log.ts'
+import { ADMIN_PASSWORD, startTestPlatform } from '../helpers/platform.ts'
+import { runCli } from '../helpers/cli.ts'
+
+t.test('security-relevant actions are chained, and one changed row breaks the chain at that entry', async (t) => {
+  const p = await startTestPlatform(t)
+  const admin = await p.signIn('admin', ADMIN_PASSWORD)
+  await p.call('POST', '/api/v1/tenants/vn/children', { token: admin, body: { code: 'hn', name: 'Hà Nội' } })
+  await p.call('POST', '/api/v1/tenants/hn/users', { token: admin, body: { username: 'clerk', password: 'clerk-password', roles: ['officer'] } })
+  await p.call('POST', '/api/v1/auth/token', { body: { username: 'clerk', password: 'not-the-password' } })
+  const { knex } = p.platform.services.db
+
+  const actions = (await knex('audit_log').orderBy('seq').select('action')).map((r) => r.action)
+  t.same(actions, ['platform.bootstrap', 'auth.sign-in', 'tenant.create', 'user.create', 'grant.create', 'auth.sign-in-failed'])
+  const created = await knex('audit_log').where({ action: 'tenant.create' }).first()
+  t.match(created, { actor: 'admin', tenant: 'vn', target: 'hn' })
+
+  const url = p.config.databaseUrl
+  const good = await runCli(['audit', 'verify', '--database-url', url])
+  t.equal(good.code, 0, good.stderr)
+  t.match(good.stdout, /audit log verified: 6 entries/)
+
+  await t.rejects(knex('audit_log').where({ seq: 3 }).update({ target: 'hcm' }), 'the table refuses updates')
+  await t.rejects(knex('audit_log').where({ seq: 3 }).delete(), 'and deletes')
+
+  // Someone with direct database access goes around the trigger and edits entry 3.
+  if (p.platform.services.db.dialect === 'postgres') {
+    await knex.raw('alter table audit_log disable trigger audit_log_append_only')
+  } else {
+    await knex.raw('drop trigger audit_log_no_update')
+  }
+  await knex('audit_log').where({ seq: 3 }).update({ details: JSON.stringify({ name: 'Hồ Chí Minh' }) })
+
+  const bad = await runCli(['audit', 'verify', '--database-url', url])
+  t.equal(bad.code, 1, 'verification fails')
+  t.match(bad.stderr, /BROKEN at entry 3: its content does not match its hash/, 'and names the changed entry')
+})
+
+t.test('a deleted entry and a rewritten chain are both detected', async (t) => {
+  const p = await startTestPlatform(t)
+  const { db } = p.platform.services
+  for (let i = 0; i < 5; i++) await recordAudit(db, { actor: 'tester', action: 'test.event', details: { i } })
+  t.equal((await verifyAudit(db)).ok, true)
+  if (db.dialect === 'postgres') await db.knex.raw('alter table audit_log disable trigger audit_log_append_only')
+  else await db.knex.raw('drop trigger audit_log_no_delete')
+  await db.knex('audit_log').where({ seq: 4 }).delete()
+  t.match(await verifyAudit(db), { ok: false, seq: 5, reason: 'entries 4–4 are missing' })
+})
+
+t.test('concurrent appends keep one unbroken chain', async (t) => {
+  const p = await startTestPlatform(t)
+  const { db } = p.platform.services
+  await Promise.all(Array.from({ length: 40 }, (_, i) => db.knex.transaction((trx) => appendAudit(trx, { actor: `user-${i}`, action: 'test.concurrent' }))))
+  const result = await verifyAudit(db, 7)
+  t.match(result, { ok: true, entries: 41 }, 'bootstrap entry plus 40, verified across pages')
+})

@@ -1,0 +1,54 @@
+import t from 'tap'
+import { ADMIN_PASSWORD, startTestPlatform } from '../helpers/platform.ts'
+
+t.test('liveness, readiness and metrics', async (t) => {
+  const p = await startTestPlatform(t)
+  t.same((await p.call('GET', '/healthz')).body, { status: 'ok' })
+  t.same((await p.call('GET', '/readyz')).body, { status: 'ready' })
+
+  const token = await p.signIn('admin', ADMIN_PASSWORD)
+  await p.call('GET', '/api/v1/me', { token })
+  await p.call('GET', '/api/v1/tenants/nowhere', { token })
+  const metrics = await p.call('GET', '/metrics')
+  t.equal(metrics.status, 200)
+  t.match(metrics.headers.get('content-type'), /text\/plain/)
+  t.match(metrics.body, /nentang_http_requests_total\{method="GET",route="\/api\/v1\/me",status="200"\} 1/, 'requests by route pattern and status')
+  t.match(metrics.body, /nentang_http_requests_total\{method="GET",route="\/api\/v1\/tenants\/:code",status="404"\} 1/, 'the pattern, not the raw path')
+  t.match(metrics.body, /nentang_http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/api\/v1\/auth\/token"\}/, 'a latency histogram')
+  t.match(metrics.body, /nentang_process_resident_memory_bytes/, 'process metrics')
+
+  const id = await p.call('GET', '/healthz', { headers: { 'x-request-id': 'trace-42' } })
+  t.equal(id.headers.get('x-request-id'), 'trace-42', 'a sane client request id is kept')
+  const generated = await p.call('GET', '/healthz', { headers: { 'x-request-id': 'bad id with spaces' } })
+  t.match(generated.headers.get('x-request-id'), /^[0-9a-f-]{36}$/, 'an insane one is replaced')
+})
+
+t.test('readiness fails while migrations are pending', async (t) => {
+  const p = await startTestPlatform(t)
+  const { db } = p.platform.services
+  await db.knex('knex_migrations').delete()
+  const response = await p.call('GET', '/readyz')
+  t.equal(response.status, 503)
+  t.equal(response.body.error.code, 'CORE_ERR_UNAVAILABLE')
+  t.match(response.body.error.message, /migrations are pending/)
+  t.equal((await p.call('GET', '/healthz')).status, 200, 'while the process stays alive')
+})
+
+t.test('every route is in the OpenAPI document', async (t) => {
+  const p = await startTestPlatform(t)
+  const document = (await p.call('GET', '/api/v1/openapi.json')).body
+  t.equal(document.openapi, '3.1.0')
+  const routes = [
+    'get /healthz', 'get /readyz', 'get /metrics', 'get /api/v1/openapi.json',
+    'post /api/v1/auth/token', 'get /api/v1/me', 'post /api/v1/me/password',
+    'get /api/v1/tenants/{code}', 'get /api/v1/tenants/{code}/children', 'post /api/v1/tenants/{code}/children',
+    'get /api/v1/tenants/{code}/users', 'post /api/v1/tenants/{code}/users',
+    'get /api/v1/tenants/{code}/users/{username}', 'patch /api/v1/tenants/{code}/users/{username}',
+    'get /api/v1/tenants/{code}/grants', 'post /api/v1/tenants/{code}/grants', 'delete /api/v1/tenants/{code}/grants/{id}',
+  ]
+  const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))
+  t.same(documented.sort(), routes.sort())
+  const mounted = p.platform.router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m.toLowerCase()} ${String(layer.path).replace(/:([a-z]+)/g, '{$1}')}`))
+  t.same(mounted.sort(), documented.sort(), 'every mounted route is documented, and nothing else')
+  t.match(document.paths['/api/v1/tenants/{code}/children'].post.responses, { 201: {}, 404: {}, 409: {}, 422: {}, 415: {} })
+})
