@@ -6,7 +6,7 @@ import { createSignInThrottle } from './auth/sign-in-throttle.ts'
 import { createTokenService } from './auth/tokens.ts'
 import { bootstrap, type BootstrapResult } from './bootstrap.ts'
 import type { Config } from './config.ts'
-import { createDatabase } from './db/database.ts'
+import { createDatabase, type Database } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { createHttpMetrics } from './metrics.ts'
@@ -28,6 +28,8 @@ export interface Platform {
 
 export interface StartOptions {
   logger?: Logger
+  /** Runs after migrations and bootstrap, before the node accepts requests (the demo seed uses it). */
+  beforeListen?: (db: Database) => Promise<void>
 }
 
 /** Starts a gateway node: database and migrations, first-start bootstrap, then HTTP. */
@@ -39,6 +41,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     const applied = await migrateToLatest(db)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
     const first = await bootstrap(db, config.adminPassword)
+    await options.beforeListen?.(db)
     const services: Services = {
       config,
       db,

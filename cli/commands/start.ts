@@ -1,11 +1,16 @@
 import { loadConfig } from '../../core/config.ts'
 import { startPlatform } from '../../core/platform.ts'
-import { seedDemoTenants } from '../../examples/demo/demo-tenants.ts'
+import { seedDemoTenants, type DemoCredential } from '../../examples/demo/demo-tenants.ts'
 
 /** `nentang start`: runs a gateway node until SIGTERM or SIGINT, then shuts down gracefully and exits 0. */
 export async function startCommand (args: string[]): Promise<number> {
   const config = loadConfig(args)
-  const platform = await startPlatform(config)
+  let credentials: DemoCredential[] = []
+  const platform = await startPlatform(config, {
+    beforeListen: async (db) => {
+      if (config.demo) credentials = await seedDemoTenants(db)
+    },
+  })
   const { logger } = platform.services
   if (platform.bootstrap.generatedAdminPassword !== undefined) {
     // Shown once, on the terminal, never in the JSON log.
@@ -17,12 +22,9 @@ export async function startCommand (args: string[]): Promise<number> {
       '',
     ].join('\n'))
   }
-  if (config.demo) {
-    const credentials = await seedDemoTenants(platform.services.db)
-    if (credentials.length > 0) {
-      process.stderr.write(['', '  Demo tenants created. Demo users (shown once):',
-        ...credentials.map((c) => `    ${c.username.padEnd(16)} ${c.password}  ${c.role} at ${c.tenant}`), ''].join('\n'))
-    }
+  if (credentials.length > 0) {
+    process.stderr.write(['', '  Demo tenants created. Demo users (shown once):',
+      ...credentials.map((c) => `    ${c.username.padEnd(16)} ${c.password}  ${c.role} at ${c.tenant}`), ''].join('\n'))
   }
   process.stderr.write(`\n  nentang is listening on ${platform.url.replace('127.0.0.1', 'localhost')}  (Ctrl-C stops it)\n\n`)
   return new Promise((resolve) => {

@@ -1,0 +1,44 @@
+import t from 'tap'
+import { createTestDatabase } from '../helpers/database.ts'
+import { runCli } from '../helpers/cli.ts'
+
+t.test('help and unknown commands', async (t) => {
+  const help = await runCli(['--help'])
+  t.equal(help.code, 0)
+  t.match(help.stdout, /usage: nentang <command>/)
+  t.match(help.stdout, /NENTANG_DATABASE_URL/)
+  const startHelp = await runCli(['start', '--help'])
+  t.equal(startHelp.code, 0)
+  t.match(startHelp.stdout, /nentang start: start a gateway node/)
+  const unknown = await runCli(['frobnicate'])
+  t.equal(unknown.code, 2)
+  t.match(unknown.stderr, /unknown command 'frobnicate'/)
+})
+
+t.test('invalid configuration is refused at start with every problem named', async (t) => {
+  const result = await runCli(['start', '--port', 'abc'], { NENTANG_WORKERS: '0', NENTANG_DATABASE_URL: 'mysql://x', NENTANG_SECRET_KEY: 'short' })
+  t.equal(result.code, 2)
+  t.match(result.stderr, /--port must be an integer from 0 to 65535 \(got "abc"\)/)
+  t.match(result.stderr, /NENTANG_WORKERS must be an integer from 1 to 64 \(got 0\)/)
+  t.match(result.stderr, /NENTANG_DATABASE_URL must be sqlite:<file> or postgres:/)
+  t.match(result.stderr, /NENTANG_SECRET_KEY must have at least 32 characters/)
+  const flag = await runCli(['start', '--no-such-flag'])
+  t.equal(flag.code, 2)
+  t.match(flag.stderr, /no-such-flag/)
+})
+
+t.test('migrate applies the migrations once', async (t) => {
+  const database = await createTestDatabase()
+  t.teardown(() => database.drop())
+  const first = await runCli(['migrate', '--database-url', database.url])
+  t.equal(first.code, 0, first.stderr)
+  t.match(first.stdout, /applied 0001-core/)
+  const second = await runCli(['migrate', '--database-url', database.url])
+  t.match(second.stdout, /already up to date/)
+})
+
+t.test('audit verify on an unreachable database fails with a message', async (t) => {
+  const result = await runCli(['audit', 'verify', '--database-url', 'postgres://nobody@127.0.0.1:1/none'])
+  t.equal(result.code, 1)
+  t.match(result.stderr, /nentang: .*ECONNREFUSED/)
+})

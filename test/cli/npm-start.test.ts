@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import t from 'tap'
+import { createTestDatabase } from '../helpers/database.ts'
+
+const root = new URL('../../', import.meta.url).pathname
+
+function portFree (port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, () => server.close(() => resolve(true)))
+  })
+}
+
+// The README's first screen: `npm start` serves the platform with the demo tenants on port 3000.
+t.test('npm start answers on port 3000 with the demo tenants', async (t) => {
+  t.ok(await portFree(3000), 'port 3000 is free (stop any running nentang before the tests)')
+  const database = await createTestDatabase()
+  t.teardown(() => database.drop())
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: root,
+    detached: true,
+    env: { ...process.env, NENTANG_DATABASE_URL: database.url, NENTANG_DATA_DIR: database.dir, NENTANG_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  t.teardown(() => { try { process.kill(-child.pid!, 'SIGKILL') } catch {} })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk })
+
+  const deadline = Date.now() + 30_000
+  let health: Response | undefined
+  while (Date.now() < deadline) {
+    health = await fetch('http://127.0.0.1:3000/healthz').catch(() => undefined)
+    if (health?.status === 200) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  t.equal(health?.status, 200, 'GET /healthz is 200')
+  t.match(stderr, /admin password: \S{20}/, 'the generated admin password is printed once')
+  const password = /hn-admin\s+(\S+)/.exec(stderr)?.[1]
+  t.ok(password, 'demo users are printed')
+  const signIn = await fetch('http://127.0.0.1:3000/api/v1/auth/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'hn-admin', password }) })
+  const { token } = await signIn.json() as { token: string }
+  const children = await (await fetch('http://127.0.0.1:3000/api/v1/tenants/hn/children', { headers: { authorization: `Bearer ${token}` } })).json() as { items: Array<{ code: string, name: string }> }
+  t.same(children.items.map((c) => c.code), ['hn-ba-dinh', 'hn-hoan-kiem'], 'the demo tree is there')
+  t.equal(children.items[0]!.name, 'Phường Ba Đình', 'named from the official list')
+
+  // Ctrl-C reaches the whole process group; npm itself dies of the signal, nentang shuts down.
+  process.kill(-child.pid!, 'SIGINT')
+  await exited
+  let free = false
+  for (let i = 0; i < 50 && !free; i++) {
+    free = await portFree(3000)
+    if (!free) await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  t.ok(free, 'the platform stops and frees port 3000')
+})

@@ -1,0 +1,20 @@
+import t from 'tap'
+import { defaults, loadConfig } from '../../core/config.ts'
+
+t.test('defaults, environment, then flags', async (t) => {
+  t.same(loadConfig([], {}), defaults)
+  t.equal(defaults.databaseUrl, 'sqlite:./data/nentang.db')
+  t.equal(defaults.port, 3000)
+  const fromEnv = loadConfig([], { NENTANG_PORT: '8080', NENTANG_DATABASE_URL: 'postgres://u@h/db', NENTANG_WORKERS: '4', NENTANG_DEV_PLUGINS: 'a, b', NENTANG_DEMO: 'yes' })
+  t.match(fromEnv, { port: 8080, databaseUrl: 'postgres://u@h/db', workers: 4, devPlugins: ['a', 'b'], demo: true })
+  const fromFlags = loadConfig(['--port', '9090', '--demo'], { NENTANG_PORT: '8080' })
+  t.match(fromFlags, { port: 9090, demo: true }, 'a flag wins over the environment')
+})
+
+t.test('every invalid value is reported at once', async (t) => {
+  t.throws(() => loadConfig([], { NENTANG_PORT: '70000', NENTANG_LOG_LEVEL: 'loud', NENTANG_TRUST_PROXY: 'maybe' }), {
+    code: 'CORE_ERR_CONFIG',
+    message: /NENTANG_PORT must be an integer from 0 to 65535 \(got 70000\)[\s\S]*NENTANG_LOG_LEVEL must be one of[\s\S]*NENTANG_TRUST_PROXY must be true or false/,
+  })
+  t.throws(() => loadConfig([], { NENTANG_ADMIN_PASSWORD: 'short' }), { message: /NENTANG_ADMIN_PASSWORD must have 10 to 256 characters/ })
+})
