@@ -7,6 +7,8 @@ export const CoreError = {
   unavailable: defineError('CORE_ERR_UNAVAILABLE', 503, 'Service unavailable'),
 
   notFound: defineError('CORE_ERR_NOT_FOUND', 404, 'Not found'),
+  headersTooLarge: defineError('CORE_ERR_HEADERS_TOO_LARGE', 431, 'Request Header Fields Too Large'),
+  requestTimeout: defineError('CORE_ERR_REQUEST_TIMEOUT', 408, 'Request Timeout'),
   methodNotAllowed: defineError('CORE_ERR_METHOD_NOT_ALLOWED', 405, 'Method not allowed'),
   badRequest: defineError('CORE_ERR_BAD_REQUEST', 400, 'Bad request'),
 

@@ -9,6 +9,7 @@ import type { Config } from './config.ts'
 import { createDatabase, type Database } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { createLogger, type Logger } from './logger.ts'
+import { clientErrorHandler } from './http/client-error.ts'
 import { createHttpMetrics } from './metrics.ts'
 import { createApp } from './server.ts'
 import type { Services } from './services.ts'
@@ -54,6 +55,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     const { app, router } = createApp(services)
     const listening = createServer(app.callback())
     server = listening
+    listening.on('clientError', clientErrorHandler(logger))
     // Slow clients must not hold sockets forever; these bound header and idle time, not handler time.
     listening.headersTimeout = 20_000
     listening.requestTimeout = 60_000
