@@ -51,8 +51,11 @@ function createSqlite (file: string): Database {
       if (reader === undefined) {
         // Opened lazily: the file exists only once the writer has created it.
         await knex.raw('select 1')
-        reader = new BetterSqlite3(filename, { readonly: true, fileMustExist: true })
+        // Not opened `readonly`: a read-only connection cannot map the WAL index and rebuilds it by
+        // reading the whole WAL on every query (50 µs instead of 2). `query_only` forbids writes.
+        reader = new BetterSqlite3(filename, { fileMustExist: true })
         reader.pragma('busy_timeout = 5000')
+        reader.pragma('query_only = true')
       }
       let statement = statements.get(sql)
       if (statement === undefined) {

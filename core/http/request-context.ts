@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Context, Next } from 'koa'
+import { createAccessLog } from '../access-log.ts'
 import type { Services } from '../services.ts'
 
 const CLIENT_ID = /^[A-Za-z0-9._:-]{1,64}$/
@@ -10,7 +11,8 @@ const CLIENT_ID = /^[A-Za-z0-9._:-]{1,64}$/
  * records the request's metrics under its route pattern.
  */
 export function requestContext (services: Services) {
-  const { logger, metrics, lifecycle } = services
+  const { metrics, lifecycle } = services
+  const accessLog = createAccessLog(services.logger)
   return async function requestContextMiddleware (ctx: Context, next: Next): Promise<void> {
     const started = performance.now()
     const offered = ctx.get('x-request-id')
@@ -26,7 +28,7 @@ export function requestContext (services: Services) {
       const seconds = (performance.now() - started) / 1000
       const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched'
       metrics.observe(ctx.method, route, ctx.status, seconds)
-      logger.info({
+      accessLog({
         requestId,
         method: ctx.method,
         route,
@@ -34,7 +36,7 @@ export function requestContext (services: Services) {
         ms: Math.round(seconds * 10000) / 10,
         user: ctx.state.principal?.username,
         code: ctx.state.errorCode,
-      }, 'request')
+      })
     }
   }
 }

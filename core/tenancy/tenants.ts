@@ -13,7 +13,8 @@ export interface Tenant {
 }
 
 export const TENANT_CODE_PATTERN = '^[a-z][a-z0-9-]{1,62}$'
-const tenantColumns = 't.id, t.code, t.name, t.path, t.admin_unit_code, t.created_at, p.code as parent_code'
+// A subquery, not a self-join, for the parent: findTenant runs on most requests (see grants.ts).
+const tenantColumns = 't.id, t.code, t.name, t.path, t.admin_unit_code, t.created_at, (select code from tenants p where p.id = t.parent_id) as parent_code'
 
 function toTenant (row: Row): Tenant {
   return {
@@ -33,12 +34,12 @@ export function tenantView (tenant: Tenant): Record<string, unknown> {
 }
 
 export async function findTenant (db: Database, code: string): Promise<Tenant | undefined> {
-  const rows = await db.read(`select ${tenantColumns} from tenants t left join tenants p on p.id = t.parent_id where t.code = ?`, [code])
+  const rows = await db.read(`select ${tenantColumns} from tenants t where t.code = ?`, [code])
   return rows[0] === undefined ? undefined : toTenant(rows[0])
 }
 
 export async function listChildren (db: Database, parent: Tenant): Promise<Tenant[]> {
-  const rows = await db.read(`select ${tenantColumns} from tenants t left join tenants p on p.id = t.parent_id where t.parent_id = ? order by t.code`, [parent.id])
+  const rows = await db.read(`select ${tenantColumns} from tenants t where t.parent_id = ? order by t.code`, [parent.id])
   return rows.map(toTenant)
 }
 
