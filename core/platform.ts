@@ -11,6 +11,8 @@ import { migrateToLatest } from './db/migrate.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { clientErrorHandler } from './http/client-error.ts'
 import { createHttpMetrics } from './metrics.ts'
+import { createChangeFeed, type ChangeFeed } from './events/change-feed.ts'
+import { createPrincipalCache } from './auth/principal-cache.ts'
 import { createApp } from './server.ts'
 import type { Services } from './services.ts'
 import { drainServer } from './shutdown.ts'
@@ -30,7 +32,7 @@ export interface Platform {
 export interface StartOptions {
   logger?: Logger
   /** Runs after migrations and bootstrap, before the node accepts requests (the demo seed uses it). */
-  beforeListen?: (db: Database) => Promise<void>
+  beforeListen?: (db: Database, changes: ChangeFeed) => Promise<void>
 }
 
 /** Starts a gateway node: database and migrations, first-start bootstrap, then HTTP. */
@@ -38,11 +40,13 @@ export async function startPlatform (config: Config, options: StartOptions = {})
   const logger = options.logger ?? createLogger(config.logLevel)
   const db = createDatabase(config.databaseUrl)
   let server: Server | undefined
+  let changes: ChangeFeed | undefined
   try {
     const applied = await migrateToLatest(db)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
-    const first = await bootstrap(db, config.adminPassword)
-    await options.beforeListen?.(db)
+    changes = await createChangeFeed(db, config.databaseUrl, logger)
+    const first = await bootstrap(db, changes, config.adminPassword)
+    await options.beforeListen?.(db, changes)
     const services: Services = {
       config,
       db,
@@ -50,6 +54,8 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       tokens: createTokenService(loadSecretKey(config.secretKey, config.dataDir), config.tokenTtlSeconds),
       throttle: createSignInThrottle(),
       metrics: createHttpMetrics(),
+      changes,
+      principals: createPrincipalCache(db, changes),
       lifecycle: { ready: false, shuttingDown: false },
     }
     const { app, router } = createApp(services)
@@ -83,6 +89,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
           services.lifecycle.shuttingDown = true
           const drained = await drainServer(listening, config.shutdownTimeoutMs)
           if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown: cut requests still in flight')
+          await changes?.close()
           await db.close()
           logger.info('nentang stopped')
           await new Promise<void>((resolve) => logger.flush(() => resolve()))
@@ -92,6 +99,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     }
   } catch (error) {
     server?.close()
+    await changes?.close()
     await db.close()
     throw error
   }

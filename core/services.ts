@@ -1,3 +1,5 @@
+import type { PrincipalCache } from './auth/principal-cache.ts'
+import type { ChangeFeed } from './events/change-feed.ts'
 import type { SignInThrottle } from './auth/sign-in-throttle.ts'
 import type { TokenService } from './auth/tokens.ts'
 import type { Config } from './config.ts'
@@ -13,5 +15,7 @@ export interface Services {
   readonly tokens: TokenService
   readonly throttle: SignInThrottle
   readonly metrics: HttpMetrics
+  readonly changes: ChangeFeed
+  readonly principals: PrincipalCache
   readonly lifecycle: { ready: boolean, shuttingDown: boolean }
 }

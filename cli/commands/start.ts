@@ -7,8 +7,8 @@ export async function startCommand (args: string[]): Promise<number> {
   const config = loadConfig(args)
   let credentials: DemoCredential[] = []
   const platform = await startPlatform(config, {
-    beforeListen: async (db) => {
-      if (config.demo) credentials = await seedDemoTenants(db)
+    beforeListen: async (db, changes) => {
+      if (config.demo) credentials = await seedDemoTenants(db, changes)
     },
   })
   const { logger } = platform.services

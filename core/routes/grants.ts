@@ -20,7 +20,7 @@ interface NewGrant {
 const reachErrors = [CoreError.notFound, CoreError.forbidden, CoreError.unauthenticated]
 
 /** Grants `(user, role, tenant, includeDescendants)` at a tenant, delegated down the tree. */
-export function grantRoutes ({ db }: Services): Route<any>[] {
+export function grantRoutes ({ db, changes }: Services): Route<any>[] {
   const list = defineRoute({
     method: 'GET',
     path: '/api/v1/tenants/:code/grants',
@@ -64,7 +64,7 @@ export function grantRoutes ({ db }: Services): Route<any>[] {
         throw CoreError.notFound(`user '${body.username}' not found`, { field: 'username' })
       }
       const grant = await transaction(db, async (trx) => {
-        const created = await createGrant(trx, user, body.role, tenant, includeDescendants)
+        const created = await createGrant(trx, changes, user, body.role, tenant, includeDescendants)
         await appendAudit(trx, { actor: principal.username, action: 'grant.create', tenant: tenant.code, target: user.username, details: { role: body.role, includeDescendants }, requestId })
         return created
       })
@@ -88,7 +88,7 @@ export function grantRoutes ({ db }: Services): Route<any>[] {
       if (grant === undefined) throw CoreError.notFound(`grant ${params.id} not found at '${tenant.code}'`)
       assertMayGrant(principal, grant.role, tenant, grant.includeDescendants)
       await transaction(db, async (trx) => {
-        await deleteGrant(trx, grant)
+        await deleteGrant(trx, changes, grant)
         await appendAudit(trx, { actor: principal.username, action: 'grant.delete', tenant: tenant.code, target: grant.username, details: { role: grant.role, includeDescendants: grant.includeDescendants }, requestId })
       })
       return { status: 204 }

@@ -8,7 +8,7 @@ import { findUser, updateUser } from '../tenancy/users.ts'
 import * as schema from './schemas.ts'
 
 /** `GET /me` and `POST /me/password`: the caller itself. */
-export function meRoutes ({ db, tokens }: Services): Route<any>[] {
+export function meRoutes ({ db, tokens, changes }: Services): Route<any>[] {
   const me = defineRoute({
     method: 'GET',
     path: '/api/v1/me',
@@ -63,7 +63,7 @@ export function meRoutes ({ db, tokens }: Services): Route<any>[] {
       const user = await findUser(db, principal.username)
       if (user === undefined) throw CoreError.unauthenticated('the user no longer exists')
       await transaction(db, async (trx) => {
-        await updateUser(trx, user, { password: body.newPassword })
+        await updateUser(trx, changes, user, { password: body.newPassword })
         await appendAudit(trx, { actor: principal.username, action: 'user.password-change', tenant: user.tenant, target: user.username, requestId })
       })
       const [fresh] = await db.read('select token_version from users where id = ?', [principal.id])

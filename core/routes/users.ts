@@ -20,7 +20,7 @@ interface NewUserBody {
 const reachErrors = [CoreError.notFound, CoreError.forbidden, CoreError.unauthenticated]
 
 /** Users of a tenant (their home tenant), managed by its tenant-admins. */
-export function userRoutes ({ db }: Services): Route<any>[] {
+export function userRoutes ({ db, changes }: Services): Route<any>[] {
   async function userAt (tenant: Tenant, username: string): Promise<User> {
     const user = await findUser(db, username)
     if (user === undefined || user.tenant !== tenant.code) throw CoreError.notFound(`user '${username}' not found in '${tenant.code}'`)
@@ -69,10 +69,10 @@ export function userRoutes ({ db }: Services): Route<any>[] {
       const roles = body.roles ?? []
       roles.forEach((role) => assertMayGrant(principal, role, tenant, false))
       const user = await transaction(db, async (trx) => {
-        const created = await createUser(trx, tenant, body)
+        const created = await createUser(trx, changes, tenant, body)
         await appendAudit(trx, { actor: principal.username, action: 'user.create', tenant: tenant.code, target: created.username, requestId })
         for (const role of roles) {
-          await createGrant(trx, created, role, tenant, false)
+          await createGrant(trx, changes, created, role, tenant, false)
           await appendAudit(trx, { actor: principal.username, action: 'grant.create', tenant: tenant.code, target: created.username, details: { role, includeDescendants: false }, requestId })
         }
         return created
@@ -117,7 +117,7 @@ export function userRoutes ({ db }: Services): Route<any>[] {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const user = await userAt(tenant, params.username!)
       const changed = await transaction(db, async (trx) => {
-        const result = await updateUser(trx, user, body)
+        const result = await updateUser(trx, changes, user, body)
         const fields = Object.keys(body).map((key) => key === 'password' ? 'password' : `${key}=${JSON.stringify(body[key as keyof UserChange])}`)
         await appendAudit(trx, { actor: principal.username, action: 'user.update', tenant: tenant.code, target: user.username, details: { changed: fields }, requestId })
         return result

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex'
 import { isUniqueViolation, toBoolean, type Database, type Row } from '../db/database.ts'
 import { CoreError } from '../error-codes.ts'
+import type { ChangeFeed } from '../events/change-feed.ts'
+import { PRINCIPAL_CHANGED } from '../auth/principal-cache.ts'
 import type { Grant, Principal } from './access.ts'
 import { insertedId, type Tenant } from './tenants.ts'
 import type { User } from './users.ts'
@@ -38,7 +40,7 @@ export async function findGrant (db: Database, tenant: Tenant, id: number): Prom
   return rows[0] === undefined ? undefined : toGrant(rows[0])
 }
 
-export async function createGrant (trx: Knex.Transaction, user: User, role: string, tenant: Tenant, includeDescendants: boolean): Promise<GrantRecord> {
+export async function createGrant (trx: Knex.Transaction, changes: ChangeFeed, user: User, role: string, tenant: Tenant, includeDescendants: boolean): Promise<GrantRecord> {
   const conflict = (): Error => CoreError.grantExists(`'${user.username}' already holds '${role}' at '${tenant.code}'`, { field: 'role' })
   const existing = await trx('grants').where({ user_id: user.id, role, tenant_id: tenant.id }).first('id')
   if (existing !== undefined) throw conflict()
@@ -50,11 +52,14 @@ export async function createGrant (trx: Knex.Transaction, user: User, role: stri
     if (isUniqueViolation(error)) throw conflict()
     throw error
   }
+  await changes.publish(trx, PRINCIPAL_CHANGED, { userId: user.id })
   return { id: insertedId(inserted), role, tenant: tenant.code, path: tenant.path, includeDescendants, username: user.username, createdAt }
 }
 
-export async function deleteGrant (trx: Knex.Transaction, grant: GrantRecord): Promise<void> {
+export async function deleteGrant (trx: Knex.Transaction, changes: ChangeFeed, grant: GrantRecord): Promise<void> {
+  const row = await trx('grants').where({ id: grant.id }).first('user_id')
   await trx('grants').where({ id: grant.id }).delete()
+  if (row !== undefined) await changes.publish(trx, PRINCIPAL_CHANGED, { userId: Number(row.user_id) })
 }
 
 export interface PrincipalState {

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex'
 import { isUniqueViolation, toBoolean, type Database, type Row } from '../db/database.ts'
 import { CoreError } from '../error-codes.ts'
+import type { ChangeFeed } from '../events/change-feed.ts'
+import { PRINCIPAL_CHANGED } from '../auth/principal-cache.ts'
 import { hashPassword } from '../auth/passwords.ts'
 import { insertedId, type Tenant } from './tenants.ts'
 
@@ -50,7 +52,7 @@ export interface NewUser {
   displayName?: string | undefined
 }
 
-export async function createUser (trx: Knex.Transaction, tenant: Tenant, input: NewUser): Promise<User> {
+export async function createUser (trx: Knex.Transaction, changes: ChangeFeed, tenant: Tenant, input: NewUser): Promise<User> {
   const existing = await trx('users').where({ username: input.username }).first('id')
   if (existing !== undefined) throw CoreError.userExists(`username '${input.username}' is taken`, { field: 'username' })
   const now = new Date().toISOString()
@@ -71,7 +73,9 @@ export async function createUser (trx: Knex.Transaction, tenant: Tenant, input: 
     if (isUniqueViolation(error)) throw CoreError.userExists(`username '${input.username}' is taken`, { field: 'username' })
     throw error
   }
-  return { id: insertedId(inserted), username: row.username, displayName: row.display_name, tenant: tenant.code, disabled: false, createdAt: now, updatedAt: now }
+  const id = insertedId(inserted)
+  await changes.publish(trx, PRINCIPAL_CHANGED, { userId: id })
+  return { id, username: row.username, displayName: row.display_name, tenant: tenant.code, disabled: false, createdAt: now, updatedAt: now }
 }
 
 export interface UserChange {
@@ -84,7 +88,7 @@ export interface UserChange {
  * Changes a user. Disabling it or changing its password bumps its token version, which refuses
  * every token issued before, on the next request.
  */
-export async function updateUser (trx: Knex.Transaction, user: User, change: UserChange): Promise<User> {
+export async function updateUser (trx: Knex.Transaction, changes: ChangeFeed, user: User, change: UserChange): Promise<User> {
   const now = new Date().toISOString()
   const update: Record<string, unknown> = { updated_at: now }
   if (change.displayName !== undefined) update.display_name = change.displayName
@@ -94,5 +98,6 @@ export async function updateUser (trx: Knex.Transaction, user: User, change: Use
   const query = trx('users').where({ id: user.id }).update(update)
   if (revokesTokens) query.increment('token_version', 1)
   await query
+  await changes.publish(trx, PRINCIPAL_CHANGED, { userId: user.id })
   return { ...user, displayName: change.displayName ?? user.displayName, disabled: change.disabled ?? user.disabled, updatedAt: now }
 }

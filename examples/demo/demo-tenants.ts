@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { appendAudit } from '../../core/audit/audit-log.ts'
 import { generatePassword } from '../../core/auth/passwords.ts'
 import { transaction, type Database } from '../../core/db/database.ts'
+import type { ChangeFeed } from '../../core/events/change-feed.ts'
 import { createGrant } from '../../core/tenancy/grants.ts'
 import { createTenant, findTenant } from '../../core/tenancy/tenants.ts'
 import { createUser } from '../../core/tenancy/users.ts'
@@ -40,7 +41,7 @@ export interface DemoCredential {
  * one user per role with a generated password. Returns the credentials to print, or nothing when
  * the demo tenants already exist.
  */
-export async function seedDemoTenants (db: Database): Promise<DemoCredential[]> {
+export async function seedDemoTenants (db: Database, changes: ChangeFeed): Promise<DemoCredential[]> {
   if (await findTenant(db, 'hn') !== undefined) return []
   const units = loadAdminUnits()
   const nameOf = (code: string): string => {
@@ -66,8 +67,8 @@ export async function seedDemoTenants (db: Database): Promise<DemoCredential[]> 
     for (const spec of demoUsers) {
       const tenant = tenants.get(spec.tenant)!
       const password = generatePassword()
-      const user = await createUser(trx, tenant, { username: spec.username, password, displayName: spec.displayName })
-      await createGrant(trx, user, spec.role, tenant, spec.includeDescendants)
+      const user = await createUser(trx, changes, tenant, { username: spec.username, password, displayName: spec.displayName })
+      await createGrant(trx, changes, user, spec.role, tenant, spec.includeDescendants)
       credentials.push({ username: spec.username, password, tenant: spec.tenant, role: spec.role })
     }
     await appendAudit(trx, { actor: null, action: 'demo.seed', details: { tenants: [...tenants.keys()], users: demoUsers.map((u) => u.username) } })
