@@ -2,9 +2,10 @@ import { Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client
 
 export interface HttpMetrics {
   readonly registry: Registry
+  /** Counts a request that has started; `observe` ends it. */
+  started(): void
   /** Records one finished request. `route` is the route's pattern, never the raw path (bounded cardinality). */
   observe(method: string, route: string, status: number, seconds: number): void
-  readonly inFlight: Gauge
 }
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -62,12 +63,16 @@ export function createHttpMetrics (): HttpMetrics {
   }
   registry.registerMetric(requests as unknown as Metric)
   registry.registerMetric(duration as unknown as Metric)
-  const inFlight = new Gauge({ name: 'nentang_http_requests_in_flight', help: 'HTTP requests being served', registers: [registry] })
+  let inFlight = 0
+  new Gauge({ name: 'nentang_http_requests_in_flight', help: 'HTTP requests being served', registers: [registry], collect () { this.set(inFlight) } })
 
   return {
     registry,
-    inFlight,
+    started () {
+      inFlight++
+    },
     observe (method, route, status, seconds) {
+      inFlight--
       const key = `${method} ${route}`
       let s = series.get(key)
       if (s === undefined) {

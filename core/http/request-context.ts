@@ -20,11 +20,10 @@ export function requestContext (services: Services) {
     ctx.state.requestId = requestId
     ctx.set('X-Request-Id', requestId)
     if (lifecycle.shuttingDown) ctx.set('Connection', 'close')
-    metrics.inFlight.inc()
+    metrics.started()
     try {
       await next()
     } finally {
-      metrics.inFlight.dec()
       const seconds = (performance.now() - started) / 1000
       const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched'
       metrics.observe(ctx.method, route, ctx.status, seconds)

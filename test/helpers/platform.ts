@@ -19,8 +19,16 @@ export interface TestPlatform {
   signIn(username: string, password: string): Promise<string>
 }
 
-/** A platform on a fresh database, listening on a free loopback port, closed when the test ends. */
-export async function startTestPlatform (t: Teardown, overrides: Partial<Config> = {}): Promise<TestPlatform> {
+/**
+ * A platform on a fresh database, listening on a free loopback port, closed when the test ends.
+ * With `sameDatabaseAs`, a second gateway node on that platform's database and secret key.
+ */
+export async function startTestPlatform (t: Teardown, overrides: Partial<Config> = {}, sameDatabaseAs?: TestPlatform): Promise<TestPlatform> {
+  if (sameDatabaseAs !== undefined) {
+    const platform = await startPlatform({ ...sameDatabaseAs.config, ...overrides })
+    t.teardown(() => platform.close())
+    return withClient(platform, sameDatabaseAs.config)
+  }
   const database = await createTestDatabase()
   const config: Config = {
     ...defaults,
@@ -38,6 +46,10 @@ export async function startTestPlatform (t: Teardown, overrides: Partial<Config>
     await platform.close()
     await database.drop()
   })
+  return withClient(platform, config)
+}
+
+function withClient (platform: Platform, config: Config): TestPlatform {
   const call = <T = any>(method: string, path: string, options?: RequestOptions): Promise<TestResponse<T>> => request<T>(platform.url, method, path, options)
   return {
     platform,
