@@ -11,18 +11,47 @@ export interface AccessEntry {
   code: string | undefined
 }
 
+export interface AccessLog {
+  write(entry: AccessEntry): void
+  /** Hands every pending line to the logger's stream (at shutdown, and every 100 ms). */
+  flush(): void
+  close(): void
+}
+
+const BATCH_LINES = 64
+const FLUSH_MS = 100
+
 /**
- * One JSON line per request, in the logger's format and stream, written without pino's generic
- * serialisation (which cost a quarter of the gateway's throughput, measured). Every value is
- * escaped with JSON.stringify; none of them can carry a secret (ids, route patterns, usernames).
+ * One JSON line per request, in the logger's format and on its stream. Lines are built by hand
+ * (pino's generic serialisation cost a quarter of the gateway's throughput) and handed over in
+ * batches: the stream measures its whole pending buffer on every write, so a write per request
+ * cost another third (both measured). Every value is escaped with JSON.stringify, and none can
+ * carry a secret (ids, route patterns, usernames, codes).
  */
-export function createAccessLog (logger: Logger): (entry: AccessEntry) => void {
+export function createAccessLog (logger: Logger): AccessLog {
   const stream = (logger as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym]!
-  return function writeAccessLog (entry) {
-    if (!logger.isLevelEnabled('info')) return
-    let line = `{"level":"info","time":"${new Date().toISOString()}","service":"nentang","requestId":${JSON.stringify(entry.requestId)},"method":${JSON.stringify(entry.method)},"route":${JSON.stringify(entry.route)},"status":${entry.status},"ms":${entry.ms}`
-    if (entry.user !== undefined) line += `,"user":${JSON.stringify(entry.user)}`
-    if (entry.code !== undefined) line += `,"code":${JSON.stringify(entry.code)}`
-    stream.write(line + ',"msg":"request"}\n')
+  let pending: string[] = []
+  const flush = (): void => {
+    if (pending.length === 0) return
+    const lines = pending.join('')
+    pending = []
+    stream.write(lines)
+  }
+  const timer = setInterval(flush, FLUSH_MS)
+  timer.unref()
+  return {
+    write (entry) {
+      if (!logger.isLevelEnabled('info')) return
+      let line = `{"level":"info","time":"${new Date().toISOString()}","service":"nentang","requestId":${JSON.stringify(entry.requestId)},"method":${JSON.stringify(entry.method)},"route":${JSON.stringify(entry.route)},"status":${entry.status},"ms":${entry.ms}`
+      if (entry.user !== undefined) line += `,"user":${JSON.stringify(entry.user)}`
+      if (entry.code !== undefined) line += `,"code":${JSON.stringify(entry.code)}`
+      pending.push(line + ',"msg":"request"}\n')
+      if (pending.length >= BATCH_LINES) flush()
+    },
+    flush,
+    close () {
+      clearInterval(timer)
+      flush()
+    },
   }
 }

@@ -11,6 +11,7 @@ import { migrateToLatest } from './db/migrate.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { clientErrorHandler } from './http/client-error.ts'
 import { createHttpMetrics } from './metrics.ts'
+import { createAccessLog } from './access-log.ts'
 import { createChangeFeed, type ChangeFeed } from './events/change-feed.ts'
 import { createPrincipalCache } from './auth/principal-cache.ts'
 import { createApp } from './server.ts'
@@ -51,6 +52,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       config,
       db,
       logger,
+      accessLog: createAccessLog(logger),
       tokens: createTokenService(loadSecretKey(config.secretKey, config.dataDir), config.tokenTtlSeconds),
       throttle: createSignInThrottle(),
       metrics: createHttpMetrics(),
@@ -89,6 +91,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
           services.lifecycle.shuttingDown = true
           const drained = await drainServer(listening, config.shutdownTimeoutMs)
           if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown: cut requests still in flight')
+          services.accessLog.close()
           await changes?.close()
           await db.close()
           logger.info('nentang stopped')

@@ -1,3 +1,4 @@
+import type { AccessLog } from './access-log.ts'
 import type { PrincipalCache } from './auth/principal-cache.ts'
 import type { ChangeFeed } from './events/change-feed.ts'
 import type { SignInThrottle } from './auth/sign-in-throttle.ts'
@@ -12,6 +13,7 @@ export interface Services {
   readonly config: Config
   readonly db: Database
   readonly logger: Logger
+  readonly accessLog: AccessLog
   readonly tokens: TokenService
   readonly throttle: SignInThrottle
   readonly metrics: HttpMetrics

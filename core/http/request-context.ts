@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import type { Context, Next } from 'koa'
-import { createAccessLog } from '../access-log.ts'
 import type { Services } from '../services.ts'
 
 const CLIENT_ID = /^[A-Za-z0-9._:-]{1,64}$/
@@ -11,8 +10,7 @@ const CLIENT_ID = /^[A-Za-z0-9._:-]{1,64}$/
  * records the request's metrics under its route pattern.
  */
 export function requestContext (services: Services) {
-  const { metrics, lifecycle } = services
-  const accessLog = createAccessLog(services.logger)
+  const { metrics, lifecycle, accessLog } = services
   return async function requestContextMiddleware (ctx: Context, next: Next): Promise<void> {
     const started = performance.now()
     const offered = ctx.get('x-request-id')
@@ -27,7 +25,7 @@ export function requestContext (services: Services) {
       const seconds = (performance.now() - started) / 1000
       const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched'
       metrics.observe(ctx.method, route, ctx.status, seconds)
-      accessLog({
+      accessLog.write({
         requestId,
         method: ctx.method,
         route,
