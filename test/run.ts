@@ -5,7 +5,7 @@
  * run, unless NENTANG_TEST_REQUIRE_POSTGRES=1 (CI), which makes that a failure.
  * Extra arguments go to tap (e.g. a test file).
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 
@@ -22,7 +22,7 @@ interface RunResult {
 function runTap (database: 'sqlite' | 'postgres', runId: string): Promise<RunResult> {
   console.log(`\n=== tests on ${database} ===\n`)
   return new Promise((resolve) => {
-    const child = spawn(new URL('../node_modules/.bin/tap', import.meta.url).pathname, ['--reporter=tap', ...tapArgs], {
+    const child = spawn(tap, ['--reporter=tap', ...tapArgs], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, NENTANG_TEST_DATABASE: database, NENTANG_TEST_RUN: runId },
     })
@@ -63,6 +63,15 @@ async function dropLeftovers (runId: string): Promise<void> {
   } finally {
     await client.end()
   }
+}
+
+// tap compiles its plugin set (here: without its ts-node loader, see .taprc) at build time; a fresh
+// `npm ci` holds the default set, and tap's own rebuild on a mismatch comes too late for that run.
+const tap = new URL('../node_modules/.bin/tap', import.meta.url).pathname
+const built = spawnSync(tap, ['build'], { stdio: ['ignore', 'ignore', 'inherit'] })
+if (built.status !== 0) {
+  console.log('tap build failed\n0 passed, 1 failed')
+  process.exit(1)
 }
 
 const runId = randomBytes(4).toString('hex')
