@@ -1,0 +1,168 @@
+import ivm from 'isolated-vm'
+import { createModuleLoader, PluginLoadError } from './module-loader.ts'
+import type { PluginResponse, PluginSpec } from './protocol.ts'
+import { invokeSource, sdkSource } from './sdk-source.ts'
+
+/** The response body limit (SPEC §8: 5 MiB), in characters of JSON text. */
+export const RESPONSE_LIMIT = 5 * 1024 * 1024
+
+/** What a host call knows of the request it serves. */
+export interface RunningRequest {
+  requestId: string
+  user: { username: string, displayName: string, tenant: string, roles: string[] } | null
+  hostCalls: number
+  overBudget: boolean
+}
+
+/** The host side of `nentang:sdk`: answers one call for one running request. */
+export interface HostApi {
+  call(spec: PluginSpec, request: RunningRequest, op: string, args: unknown[]): Promise<unknown>
+  log(spec: PluginSpec, request: RunningRequest | undefined, level: string, text: string): void
+}
+
+export type Outcome =
+  | { ok: true, response: PluginResponse }
+  | { ok: false, code: string, message: string }
+
+export interface PluginIsolate {
+  readonly spec: PluginSpec
+  readonly disposed: boolean
+  /** CPU time the isolate has used, in ms: the pool watches it grow while no request runs. */
+  cpuMs(): number
+  busy(): boolean
+  lastUsed: number
+  run(handler: string, requestJson: string, request: RunningRequest): Promise<Outcome>
+  dispose(): void
+}
+
+const hostErrorJson = (name: string, message: string): string => JSON.stringify({ error: { name, message } })
+
+/**
+ * One isolate for one installed plugin version: its memory limit, the SDK, the plugin's modules.
+ * Requests run one at a time (host calls know which request they serve); each has a watchdog on
+ * wall time that disposes the isolate, since isolated-vm's own timeout does not stop a plugin that
+ * keeps returning promises. A disposed isolate is never reused.
+ */
+export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Promise<PluginIsolate> {
+  const isolate = new ivm.Isolate({ memoryLimit: spec.limits.memoryMb })
+  let current: RunningRequest | undefined
+  let disposed = false
+  let tail: Promise<unknown> = Promise.resolve()
+  let running = 0
+  const handlers = new Map<string, ivm.Reference<unknown>>()
+
+  const dispose = (): void => {
+    if (disposed) return
+    disposed = true
+    try { isolate.dispose() } catch {}
+  }
+
+  try {
+    const context = await isolate.createContext()
+    const jail = context.global
+    await jail.set('__nentangHost', new ivm.Callback(async (op: unknown, argsJson: unknown): Promise<string> => {
+      const request = current
+      if (request === undefined) return hostErrorJson('HostError', 'no request is running')
+      if (typeof op !== 'string' || typeof argsJson !== 'string') return hostErrorJson('HostError', 'bad host call')
+      try {
+        const value = await host.call(spec, request, op, JSON.parse(argsJson))
+        return JSON.stringify({ value: value === undefined ? null : value })
+      } catch (error) {
+        const { name, message } = error as Error
+        return hostErrorJson(typeof name === 'string' ? name : 'HostError', typeof message === 'string' ? message : 'host call failed')
+      }
+    }, { async: true }))
+    await jail.set('__nentangLog', new ivm.Callback((level: unknown, text: unknown) => {
+      host.log(spec, current, String(level), String(text).slice(0, 2000))
+    }, { ignored: true }))
+    await jail.set('__nentangSettings', JSON.stringify(spec.settings))
+    const sdk = await isolate.compileModule(sdkSource, { filename: 'nentang:sdk' })
+    await sdk.instantiate(context, () => { throw new Error('the SDK imports nothing') })
+    await sdk.evaluate()
+    const invoke = (await isolate.compileScript(invokeSource, { filename: 'nentang:invoke' })).runSync(context, { reference: true }) as ivm.Reference<unknown>
+    const namespace = await createModuleLoader(isolate, spec.dir, sdk).load(context, spec.main, spec.limits.timeoutMs)
+
+    const handlerRef = (name: string): ivm.Reference<unknown> | undefined => {
+      let reference = handlers.get(name)
+      if (reference === undefined) {
+        reference = namespace.getSync(name, { reference: true }) as ivm.Reference<unknown>
+        if (reference.typeof !== 'function') return undefined
+        handlers.set(name, reference)
+      }
+      return reference
+    }
+
+    async function runNow (handler: string, requestJson: string, request: RunningRequest): Promise<Outcome> {
+      if (disposed) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'the plugin was unloaded; retry' }
+      const target = handlerRef(handler)
+      if (target === undefined) return { ok: false, code: 'SBX_ERR_LOAD_FAILED', message: `the plugin exports no function '${handler}'` }
+      current = request
+      let timedOut = false
+      const watchdog = setTimeout(() => {
+        timedOut = true
+        dispose()
+      }, spec.limits.timeoutMs)
+      try {
+        const result = await invoke.apply(undefined, [target.derefInto(), requestJson, RESPONSE_LIMIT], {
+          timeout: spec.limits.timeoutMs,
+          result: { promise: true, copy: true },
+        }) as [string, number | string, string?, string?]
+        if (request.overBudget) return { ok: false, code: 'SBX_ERR_HOST_CALL_LIMIT', message: `more than ${spec.limits.hostCalls} host calls in one request` }
+        if (result[0] === 'failed') return { ok: false, code: 'SBX_ERR_PLUGIN_FAILED', message: String(result[1]) }
+        if (result[0] === 'bad') return { ok: false, code: 'SBX_ERR_BAD_RESPONSE', message: String(result[1]) }
+        return checkResponse(result[1], result[2], result[3])
+      } catch (error) {
+        const message = String((error as Error)?.message ?? error)
+        if (timedOut || /timed out/i.test(message)) {
+          dispose()
+          return { ok: false, code: 'SBX_ERR_TIMEOUT', message: `the plugin ran past its ${spec.limits.timeoutMs} ms` }
+        }
+        if (isolate.isDisposed || /memory limit/i.test(message)) {
+          dispose()
+          return { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: `the plugin exceeded its ${spec.limits.memoryMb} MB of memory` }
+        }
+        return { ok: false, code: 'SBX_ERR_PLUGIN_FAILED', message: 'the plugin failed' }
+      } finally {
+        clearTimeout(watchdog)
+        current = undefined
+      }
+    }
+
+    return {
+      spec,
+      get disposed () { return disposed || isolate.isDisposed },
+      cpuMs: () => (disposed ? 0 : Number(isolate.cpuTime) / 1e6),
+      busy: () => running > 0,
+      lastUsed: Date.now(),
+      run (handler, requestJson, request) {
+        running++
+        const result = tail.then(() => runNow(handler, requestJson, request)).finally(() => { running-- })
+        tail = result
+        return result
+      },
+      dispose,
+    }
+  } catch (error) {
+    const memory = isolate.isDisposed
+    dispose()
+    if (error instanceof PluginLoadError) throw error
+    if (memory) throw new PluginLoadError(`the plugin exceeded its ${spec.limits.memoryMb} MB of memory while loading`)
+    throw new PluginLoadError(`the plugin failed while loading: ${String((error as Error)?.message ?? error).slice(0, 300)}`)
+  }
+}
+
+function checkResponse (status: unknown, headersJson: unknown, body: unknown): Outcome {
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
+    return { ok: false, code: 'SBX_ERR_BAD_RESPONSE', message: `status ${String(status).slice(0, 20)} is not an integer from 200 to 599` }
+  }
+  const headers: Record<string, string> = {}
+  const parsed = JSON.parse(String(headersJson)) as unknown
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, code: 'SBX_ERR_BAD_RESPONSE', message: 'headers must be an object' }
+  for (const [name, value] of Object.entries(parsed)) {
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(name) || typeof value !== 'string' || /[\r\n]/.test(value) || value.length > 4096) {
+      return { ok: false, code: 'SBX_ERR_BAD_RESPONSE', message: `header '${name.slice(0, 64)}' is invalid` }
+    }
+    headers[name.toLowerCase()] = value
+  }
+  return { ok: true, response: { status, headers, body: String(body) } }
+}

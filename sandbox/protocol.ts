@@ -1,0 +1,68 @@
+/**
+ * What crosses the IPC channel between the gateway and a sandbox worker. One request in, one
+ * response out; a plugin's description travels once per worker, not with every request.
+ */
+
+/** Limits of one plugin version, after the platform's caps (SPEC §8). */
+export interface PluginLimits {
+  timeoutMs: number
+  memoryMb: number
+  hostCalls: number
+}
+
+export interface PluginPermissions {
+  storage?: boolean
+  http?: { allow: string[] }
+  secrets?: string[]
+  events?: { publish?: string[], subscribe?: Record<string, string> }
+}
+
+/** Everything a worker needs to run one installation of one plugin version. */
+export interface PluginSpec {
+  /** `tenant/mount/name@version`: one isolate each. */
+  key: string
+  tenant: string
+  tenantId: number
+  mount: string
+  name: string
+  version: string
+  /** Folder holding the package's files. */
+  dir: string
+  main: string
+  permissions: PluginPermissions
+  limits: PluginLimits
+  settings: Record<string, unknown>
+  secrets: Record<string, string>
+}
+
+/** The request as a plugin handler sees it (copies). */
+export interface PluginRequest {
+  method: string
+  path: string
+  params: Record<string, string>
+  query: Record<string, string | string[]>
+  headers: Record<string, string>
+  body: unknown
+  user: { username: string, displayName: string, tenant: string, roles: string[] } | null
+  tenant: string
+}
+
+export interface PluginResponse {
+  status: number
+  headers: Record<string, string>
+  /** The JSON text of the body, already size-checked. */
+  body: string
+}
+
+export type ToWorker =
+  | { t: 'spec', spec: PluginSpec }
+  | { t: 'forget', key: string }
+  | { t: 'req', id: number, key: string, handler: string, requestId: string, request: PluginRequest }
+  | { t: 'stats' }
+
+export type FromWorker =
+  | { t: 'ready' }
+  | { t: 'res', id: number, response: PluginResponse }
+  | { t: 'err', id: number, code: string, message: string }
+  | { t: 'stats', isolates: number, heapUsed: number, rss: number }
+  | { t: 'log', level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string }
