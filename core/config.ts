@@ -11,6 +11,7 @@ export interface Config {
   secretKey: string | undefined
   workers: number
   devPlugins: string[]
+  httpAllowPrivate: string[]
   logLevel: LogLevel
   tokenTtlSeconds: number
   shutdownTimeoutMs: number
@@ -53,6 +54,7 @@ export const options: readonly Option[] = [
   { key: 'secretKey', env: 'NENTANG_SECRET_KEY', flag: 'secret-key', description: 'key for token signing and secret encryption, at least 32 characters (else generated into the data folder)', parse: parseSecretKey },
   { key: 'workers', env: 'NENTANG_WORKERS', flag: 'workers', description: 'number of tenant sandbox worker processes (default 2)', parse: integer(1, 64) },
   { key: 'devPlugins', env: 'NENTANG_DEV_PLUGINS', flag: 'dev-plugins', description: 'comma-separated plugin folders the development watcher loads', parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean) },
+  { key: 'httpAllowPrivate', env: 'NENTANG_HTTP_ALLOW_PRIVATE', flag: 'http-allow-private', description: 'comma-separated host:port that plugins may fetch although private or loopback', parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean) },
   { key: 'logLevel', env: 'NENTANG_LOG_LEVEL', flag: 'log-level', description: `log level: ${logLevels.join(', ')} (default info)`, parse: parseLogLevel },
   { key: 'tokenTtlSeconds', env: 'NENTANG_TOKEN_TTL', flag: 'token-ttl', description: 'lifetime of sign-in tokens in seconds (default 3600)', parse: integer(60, 7 * 24 * 3600) },
   { key: 'shutdownTimeoutMs', env: 'NENTANG_SHUTDOWN_TIMEOUT', flag: 'shutdown-timeout', description: 'how long shutdown waits for in-flight requests, in ms (default 10000)', parse: integer(0, 600_000) },
@@ -69,6 +71,7 @@ export const defaults: Config = {
   secretKey: undefined,
   workers: 2,
   devPlugins: [],
+  httpAllowPrivate: [],
   logLevel: 'info',
   tokenTtlSeconds: 3600,
   shutdownTimeoutMs: 10_000,

@@ -12,6 +12,8 @@ import { createLogger, type Logger } from './logger.ts'
 import { clientErrorHandler } from './http/client-error.ts'
 import { createHttpMetrics } from './metrics.ts'
 import { createAccessLog } from './access-log.ts'
+import { createRoutingTable } from './plugins/routing-table.ts'
+import { createSupervisor } from '../sandbox/supervisor.ts'
 import { createChangeFeed, type ChangeFeed } from './events/change-feed.ts'
 import { createPrincipalCache } from './auth/principal-cache.ts'
 import { createApp } from './server.ts'
@@ -58,6 +60,15 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       metrics: createHttpMetrics(),
       changes,
       principals: createPrincipalCache(db, changes),
+      plugins: {
+        table: createRoutingTable(),
+        supervisor: createSupervisor({
+          tenantWorkers: config.workers,
+          firstPartyWorkers: 1,
+          logger,
+          env: { ...process.env, NENTANG_DATABASE_URL: config.databaseUrl, NENTANG_HTTP_ALLOW_PRIVATE: config.httpAllowPrivate.join(',') },
+        }),
+      },
       lifecycle: { ready: false, shuttingDown: false },
     }
     const { app, router } = createApp(services)
@@ -91,6 +102,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
           services.lifecycle.shuttingDown = true
           const drained = await drainServer(listening, config.shutdownTimeoutMs)
           if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown: cut requests still in flight')
+          await services.plugins.supervisor.close()
           services.accessLog.close()
           await changes?.close()
           await db.close()

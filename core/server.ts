@@ -2,6 +2,7 @@ import Router from '@koa/router'
 import Koa from 'koa'
 import { CoreError } from './error-codes.ts'
 import { authenticate } from './http/authenticate.ts'
+import { pluginDispatch } from './plugins/dispatch.ts'
 import { errorHandler } from './http/error-handler.ts'
 import { requestContext } from './http/request-context.ts'
 import { defineRoute, mountRoutes, type Route } from './http/route.ts'
@@ -47,7 +48,7 @@ export function coreRoutes (services: Services): Route<any>[] {
 
 /**
  * The gateway's Koa application: request context (id, log, metrics) → error handler →
- * authentication → routes. Plugin dispatch (`/t/...`) joins as one more middleware after the routes.
+ * authentication → plugin dispatch (`/t/{tenant}/{mount}/…`) → core routes.
  */
 export function createApp (services: Services): { app: Koa, router: Router } {
   const app = new Koa({ proxy: services.config.trustProxy })
@@ -58,6 +59,7 @@ export function createApp (services: Services): { app: Koa, router: Router } {
   app.use(requestContext(services))
   app.use(errorHandler(services.logger))
   app.use(authenticate(services))
+  app.use(pluginDispatch(services.plugins.table, services.plugins.supervisor))
   app.use(router.routes())
   app.use(router.allowedMethods({
     throw: true,

@@ -1,4 +1,6 @@
 import type { AccessLog } from './access-log.ts'
+import type { RoutingTable } from './plugins/routing-table.ts'
+import type { Supervisor } from '../sandbox/supervisor.ts'
 import type { PrincipalCache } from './auth/principal-cache.ts'
 import type { ChangeFeed } from './events/change-feed.ts'
 import type { SignInThrottle } from './auth/sign-in-throttle.ts'
@@ -19,5 +21,6 @@ export interface Services {
   readonly metrics: HttpMetrics
   readonly changes: ChangeFeed
   readonly principals: PrincipalCache
+  readonly plugins: { readonly table: RoutingTable, readonly supervisor: Supervisor }
   readonly lifecycle: { ready: boolean, shuttingDown: boolean }
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import type { Database } from './database.ts'
 import * as core0001 from './migrations/0001-core.ts'
+import * as pluginStorage0002 from './migrations/0002-plugin-storage.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -10,6 +11,7 @@ interface Migration {
 /** Every migration in order. Names are permanent: they are recorded in `knex_migrations`. */
 const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0001-core', core0001],
+  ['0002-plugin-storage', pluginStorage0002],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

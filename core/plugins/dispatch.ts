@@ -1,0 +1,93 @@
+import type { Context, Next } from 'koa'
+import type { Outcome } from '../../sandbox/plugin-isolate.ts'
+import type { PluginRequest } from '../../sandbox/protocol.ts'
+import type { Supervisor } from '../../sandbox/supervisor.ts'
+import { SandboxError } from '../../sandbox/errors.ts'
+import { CoreError } from '../error-codes.ts'
+import { readJsonBody } from '../http/body.ts'
+import { validationError } from '../http/validation.ts'
+import { canSee, holds, isAtOrBelow, type Principal } from '../tenancy/access.ts'
+import { TENANT_CODE_PATTERN } from '../tenancy/tenants.ts'
+import { matchRoute, type ActiveInstallation, type PluginRoute, type RoutingTable } from './routing-table.ts'
+
+const tenantCode = new RegExp(TENANT_CODE_PATTERN)
+const mountName = /^[a-z][a-z0-9-]{0,62}$/
+const forwardedHeaders = new Set(['accept', 'accept-language', 'content-type', 'user-agent', 'x-request-id'])
+
+const sandboxErrors: Record<string, (typeof SandboxError)[keyof typeof SandboxError]> = Object.fromEntries(Object.values(SandboxError).map((factory) => [factory.code, factory]))
+
+/**
+ * `{METHOD} /t/{tenant}/{mount}/{path}`: finds the installation in the routing table, matches the
+ * route, enforces its `access` and validates its `body` schema before the sandbox is involved,
+ * then hands one request to the sandbox and sends back its one response.
+ */
+export function pluginDispatch (table: RoutingTable, supervisor: Supervisor) {
+  return async function pluginDispatchMiddleware (ctx: Context, next: Next): Promise<void> {
+    if (!ctx.path.startsWith('/t/')) return next()
+    const [, , tenant = '', mount = '', ...rest] = ctx.path.split('/')
+    const notFound = (): Error => CoreError.notFound(`no route for ${ctx.method} ${ctx.path.slice(0, 200)}`)
+    if (!tenantCode.test(tenant) || !mountName.test(mount)) throw notFound()
+    const installation = table.get(tenant, mount)
+    if (installation === undefined) throw notFound()
+    let segments: string[]
+    try {
+      segments = rest.filter((s) => s !== '').map(decodeURIComponent)
+    } catch {
+      throw notFound()
+    }
+    const matched = matchRoute(installation.routes, ctx.method, segments)
+    if (matched === undefined) throw notFound()
+    if (matched === 'methodMismatch') throw CoreError.methodNotAllowed('this plugin route does not answer that method')
+    const { route, params } = matched
+    ;(ctx as Context & { _matchedRoute?: string })._matchedRoute = `/t/${tenant}/${mount}${route.path}`
+    const principal = ctx.state.principal as Principal | undefined
+    authorize(installation, route, principal)
+    let body: unknown = null
+    if (route.validateBody !== undefined) {
+      body = await readJsonBody(ctx.req)
+      if (!route.validateBody(body)) throw validationError(route.validateBody.errors ?? [])
+    }
+    const headers: Record<string, string> = {}
+    for (const name of forwardedHeaders) {
+      const value = ctx.get(name)
+      if (value !== '') headers[name] = value
+    }
+    const request: PluginRequest = {
+      method: ctx.method,
+      path: '/' + segments.join('/'),
+      params,
+      query: ctx.query as Record<string, string | string[]>,
+      headers,
+      body,
+      user: principal === undefined ? null : {
+        username: principal.username,
+        displayName: principal.displayName,
+        tenant: principal.home.code,
+        roles: [...new Set(principal.grants.filter((g) => g.path === installation.tenant.path || (g.includeDescendants && isAtOrBelow(installation.tenant.path, g.path))).map((g) => g.role))],
+      },
+      tenant: installation.tenant.code,
+    }
+    const outcome: Outcome = await supervisor.dispatch(installation.tier, installation.spec, route.handler, ctx.state.requestId, request)
+    if (!outcome.ok) {
+      const factory = sandboxErrors[outcome.code] ?? SandboxError.pluginFailed
+      throw factory(outcome.message)
+    }
+    ctx.status = outcome.response.status
+    for (const [name, value] of Object.entries(outcome.response.headers)) {
+      if (name !== 'content-length' && name !== 'connection' && name !== 'transfer-encoding') ctx.set(name, value)
+    }
+    ctx.type = 'application/json'
+    ctx.body = outcome.response.body
+  }
+}
+
+/** `public`; `user`: signed in and belonging to the tenant or above it; else a role held at the tenant. */
+function authorize (installation: ActiveInstallation, route: PluginRoute, principal: Principal | undefined): void {
+  if (route.access === 'public') return
+  if (principal === undefined) throw CoreError.unauthenticated('sign in first: send Authorization: Bearer <token>')
+  const path = installation.tenant.path
+  const belongs = isAtOrBelow(path, principal.home.path) || canSee(principal, path)
+  if (!belongs) throw CoreError.notFound(`no route for this tenant`)
+  if (route.access === 'user') return
+  if (!holds(principal, route.access, path)) throw CoreError.forbidden(`this route needs the role '${route.access}' at '${installation.tenant.code}'`)
+}

@@ -1,0 +1,7 @@
+import { defineError } from '../core/errors.ts'
+
+/** The registry's error codes. */
+export const RegistryError = {
+  manifestInvalid: defineError('REG_ERR_MANIFEST_INVALID', 422, 'The plugin manifest is invalid'),
+  packageUnreadable: defineError('REG_ERR_PACKAGE_UNREADABLE', 422, 'The plugin package cannot be read'),
+} as const

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { Tenant } from '../core/tenancy/tenants.ts'
+import { compilePath, type ActiveInstallation, type RoutingTable } from '../core/plugins/routing-table.ts'
+import type { Supervisor } from '../sandbox/supervisor.ts'
+import { validationError } from '../core/http/validation.ts'
+import { RegistryError } from './errors.ts'
+import { limitsOf, parseManifest, type Manifest } from './manifest.ts'
+import { compilePluginSchema } from './plugin-schemas.ts'
+
+export interface LocalInstall {
+  tenant: Tenant
+  mount: string
+  folder: string
+  settings?: Record<string, unknown>
+  secrets?: Record<string, string>
+}
+
+let generation = 0
+
+/** Reads and validates `plugin.json` in a plugin folder. */
+export function readManifest (folder: string): Manifest {
+  let text: string
+  try {
+    text = readFileSync(join(folder, 'plugin.json'), 'utf8')
+  } catch {
+    throw RegistryError.packageUnreadable(`no plugin.json in ${folder}`, { field: 'plugin.json' })
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    throw RegistryError.manifestInvalid(`plugin.json is not JSON: ${(error as Error).message}`, { field: '(manifest)' })
+  }
+  return parseManifest(json)
+}
+
+/**
+ * Builds the installation of a plugin folder for a tenant: routes compiled, body schemas and
+ * settings validated. Development path (and, until the registry lands, the way to install):
+ * each call makes a new generation, so the sandbox loads the folder's current files afresh.
+ */
+export function buildInstallation (install: LocalInstall): ActiveInstallation {
+  const folder = resolve(install.folder)
+  const manifest = readManifest(folder)
+  const settings = structuredClone(install.settings ?? {})
+  if (manifest.settings !== undefined) {
+    const validate = compilePluginSchema(manifest, manifest.settings)
+    if (!validate(settings)) throw validationError(validate.errors ?? [])
+  }
+  const key = `${install.tenant.code}/${install.mount}/${manifest.name}@${manifest.version}#${++generation}`
+  return {
+    tenant: { id: install.tenant.id, code: install.tenant.code, path: install.tenant.path },
+    mount: install.mount,
+    name: manifest.name,
+    version: manifest.version,
+    tier: manifest.name.startsWith('@vn/') ? 'first-party' : 'tenant',
+    spec: {
+      key,
+      tenant: install.tenant.code,
+      tenantId: install.tenant.id,
+      mount: install.mount,
+      name: manifest.name,
+      version: manifest.version,
+      dir: folder,
+      main: manifest.main,
+      permissions: manifest.permissions ?? {},
+      limits: limitsOf(manifest),
+      settings,
+      secrets: install.secrets ?? {},
+    },
+    routes: (manifest.routes ?? []).map((route) => ({
+      method: route.method,
+      path: route.path,
+      segments: compilePath(route.path),
+      handler: route.handler,
+      access: route.access ?? 'user',
+      validateBody: route.body === undefined ? undefined : compilePluginSchema(manifest, route.body),
+    })),
+  }
+}
+
+/** Installs a plugin folder at `tenant/mount`, replacing what was there; the old isolate is disposed. */
+export function installFromFolder (table: RoutingTable, supervisor: Supervisor, install: LocalInstall): ActiveInstallation {
+  const installation = buildInstallation(install)
+  const previous = table.put(installation)
+  if (previous !== undefined) supervisor.forget(previous.spec.key)
+  return installation
+}
+
+export function uninstall (table: RoutingTable, supervisor: Supervisor, tenant: string, mount: string): boolean {
+  const previous = table.remove(tenant, mount)
+  if (previous !== undefined) supervisor.forget(previous.spec.key)
+  return previous !== undefined
+}

@@ -1,0 +1,67 @@
+/**
+ * The JSON Schema (2020-12) of `plugin.json` (SPEC §6). Published at /api/v1/schemas/plugin.json
+ * with the registry; the sandbox reads limits and permissions only from manifests it validated.
+ */
+export const manifestSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://nentang.gov.vn/schemas/plugin.json',
+  title: 'nentang plugin manifest',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'version', 'engine', 'main'],
+  properties: {
+    name: { type: 'string', pattern: '^@[a-z][a-z0-9-]{1,62}/[a-z][a-z0-9-]{0,62}$', description: '@{tenant code}/{name}' },
+    version: { type: 'string', pattern: '^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$', maxLength: 64 },
+    description: { type: 'string', maxLength: 500 },
+    engine: { type: 'string', minLength: 1, maxLength: 64, description: 'semver range of the platform engine, e.g. ^1.0.0' },
+    main: { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_./-]{0,200}\\.(m?js)$' },
+    visibility: { enum: ['private', 'public'], default: 'private' },
+    permissions: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        storage: { type: 'boolean' },
+        http: { type: 'object', additionalProperties: false, required: ['allow'], properties: { allow: { type: 'array', maxItems: 20, items: { type: 'string', pattern: '^https?://[^\\s]{1,500}$' } } } },
+        secrets: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{0,63}$' } },
+        events: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            publish: { type: 'array', maxItems: 50, items: { type: 'string', pattern: '^[a-z][a-z0-9_.-]{0,127}$' } },
+            subscribe: { type: 'object', maxProperties: 50, propertyNames: { pattern: '^[a-z][a-z0-9_.-]{0,127}$' }, additionalProperties: { type: 'string', pattern: '^[A-Za-z_$][A-Za-z0-9_$]{0,63}$' } },
+          },
+        },
+        signature: { type: 'boolean' },
+      },
+    },
+    routes: {
+      type: 'array',
+      maxItems: 200,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['method', 'path', 'handler'],
+        properties: {
+          method: { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] },
+          path: { type: 'string', pattern: '^/([A-Za-z0-9._~-]+|:[a-z][A-Za-z0-9_]{0,31})?(/([A-Za-z0-9._~-]+|:[a-z][A-Za-z0-9_]{0,31}))*$', maxLength: 300 },
+          handler: { type: 'string', pattern: '^[A-Za-z_$][A-Za-z0-9_$]{0,63}$' },
+          access: { type: 'string', pattern: '^(public|user|[a-z][a-z0-9-]{1,62})$', default: 'user' },
+          body: { type: 'object' },
+        },
+      },
+    },
+    schemas: { type: 'object', maxProperties: 100, additionalProperties: { type: 'object' } },
+    settings: { type: 'object' },
+    roles: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,62}$' } },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        timeoutMs: { type: 'integer', minimum: 10, maximum: 30000 },
+        memoryMb: { type: 'integer', minimum: 8, maximum: 256 },
+        hostCalls: { type: 'integer', minimum: 1, maximum: 10000 },
+      },
+    },
+    ui: { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_./-]{0,200}/$' },
+  },
+} as const

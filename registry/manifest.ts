@@ -1,0 +1,46 @@
+import { validationError, validator } from '../core/http/validation.ts'
+import type { PluginLimits, PluginPermissions } from '../sandbox/protocol.ts'
+import { RegistryError } from './errors.ts'
+import { manifestSchema } from './manifest-schema.ts'
+
+export interface RouteManifest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  path: string
+  handler: string
+  access?: string
+  body?: Record<string, unknown>
+}
+
+export interface Manifest {
+  name: string
+  version: string
+  description?: string
+  engine: string
+  main: string
+  visibility?: 'private' | 'public'
+  permissions?: PluginPermissions & { signature?: boolean }
+  routes?: RouteManifest[]
+  schemas?: Record<string, Record<string, unknown>>
+  settings?: Record<string, unknown>
+  roles?: string[]
+  limits?: Partial<PluginLimits>
+  ui?: string
+}
+
+export const DEFAULT_LIMITS: PluginLimits = { timeoutMs: 1000, memoryMb: 64, hostCalls: 100 }
+
+const validate = validator<Manifest>(manifestSchema as unknown as Record<string, unknown>)
+
+/** Validates a manifest; a failure is REG_ERR_MANIFEST_INVALID naming the path of each problem. */
+export function parseManifest (value: unknown): Manifest {
+  try {
+    return validate(value)
+  } catch (error) {
+    const failure = error as ReturnType<typeof validationError>
+    throw RegistryError.manifestInvalid(`plugin.json: ${failure.message}`, { field: failure.field ?? '(manifest)', ...(failure.errors === undefined ? {} : { errors: failure.errors }) })
+  }
+}
+
+export function limitsOf (manifest: Manifest): PluginLimits {
+  return { ...DEFAULT_LIMITS, ...manifest.limits }
+}

@@ -1,0 +1,134 @@
+import { lookup } from 'node:dns/promises'
+import { request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import { BlockList, isIP } from 'node:net'
+import type { RunningRequest } from '../plugin-isolate.ts'
+import type { PluginSpec } from '../protocol.ts'
+import { HostCallError, denied, invalid, objectArg, stringArg } from './host-error.ts'
+
+export interface FetchPolicy {
+  /** `host:port` pairs the platform allows even on private addresses (configuration, never the plugin). */
+  allowPrivate: string[]
+  timeoutMs: number
+  maxBodyBytes: number
+  maxRedirects: number
+}
+
+// Loopback, link-local (and the cloud metadata address in it), private, shared, unspecified,
+// multicast and reserved ranges: a plugin never reaches them unless the platform allows the host.
+const blocked = new BlockList()
+for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) blocked.addSubnet(net, prefix, 'ipv4')
+for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['::ffff:0:0', 96], ['64:ff9b::', 96]] as const) blocked.addSubnet(net, prefix, 'ipv6')
+
+export function isBlockedAddress (address: string): boolean {
+  const family = isIP(address)
+  if (family === 0) return true
+  return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6')
+}
+
+/** `https://api.example.gov.vn/*` → a RegExp; `*` matches any run of characters. */
+function patternMatches (pattern: string, url: string): boolean {
+  const source = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')
+  return new RegExp(`^${source}$`).test(url)
+}
+
+interface FetchResult {
+  status: number
+  headers: Record<string, string>
+  body: string
+  url: string
+}
+
+/**
+ * `http.fetch(url, init)`: only URLs the manifest allows; the host is resolved first and every
+ * address checked, and the connection goes to the checked address (no second lookup to rebind).
+ * Redirects are followed by hand, each hop checked the same way. Text bodies only, size-limited.
+ */
+export async function fetchForPlugin (policy: FetchPolicy, spec: PluginSpec, request: RunningRequest, args: unknown[]): Promise<FetchResult> {
+  const allow = spec.permissions.http?.allow ?? []
+  let url = stringArg(args[0], 'the URL', 2048)
+  const init = objectArg(args[1] ?? {}, 'the request options')
+  const method = String(init.method ?? 'GET').toUpperCase()
+  if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'].includes(method)) throw invalid(`method ${method.slice(0, 10)} is not allowed`)
+  const headers = objectArg(init.headers ?? {}, 'headers') as Record<string, unknown>
+  const body = init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body)
+  void request
+  for (let hop = 0; hop <= policy.maxRedirects; hop++) {
+    let parsed: URL
+    try {
+      parsed = new URL(url)
+    } catch {
+      throw invalid(`'${url.slice(0, 200)}' is not a URL`)
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw denied(`only http and https URLs may be fetched, not ${parsed.protocol}`)
+    if (parsed.username !== '' || parsed.password !== '') throw denied('URLs with credentials are refused')
+    if (!allow.some((pattern) => patternMatches(pattern, parsed.href))) throw denied(`the manifest does not allow fetching ${parsed.origin}${parsed.pathname}`)
+    const hostname = parsed.hostname.replace(/^\[|\]$/g, '')
+    const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port)
+    const address = await resolveChecked(hostname, port, policy)
+    const response = await send(parsed, address, method, headers, hop === 0 ? body : undefined, policy)
+    if ([301, 302, 303, 307, 308].includes(response.status) && response.location !== undefined) {
+      url = new URL(response.location, parsed).href
+      continue
+    }
+    return { status: response.status, headers: response.headers, body: response.body, url: parsed.href }
+  }
+  throw denied(`more than ${policy.maxRedirects} redirects`)
+}
+
+async function resolveChecked (hostname: string, port: number, policy: FetchPolicy): Promise<{ address: string, family: number }> {
+  let addresses: Array<{ address: string, family: number }>
+  if (isIP(hostname) !== 0) addresses = [{ address: hostname, family: isIP(hostname) }]
+  else {
+    try {
+      addresses = await lookup(hostname, { all: true, verbatim: true })
+    } catch {
+      throw denied(`cannot resolve ${hostname}`)
+    }
+  }
+  const explicitlyAllowed = policy.allowPrivate.includes(`${hostname}:${port}`)
+  for (const { address } of addresses) {
+    if (isBlockedAddress(address) && !explicitlyAllowed) throw denied(`${hostname} resolves to ${address}, a loopback, link-local or private address`)
+  }
+  const first = addresses[0]
+  if (first === undefined) throw denied(`cannot resolve ${hostname}`)
+  return first
+}
+
+function send (url: URL, target: { address: string, family: number }, method: string, headers: Record<string, unknown>, body: string | undefined, policy: FetchPolicy): Promise<{ status: number, headers: Record<string, string>, body: string, location: string | undefined }> {
+  const outgoing: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(name) && !/[\r\n]/.test(value) && !['host', 'connection', 'transfer-encoding', 'content-length'].includes(name.toLowerCase())) outgoing[name] = value
+  }
+  const requester = url.protocol === 'https:' ? httpsRequest : httpRequest
+  return new Promise((resolve, reject) => {
+    const req = requester(url, {
+      method,
+      headers: outgoing,
+      timeout: policy.timeoutMs,
+      // Connect to the address that was checked, whatever DNS says now.
+      lookup: (_host, _options, callback) => callback(null, target.address, target.family),
+    }, (res) => {
+      let size = 0
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        if (size > policy.maxBodyBytes) {
+          req.destroy()
+          reject(denied(`the response is larger than ${policy.maxBodyBytes} bytes`))
+          return
+        }
+        chunks.push(chunk)
+      })
+      res.on('end', () => {
+        const responseHeaders: Record<string, string> = {}
+        for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') responseHeaders[name] = value
+        resolve({ status: res.statusCode ?? 0, headers: responseHeaders, body: Buffer.concat(chunks).toString('utf8'), location: res.headers.location })
+      })
+      res.on('error', reject)
+    })
+    req.on('timeout', () => req.destroy(new Error('timed out')))
+    req.on('error', (error) => reject(new HostCallError('HostError', `fetching ${url.origin} failed: ${error.message.slice(0, 100)}`)))
+    req.end(body)
+  })
+}

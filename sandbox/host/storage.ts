@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto'
+import type { Knex } from 'knex'
+import type { Database } from '../../core/db/database.ts'
+import type { PluginSpec } from '../protocol.ts'
+import { HostCallError, denied, invalid, objectArg, stringArg } from './host-error.ts'
+
+const COLLECTION = /^[a-z][a-z0-9_-]{0,63}$/
+const FIELD = /^[A-Za-z_][A-Za-z0-9_]{0,63}(\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,4}$/
+const MAX_DOCUMENT = 256 * 1024
+const OPERATORS = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in'])
+const METRICS = new Set(['count', 'sum', 'avg', 'min', 'max'])
+
+type Doc = Record<string, unknown>
+
+/**
+ * `storage.collection(name)`: JSON documents scoped to (tenant, plugin), never anything else.
+ * Every query is built from validated field names and bound values; the scope comes from the
+ * installation, not from the plugin. On PostgreSQL each call runs as `nentang_sandbox` with the
+ * tenant set for its transaction, so row-level security backs up the scoping.
+ */
+export function createStorage (db: Database) {
+  const postgres = db.dialect === 'postgres'
+
+  /** SQL for a document field: `json_extract(data, '$.a.b')` or `(data #> '{a,b}')`. Field names are validated first. */
+  const fieldSql = (field: string): string => postgres ? `(data #> '{${field.split('.').join(',')}}')` : `json_extract(data, '$.${field}')`
+  const textSql = (field: string): string => postgres ? `(data #>> '{${field.split('.').join(',')}}')` : fieldSql(field)
+  const bind = (value: unknown): Knex.Value => {
+    if (postgres) return JSON.stringify(value)
+    return (typeof value === 'boolean' ? (value ? 1 : 0) : value) as Knex.Value
+  }
+  const placeholder = postgres ? '?::jsonb' : '?'
+
+  async function scoped<T> (spec: PluginSpec, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    if (spec.permissions.storage !== true) throw denied('the manifest does not ask for storage')
+    return db.knex.transaction(async (trx) => {
+      if (postgres) {
+        await trx.raw("select set_config('role', 'nentang_sandbox', true), set_config('nentang.tenant_id', ?, true)", [String(spec.tenantId)])
+      }
+      return work(trx)
+    })
+  }
+
+  function base (trx: Knex.Transaction, spec: PluginSpec, collection: string): Knex.QueryBuilder {
+    return trx('plugin_documents').where({ tenant_id: spec.tenantId, plugin: spec.name, collection })
+  }
+
+  function field (value: unknown, what: string): string {
+    if (typeof value !== 'string' || !FIELD.test(value)) throw invalid(`${what} must be a field name like 'plate' or 'owner.name'`)
+    return value
+  }
+
+  function applyFilter (query: Knex.QueryBuilder, filterArg: unknown): void {
+    const filter = objectArg(filterArg ?? {}, 'the filter')
+    for (const [name, condition] of Object.entries(filter)) {
+      const path = field(name, `filter field '${name.slice(0, 64)}'`)
+      const ops: Record<string, unknown> = condition !== null && typeof condition === 'object' && !Array.isArray(condition) ? condition as Record<string, unknown> : { $eq: condition }
+      for (const [op, value] of Object.entries(ops)) {
+        if (!OPERATORS.has(op)) throw invalid(`unknown operator '${op.slice(0, 16)}' (use ${[...OPERATORS].join(', ')})`)
+        if (op === '$in') {
+          if (!Array.isArray(value) || value.length === 0 || value.length > 100) throw invalid('$in takes an array of 1 to 100 values')
+          query.whereRaw(`${fieldSql(path)} in (${value.map(() => placeholder).join(', ')})`, value.map(bind))
+        } else if (value === null) {
+          if (op !== '$eq' && op !== '$ne') throw invalid(`${op} cannot compare with null`)
+          query.whereRaw(postgres ? `coalesce(${fieldSql(path)}, 'null'::jsonb) ${op === '$eq' ? '=' : '<>'} 'null'::jsonb` : `${fieldSql(path)} is ${op === '$eq' ? '' : 'not '}null`)
+        } else {
+          if (typeof value === 'object') throw invalid(`filter values are strings, numbers, booleans or null (field '${path}')`)
+          const sqlOp = { $eq: '=', $ne: '<>', $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' }[op as '$eq']
+          query.whereRaw(`${fieldSql(path)} ${sqlOp} ${placeholder}`, [bind(value)])
+        }
+      }
+    }
+  }
+
+  const parse = (row: { doc_id: string, data: unknown }): Doc => {
+    const data = (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as Doc
+    return { ...data, _id: row.doc_id }
+  }
+
+  function documentArg (value: unknown): { data: Doc, text: string } {
+    const data = { ...objectArg(value, 'the document') }
+    delete data._id
+    const text = JSON.stringify(data)
+    if (text.length > MAX_DOCUMENT) throw invalid(`a document is at most ${MAX_DOCUMENT} characters of JSON`)
+    return { data, text }
+  }
+
+  const collectionArg = (value: unknown): string => {
+    const name = stringArg(value, 'the collection name', 64)
+    if (!COLLECTION.test(name)) throw invalid('a collection name is lower-case letters, digits, - and _')
+    return name
+  }
+  const idArg = (value: unknown): string => stringArg(value, 'the document id', 36)
+
+  return {
+    insert: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (trx) => {
+      const collection = collectionArg(args[0])
+      const { data, text } = documentArg(args[1])
+      const now = new Date().toISOString()
+      const docId = randomUUID()
+      await trx('plugin_documents').insert({ tenant_id: spec.tenantId, plugin: spec.name, collection, doc_id: docId, data: text, created_at: now, updated_at: now })
+      return { ...data, _id: docId }
+    }),
+    get: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (trx) => {
+      const row = await base(trx, spec, collectionArg(args[0])).andWhere({ doc_id: idArg(args[1]) }).first('doc_id', 'data')
+      return row === undefined ? null : parse(row)
+    }),
+    update: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (trx) => {
+      const collection = collectionArg(args[0])
+      const docId = idArg(args[1])
+      const patch = documentArg(args[2]).data
+      const row = await base(trx, spec, collection).andWhere({ doc_id: docId }).first('doc_id', 'data')
+      if (row === undefined) return null
+      const merged = { ...parse(row), ...patch }
+      delete merged._id
+      const text = JSON.stringify(merged)
+      if (text.length > MAX_DOCUMENT) throw invalid(`a document is at most ${MAX_DOCUMENT} characters of JSON`)
+      await base(trx, spec, collection).andWhere({ doc_id: docId }).update({ data: text, updated_at: new Date().toISOString() })
+      return { ...merged, _id: docId }
+    }),
+    remove: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (trx) => {
+      const removed = await base(trx, spec, collectionArg(args[0])).andWhere({ doc_id: idArg(args[1]) }).delete()
+      return removed > 0
+    }),
+    find: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (trx) => {
+      const query = base(trx, spec, collectionArg(args[0])).select('doc_id', 'data')
+      applyFilter(query, args[1])
+      const options = objectArg(args[2] ?? {}, 'the options')
+      const sort = options.sort === undefined ? [] : Array.isArray(options.sort) ? options.sort : [options.sort]
+      if (sort.length > 3) throw invalid('sort by at most 3 fields')
+      for (const key of sort) {
+        if (typeof key !== 'string') throw invalid("sort takes field names, '-field' for descending")
+        const descending = key.startsWith('-')
+        query.orderByRaw(`${textSql(field(descending ? key.slice(1) : key, 'a sort field'))} ${descending ? 'desc' : 'asc'}`)
+      }
+      query.orderBy('id')
+      const limit = options.limit ?? 100
+      const offset = options.offset ?? 0
+      if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000) throw invalid('limit is an integer from 1 to 1000')
+      if (!Number.isInteger(offset) || (offset as number) < 0 || (offset as number) > 1_000_000) throw invalid('offset is an integer from 0 to 1000000')
+      return (await query.limit(limit as number).offset(offset as number)).map(parse)
+    }),
+    count: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (trx) => {
+      const query = base(trx, spec, collectionArg(args[0]))
+      applyFilter(query, args[1])
+      const [row] = await query.count({ n: '*' })
+      return Number(row?.n ?? 0)
+    }),
+    aggregate: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (trx) => {
+      const request = objectArg(args[1], 'the aggregation')
+      const groupBy = request.groupBy === undefined ? [] : (Array.isArray(request.groupBy) ? request.groupBy : [request.groupBy]).map((g) => field(g, 'groupBy'))
+      if (groupBy.length > 3) throw invalid('group by at most 3 fields')
+      const metrics = objectArg(request.metrics ?? { count: { op: 'count' } }, 'metrics')
+      const query = base(trx, spec, collectionArg(args[0]))
+      applyFilter(query, request.filter)
+      const selects: string[] = groupBy.map((g, i) => `${textSql(g)} as g${i}`)
+      const names = Object.keys(metrics)
+      if (names.length === 0 || names.length > 10) throw invalid('ask for 1 to 10 metrics')
+      names.forEach((name, i) => {
+        const metric = objectArg(metrics[name], `metric '${name}'`)
+        if (!METRICS.has(String(metric.op))) throw invalid(`metric '${name}': op is one of ${[...METRICS].join(', ')}`)
+        if (metric.op === 'count') {
+          selects.push(`count(*) as m${i}`)
+        } else {
+          const value = postgres ? `(${textSql(field(metric.field, `metric '${name}' field`))})::numeric` : fieldSql(field(metric.field, `metric '${name}' field`))
+          selects.push(`${metric.op}(${value}) as m${i}`)
+        }
+      })
+      query.select(trx.raw(selects.join(', ')))
+      groupBy.forEach((_, i) => query.groupByRaw(`g${i}`))
+      let rows: Array<Record<string, unknown>>
+      try {
+        rows = await query
+      } catch (error) {
+        throw new HostCallError('InvalidArgument', `the aggregation could not run: ${(error as Error).message.slice(0, 120)}`)
+      }
+      return rows.map((row) => {
+        const out: Record<string, unknown> = {}
+        groupBy.forEach((g, i) => { out[g] = row[`g${i}`] ?? null })
+        names.forEach((name, i) => { out[name] = row[`m${i}`] === null ? null : Number(row[`m${i}`]) })
+        return out
+      })
+    }),
+  }
+}

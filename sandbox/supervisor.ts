@@ -1,0 +1,192 @@
+import { fork, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import type { Logger } from '../core/logger.ts'
+import type { Outcome } from './plugin-isolate.ts'
+import type { FromWorker, PluginRequest, PluginSpec, ToWorker } from './protocol.ts'
+
+/** Trust tiers: first-party and tenant plugins never share a worker process. */
+export type Tier = 'first-party' | 'tenant'
+
+export interface SupervisorOptions {
+  tenantWorkers: number
+  firstPartyWorkers: number
+  env: NodeJS.ProcessEnv
+  logger: Logger
+  /** How long a request waits for its worker to (re)start before SBX_ERR_UNAVAILABLE. */
+  startTimeoutMs?: number
+}
+
+interface Pending {
+  resolve(outcome: Outcome): void
+  timer: NodeJS.Timeout
+}
+
+interface Slot {
+  tier: Tier
+  index: number
+  child: ChildProcess | undefined
+  ready: Promise<void> | undefined
+  specs: Map<string, string>
+  pending: Map<number, Pending>
+  restarts: number
+  startedAt: number
+}
+
+const workerMain = new URL('./worker-main.ts', import.meta.url).pathname
+
+export interface Supervisor {
+  dispatch(tier: Tier, spec: PluginSpec, handler: string, requestId: string, request: PluginRequest): Promise<Outcome>
+  /** Tells every worker that holds `key` to dispose its isolate. */
+  forget(key: string): void
+  /** Live worker process ids, by tier: tests kill them. */
+  pids(tier: Tier): number[]
+  stats(): Promise<Array<{ tier: Tier, isolates: number, rss: number, heapUsed: number }>>
+  close(): Promise<void>
+}
+
+/**
+ * Runs the sandbox worker processes (each started on its first request) and keeps them alive. A request for a plugin installation
+ * always goes to the same worker of its tier (by a hash of its key) while that worker lives. When
+ * a worker dies, its in-flight requests get SBX_ERR_WORKER_CRASHED and it restarts after a backoff
+ * (0 ms, then doubling to 5 s while it keeps dying within 10 s of starting).
+ */
+export function createSupervisor (options: SupervisorOptions): Supervisor {
+  const { logger } = options
+  const startTimeoutMs = options.startTimeoutMs ?? 5000
+  let nextId = 1
+  let closed = false
+  const slots: Record<Tier, Slot[]> = {
+    'first-party': Array.from({ length: options.firstPartyWorkers }, (_, index) => newSlot('first-party', index)),
+    tenant: Array.from({ length: options.tenantWorkers }, (_, index) => newSlot('tenant', index)),
+  }
+  const statsWaiters = new Map<ChildProcess, (value: { isolates: number, rss: number, heapUsed: number }) => void>()
+
+  function newSlot (tier: Tier, index: number): Slot {
+    // Started on its first request: a node serving no plugin of a tier runs no worker for it.
+    return { tier, index, child: undefined, ready: undefined, specs: new Map(), pending: new Map(), restarts: 0, startedAt: 0 }
+  }
+
+  function start (slot: Slot): void {
+    const child = fork(workerMain, [], {
+      execArgv: ['--no-node-snapshot'],
+      env: { ...options.env, NENTANG_SANDBOX_TIER: slot.tier },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    slot.child = child
+    slot.specs = new Map()
+    slot.startedAt = Date.now()
+    slot.ready = new Promise((resolve) => {
+      const onReady = (message: FromWorker): void => {
+        if (message.t === 'ready') { child.off('message', onReady); resolve() }
+      }
+      child.on('message', onReady)
+    })
+    child.on('message', (message: FromWorker) => receive(slot, child, message))
+    child.on('exit', (code, signal) => exited(slot, child, code, signal))
+    child.on('error', (error) => logger.error({ err: error, tier: slot.tier, worker: slot.index }, 'sandbox worker error'))
+  }
+
+  function receive (slot: Slot, child: ChildProcess, message: FromWorker): void {
+    if (message.t === 'res' || message.t === 'err') {
+      const pending = slot.pending.get(message.id)
+      if (pending === undefined) return
+      slot.pending.delete(message.id)
+      clearTimeout(pending.timer)
+      pending.resolve(message.t === 'res' ? { ok: true, response: message.response } : { ok: false, code: message.code, message: message.message })
+    } else if (message.t === 'log') {
+      logger[message.level]({ ...message.fields, tier: slot.tier, worker: slot.index }, message.msg)
+    } else if (message.t === 'stats') {
+      statsWaiters.get(child)?.(message)
+    }
+  }
+
+  function exited (slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (slot.child !== child) return
+    slot.child = undefined
+    for (const [id, pending] of slot.pending) {
+      clearTimeout(pending.timer)
+      pending.resolve({ ok: false, code: 'SBX_ERR_WORKER_CRASHED', message: 'the sandbox worker running this request stopped; retry' })
+      slot.pending.delete(id)
+    }
+    if (closed) return
+    const quick = Date.now() - slot.startedAt < 10_000
+    slot.restarts = quick ? slot.restarts + 1 : 0
+    const delay = slot.restarts <= 1 ? 0 : Math.min(5000, 100 * 2 ** (slot.restarts - 2))
+    logger.error({ tier: slot.tier, worker: slot.index, code, signal, restartInMs: delay }, 'sandbox worker died; restarting')
+    slot.ready = new Promise((resolve) => setTimeout(() => {
+      if (!closed) {
+        start(slot)
+        slot.ready?.then(resolve)
+      }
+    }, delay))
+  }
+
+  function slotFor (tier: Tier, key: string): Slot | undefined {
+    const list = slots[tier]
+    if (list.length === 0) return undefined
+    const hash = createHash('sha1').update(key).digest().readUInt32BE(0)
+    return list[hash % list.length]
+  }
+
+  return {
+    async dispatch (tier, spec, handler, requestId, request) {
+      const slot = slotFor(tier, spec.key)
+      if (slot === undefined || closed) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'no sandbox worker for this plugin' }
+      if (slot.child === undefined && slot.ready === undefined) start(slot)
+      if (slot.child === undefined || slot.ready !== undefined) {
+        const ready = slot.ready ?? Promise.resolve()
+        const started = await Promise.race([ready.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), startTimeoutMs).unref())])
+        if (!started) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'the sandbox worker is restarting; retry' }
+        slot.ready = undefined
+      }
+      const child = slot.child
+      if (child === undefined || !child.connected) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'the sandbox worker is restarting; retry' }
+      const fingerprint = `${spec.dir}|${JSON.stringify(spec.settings)}|${JSON.stringify(spec.secrets)}|${JSON.stringify(spec.limits)}`
+      if (slot.specs.get(spec.key) !== fingerprint) {
+        child.send({ t: 'spec', spec } satisfies ToWorker)
+        slot.specs.set(spec.key, fingerprint)
+      }
+      const id = nextId++
+      return new Promise<Outcome>((resolve) => {
+        // A backstop behind the worker's own watchdog: the worker answers every request it gets.
+        const timer = setTimeout(() => {
+          slot.pending.delete(id)
+          resolve({ ok: false, code: 'SBX_ERR_TIMEOUT', message: 'the sandbox did not answer in time' })
+        }, spec.limits.timeoutMs + 5000)
+        slot.pending.set(id, { resolve, timer })
+        child.send({ t: 'req', id, key: spec.key, handler, requestId, request } satisfies ToWorker)
+      })
+    },
+    forget (key) {
+      for (const slot of [...slots['first-party'], ...slots.tenant]) {
+        if (slot.specs.delete(key)) slot.child?.send({ t: 'forget', key } satisfies ToWorker)
+      }
+    },
+    pids (tier) {
+      return slots[tier].flatMap((slot) => slot.child?.pid === undefined ? [] : [slot.child.pid])
+    },
+    async stats () {
+      const all = [...slots['first-party'], ...slots.tenant]
+      return Promise.all(all.map(async (slot) => {
+        const child = slot.child
+        if (child === undefined) return { tier: slot.tier, isolates: 0, rss: 0, heapUsed: 0 }
+        const result = await new Promise<{ isolates: number, rss: number, heapUsed: number }>((resolve) => {
+          statsWaiters.set(child, resolve)
+          child.send({ t: 'stats' } satisfies ToWorker)
+        })
+        statsWaiters.delete(child)
+        return { tier: slot.tier, ...result }
+      }))
+    },
+    async close () {
+      closed = true
+      await Promise.all([...slots['first-party'], ...slots.tenant].map((slot) => new Promise<void>((resolve) => {
+        const child = slot.child
+        if (child === undefined || child.exitCode !== null) return resolve()
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+        child.once('exit', () => { clearTimeout(timer); resolve() })
+        child.disconnect()
+      })))
+    },
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * A sandbox worker process (started by the supervisor with --no-node-snapshot). It holds the
+ * isolates of the plugins the gateway routes to it and answers one IPC message per request. It
+ * has its own database connection for the SDK's host functions. If it dies, only its in-flight
+ * requests fail (503) and the supervisor starts another.
+ */
+import { createDatabase } from '../core/db/database.ts'
+import { createHostApi } from './host/dispatch.ts'
+import { createIsolatePool } from './isolate-pool.ts'
+import type { FromWorker, PluginSpec, ToWorker } from './protocol.ts'
+
+const send = (message: FromWorker): void => { process.send?.(message) }
+const log = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void => send({ t: 'log', level, fields, msg })
+
+const db = createDatabase(process.env.NENTANG_DATABASE_URL ?? 'sqlite:./data/nentang.db')
+const host = createHostApi({
+  db,
+  log,
+  fetchPolicy: {
+    allowPrivate: (process.env.NENTANG_HTTP_ALLOW_PRIVATE ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    timeoutMs: 10_000,
+    maxBodyBytes: 1024 * 1024,
+    maxRedirects: 5,
+  },
+})
+const pool = createIsolatePool(host, {
+  maxIsolates: Number(process.env.NENTANG_SANDBOX_ISOLATES ?? 2000),
+  idleMs: Number(process.env.NENTANG_SANDBOX_IDLE_MS ?? 10 * 60_000),
+  runawayCpuMs: 100,
+}, (event, spec, detail) => log(event === 'runaway' ? 'warn' : 'info', { tenant: spec.tenant, plugin: spec.name, version: spec.version, event }, detail ?? `isolate ${event}`))
+const specs = new Map<string, PluginSpec>()
+
+process.on('message', (message: ToWorker) => {
+  switch (message.t) {
+    case 'spec':
+      if (specs.has(message.spec.key)) pool.forget(message.spec.key)
+      specs.set(message.spec.key, message.spec)
+      return
+    case 'forget':
+      specs.delete(message.key)
+      pool.forget(message.key)
+      return
+    case 'stats':
+      send({ t: 'stats', isolates: pool.size(), heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss })
+      return
+    case 'req': {
+      const spec = specs.get(message.key)
+      if (spec === undefined) {
+        send({ t: 'err', id: message.id, code: 'SBX_ERR_UNAVAILABLE', message: 'the plugin is not loaded on this worker' })
+        return
+      }
+      const request = { requestId: message.requestId, user: message.request.user, hostCalls: 0, overBudget: false }
+      pool.run(spec, message.handler, JSON.stringify(message.request), request).then((outcome) => {
+        if (outcome.ok) send({ t: 'res', id: message.id, response: outcome.response })
+        else {
+          if (outcome.code !== 'SBX_ERR_HOST_CALL_LIMIT') log(outcome.code === 'SBX_ERR_PLUGIN_FAILED' ? 'warn' : 'error', { tenant: spec.tenant, plugin: spec.name, version: spec.version, requestId: message.requestId, code: outcome.code }, outcome.message)
+          send({ t: 'err', id: message.id, code: outcome.code, message: outcome.message })
+        }
+      }, (error: unknown) => {
+        log('error', { requestId: message.requestId, err: String((error as Error)?.stack ?? error) }, 'sandbox worker failed a request')
+        send({ t: 'err', id: message.id, code: 'SBX_ERR_PLUGIN_FAILED', message: 'the plugin failed' })
+      })
+    }
+  }
+})
+
+process.on('disconnect', () => {
+  pool.close()
+  db.close().finally(() => process.exit(0))
+})
+send({ t: 'ready' })
