@@ -31,6 +31,11 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
     const existing = isolates.get(spec.key)
     if (existing !== undefined) {
       const isolate = await existing
+      // An idle isolate that kept burning CPU since its last request is runaway: start afresh.
+      if (!isolate.disposed && !isolate.busy() && isolate.cpuMs() - isolate.idleSinceCpuMs > options.runawayCpuMs) {
+        onEvent('runaway', isolate.spec, 'CPU used with no request running')
+        isolate.dispose()
+      }
       if (!isolate.disposed) return isolate
       if (isolates.get(spec.key) === existing) isolates.delete(spec.key)
     }

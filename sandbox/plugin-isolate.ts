@@ -29,6 +29,8 @@ export interface PluginIsolate {
   readonly disposed: boolean
   /** CPU time the isolate has used, in ms: the pool watches it grow while no request runs. */
   cpuMs(): number
+  /** `cpuMs()` when the last request ended. */
+  readonly idleSinceCpuMs: number
   busy(): boolean
   lastUsed: number
   run(handler: string, requestJson: string, request: RunningRequest): Promise<Outcome>
@@ -49,6 +51,7 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
   let disposed = false
   let tail: Promise<unknown> = Promise.resolve()
   let running = 0
+  let idleSinceCpuMs = 0
   const handlers = new Map<string, ivm.Reference<unknown>>()
 
   const dispose = (): void => {
@@ -60,7 +63,9 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
   try {
     const context = await isolate.createContext()
     const jail = context.global
-    await jail.set('__nentangHost', new ivm.Callback(async (op: unknown, argsJson: unknown): Promise<string> => {
+    // A Reference, because only `apply` with `result.promise` waits for an async host function.
+    // The SDK takes it off the global object before any plugin code runs and keeps it in a closure.
+    await jail.set('__nentangHost', new ivm.Reference(async (op: unknown, argsJson: unknown): Promise<string> => {
       const request = current
       if (request === undefined) return hostErrorJson('HostError', 'no request is running')
       if (typeof op !== 'string' || typeof argsJson !== 'string') return hostErrorJson('HostError', 'bad host call')
@@ -71,7 +76,7 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
         const { name, message } = error as Error
         return hostErrorJson(typeof name === 'string' ? name : 'HostError', typeof message === 'string' ? message : 'host call failed')
       }
-    }, { async: true }))
+    }))
     await jail.set('__nentangLog', new ivm.Callback((level: unknown, text: unknown) => {
       host.log(spec, current, String(level), String(text).slice(0, 2000))
     }, { ignored: true }))
@@ -121,10 +126,11 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
           dispose()
           return { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: `the plugin exceeded its ${spec.limits.memoryMb} MB of memory` }
         }
-        return { ok: false, code: 'SBX_ERR_PLUGIN_FAILED', message: 'the plugin failed' }
+        return { ok: false, code: 'SBX_ERR_PLUGIN_FAILED', message: `the plugin failed: ${message.slice(0, 200)}` }
       } finally {
         clearTimeout(watchdog)
         current = undefined
+        idleSinceCpuMs = disposed ? 0 : Number(isolate.cpuTime) / 1e6
       }
     }
 
@@ -132,6 +138,7 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
       spec,
       get disposed () { return disposed || isolate.isDisposed },
       cpuMs: () => (disposed ? 0 : Number(isolate.cpuTime) / 1e6),
+      get idleSinceCpuMs () { return idleSinceCpuMs },
       busy: () => running > 0,
       lastUsed: Date.now(),
       run (handler, requestJson, request) {

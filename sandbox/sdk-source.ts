@@ -1,6 +1,6 @@
 /**
  * The `nentang:sdk` module as plugin code sees it. It is evaluated before any plugin module, takes
- * the host's one callback off the global object and keeps it in its closure, so no plugin code can
+ * the host's one reference off the global object and keeps it in its closure, so no plugin code can
  * reach it except through these functions. Arguments and results cross as JSON text: copies only.
  */
 export const sdkSource = `
@@ -15,7 +15,7 @@ export class PermissionDenied extends Error { constructor (message) { super(mess
 export class HostError extends Error { constructor (name, message) { super(message); this.name = name } }
 
 async function call (op, ...args) {
-  const out = JSON.parse(await host(op, JSON.stringify(args)))
+  const out = JSON.parse(await host.apply(undefined, [op, JSON.stringify(args)], { result: { promise: true, copy: true } }))
   if (out.error !== undefined) {
     if (out.error.name === 'PermissionDenied') throw new PermissionDenied(out.error.message)
     throw new HostError(out.error.name, out.error.message)

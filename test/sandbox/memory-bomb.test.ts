@@ -1,0 +1,16 @@
+import t from 'tap'
+import { startPluginPlatform } from '../helpers/plugins.ts'
+import { whileNeighbourServes } from '../helpers/neighbour.ts'
+
+t.test('a memory bomb: 503, the isolate is disposed, the worker and the neighbour live on', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.install('hn', 'bad', 'misbehave')
+  await p.call('GET', '/t/hn/bad/ok')
+  const pids = p.platform.services.plugins.supervisor.pids('tenant')
+  const { statuses, result } = await whileNeighbourServes(p, () => p.call('GET', '/t/hn/bad/bomb'))
+  t.equal(result.status, 503)
+  t.equal(result.body.error.code, 'SBX_ERR_MEMORY_LIMIT')
+  t.ok(statuses.every((s) => s === 200), `hcm kept answering 200 (${statuses.length} requests)`)
+  t.same(p.platform.services.plugins.supervisor.pids('tenant').filter((pid) => pids.includes(pid)), pids, 'no worker died')
+  t.equal((await p.call('GET', '/t/hn/bad/ok')).status, 200, 'the plugin serves again')
+})
