@@ -40,6 +40,10 @@ export interface Supervisor {
   forget(key: string): void
   /** Live worker process ids, by tier: tests kill them. */
   pids(tier: Tier): number[]
+  /** The process id of the worker that serves `key`, if it is running. */
+  pidFor(tier: Tier, key: string): number | undefined
+  /** Which worker of its tier serves `key`. */
+  workerIndex(tier: Tier, key: string): number | undefined
   stats(): Promise<Array<{ tier: Tier, isolates: number, rss: number, heapUsed: number }>>
   close(): Promise<void>
 }
@@ -148,11 +152,13 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       }
       const id = nextId++
       return new Promise<Outcome>((resolve) => {
-        // A backstop behind the worker's own watchdog: the worker answers every request it gets.
+        // A backstop behind the worker's own watchdog, for a worker stuck in native code: a huge
+        // allocation runs for seconds before V8 aborts the process (12 s measured), and then the
+        // caller should learn that the worker crashed.
         const timer = setTimeout(() => {
           slot.pending.delete(id)
           resolve({ ok: false, code: 'SBX_ERR_TIMEOUT', message: 'the sandbox did not answer in time' })
-        }, spec.limits.timeoutMs + 5000)
+        }, spec.limits.timeoutMs + 30_000)
         slot.pending.set(id, { resolve, timer })
         child.send({ t: 'req', id, key: spec.key, handler, requestId, request } satisfies ToWorker)
       })
@@ -161,6 +167,12 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       for (const slot of [...slots['first-party'], ...slots.tenant]) {
         if (slot.specs.delete(key)) slot.child?.send({ t: 'forget', key } satisfies ToWorker)
       }
+    },
+    workerIndex (tier, key) {
+      return slotFor(tier, key)?.index
+    },
+    pidFor (tier, key) {
+      return slotFor(tier, key)?.child?.pid
     },
     pids (tier) {
       return slots[tier].flatMap((slot) => slot.child?.pid === undefined ? [] : [slot.child.pid])
