@@ -1,0 +1,21 @@
+import t from 'tap'
+import { startPluginPlatform } from '../helpers/plugins.ts'
+import { whileNeighbourServes } from '../helpers/neighbour.ts'
+
+t.test('a 50 MB response: 502, nothing of it reaches the gateway', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.install('hn', 'big', 'big-response')
+  const { statuses, result } = await whileNeighbourServes(p, () => p.call('GET', '/t/hn/big/big'))
+  t.equal(result.status, 502)
+  t.equal(result.body.error.code, 'SBX_ERR_BAD_RESPONSE')
+  t.match(result.body.error.message, /larger than 5242880/)
+  t.ok(statuses.every((s) => s === 200), `hcm kept answering 200 (${statuses.length} requests)`)
+})
+
+t.test('a status outside 200–599 is a bad response', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.install('hn', 'bad', 'misbehave')
+  const response = await p.call('GET', '/t/hn/bad/bad-status')
+  t.equal(response.status, 502)
+  t.equal(response.body.error.code, 'SBX_ERR_BAD_RESPONSE')
+})
