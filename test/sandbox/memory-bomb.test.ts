@@ -4,7 +4,7 @@ import { whileNeighbourServes } from '../helpers/neighbour.ts'
 
 t.test('a memory bomb: 503, the isolate is disposed, the worker and the neighbour live on', async (t) => {
   const p = await startPluginPlatform(t)
-  await p.install('hn', 'bad', 'misbehave')
+  await p.install('hn', 'bad', 'memory-bomb')
   await p.call('GET', '/t/hn/bad/ok')
   const pids = p.platform.services.plugins.supervisor.pids('tenant')
   const { statuses, result } = await whileNeighbourServes(p, () => p.call('GET', '/t/hn/bad/bomb'))
