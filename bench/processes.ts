@@ -3,6 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 export interface Started {
   child: ChildProcess
   url: string
+  /** The line the port was read from. */
+  firstLine(): string
   stop(): Promise<void>
 }
 
@@ -12,14 +14,16 @@ export function startProcess (args: string[], env: NodeJS.ProcessEnv, findPort: 
   const child = spawn(process.execPath, ['--no-node-snapshot', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', options.discardStdout === true ? 'ignore' : 'pipe', 'pipe'] })
   return new Promise((resolve, reject) => {
     let seen = ''
-    const timer = setTimeout(() => reject(new Error(`not started in 30 s: ${seen}`)), 30_000)
+    const timer = setTimeout(() => reject(new Error(`not started in 120 s: ${seen.slice(-2000)}`)), 120_000)
     const onData = (chunk: Buffer): void => {
       if (seen.length < 100_000) seen += chunk
       const port = findPort(seen)
       if (port === undefined) return
       clearTimeout(timer)
+      const line = seen.split('\n').find((l) => findPort(l) !== undefined) ?? ''
       resolve({
         child,
+        firstLine: () => line,
         url: `http://127.0.0.1:${port}`,
         stop: () => new Promise((done) => {
           if (child.exitCode !== null) return done()

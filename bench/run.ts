@@ -13,11 +13,14 @@ import { startProcess, type Started } from './processes.ts'
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const root = new URL('../', import.meta.url).pathname
-const password = 'bench-admin-password'
 
 async function measure (url: string, headers: Record<string, string> = {}): Promise<LoadResult> {
   await load(url, { seconds: Math.min(2, seconds), connections, headers }) // warm-up
   return load(url, { seconds, connections, headers })
+}
+
+function pct (result: LoadResult, baseline: LoadResult): string {
+  return `${(result.requestsPerSecond / baseline.requestsPerSecond * 100).toFixed(1)}%`
 }
 
 function row (name: string, result: LoadResult, baseline: LoadResult): string {
@@ -38,25 +41,32 @@ const started: Started[] = []
 try {
   const bare = await startProcess([join(root, 'bench/bare-koa.ts')], {}, (text) => Number(/"port":(\d+)/.exec(text)?.[1]) || undefined)
   started.push(bare)
-  const platform = await startProcess([join(root, 'cli/nentang.ts'), 'start', '--port', '0', '--host', '127.0.0.1'], {
-    NENTANG_DATABASE_URL: `sqlite:${join(dir, 'nentang.db')}`,
-    NENTANG_DATA_DIR: dir,
-    NENTANG_ADMIN_PASSWORD: password,
-  }, (text) => Number(/listening on http:\/\/localhost:(\d+)/.exec(text)?.[1]) || undefined, { discardStdout: true })
+  const platform = await startProcess([join(root, 'bench/platform-server.ts'), dir], {
+    NENTANG_LOG_LEVEL: 'info',
+  }, (text) => Number(/BENCH_REPORT \{"port":(\d+)/.exec(text)?.[1]) || undefined, { discardStdout: true })
   started.push(platform)
-  const signIn = await fetch(`${platform.url}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) })
-  const { token } = await signIn.json() as { token: string }
-
+  const report = JSON.parse(platform.firstLine().slice('BENCH_REPORT '.length)) as { token: string, cold: { p50: number, p99: number }, warmSequential: { p50: number }, memory: { isolates: number, held: number, before: number, after: number, perIsolate: number } }
+  const token = report.token
   console.log(`nentang bench: ${seconds} s per target, ${connections} connections, Node ${process.version}, SQLite\n`)
   const baseline = await measure(`${bare.url}/`)
   const me = await measure(`${platform.url}/api/v1/me`, { authorization: `Bearer ${token}` })
   const health = await measure(`${platform.url}/healthz`)
+  const plugin = await measure(`${platform.url}/t/hn/hello/hello`)
+  const storage = await measure(`${platform.url}/t/hn/rw/rw`)
 
   console.log(['target'.padEnd(34), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'of Koa'.padStart(9), 'p99 ×'.padStart(9), 'errors'.padStart(7)].join(' '))
   console.log(row('bare Koa hello-world (baseline)', baseline, baseline))
   console.log(row('GET /healthz (no auth, no db)', health, baseline))
-  console.log(row('GET /api/v1/me (JWT + db read)', me, baseline))
-  console.log(`\nGET /api/v1/me reaches ${(me.requestsPerSecond / baseline.requestsPerSecond * 100).toFixed(1)}% of bare Koa's throughput (target ≥ 60%).`)
+  console.log(row('GET /api/v1/me (JWT, user + grants)', me, baseline))
+  console.log(row('plugin route, warm (hello)', plugin, baseline))
+  console.log(row('plugin route, 1 storage write + read', storage, baseline))
+  const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(2)
+  console.log(`
+GET /api/v1/me: ${pct(me, baseline)} of bare Koa's throughput (target ≥ 60%).
+warm plugin route: ${pct(plugin, baseline)} of bare Koa (target ≥ 50%), p99 ${(plugin.p99 / Math.max(baseline.p99, 0.001)).toFixed(1)}× bare Koa's (target < 3×).
+storage route: ${pct(storage, baseline)} of bare Koa (target ≥ 30%).
+cold first request (new isolate, 100 in sequence): p50 ${report.cold.p50.toFixed(1)} ms, p99 ${report.cold.p99.toFixed(1)} ms (target p50 ≤ 15 ms); warm, in sequence: p50 ${report.warmSequential.p50.toFixed(2)} ms.
+${report.memory.isolates} idle tenant isolates (${report.memory.held} held): tenant workers' RSS ${mb(report.memory.before)} MB → ${mb(report.memory.after)} MB, ${mb(report.memory.perIsolate)} MB per isolate (target ≤ 2 MB).`)
 } finally {
   await Promise.all(started.map((s) => s.stop()))
   rmSync(dir, { recursive: true, force: true })

@@ -62,13 +62,13 @@ t.test('row-level security backs up the scoping on PostgreSQL', { skip: process.
   await p.call('POST', '/t/hcm/probe/docs', { body: { n: 2 } })
   const { knex } = p.platform.services.db
   const hcm = await knex('tenants').where({ code: 'hcm' }).first('id')
-  const seen = await knex.transaction(async (trx) => {
+  const seen = await knex.transaction(async (trx): Promise<Array<{ tenant_id: number }>> => {
     await trx.raw("select set_config('role', 'nentang_sandbox', true), set_config('nentang.tenant_id', ?, true)", [String(hcm.id)])
     // No tenant condition at all: only the policy stands between this query and hn's rows.
     return trx('plugin_documents').select('tenant_id')
   })
   t.same(seen.map((row) => row.tenant_id), [hcm.id], 'a query without any scoping sees only the tenant set for the transaction')
-  const none = await knex.transaction(async (trx) => {
+  const none = await knex.transaction(async (trx): Promise<unknown[]> => {
     await trx.raw("select set_config('role', 'nentang_sandbox', true)")
     return trx('plugin_documents').select('tenant_id')
   })
