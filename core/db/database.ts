@@ -16,6 +16,8 @@ export interface Database {
   readonly knex: Knex
   readonly dialect: Dialect
   read<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>
+  /** A lean write outside knex (prepared statements on SQLite); returns the rows changed. */
+  write(sql: string, params?: readonly unknown[]): Promise<number>
   close(): Promise<void>
 }
 
@@ -43,7 +45,9 @@ function createSqlite (file: string): Database {
     },
   })
   let reader: BetterSqlite3.Database | undefined
+  let writer: BetterSqlite3.Database | undefined
   const statements = new Map<string, BetterSqlite3.Statement>()
+  const writeStatements = new Map<string, BetterSqlite3.Statement>()
   return {
     knex,
     dialect: 'sqlite',
@@ -64,8 +68,24 @@ function createSqlite (file: string): Database {
       }
       return statement.all(...params) as T[]
     },
+    async write (sql: string, params: readonly unknown[] = []): Promise<number> {
+      if (writer === undefined) {
+        await knex.raw('select 1')
+        writer = new BetterSqlite3(filename, { fileMustExist: true })
+        writer.pragma('busy_timeout = 5000')
+        writer.pragma('foreign_keys = ON')
+        writer.pragma('synchronous = NORMAL')
+      }
+      let statement = writeStatements.get(sql)
+      if (statement === undefined) {
+        statement = writer.prepare(sql)
+        writeStatements.set(sql, statement)
+      }
+      return statement.run(...params).changes
+    },
     async close () {
       reader?.close()
+      writer?.close()
       await knex.destroy()
     },
   }
@@ -79,6 +99,10 @@ function createPostgres (url: string): Database {
     async read<T extends Row> (sql: string, params: readonly unknown[] = []): Promise<T[]> {
       const result = await knex.raw(sql, params as Knex.RawBinding[])
       return result.rows as T[]
+    },
+    async write (sql: string, params: readonly unknown[] = []): Promise<number> {
+      const result = await knex.raw(sql, params as Knex.RawBinding[])
+      return Number(result.rowCount ?? 0)
     },
     async close () {
       await knex.destroy()

@@ -30,18 +30,34 @@ export function createStorage (db: Database) {
   }
   const placeholder = postgres ? '?::jsonb' : '?'
 
-  async function scoped<T> (spec: PluginSpec, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  /** Runs built queries: on SQLite as cached prepared statements, one call each; on PostgreSQL in the RLS transaction. */
+  interface Executor {
+    rows(query: Knex.QueryBuilder): Promise<Array<Record<string, any>>>
+    change(query: Knex.QueryBuilder): Promise<number>
+  }
+  const sqlite: Executor = {
+    rows (query) {
+      const { sql, bindings } = query.toSQL().toNative()
+      return db.read(sql, bindings)
+    },
+    change (query) {
+      const { sql, bindings } = query.toSQL().toNative()
+      return db.write(sql, bindings)
+    },
+  }
+
+  async function scoped<T> (spec: PluginSpec, work: (run: Executor, table: () => Knex.QueryBuilder) => Promise<T>): Promise<T> {
     if (spec.permissions.storage !== true) throw denied('the manifest does not ask for storage')
+    if (!postgres) return work(sqlite, () => db.knex('plugin_documents'))
     return db.knex.transaction(async (trx) => {
-      if (postgres) {
-        await trx.raw("select set_config('role', 'nentang_sandbox', true), set_config('nentang.tenant_id', ?, true)", [String(spec.tenantId)])
-      }
-      return work(trx)
+      await trx.raw("select set_config('role', 'nentang_sandbox', true), set_config('nentang.tenant_id', ?, true)", [String(spec.tenantId)])
+      const run: Executor = { rows: async (query) => query, change: async (query) => Number(await query) }
+      return work(run, () => trx('plugin_documents'))
     })
   }
 
-  function base (trx: Knex.Transaction, spec: PluginSpec, collection: string): Knex.QueryBuilder {
-    return trx('plugin_documents').where({ tenant_id: spec.tenantId, plugin: spec.name, collection })
+  function base (table: () => Knex.QueryBuilder, spec: PluginSpec, collection: string): Knex.QueryBuilder {
+    return table().where({ tenant_id: spec.tenantId, plugin: spec.name, collection })
   }
 
   function field (value: unknown, what: string): string {
@@ -91,38 +107,40 @@ export function createStorage (db: Database) {
   }
   const idArg = (value: unknown): string => stringArg(value, 'the document id', 36)
 
+  const one = async (run: Executor, query: Knex.QueryBuilder): Promise<{ doc_id: string, data: unknown } | undefined> =>
+    (await run.rows(query.select('doc_id', 'data').limit(1)))[0] as { doc_id: string, data: unknown } | undefined
+
   return {
-    insert: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (trx) => {
+    insert: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (run, table) => {
       const collection = collectionArg(args[0])
       const { data, text } = documentArg(args[1])
       const now = new Date().toISOString()
       const docId = randomUUID()
-      await trx('plugin_documents').insert({ tenant_id: spec.tenantId, plugin: spec.name, collection, doc_id: docId, data: text, created_at: now, updated_at: now })
+      await run.change(table().insert({ tenant_id: spec.tenantId, plugin: spec.name, collection, doc_id: docId, data: text, created_at: now, updated_at: now }))
       return { ...data, _id: docId }
     }),
-    get: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (trx) => {
-      const row = await base(trx, spec, collectionArg(args[0])).andWhere({ doc_id: idArg(args[1]) }).first('doc_id', 'data')
+    get: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (run, table) => {
+      const row = await one(run, base(table, spec, collectionArg(args[0])).andWhere({ doc_id: idArg(args[1]) }))
       return row === undefined ? null : parse(row)
     }),
-    update: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (trx) => {
+    update: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (run, table) => {
       const collection = collectionArg(args[0])
       const docId = idArg(args[1])
       const patch = documentArg(args[2]).data
-      const row = await base(trx, spec, collection).andWhere({ doc_id: docId }).first('doc_id', 'data')
+      const row = await one(run, base(table, spec, collection).andWhere({ doc_id: docId }))
       if (row === undefined) return null
       const merged = { ...parse(row), ...patch }
       delete merged._id
       const text = JSON.stringify(merged)
       if (text.length > MAX_DOCUMENT) throw invalid(`a document is at most ${MAX_DOCUMENT} characters of JSON`)
-      await base(trx, spec, collection).andWhere({ doc_id: docId }).update({ data: text, updated_at: new Date().toISOString() })
+      await run.change(base(table, spec, collection).andWhere({ doc_id: docId }).update({ data: text, updated_at: new Date().toISOString() }))
       return { ...merged, _id: docId }
     }),
-    remove: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (trx) => {
-      const removed = await base(trx, spec, collectionArg(args[0])).andWhere({ doc_id: idArg(args[1]) }).delete()
-      return removed > 0
+    remove: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (run, table) => {
+      return (await run.change(base(table, spec, collectionArg(args[0])).andWhere({ doc_id: idArg(args[1]) }).delete())) > 0
     }),
-    find: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (trx) => {
-      const query = base(trx, spec, collectionArg(args[0])).select('doc_id', 'data')
+    find: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (run, table) => {
+      const query = base(table, spec, collectionArg(args[0])).select('doc_id', 'data')
       applyFilter(query, args[1])
       const options = objectArg(args[2] ?? {}, 'the options')
       const sort = options.sort === undefined ? [] : Array.isArray(options.sort) ? options.sort : [options.sort]
@@ -137,20 +155,20 @@ export function createStorage (db: Database) {
       const offset = options.offset ?? 0
       if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000) throw invalid('limit is an integer from 1 to 1000')
       if (!Number.isInteger(offset) || (offset as number) < 0 || (offset as number) > 1_000_000) throw invalid('offset is an integer from 0 to 1000000')
-      return (await query.limit(limit as number).offset(offset as number)).map(parse)
+      return (await run.rows(query.limit(limit as number).offset(offset as number))).map((row) => parse(row as { doc_id: string, data: unknown }))
     }),
-    count: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (trx) => {
-      const query = base(trx, spec, collectionArg(args[0]))
+    count: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (run, table) => {
+      const query = base(table, spec, collectionArg(args[0]))
       applyFilter(query, args[1])
-      const [row] = await query.count({ n: '*' })
+      const [row] = await run.rows(query.count({ n: '*' }))
       return Number(row?.n ?? 0)
     }),
-    aggregate: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (trx) => {
+    aggregate: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (run, table) => {
       const request = objectArg(args[1], 'the aggregation')
       const groupBy = request.groupBy === undefined ? [] : (Array.isArray(request.groupBy) ? request.groupBy : [request.groupBy]).map((g) => field(g, 'groupBy'))
       if (groupBy.length > 3) throw invalid('group by at most 3 fields')
       const metrics = objectArg(request.metrics ?? { count: { op: 'count' } }, 'metrics')
-      const query = base(trx, spec, collectionArg(args[0]))
+      const query = base(table, spec, collectionArg(args[0]))
       applyFilter(query, request.filter)
       const selects: string[] = groupBy.map((g, i) => `${textSql(g)} as g${i}`)
       const names = Object.keys(metrics)
@@ -165,11 +183,11 @@ export function createStorage (db: Database) {
           selects.push(`${metric.op}(${value}) as m${i}`)
         }
       })
-      query.select(trx.raw(selects.join(', ')))
+      query.select(db.knex.raw(selects.join(', ')))
       groupBy.forEach((_, i) => query.groupByRaw(`g${i}`))
       let rows: Array<Record<string, unknown>>
       try {
-        rows = await query
+        rows = await run.rows(query)
       } catch (error) {
         throw new HostCallError('InvalidArgument', `the aggregation could not run: ${(error as Error).message.slice(0, 120)}`)
       }
