@@ -1,79 +1,116 @@
 import { PluginLoadError } from './module-loader.ts'
-import { createPluginIsolate, type HostApi, type PluginIsolate } from './plugin-isolate.ts'
+import { createPluginIsolate, type HostApi, type PluginIsolate, type RunningRequest } from './plugin-isolate.ts'
 import type { PluginSpec } from './protocol.ts'
 
 export interface PoolOptions {
   /** Most isolates a worker keeps; the least recently used idle one goes first. */
   maxIsolates: number
+  /** Most isolates one installation gets when its requests arrive faster than one isolate answers. */
+  maxPerKey: number
   /** An isolate unused this long is disposed. */
   idleMs: number
   /** CPU an idle isolate may burn between two sweeps before it counts as runaway. */
   runawayCpuMs: number
 }
 
+type Outcome = Awaited<ReturnType<PluginIsolate['run']>>
+
 /**
- * The isolates of one worker, one per installed plugin version: created on first use, kept warm,
+ * The isolates of one worker for its installed plugin versions: created on first use, kept warm,
  * evicted when idle or when the budget is full, disposed when they burn CPU with no request
- * running (work a handler left behind after answering). Module state lives as long as its isolate.
+ * running. An isolate runs one request at a time (its host calls must know which request they
+ * serve), so a busy installation gets up to `maxPerKey` isolates. Module state lives as long as
+ * its isolate, and is not shared between the isolates of one installation.
  */
 export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent: (event: string, spec: PluginSpec, detail?: string) => void) {
-  const isolates = new Map<string, Promise<PluginIsolate>>()
-  const lastCpu = new Map<string, number>()
+  const byKey = new Map<string, Array<Promise<PluginIsolate>>>()
+  const settled = new Map<Promise<PluginIsolate>, PluginIsolate>()
+  const lastCpu = new WeakMap<PluginIsolate, number>()
+  let total = 0
 
-  function drop (key: string): void {
-    const entry = isolates.get(key)
-    isolates.delete(key)
-    lastCpu.delete(key)
-    entry?.then((isolate) => isolate.dispose(), () => undefined)
+  function remove (key: string, entry: Promise<PluginIsolate>): void {
+    const list = byKey.get(key)
+    if (list === undefined) return
+    const index = list.indexOf(entry)
+    if (index < 0) return
+    list.splice(index, 1)
+    total--
+    if (list.length === 0) byKey.delete(key)
+    settled.get(entry)?.dispose()
+    settled.delete(entry)
   }
 
-  async function get (spec: PluginSpec): Promise<PluginIsolate> {
-    const existing = isolates.get(spec.key)
-    if (existing !== undefined) {
-      const isolate = await existing
-      // An idle isolate that kept burning CPU since its last request is runaway: start afresh.
-      if (!isolate.disposed && !isolate.busy() && isolate.cpuMs() - isolate.idleSinceCpuMs > options.runawayCpuMs) {
-        onEvent('runaway', isolate.spec, 'CPU used with no request running')
-        isolate.dispose()
-      }
-      if (!isolate.disposed) return isolate
-      if (isolates.get(spec.key) === existing) isolates.delete(spec.key)
+  function forget (key: string): void {
+    for (const entry of [...(byKey.get(key) ?? [])]) {
+      remove(key, entry)
+      entry.then((isolate) => isolate.dispose(), () => undefined)
     }
-    if (isolates.size >= options.maxIsolates) await evictOne()
-    const created = createPluginIsolate(spec, host)
-    isolates.set(spec.key, created)
-    created.catch(() => { if (isolates.get(spec.key) === created) isolates.delete(spec.key) })
-    return created
   }
 
-  async function evictOne (): Promise<void> {
-    let oldest: [string, PluginIsolate] | undefined
-    for (const [key, pending] of isolates) {
-      const isolate = await pending.catch(() => undefined)
+  function create (spec: PluginSpec): Promise<PluginIsolate> {
+    if (total >= options.maxIsolates) evictOne()
+    const entry = createPluginIsolate(spec, host)
+    const list = byKey.get(spec.key) ?? []
+    list.push(entry)
+    byKey.set(spec.key, list)
+    total++
+    entry.then((isolate) => { settled.set(entry, isolate) }, () => remove(spec.key, entry))
+    return entry
+  }
+
+  /** An idle isolate of this installation, else a new one while under `maxPerKey`, else the first. */
+  async function pick (spec: PluginSpec): Promise<PluginIsolate> {
+    const list = byKey.get(spec.key) ?? []
+    for (const entry of list) {
+      const isolate = settled.get(entry)
       if (isolate === undefined || isolate.busy()) continue
-      if (oldest === undefined || isolate.lastUsed < oldest[1].lastUsed) oldest = [key, isolate]
+      if (isolate.disposed) { remove(spec.key, entry); continue }
+      // An idle isolate that kept burning CPU since its last request is runaway: start afresh.
+      if (isolate.cpuMs() - isolate.idleSinceCpuMs > options.runawayCpuMs) {
+        onEvent('runaway', spec, 'CPU used with no request running')
+        remove(spec.key, entry)
+        continue
+      }
+      return isolate
+    }
+    const live = byKey.get(spec.key) ?? []
+    if (live.length < options.maxPerKey) return create(spec)
+    return live[0]!
+  }
+
+  function evictOne (): void {
+    let oldest: [string, Promise<PluginIsolate>, PluginIsolate] | undefined
+    for (const [key, list] of byKey) {
+      for (const entry of list) {
+        const isolate = settled.get(entry)
+        if (isolate === undefined || isolate.busy()) continue
+        if (oldest === undefined || isolate.lastUsed < oldest[2].lastUsed) oldest = [key, entry, isolate]
+      }
     }
     if (oldest !== undefined) {
-      onEvent('evicted', oldest[1].spec, 'isolate budget full')
-      drop(oldest[0])
+      onEvent('evicted', oldest[2].spec, 'isolate budget full')
+      remove(oldest[0], oldest[1])
     }
   }
 
-  const sweeper = setInterval(async () => {
+  const sweeper = setInterval(() => {
     const now = Date.now()
-    for (const [key, pending] of isolates) {
-      const isolate = await pending.catch(() => undefined)
-      if (isolate === undefined) continue
-      if (isolate.disposed) { drop(key); continue }
-      const cpu = isolate.cpuMs()
-      const before = lastCpu.get(key) ?? cpu
-      lastCpu.set(key, cpu)
-      if (!isolate.busy() && cpu - before > options.runawayCpuMs) {
-        onEvent('runaway', isolate.spec, `${Math.round(cpu - before)} ms of CPU with no request running`)
-        drop(key)
-      } else if (!isolate.busy() && now - isolate.lastUsed > options.idleMs) {
-        onEvent('idle', isolate.spec)
-        drop(key)
+    for (const [key, list] of [...byKey]) {
+      for (const entry of [...list]) {
+        const isolate = settled.get(entry)
+        if (isolate === undefined) continue
+        if (isolate.disposed) { remove(key, entry); continue }
+        const cpu = isolate.cpuMs()
+        const before = lastCpu.get(isolate) ?? cpu
+        lastCpu.set(isolate, cpu)
+        if (isolate.busy()) continue
+        if (cpu - before > options.runawayCpuMs) {
+          onEvent('runaway', isolate.spec, `${Math.round(cpu - before)} ms of CPU with no request running`)
+          remove(key, entry)
+        } else if (now - isolate.lastUsed > options.idleMs) {
+          onEvent('idle', isolate.spec)
+          remove(key, entry)
+        }
       }
     }
   }, 250)
@@ -81,25 +118,23 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
 
   return {
     /** Runs one request; load failures become SBX_ERR_LOAD_FAILED. */
-    async run (spec: PluginSpec, handler: string, requestJson: string, request: Parameters<PluginIsolate['run']>[2]) {
+    async run (spec: PluginSpec, handler: string, requestJson: string, request: RunningRequest): Promise<Outcome> {
       let isolate: PluginIsolate
       try {
-        isolate = await get(spec)
+        isolate = await pick(spec)
       } catch (error) {
         const message = error instanceof PluginLoadError ? error.message : 'the plugin could not be loaded'
-        return { ok: false as const, code: 'SBX_ERR_LOAD_FAILED', message }
+        return { ok: false, code: 'SBX_ERR_LOAD_FAILED', message }
       }
       isolate.lastUsed = Date.now()
-      const outcome = await isolate.run(handler, requestJson, request)
-      if (isolate.disposed) drop(spec.key)
-      return outcome
+      return isolate.run(handler, requestJson, request)
     },
-    /** Disposes the isolate of `key` (uninstalled, switched away from, or replaced). */
-    forget: drop,
-    size: () => isolates.size,
+    /** Disposes the isolates of `key` (uninstalled, switched away from, or replaced). */
+    forget,
+    size: () => total,
     close () {
       clearInterval(sweeper)
-      for (const key of [...isolates.keys()]) drop(key)
+      for (const key of [...byKey.keys()]) forget(key)
     },
   }
 }

@@ -25,6 +25,7 @@ const host = createHostApi({
 })
 const pool = createIsolatePool(host, {
   maxIsolates: Number(process.env.NENTANG_SANDBOX_ISOLATES ?? 2000),
+  maxPerKey: Number(process.env.NENTANG_SANDBOX_ISOLATES_PER_PLUGIN ?? 4),
   idleMs: Number(process.env.NENTANG_SANDBOX_IDLE_MS ?? 10 * 60_000),
   runawayCpuMs: 100,
 }, (event, spec, detail) => log(event === 'runaway' ? 'warn' : 'info', { tenant: spec.tenant, plugin: spec.name, version: spec.version, event }, detail ?? `isolate ${event}`))
