@@ -15,6 +15,10 @@ export interface PoolOptions {
 
 type Outcome = Awaited<ReturnType<PluginIsolate['run']>>
 
+const QUARANTINE_STRIKES = 3
+const QUARANTINE_WINDOW_MS = 10 * 60_000
+const QUARANTINE_MS = 5 * 60_000
+
 /**
  * The isolates of one worker for its installed plugin versions: created on first use, kept warm,
  * evicted when idle or when the budget is full, disposed when they burn CPU with no request
@@ -27,6 +31,22 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
   const settled = new Map<Promise<PluginIsolate>, PluginIsolate>()
   const lastCpu = new WeakMap<PluginIsolate, number>()
   let total = 0
+  const memoryStrikes = new Map<string, { times: number[], until: number }>()
+
+  /** Three memory overruns within 10 minutes quarantine an installation for 5 minutes (SPEC §8). */
+  function quarantined (spec: PluginSpec, now: number): boolean {
+    return (memoryStrikes.get(spec.key)?.until ?? 0) > now
+  }
+  function strike (spec: PluginSpec, now: number): void {
+    const record = memoryStrikes.get(spec.key) ?? { times: [], until: 0 }
+    record.times = [...record.times.filter((at) => now - at < QUARANTINE_WINDOW_MS), now]
+    if (record.times.length >= QUARANTINE_STRIKES) {
+      record.until = now + QUARANTINE_MS
+      record.times = []
+      onEvent('quarantined', spec, `${QUARANTINE_STRIKES} memory overruns within ${QUARANTINE_WINDOW_MS / 60_000} minutes: refused for ${QUARANTINE_MS / 60_000} minutes`)
+    }
+    memoryStrikes.set(spec.key, record)
+  }
 
   function remove (key: string, entry: Promise<PluginIsolate>): void {
     const list = byKey.get(key)
@@ -119,6 +139,9 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
   return {
     /** Runs one request; load failures become SBX_ERR_LOAD_FAILED. */
     async run (spec: PluginSpec, handler: string, requestJson: string, request: RunningRequest): Promise<Outcome> {
+      if (quarantined(spec, Date.now())) {
+        return { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: 'the plugin is quarantined after repeated memory overruns; try again later' }
+      }
       let isolate: PluginIsolate
       try {
         isolate = await pick(spec)
@@ -127,7 +150,9 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
         return { ok: false, code: 'SBX_ERR_LOAD_FAILED', message }
       }
       isolate.lastUsed = Date.now()
-      return isolate.run(handler, requestJson, request)
+      const outcome = await isolate.run(handler, requestJson, request)
+      if (!outcome.ok && outcome.code === 'SBX_ERR_MEMORY_LIMIT') strike(spec, Date.now())
+      return outcome
     },
     /** Disposes the isolates of `key` (uninstalled, switched away from, or replaced). */
     forget,

@@ -28,7 +28,7 @@ const pool = createIsolatePool(host, {
   maxPerKey: Number(process.env.NENTANG_SANDBOX_ISOLATES_PER_PLUGIN ?? 4),
   idleMs: Number(process.env.NENTANG_SANDBOX_IDLE_MS ?? 10 * 60_000),
   runawayCpuMs: 100,
-}, (event, spec, detail) => log(event === 'runaway' ? 'warn' : 'info', { tenant: spec.tenant, plugin: spec.name, version: spec.version, event }, detail ?? `isolate ${event}`))
+}, (event, spec, detail) => log(event === 'runaway' || event === 'quarantined' ? 'warn' : 'info', { tenant: spec.tenant, plugin: spec.name, version: spec.version, event }, detail ?? `isolate ${event}`))
 const specs = new Map<string, PluginSpec>()
 
 process.on('message', (message: ToWorker) => {

@@ -4,44 +4,17 @@ import type { PluginSpec } from '../protocol.ts'
 import { publishEvent } from './events.ts'
 import { HostCallError } from './host-error.ts'
 import { fetchForPlugin, type FetchPolicy } from './http-fetch.ts'
+import { createPluginLog } from './log.ts'
 import { getSecret } from './secrets.ts'
 import { createStorage } from './storage.ts'
 import { currentUser } from './users.ts'
-
-// A plugin may write 20 log lines a second, in bursts of 100; the rest are dropped and counted.
-const LOG_LINES_PER_SECOND = 20
-const LOG_BURST = 100
-
-/** A token bucket per key; reports how many it refused once the key has tokens again. */
-function createRateLimit (perSecond: number, burst: number, onDropped: (key: string, dropped: number) => void) {
-  const buckets = new Map<string, { tokens: number, at: number, dropped: number }>()
-  return {
-    take (key: string): boolean {
-      const now = Date.now()
-      const bucket = buckets.get(key) ?? { tokens: burst, at: now, dropped: 0 }
-      bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.at) * perSecond / 1000)
-      bucket.at = now
-      buckets.set(key, bucket)
-      if (bucket.tokens < 1) {
-        bucket.dropped++
-        return false
-      }
-      bucket.tokens--
-      if (bucket.dropped > 0) {
-        onDropped(key, bucket.dropped)
-        bucket.dropped = 0
-      }
-      return true
-    },
-  }
-}
 
 type HostFunction = (spec: PluginSpec, request: RunningRequest, args: unknown[]) => unknown
 
 export interface HostDeps {
   db: Database
   fetchPolicy: FetchPolicy
-  log(level: string, fields: Record<string, unknown>, msg: string): void
+  log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void
 }
 
 /**
@@ -51,9 +24,7 @@ export interface HostDeps {
  */
 export function createHostApi (deps: HostDeps): HostApi {
   const storage = createStorage(deps.db)
-  const logAllowance = createRateLimit(LOG_LINES_PER_SECOND, LOG_BURST, (key, dropped) => {
-    deps.log('warn', { installation: key, dropped }, 'plugin log lines dropped: over the rate limit')
-  })
+  const pluginLog = createPluginLog(deps.log)
   const functions: Record<string, HostFunction> = {
     'storage.insert': (spec, _request, args) => storage.insert(spec, args),
     'storage.get': (spec, _request, args) => storage.get(spec, args),
@@ -90,9 +61,6 @@ export function createHostApi (deps: HostDeps): HostApi {
         throw new HostCallError('HostError', `${op} failed`)
       }
     },
-    log (spec, request, level, text) {
-      if (!logAllowance.take(spec.key)) return
-      deps.log(level === 'warn' || level === 'error' ? level : 'info', { tenant: spec.tenant, plugin: spec.name, version: spec.version, requestId: request?.requestId ?? null, source: 'plugin' }, text)
-    },
+    log: pluginLog,
   }
 }
