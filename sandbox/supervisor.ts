@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import type { Logger } from '../core/logger.ts'
 import type { Outcome } from './plugin-isolate.ts'
-import type { FromWorker, PluginRequest, PluginSpec, ToWorker } from './protocol.ts'
+import { createBatcher, type Batch, type FromWorker, type PluginRequest, type PluginSpec, type ToWorker } from './protocol.ts'
 
 /** Trust tiers: first-party and tenant plugins never share a worker process. */
 export type Tier = 'first-party' | 'tenant'
@@ -25,6 +25,7 @@ interface Slot {
   tier: Tier
   index: number
   child: ChildProcess | undefined
+  send: ((message: ToWorker) => void) | undefined
   ready: Promise<void> | undefined
   specs: Map<string, string>
   pending: Map<number, Pending>
@@ -67,7 +68,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
 
   function newSlot (tier: Tier, index: number): Slot {
     // Started on its first request: a node serving no plugin of a tier runs no worker for it.
-    return { tier, index, child: undefined, ready: undefined, specs: new Map(), pending: new Map(), restarts: 0, startedAt: 0 }
+    return { tier, index, child: undefined, send: undefined, ready: undefined, specs: new Map(), pending: new Map(), restarts: 0, startedAt: 0 }
   }
 
   function start (slot: Slot): void {
@@ -77,15 +78,16 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
     slot.child = child
+    slot.send = createBatcher<ToWorker>((batch) => { if (child.connected) child.send(batch) })
     slot.specs = new Map()
     slot.startedAt = Date.now()
     slot.ready = new Promise((resolve) => {
-      const onReady = (message: FromWorker): void => {
-        if (message.t === 'ready') { child.off('message', onReady); resolve() }
+      const onReady = (batch: Batch<FromWorker>): void => {
+        if (batch.m.some((message) => message.t === 'ready')) { child.off('message', onReady); resolve() }
       }
       child.on('message', onReady)
     })
-    child.on('message', (message: FromWorker) => receive(slot, child, message))
+    child.on('message', (batch: Batch<FromWorker>) => { for (const message of batch.m) receive(slot, child, message) })
     child.on('exit', (code, signal) => exited(slot, child, code, signal))
     child.on('error', (error) => logger.error({ err: error, tier: slot.tier, worker: slot.index }, 'sandbox worker error'))
   }
@@ -125,10 +127,16 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     }, delay))
   }
 
+  const hashes = new Map<string, number>()
   function slotFor (tier: Tier, key: string): Slot | undefined {
     const list = slots[tier]
     if (list.length === 0) return undefined
-    const hash = createHash('sha1').update(key).digest().readUInt32BE(0)
+    let hash = hashes.get(key)
+    if (hash === undefined) {
+      hash = createHash('sha1').update(key).digest().readUInt32BE(0)
+      if (hashes.size > 100_000) hashes.clear()
+      hashes.set(key, hash)
+    }
     return list[hash % list.length]
   }
 
@@ -147,7 +155,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       if (child === undefined || !child.connected) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'the sandbox worker is restarting; retry' }
       const fingerprint = `${spec.dir}|${JSON.stringify(spec.settings)}|${JSON.stringify(spec.secrets)}|${JSON.stringify(spec.limits)}`
       if (slot.specs.get(spec.key) !== fingerprint) {
-        child.send({ t: 'spec', spec } satisfies ToWorker)
+        slot.send!({ t: 'spec', spec })
         slot.specs.set(spec.key, fingerprint)
       }
       const id = nextId++
@@ -160,12 +168,12 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
           resolve({ ok: false, code: 'SBX_ERR_TIMEOUT', message: 'the sandbox did not answer in time' })
         }, spec.limits.timeoutMs + 30_000)
         slot.pending.set(id, { resolve, timer })
-        child.send({ t: 'req', id, key: spec.key, handler, requestId, request } satisfies ToWorker)
+        slot.send!({ t: 'req', id, key: spec.key, handler, requestId, request })
       })
     },
     forget (key) {
       for (const slot of [...slots['first-party'], ...slots.tenant]) {
-        if (slot.specs.delete(key)) slot.child?.send({ t: 'forget', key } satisfies ToWorker)
+        if (slot.specs.delete(key)) slot.send?.({ t: 'forget', key })
       }
     },
     workerIndex (tier, key) {
@@ -184,7 +192,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
         if (child === undefined) return { tier: slot.tier, isolates: 0, rss: 0, heapUsed: 0 }
         const result = await new Promise<{ isolates: number, rss: number, heapUsed: number }>((resolve) => {
           statsWaiters.set(child, resolve)
-          child.send({ t: 'stats' } satisfies ToWorker)
+          slot.send!({ t: 'stats' })
         })
         statsWaiters.delete(child)
         return { tier: slot.tier, ...result }

@@ -7,9 +7,9 @@
 import { createDatabase } from '../core/db/database.ts'
 import { createHostApi } from './host/dispatch.ts'
 import { createIsolatePool } from './isolate-pool.ts'
-import type { FromWorker, PluginSpec, ToWorker } from './protocol.ts'
+import { createBatcher, type Batch, type FromWorker, type PluginSpec, type ToWorker } from './protocol.ts'
 
-const send = (message: FromWorker): void => { process.send?.(message) }
+const send = createBatcher<FromWorker>((batch) => { process.send?.(batch) })
 const log = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void => send({ t: 'log', level, fields, msg })
 
 const db = createDatabase(process.env.NENTANG_DATABASE_URL ?? 'sqlite:./data/nentang.db')
@@ -31,7 +31,11 @@ const pool = createIsolatePool(host, {
 }, (event, spec, detail) => log(event === 'runaway' || event === 'quarantined' ? 'warn' : 'info', { tenant: spec.tenant, plugin: spec.name, version: spec.version, event }, detail ?? `isolate ${event}`))
 const specs = new Map<string, PluginSpec>()
 
-process.on('message', (message: ToWorker) => {
+process.on('message', (batch: Batch<ToWorker>) => {
+  for (const message of batch.m) receive(message)
+})
+
+function receive (message: ToWorker): void {
   switch (message.t) {
     case 'spec':
       if (specs.has(message.spec.key)) pool.forget(message.spec.key)
@@ -63,10 +67,10 @@ process.on('message', (message: ToWorker) => {
       })
     }
   }
-})
+}
 
 process.on('disconnect', () => {
   pool.close()
   db.close().finally(() => process.exit(0))
 })
-send({ t: 'ready' })
+process.send?.({ t: 'batch', m: [{ t: 'ready' }] } satisfies Batch<FromWorker>)
