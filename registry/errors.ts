@@ -4,4 +4,6 @@ import { defineError } from '../core/errors.ts'
 export const RegistryError = {
   manifestInvalid: defineError('REG_ERR_MANIFEST_INVALID', 422, 'The plugin manifest is invalid'),
   packageUnreadable: defineError('REG_ERR_PACKAGE_UNREADABLE', 422, 'The plugin package cannot be read'),
+  packageInvalid: defineError('REG_ERR_PACKAGE_INVALID', 422, 'The plugin package breaks a packaging rule'),
+  packageTooLarge: defineError('REG_ERR_PACKAGE_TOO_LARGE', 413, 'The plugin package is too large'),
 } as const
