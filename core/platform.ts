@@ -14,6 +14,7 @@ import { createHttpMetrics } from './metrics.ts'
 import { createAccessLog } from './access-log.ts'
 import { createRoutingTable } from './plugins/routing-table.ts'
 import { createSupervisor } from '../sandbox/supervisor.ts'
+import { registryRoutes } from '../registry/routes.ts'
 import { createChangeFeed, type ChangeFeed } from './events/change-feed.ts'
 import { createPrincipalCache } from './auth/principal-cache.ts'
 import { createApp } from './server.ts'
@@ -71,7 +72,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       },
       lifecycle: { ready: false, shuttingDown: false },
     }
-    const { app, router } = createApp(services)
+    const { app, router } = createApp(services, registryRoutes(services))
     const listening = createServer(app.callback())
     server = listening
     listening.on('clientError', clientErrorHandler(logger))

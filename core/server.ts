@@ -17,8 +17,8 @@ import type { Services } from './services.ts'
 
 export const PLATFORM_VERSION = '0.1.0'
 
-/** Every core route, in the order the OpenAPI document lists them. */
-export function coreRoutes (services: Services): Route<any>[] {
+/** Every route of the HTTP API (the core's and those other layers hand in), in the order the OpenAPI document lists them. */
+export function coreRoutes (services: Services, extraRoutes: readonly Route<any>[] = []): Route<any>[] {
   const routes = [
     ...healthRoutes(services),
     ...authRoutes(services),
@@ -26,6 +26,7 @@ export function coreRoutes (services: Services): Route<any>[] {
     ...tenantRoutes(services),
     ...userRoutes(services),
     ...grantRoutes(services),
+    ...extraRoutes,
   ]
   let document: Record<string, unknown> | undefined
   const openApi = defineRoute({
@@ -50,12 +51,12 @@ export function coreRoutes (services: Services): Route<any>[] {
  * The gateway's Koa application: request context (id, log, metrics) → error handler →
  * authentication → plugin dispatch (`/t/{tenant}/{mount}/…`) → core routes.
  */
-export function createApp (services: Services): { app: Koa, router: Router } {
+export function createApp (services: Services, extraRoutes: readonly Route<any>[] = []): { app: Koa, router: Router } {
   const app = new Koa({ proxy: services.config.trustProxy })
   // Koa's default handler prints errors to stderr; ours are logged (and answered) by the error handler.
   app.silent = true
   const router = new Router()
-  mountRoutes(router, coreRoutes(services))
+  mountRoutes(router, coreRoutes(services, extraRoutes))
   app.use(requestContext(services))
   app.use(errorHandler(services.logger))
   app.use(authenticate(services))

@@ -5,5 +5,7 @@ export const RegistryError = {
   manifestInvalid: defineError('REG_ERR_MANIFEST_INVALID', 422, 'The plugin manifest is invalid'),
   packageUnreadable: defineError('REG_ERR_PACKAGE_UNREADABLE', 422, 'The plugin package cannot be read'),
   packageInvalid: defineError('REG_ERR_PACKAGE_INVALID', 422, 'The plugin package breaks a packaging rule'),
+  scopeForbidden: defineError('REG_ERR_SCOPE_FORBIDDEN', 403, 'You may not publish under this scope'),
+  versionExists: defineError('REG_ERR_VERSION_EXISTS', 409, 'This name@version exists already'),
   packageTooLarge: defineError('REG_ERR_PACKAGE_TOO_LARGE', 413, 'The plugin package is too large'),
 } as const

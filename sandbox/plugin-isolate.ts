@@ -26,6 +26,8 @@ export type Outcome =
 
 export interface PluginIsolate {
   readonly spec: PluginSpec
+  /** The names among `names` that the main module does not export as functions. */
+  missingExports(names: string[]): string[]
   readonly disposed: boolean
   /** CPU time the isolate has used, in ms: the pool watches it grow while no request runs. */
   cpuMs(): number
@@ -136,6 +138,7 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
 
     return {
       spec,
+      missingExports: (names) => names.filter((name) => handlerRef(name) === undefined),
       get disposed () { return disposed || isolate.isDisposed },
       cpuMs: () => (disposed ? 0 : Number(isolate.cpuTime) / 1e6),
       get idleSinceCpuMs () { return idleSinceCpuMs },

@@ -82,10 +82,19 @@ export type ToWorker =
   | { t: 'forget', key: string }
   | { t: 'req', id: number, key: string, handler: string, requestId: string, request: PluginRequest }
   | { t: 'stats' }
+  | { t: 'check', id: number, dir: string, main: string, handlers: string[] }
+
+/** What loading a package in a throwaway isolate found (the registry's automated check). */
+export interface LoadCheck {
+  loaded: boolean
+  error?: string
+  missing: string[]
+}
 
 export type FromWorker =
   | { t: 'ready' }
   | { t: 'res', id: number, response: PluginResponse }
   | { t: 'err', id: number, code: string, message: string }
   | { t: 'stats', isolates: number, heapUsed: number, rss: number }
+  | { t: 'checked', id: number, result: LoadCheck }
   | { t: 'log', level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string }

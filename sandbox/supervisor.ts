@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import type { Logger } from '../core/logger.ts'
 import type { Outcome } from './plugin-isolate.ts'
-import { createBatcher, type Batch, type FromWorker, type PluginRequest, type PluginSpec, type ToWorker } from './protocol.ts'
+import { createBatcher, type Batch, type FromWorker, type LoadCheck, type PluginRequest, type PluginSpec, type ToWorker } from './protocol.ts'
 
 /** Trust tiers: first-party and tenant plugins never share a worker process. */
 export type Tier = 'first-party' | 'tenant'
@@ -46,6 +46,8 @@ export interface Supervisor {
   /** Which worker of its tier serves `key`. */
   workerIndex(tier: Tier, key: string): number | undefined
   stats(): Promise<Array<{ tier: Tier, isolates: number, rss: number, heapUsed: number }>>
+  /** Loads a package folder in a throwaway isolate of a tenant-tier worker (the registry's checks). */
+  check(dir: string, main: string, handlers: string[]): Promise<LoadCheck>
   close(): Promise<void>
 }
 
@@ -64,6 +66,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     'first-party': Array.from({ length: options.firstPartyWorkers }, (_, index) => newSlot('first-party', index)),
     tenant: Array.from({ length: options.tenantWorkers }, (_, index) => newSlot('tenant', index)),
   }
+  const checks = new Map<number, (result: LoadCheck) => void>()
   const statsWaiters = new Map<ChildProcess, (value: { isolates: number, rss: number, heapUsed: number }) => void>()
 
   function newSlot (tier: Tier, index: number): Slot {
@@ -101,6 +104,9 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       pending.resolve(message.t === 'res' ? { ok: true, response: message.response } : { ok: false, code: message.code, message: message.message })
     } else if (message.t === 'log') {
       logger[message.level]({ ...message.fields, tier: slot.tier, worker: slot.index }, message.msg)
+    } else if (message.t === 'checked') {
+      checks.get(message.id)?.(message.result)
+      checks.delete(message.id)
     } else if (message.t === 'stats') {
       statsWaiters.get(child)?.(message)
     }
@@ -184,6 +190,19 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     },
     pids (tier) {
       return slots[tier].flatMap((slot) => slot.child?.pid === undefined ? [] : [slot.child.pid])
+    },
+    async check (dir, main, handlers) {
+      const slot = slots.tenant[0]
+      if (slot === undefined || closed) return { loaded: false, error: 'no sandbox worker', missing: handlers }
+      if (slot.child === undefined && slot.ready === undefined) start(slot)
+      await slot.ready
+      slot.ready = undefined
+      const id = nextId++
+      return new Promise<LoadCheck>((resolve) => {
+        const timer = setTimeout(() => { checks.delete(id); resolve({ loaded: false, error: 'the check did not finish in time', missing: handlers }) }, 15_000)
+        checks.set(id, (result) => { clearTimeout(timer); resolve(result) })
+        slot.send!({ t: 'check', id, dir, main, handlers })
+      })
     },
     async stats () {
       const all = [...slots['first-party'], ...slots.tenant]

@@ -7,7 +7,9 @@
 import { createDatabase } from '../core/db/database.ts'
 import { createHostApi } from './host/dispatch.ts'
 import { createIsolatePool } from './isolate-pool.ts'
-import { createBatcher, type Batch, type FromWorker, type PluginSpec, type ToWorker } from './protocol.ts'
+import { PluginLoadError } from './module-loader.ts'
+import { createPluginIsolate } from './plugin-isolate.ts'
+import { createBatcher, type Batch, type FromWorker, type LoadCheck, type PluginSpec, type ToWorker } from './protocol.ts'
 
 const send = createBatcher<FromWorker>((batch) => { process.send?.(batch) })
 const log = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void => send({ t: 'log', level, fields, msg })
@@ -45,6 +47,9 @@ function receive (message: ToWorker): void {
       specs.delete(message.key)
       pool.forget(message.key)
       return
+    case 'check':
+      checkPackage(message.dir, message.main, message.handlers).then((result) => send({ t: 'checked', id: message.id, result }))
+      return
     case 'stats':
       send({ t: 'stats', isolates: pool.size(), heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss })
       return
@@ -66,6 +71,19 @@ function receive (message: ToWorker): void {
         send({ t: 'err', id: message.id, code: 'SBX_ERR_PLUGIN_FAILED', message: 'the plugin failed' })
       })
     }
+  }
+}
+
+/** Loads a package in a throwaway isolate with no permission at all, and lists the handlers it lacks. */
+async function checkPackage (dir: string, main: string, handlers: string[]): Promise<LoadCheck> {
+  const spec: PluginSpec = { key: `check:${dir}`, tenant: 'check', tenantId: 0, mount: 'check', name: 'check', version: '0.0.0', dir, main, permissions: {}, limits: { timeoutMs: 2000, memoryMb: 64, hostCalls: 0 }, settings: {}, secrets: {} }
+  try {
+    const isolate = await createPluginIsolate(spec, host)
+    const missing = isolate.missingExports(handlers)
+    isolate.dispose()
+    return { loaded: true, missing }
+  } catch (error) {
+    return { loaded: false, error: error instanceof PluginLoadError ? error.message : 'the package could not be loaded', missing: handlers }
   }
 }
 

@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import type { Database } from './database.ts'
 import * as core0001 from './migrations/0001-core.ts'
 import * as pluginStorage0002 from './migrations/0002-plugin-storage.ts'
+import * as registry0003 from './migrations/0003-registry.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -12,6 +13,7 @@ interface Migration {
 const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0001-core', core0001],
   ['0002-plugin-storage', pluginStorage0002],
+  ['0003-registry', registry0003],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

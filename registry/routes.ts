@@ -1,0 +1,176 @@
+import { appendAudit } from '../core/audit/audit-log.ts'
+import { transaction, isUniqueViolation, type Row } from '../core/db/database.ts'
+import { CoreError } from '../core/error-codes.ts'
+import { readBody } from '../core/http/body.ts'
+import { defineRoute, type Route } from '../core/http/route.ts'
+import type { Services } from '../core/services.ts'
+import { canSee, holds, type Principal } from '../core/tenancy/access.ts'
+import { findTenant } from '../core/tenancy/tenants.ts'
+import { handlersOf, runChecks } from './checks.ts'
+import { RegistryError } from './errors.ts'
+import type { Manifest } from './manifest.ts'
+import { manifestSchema } from './manifest-schema.ts'
+import { PACKAGE_LIMITS, readPackage } from './package-reader.ts'
+import { sha256, storeBlob, unpackPackage } from './package-store.ts'
+
+const GZIP_TYPES = new Set(['application/gzip', 'application/x-gzip', 'application/octet-stream'])
+const scopeParam = { type: 'string', pattern: '^[a-z][a-z0-9-]{1,62}$' }
+const nameParam = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' }
+const versionParam = { type: 'string', pattern: '^[0-9A-Za-z.+-]{1,64}$' }
+const entrySchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    version: { type: 'string' },
+    status: { enum: ['pending', 'approved', 'rejected', 'revoked'] },
+    sha256: { type: 'string' },
+    publisher: { type: 'string' },
+    publishedAt: { type: 'string' },
+    checks: { type: 'array' },
+  },
+}
+
+/** A registry row as the API shows it; the manifest only on the detail view. */
+export function entryView (row: Row, detail = false): Record<string, unknown> {
+  return {
+    name: row.name,
+    version: row.version,
+    status: row.status,
+    sha256: row.sha256,
+    publisher: row.publisher,
+    publishedAt: row.published_at,
+    checks: JSON.parse(String(row.checks)),
+    ...(detail
+      ? {
+          manifest: JSON.parse(String(row.manifest)),
+          review: row.reviewer == null ? null : { reviewer: row.reviewer, reviewedAt: row.reviewed_at, comment: row.review_comment, revokeReason: row.revoke_reason },
+        }
+      : {}),
+  }
+}
+
+/** Registry entries a caller may see: all for a platform-admin; else its scopes' and approved public ones. */
+function visible (principal: Principal, row: Row, scopePath: string | undefined): boolean {
+  if (holds(principal, 'platform-admin', 'vn')) return true
+  if (scopePath !== undefined && canSee(principal, scopePath)) return true
+  const manifest = JSON.parse(String(row.manifest)) as Manifest
+  return row.status === 'approved' && manifest.visibility === 'public'
+}
+
+/** Upload and read plugin packages (SPEC §9). Review, installation and hot swap build on these rows. */
+export function registryRoutes (services: Services): Route<any>[] {
+  const { db, config, plugins } = services
+
+  const schema = defineRoute({
+    method: 'GET',
+    path: '/api/v1/schemas/plugin.json',
+    operationId: 'pluginManifestSchema',
+    summary: 'The JSON Schema of plugin.json',
+    tag: 'registry',
+    auth: 'public',
+    responses: { 200: { description: 'JSON Schema 2020-12', schema: { type: 'object' } } },
+    errors: [],
+    async handle () {
+      return { status: 200, body: manifestSchema }
+    },
+  })
+
+  const upload = defineRoute({
+    method: 'POST',
+    path: '/api/v1/registry/packages',
+    operationId: 'uploadPackage',
+    summary: 'Upload a plugin package (.tgz) under a scope you develop for; it waits for review',
+    tag: 'registry',
+    auth: 'user',
+    responses: { 201: { description: 'Uploaded, pending review', schema: entrySchema } },
+    errors: [CoreError.unsupportedMediaType, CoreError.bodyTooLarge, RegistryError.packageInvalid, RegistryError.packageTooLarge, RegistryError.manifestInvalid, RegistryError.scopeForbidden, RegistryError.versionExists],
+    async handle ({ ctx, principal, requestId }) {
+      const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase()
+      if (!GZIP_TYPES.has(type)) throw CoreError.unsupportedMediaType('send the package as application/gzip', { field: '(body)' })
+      const bytes = await readBody(ctx.req, PACKAGE_LIMITS.packageBytes)
+      const pkg = await readPackage(bytes)
+      const { manifest } = pkg
+      const [scopeName = '', shortName = ''] = manifest.name.slice(1).split('/')
+      const scope = await findTenant(db, scopeName)
+      if (scope === undefined || !(holds(principal, 'developer', scope.path) || holds(principal, 'tenant-admin', scope.path))) {
+        throw RegistryError.scopeForbidden(`you are not a developer or tenant-admin of '${scopeName}', so you cannot publish @${scopeName}/${shortName}`, { field: 'name' })
+      }
+      const exists = (): Error => RegistryError.versionExists(`${manifest.name}@${manifest.version} exists; versions are immutable, publish a new version`, { field: 'version' })
+      if ((await db.knex('registry_versions').where({ name: manifest.name, version: manifest.version }).first('id')) !== undefined) throw exists()
+      const digest = sha256(bytes)
+      const dir = unpackPackage(config.dataDir, digest, pkg)
+      const load = await plugins.supervisor.check(dir, manifest.main, handlersOf(manifest))
+      const previous = await db.knex('registry_versions').where({ name: manifest.name, status: 'approved' }).orderBy('id', 'desc').first('manifest')
+      const checks = runChecks(manifest, load, previous === undefined ? undefined : JSON.parse(previous.manifest) as Manifest)
+      const row = {
+        name: manifest.name,
+        scope: scopeName,
+        version: manifest.version,
+        sha256: digest,
+        status: 'pending',
+        manifest: JSON.stringify(manifest),
+        checks: JSON.stringify(checks),
+        publisher: principal.username,
+        published_at: new Date().toISOString(),
+      }
+      try {
+        await transaction(db, async (trx) => {
+          await storeBlob(trx, digest, bytes)
+          await trx('registry_versions').insert(row)
+          await appendAudit(trx, { actor: principal.username, action: 'registry.upload', tenant: scopeName, target: `${manifest.name}@${manifest.version}`, details: { sha256: digest, size: bytes.length }, requestId })
+        })
+      } catch (error) {
+        if (isUniqueViolation(error)) throw exists()
+        throw error
+      }
+      return { status: 201, body: entryView(row), headers: { Location: `/api/v1/registry/packages/${scopeName}/${shortName}/versions/${manifest.version}` } }
+    },
+  })
+
+  const list = defineRoute({
+    method: 'GET',
+    path: '/api/v1/registry/packages',
+    operationId: 'listPackages',
+    summary: 'Registry entries visible to you, newest first; ?status=pending|approved|rejected|revoked',
+    tag: 'registry',
+    auth: 'user',
+    responses: { 200: { description: 'Entries', schema: { type: 'object', properties: { items: { type: 'array', items: entrySchema } } } } },
+    errors: [CoreError.invalidField],
+    async handle ({ ctx, principal }) {
+      const status = ctx.query.status
+      if (status !== undefined && !['pending', 'approved', 'rejected', 'revoked'].includes(String(status))) {
+        throw CoreError.invalidField('status is pending, approved, rejected or revoked', { field: 'status' })
+      }
+      const query = db.knex('registry_versions').orderBy('id', 'desc').limit(1000)
+      if (status !== undefined) query.where({ status: String(status) })
+      const rows = await query
+      const paths = new Map<string, string | undefined>()
+      const items = []
+      for (const row of rows) {
+        if (!paths.has(row.scope)) paths.set(row.scope, (await findTenant(db, row.scope))?.path)
+        if (visible(principal, row, paths.get(row.scope))) items.push(entryView(row))
+      }
+      return { status: 200, body: { items } }
+    },
+  })
+
+  const detail = defineRoute({
+    method: 'GET',
+    path: '/api/v1/registry/packages/:scope/:name/versions/:version',
+    operationId: 'getPackageVersion',
+    summary: 'One version: manifest, status, sha256, publisher, checks, review',
+    tag: 'registry',
+    auth: 'user',
+    params: { scope: scopeParam, name: nameParam, version: versionParam },
+    responses: { 200: { description: 'The entry', schema: entrySchema } },
+    errors: [CoreError.notFound],
+    async handle ({ params, principal }) {
+      const row = await db.knex('registry_versions').where({ name: `@${params.scope}/${params.name}`, version: params.version }).first()
+      const scope = await findTenant(db, params.scope!)
+      if (row === undefined || !visible(principal, row, scope?.path)) throw CoreError.notFound(`@${params.scope}/${params.name}@${params.version} not found`)
+      return { status: 200, body: entryView(row, true) }
+    },
+  })
+
+  return [schema, upload, list, detail]
+}
