@@ -15,6 +15,8 @@ import { createAccessLog } from './access-log.ts'
 import { createRoutingTable } from './plugins/routing-table.ts'
 import { createSupervisor } from '../sandbox/supervisor.ts'
 import { registryRoutes } from '../registry/routes.ts'
+import { reviewRoutes } from '../registry/review.ts'
+import { createRegistrySigner } from '../registry/signing.ts'
 import { createChangeFeed, type ChangeFeed } from './events/change-feed.ts'
 import { createPrincipalCache } from './auth/principal-cache.ts'
 import { createApp } from './server.ts'
@@ -51,12 +53,13 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     changes = await createChangeFeed(db, config.databaseUrl, logger)
     const first = await bootstrap(db, changes, config.adminPassword)
     await options.beforeListen?.(db, changes)
+    const secret = loadSecretKey(config.secretKey, config.dataDir)
     const services: Services = {
       config,
       db,
       logger,
       accessLog: createAccessLog(logger),
-      tokens: createTokenService(loadSecretKey(config.secretKey, config.dataDir), config.tokenTtlSeconds),
+      tokens: createTokenService(secret, config.tokenTtlSeconds),
       throttle: createSignInThrottle(),
       metrics: createHttpMetrics(),
       changes,
@@ -72,7 +75,8 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       },
       lifecycle: { ready: false, shuttingDown: false },
     }
-    const { app, router } = createApp(services, registryRoutes(services))
+    const signer = createRegistrySigner(secret)
+    const { app, router } = createApp(services, [...registryRoutes(services), ...reviewRoutes(services, signer)])
     const listening = createServer(app.callback())
     server = listening
     listening.on('clientError', clientErrorHandler(logger))

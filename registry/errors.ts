@@ -7,5 +7,7 @@ export const RegistryError = {
   packageInvalid: defineError('REG_ERR_PACKAGE_INVALID', 422, 'The plugin package breaks a packaging rule'),
   scopeForbidden: defineError('REG_ERR_SCOPE_FORBIDDEN', 403, 'You may not publish under this scope'),
   versionExists: defineError('REG_ERR_VERSION_EXISTS', 409, 'This name@version exists already'),
+  selfReview: defineError('REG_ERR_SELF_REVIEW', 403, 'The publisher cannot review its own upload'),
+  wrongStatus: defineError('REG_ERR_WRONG_STATUS', 409, 'The version is not in a state that allows this'),
   packageTooLarge: defineError('REG_ERR_PACKAGE_TOO_LARGE', 413, 'The plugin package is too large'),
 } as const

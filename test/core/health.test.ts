@@ -47,6 +47,9 @@ t.test('every route is in the OpenAPI document', async (t) => {
     'get /api/v1/tenants/{code}/grants', 'post /api/v1/tenants/{code}/grants', 'delete /api/v1/tenants/{code}/grants/{id}',
     'get /api/v1/schemas/plugin.json', 'post /api/v1/registry/packages', 'get /api/v1/registry/packages',
     'get /api/v1/registry/packages/{scope}/{name}/versions/{version}',
+    'post /api/v1/registry/packages/{scope}/{name}/versions/{version}/approve',
+    'post /api/v1/registry/packages/{scope}/{name}/versions/{version}/reject',
+    'post /api/v1/registry/packages/{scope}/{name}/versions/{version}/revoke',
   ]
   const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))
   t.same(documented.sort(), routes.sort())

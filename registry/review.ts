@@ -1,0 +1,71 @@
+import { appendAudit } from '../core/audit/audit-log.ts'
+import { transaction } from '../core/db/database.ts'
+import { CoreError } from '../core/error-codes.ts'
+import { defineRoute, type Route } from '../core/http/route.ts'
+import type { Services } from '../core/services.ts'
+import { holds } from '../core/tenancy/access.ts'
+import { ROOT_TENANT } from '../core/tenancy/roles.ts'
+import { RegistryError } from './errors.ts'
+import { entryView } from './routes.ts'
+import type { RegistrySigner } from './signing.ts'
+
+export const REGISTRY_CHANGED = 'registry.changed'
+
+type Action = 'approve' | 'reject' | 'revoke'
+
+const transitions: Record<Action, { from: string, to: string, field: 'comment' | 'reason' }> = {
+  approve: { from: 'pending', to: 'approved', field: 'comment' },
+  reject: { from: 'pending', to: 'rejected', field: 'comment' },
+  revoke: { from: 'approved', to: 'revoked', field: 'reason' },
+}
+
+/**
+ * Review by platform administrators: approve or reject a pending version (never one's own
+ * upload), revoke an approved one. Approval signs the entry with the platform key; every change
+ * is audited and announced on the change feed, so every node acts on it.
+ */
+export function reviewRoutes (services: Services, signer: RegistrySigner): Route<any>[] {
+  const { db, changes } = services
+  return (Object.keys(transitions) as Action[]).map((action) => {
+    const { from, to, field } = transitions[action]
+    return defineRoute<Record<string, string>>({
+      method: 'POST',
+      path: `/api/v1/registry/packages/:scope/:name/versions/:version/${action}`,
+      operationId: `${action}PackageVersion`,
+      summary: action === 'revoke' ? 'Revoke an approved version: every installation of it answers 410 on every node' : `${action === 'approve' ? 'Approve' : 'Reject'} a pending version (a platform-admin who is not its publisher)`,
+      tag: 'registry',
+      auth: 'user',
+      params: { scope: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,62}$' }, name: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' }, version: { type: 'string', pattern: '^[0-9A-Za-z.+-]{1,64}$' } },
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: action === 'revoke' ? ['reason'] : [],
+        properties: { [field]: { type: 'string', minLength: action === 'revoke' ? 1 : 0, maxLength: 2000 } },
+      },
+      responses: { 200: { description: `Now ${to}`, schema: { type: 'object' } } },
+      errors: [CoreError.notFound, CoreError.forbidden, RegistryError.selfReview, RegistryError.wrongStatus],
+      async handle ({ params, body, principal, requestId }) {
+        const name = `@${params.scope}/${params.name}`
+        const row = await db.knex('registry_versions').where({ name, version: params.version }).first()
+        if (row === undefined) throw CoreError.notFound(`${name}@${params.version} not found`)
+        if (!holds(principal, 'platform-admin', ROOT_TENANT)) throw CoreError.forbidden(`only a platform-admin may ${action} a version`)
+        if (action !== 'revoke' && row.publisher === principal.username) throw RegistryError.selfReview('you published this version; another platform-admin must review it')
+        if (row.status !== from) throw RegistryError.wrongStatus(`${name}@${params.version} is ${row.status}; only a ${from} version can be ${to}`)
+        const now = new Date().toISOString()
+        const update: Record<string, unknown> = { status: to }
+        if (action === 'revoke') update.revoke_reason = body.reason
+        else Object.assign(update, { reviewer: principal.username, reviewed_at: now, review_comment: body.comment ?? null })
+        if (action === 'approve') update.signature = signer.sign(name, String(row.version), String(row.sha256))
+        await transaction(db, async (trx) => {
+          // The status condition makes two racing reviews of one version resolve to one.
+          const changed = await trx('registry_versions').where({ id: row.id, status: from }).update(update)
+          if (changed !== 1) throw RegistryError.wrongStatus(`${name}@${params.version} changed meanwhile`)
+          await appendAudit(trx, { actor: principal.username, action: `registry.${action}`, tenant: String(row.scope), target: `${name}@${row.version}`, details: { [field]: body[field] ?? null, sha256: row.sha256 }, requestId })
+          await changes.publish(trx, REGISTRY_CHANGED, { name, version: row.version, status: to })
+        })
+        const fresh = await db.knex('registry_versions').where({ id: row.id }).first()
+        return { status: 200, body: entryView(fresh, true) }
+      },
+    })
+  })
+}

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs'
+import t from 'tap'
+import { createRegistrySigner } from '../../registry/signing.ts'
+import { request } from '../helpers/http.ts'
+import { examples, startPluginPlatform } from '../helpers/plugins.ts'
+import { pluginEntries, tgz } from '../helpers/tgz.ts'
+
+async function permitsPackage (version: string): Promise<Buffer> {
+  const manifest = { ...JSON.parse(readFileSync(`${examples}permits/plugin.json`, 'utf8')), version }
+  return tgz(pluginEntries(manifest, { 'index.js': readFileSync(`${examples}permits/index.js`, 'utf8') }))
+}
+
+t.test('review: platform-admins approve or reject, never their own upload; approval is signed; revoke', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.call('POST', '/api/v1/tenants/hn/users', { token: p.admin, body: { username: 'hn-dev', password: 'hn-dev-password', roles: ['developer'] } })
+  await p.call('POST', '/api/v1/tenants/vn/users', { token: p.admin, body: { username: 'reviewer', password: 'reviewer-password', roles: ['platform-admin'] } })
+  const dev = await p.signIn('hn-dev', 'hn-dev-password')
+  const reviewer = await p.signIn('reviewer', 'reviewer-password')
+  const upload = async (version: string, token: string) => request(p.url, 'POST', '/api/v1/registry/packages', { token, raw: await permitsPackage(version), headers: { 'content-type': 'application/gzip' } })
+  const act = (version: string, action: string, token: string, body: Record<string, unknown> = {}) => p.call('POST', `/api/v1/registry/packages/hn/permits/versions/${version}/${action}`, { token, body })
+
+  t.equal((await upload('1.0.0', dev)).status, 201)
+  t.equal((await upload('1.1.0', p.admin)).status, 201, 'admin may publish under hn: it is tenant-admin above it')
+
+  const byDeveloper = await act('1.0.0', 'approve', dev, { comment: 'looks fine to me' })
+  t.equal(byDeveloper.status, 403, 'a developer cannot approve')
+  const ownUpload = await act('1.1.0', 'approve', p.admin, {})
+  t.equal(ownUpload.status, 403)
+  t.equal(ownUpload.body.error.code, 'REG_ERR_SELF_REVIEW', 'the publisher cannot approve its own upload')
+
+  const approved = await act('1.0.0', 'approve', reviewer, { comment: 'storage only; fine' })
+  t.equal(approved.status, 200)
+  t.match(approved.body, { status: 'approved', review: { reviewer: 'reviewer', comment: 'storage only; fine' } })
+  const row = await p.platform.services.db.knex('registry_versions').where({ version: '1.0.0' }).first()
+  const signer = createRegistrySigner(p.config.secretKey!)
+  t.ok(signer.verify('@hn/permits', '1.0.0', row.sha256, row.signature), 'the approval carries a valid platform signature')
+  t.notOk(signer.verify('@hn/permits', '1.0.0', '0'.repeat(64), row.signature), 'which does not fit other bytes')
+
+  t.equal((await act('1.0.0', 'approve', reviewer)).body.error.code, 'REG_ERR_WRONG_STATUS', 'approving twice is refused')
+  const rejected = await act('1.1.0', 'reject', reviewer, { comment: 'needs a README' })
+  t.match(rejected.body, { status: 'rejected', review: { comment: 'needs a README' } })
+  t.equal((await act('1.1.0', 'revoke', reviewer, { reason: 'x' })).status, 409, 'only an approved version is revoked')
+  const noReason = await act('1.0.0', 'revoke', reviewer, {})
+  t.equal(noReason.status, 422)
+  t.equal(noReason.body.error.field, 'reason')
+  const revoked = await act('1.0.0', 'revoke', reviewer, { reason: 'leaks permit owners' })
+  t.match(revoked.body, { status: 'revoked', review: { revokeReason: 'leaks permit owners' } })
+
+  const audit = (await p.platform.services.db.knex('audit_log').where('action', 'like', 'registry.%').orderBy('seq').select('action', 'actor')).map((a) => `${a.action}:${a.actor}`)
+  t.same(audit, ['registry.upload:hn-dev', 'registry.upload:admin', 'registry.approve:reviewer', 'registry.reject:reviewer', 'registry.revoke:reviewer'])
+})
