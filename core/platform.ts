@@ -17,6 +17,8 @@ import { createSupervisor } from '../sandbox/supervisor.ts'
 import { registryRoutes } from '../registry/routes.ts'
 import { reviewRoutes } from '../registry/review.ts'
 import { createRegistrySigner } from '../registry/signing.ts'
+import { createInstallationResolver } from '../registry/installation-resolver.ts'
+import { installationRoutes } from '../registry/installation-routes.ts'
 import { createChangeFeed, type ChangeFeed } from './events/change-feed.ts'
 import { createPrincipalCache } from './auth/principal-cache.ts'
 import { createApp } from './server.ts'
@@ -54,6 +56,15 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     const first = await bootstrap(db, changes, config.adminPassword)
     await options.beforeListen?.(db, changes)
     const secret = loadSecretKey(config.secretKey, config.dataDir)
+    const table = createRoutingTable()
+    const supervisor = createSupervisor({
+      tenantWorkers: config.workers,
+      firstPartyWorkers: 1,
+      logger,
+      env: { ...process.env, NENTANG_DATABASE_URL: config.databaseUrl, NENTANG_HTTP_ALLOW_PRIVATE: config.httpAllowPrivate.join(',') },
+    })
+    const signer = createRegistrySigner(secret)
+    const resolver = createInstallationResolver({ db, table, supervisor, signer, dataDir: config.dataDir, changes, logger })
     const services: Services = {
       config,
       db,
@@ -64,19 +75,10 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       metrics: createHttpMetrics(),
       changes,
       principals: createPrincipalCache(db, changes),
-      plugins: {
-        table: createRoutingTable(),
-        supervisor: createSupervisor({
-          tenantWorkers: config.workers,
-          firstPartyWorkers: 1,
-          logger,
-          env: { ...process.env, NENTANG_DATABASE_URL: config.databaseUrl, NENTANG_HTTP_ALLOW_PRIVATE: config.httpAllowPrivate.join(',') },
-        }),
-      },
+      plugins: { table, supervisor, resolve: resolver.resolve },
       lifecycle: { ready: false, shuttingDown: false },
     }
-    const signer = createRegistrySigner(secret)
-    const { app, router } = createApp(services, [...registryRoutes(services), ...reviewRoutes(services, signer)])
+    const { app, router } = createApp(services, [...registryRoutes(services), ...reviewRoutes(services, signer), ...installationRoutes(services, resolver)])
     const listening = createServer(app.callback())
     server = listening
     listening.on('clientError', clientErrorHandler(logger))

@@ -60,7 +60,7 @@ export function createApp (services: Services, extraRoutes: readonly Route<any>[
   app.use(requestContext(services))
   app.use(errorHandler(services.logger))
   app.use(authenticate(services))
-  app.use(pluginDispatch(services.plugins.table, services.plugins.supervisor))
+  app.use(pluginDispatch(services.plugins.resolve, services.plugins.supervisor))
   app.use(router.routes())
   app.use(router.allowedMethods({
     throw: true,

@@ -1,5 +1,5 @@
 import type { AccessLog } from './access-log.ts'
-import type { RoutingTable } from './plugins/routing-table.ts'
+import type { ActiveInstallation, RoutingTable } from './plugins/routing-table.ts'
 import type { Supervisor } from '../sandbox/supervisor.ts'
 import type { PrincipalCache } from './auth/principal-cache.ts'
 import type { ChangeFeed } from './events/change-feed.ts'
@@ -21,6 +21,11 @@ export interface Services {
   readonly metrics: HttpMetrics
   readonly changes: ChangeFeed
   readonly principals: PrincipalCache
-  readonly plugins: { readonly table: RoutingTable, readonly supervisor: Supervisor }
+  readonly plugins: {
+    readonly table: RoutingTable
+    readonly supervisor: Supervisor
+    /** The installation serving `tenant/mount`, from the routing table or built on first use. */
+    readonly resolve: (tenant: string, mount: string) => Promise<ActiveInstallation | undefined>
+  }
   readonly lifecycle: { ready: boolean, shuttingDown: boolean }
 }

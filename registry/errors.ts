@@ -9,5 +9,9 @@ export const RegistryError = {
   versionExists: defineError('REG_ERR_VERSION_EXISTS', 409, 'This name@version exists already'),
   selfReview: defineError('REG_ERR_SELF_REVIEW', 403, 'The publisher cannot review its own upload'),
   wrongStatus: defineError('REG_ERR_WRONG_STATUS', 409, 'The version is not in a state that allows this'),
+  revoked: defineError('REG_ERR_REVOKED', 410, 'This plugin version was revoked'),
+  integrity: defineError('REG_ERR_INTEGRITY', 503, 'The stored package does not match its hash or signature'),
+  notApproved: defineError('REG_ERR_NOT_APPROVED', 409, 'Only an approved version can be installed'),
+  notInstallable: defineError('REG_ERR_NOT_INSTALLABLE', 404, 'No such package version for this tenant'),
   packageTooLarge: defineError('REG_ERR_PACKAGE_TOO_LARGE', 413, 'The plugin package is too large'),
 } as const

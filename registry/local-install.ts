@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Tenant } from '../core/tenancy/tenants.ts'
-import { compilePath, type ActiveInstallation, type RoutingTable } from '../core/plugins/routing-table.ts'
+import type { ActiveInstallation, RoutingTable } from '../core/plugins/routing-table.ts'
 import type { Supervisor } from '../sandbox/supervisor.ts'
-import { validationError } from '../core/http/validation.ts'
 import { RegistryError } from './errors.ts'
-import { limitsOf, parseManifest, type Manifest } from './manifest.ts'
-import { compilePluginSchema } from './plugin-schemas.ts'
+import { activate } from './activation.ts'
+import { parseManifest, type Manifest } from './manifest.ts'
 
 export interface LocalInstall {
   tenant: Tenant
@@ -43,41 +42,15 @@ export function readManifest (folder: string): Manifest {
 export function buildInstallation (install: LocalInstall): ActiveInstallation {
   const folder = resolve(install.folder)
   const manifest = readManifest(folder)
-  const settings = structuredClone(install.settings ?? {})
-  if (manifest.settings !== undefined) {
-    const validate = compilePluginSchema(manifest, manifest.settings)
-    if (!validate(settings)) throw validationError(validate.errors ?? [])
-  }
-  const key = `${install.tenant.code}/${install.mount}/${manifest.name}@${manifest.version}#${++generation}`
-  return {
+  return activate({
     tenant: { id: install.tenant.id, code: install.tenant.code, path: install.tenant.path },
     mount: install.mount,
-    name: manifest.name,
-    version: manifest.version,
-    tier: manifest.name.startsWith('@vn/') ? 'first-party' : 'tenant',
-    spec: {
-      key,
-      tenant: install.tenant.code,
-      tenantId: install.tenant.id,
-      mount: install.mount,
-      name: manifest.name,
-      version: manifest.version,
-      dir: folder,
-      main: manifest.main,
-      permissions: manifest.permissions ?? {},
-      limits: limitsOf(manifest),
-      settings,
-      secrets: install.secrets ?? {},
-    },
-    routes: (manifest.routes ?? []).map((route) => ({
-      method: route.method,
-      path: route.path,
-      segments: compilePath(route.path),
-      handler: route.handler,
-      access: route.access ?? 'user',
-      validateBody: route.body === undefined ? undefined : compilePluginSchema(manifest, route.body),
-    })),
-  }
+    manifest,
+    dir: folder,
+    settings: install.settings ?? {},
+    ...(install.secrets === undefined ? {} : { secrets: install.secrets }),
+    key: `${install.tenant.code}/${install.mount}/${manifest.name}@${manifest.version}#dev${++generation}`,
+  })
 }
 
 /** Installs a plugin folder at `tenant/mount`, replacing what was there; the old isolate is disposed. */

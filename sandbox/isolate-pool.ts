@@ -154,6 +154,10 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
       if (!outcome.ok && outcome.code === 'SBX_ERR_MEMORY_LIMIT') strike(spec, Date.now())
       return outcome
     },
+    /** Loads an isolate for `spec` if it has none. */
+    async warm (spec: PluginSpec): Promise<void> {
+      await pick(spec)
+    },
     /** Disposes the isolates of `key` (uninstalled, switched away from, or replaced). */
     forget,
     size: () => total,

@@ -77,6 +77,9 @@ export function createBatcher<T> (send: (batch: Batch<T>) => void): (message: T)
   }
 }
 
+/** The handler name that asks a worker only to load an installation's isolate. */
+export const WARM_HANDLER = '\u0000warm'
+
 export type ToWorker =
   | { t: 'spec', spec: PluginSpec }
   | { t: 'forget', key: string }

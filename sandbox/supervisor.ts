@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import type { Logger } from '../core/logger.ts'
 import type { Outcome } from './plugin-isolate.ts'
-import { createBatcher, type Batch, type FromWorker, type LoadCheck, type PluginRequest, type PluginSpec, type ToWorker } from './protocol.ts'
+import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type LoadCheck, type PluginRequest, type PluginSpec, type ToWorker } from './protocol.ts'
 
 /** Trust tiers: first-party and tenant plugins never share a worker process. */
 export type Tier = 'first-party' | 'tenant'
@@ -39,6 +39,10 @@ export interface Supervisor {
   dispatch(tier: Tier, spec: PluginSpec, handler: string, requestId: string, request: PluginRequest): Promise<Outcome>
   /** Tells every worker that holds `key` to dispose its isolate. */
   forget(key: string): void
+  /** Forgets `key` once the requests it is serving have finished (a version switched away from). */
+  retire(key: string): void
+  /** Loads an installation's isolate ahead of its first request (before the routing table flips to it). */
+  warm(tier: Tier, spec: PluginSpec): Promise<void>
   /** Live worker process ids, by tier: tests kill them. */
   pids(tier: Tier): number[]
   /** The process id of the worker that serves `key`, if it is running. */
@@ -67,6 +71,19 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     tenant: Array.from({ length: options.tenantWorkers }, (_, index) => newSlot('tenant', index)),
   }
   const checks = new Map<number, (result: LoadCheck) => void>()
+  const inFlight = new Map<string, number>()
+  const retiring = new Set<string>()
+  function settle (key: string): void {
+    const left = (inFlight.get(key) ?? 1) - 1
+    if (left > 0) { inFlight.set(key, left); return }
+    inFlight.delete(key)
+    if (retiring.delete(key)) forgetNow(key)
+  }
+  function forgetNow (key: string): void {
+    for (const slot of [...slots['first-party'], ...slots.tenant]) {
+      if (slot.specs.delete(key)) slot.send?.({ t: 'forget', key })
+    }
+  }
   const statsWaiters = new Map<ChildProcess, (value: { isolates: number, rss: number, heapUsed: number }) => void>()
 
   function newSlot (tier: Tier, index: number): Slot {
@@ -165,6 +182,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
         slot.specs.set(spec.key, fingerprint)
       }
       const id = nextId++
+      inFlight.set(spec.key, (inFlight.get(spec.key) ?? 0) + 1)
       return new Promise<Outcome>((resolve) => {
         // A backstop behind the worker's own watchdog, for a worker stuck in native code: a huge
         // allocation runs for seconds before V8 aborts the process (12 s measured), and then the
@@ -175,12 +193,15 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
         }, spec.limits.timeoutMs + 30_000)
         slot.pending.set(id, { resolve, timer })
         slot.send!({ t: 'req', id, key: spec.key, handler, requestId, request })
-      })
+      }).finally(() => settle(spec.key))
     },
-    forget (key) {
-      for (const slot of [...slots['first-party'], ...slots.tenant]) {
-        if (slot.specs.delete(key)) slot.send?.({ t: 'forget', key })
-      }
+    forget: forgetNow,
+    retire (key) {
+      if ((inFlight.get(key) ?? 0) === 0) forgetNow(key)
+      else retiring.add(key)
+    },
+    async warm (tier, spec) {
+      await this.dispatch(tier, spec, WARM_HANDLER, 'warm', { method: 'GET', path: '/', params: {}, query: {}, headers: {}, body: null, user: null, tenant: spec.tenant })
     },
     workerIndex (tier, key) {
       return slotFor(tier, key)?.index

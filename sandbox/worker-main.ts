@@ -9,7 +9,7 @@ import { createHostApi } from './host/dispatch.ts'
 import { createIsolatePool } from './isolate-pool.ts'
 import { PluginLoadError } from './module-loader.ts'
 import { createPluginIsolate } from './plugin-isolate.ts'
-import { createBatcher, type Batch, type FromWorker, type LoadCheck, type PluginSpec, type ToWorker } from './protocol.ts'
+import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type LoadCheck, type PluginSpec, type ToWorker } from './protocol.ts'
 
 const send = createBatcher<FromWorker>((batch) => { process.send?.(batch) })
 const log = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void => send({ t: 'log', level, fields, msg })
@@ -57,6 +57,12 @@ function receive (message: ToWorker): void {
       const spec = specs.get(message.key)
       if (spec === undefined) {
         send({ t: 'err', id: message.id, code: 'SBX_ERR_UNAVAILABLE', message: 'the plugin is not loaded on this worker' })
+        return
+      }
+      if (message.handler === WARM_HANDLER) {
+        pool.warm(spec).then(() => send({ t: 'res', id: message.id, response: { status: 204, headers: {}, body: 'null' } }), (error: unknown) => {
+          send({ t: 'err', id: message.id, code: 'SBX_ERR_LOAD_FAILED', message: String((error as Error)?.message ?? error) })
+        })
         return
       }
       const request = { requestId: message.requestId, user: message.request.user, hostCalls: 0, overBudget: false }

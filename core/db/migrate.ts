@@ -3,6 +3,7 @@ import type { Database } from './database.ts'
 import * as core0001 from './migrations/0001-core.ts'
 import * as pluginStorage0002 from './migrations/0002-plugin-storage.ts'
 import * as registry0003 from './migrations/0003-registry.ts'
+import * as installations0004 from './migrations/0004-installations.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -14,6 +15,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0001-core', core0001],
   ['0002-plugin-storage', pluginStorage0002],
   ['0003-registry', registry0003],
+  ['0004-installations', installations0004],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -8,7 +8,7 @@ import { readJsonBody } from '../http/body.ts'
 import { validationError } from '../http/validation.ts'
 import { canSee, holds, isAtOrBelow, type Principal } from '../tenancy/access.ts'
 import { TENANT_CODE_PATTERN } from '../tenancy/tenants.ts'
-import { matchRoute, type ActiveInstallation, type PluginRoute, type RoutingTable } from './routing-table.ts'
+import { matchRoute, type ActiveInstallation, type PluginRoute } from './routing-table.ts'
 
 const tenantCode = new RegExp(TENANT_CODE_PATTERN)
 const mountName = /^[a-z][a-z0-9-]{0,62}$/
@@ -17,17 +17,17 @@ const forwardedHeaders = new Set(['accept', 'accept-language', 'content-type', '
 const sandboxErrors: Record<string, (typeof SandboxError)[keyof typeof SandboxError]> = Object.fromEntries(Object.values(SandboxError).map((factory) => [factory.code, factory]))
 
 /**
- * `{METHOD} /t/{tenant}/{mount}/{path}`: finds the installation in the routing table, matches the
+ * `{METHOD} /t/{tenant}/{mount}/{path}`: resolves the installation (the routing table), matches the
  * route, enforces its `access` and validates its `body` schema before the sandbox is involved,
  * then hands one request to the sandbox and sends back its one response.
  */
-export function pluginDispatch (table: RoutingTable, supervisor: Supervisor) {
+export function pluginDispatch (resolve: (tenant: string, mount: string) => ActiveInstallation | undefined | Promise<ActiveInstallation | undefined>, supervisor: Supervisor) {
   return async function pluginDispatchMiddleware (ctx: Context, next: Next): Promise<void> {
     if (!ctx.path.startsWith('/t/')) return next()
     const [, , tenant = '', mount = '', ...rest] = ctx.path.split('/')
     const notFound = (): Error => CoreError.notFound(`no route for ${ctx.method} ${ctx.path.slice(0, 200)}`)
     if (!tenantCode.test(tenant) || !mountName.test(mount)) throw notFound()
-    const installation = table.get(tenant, mount)
+    const installation = await resolve(tenant, mount)
     if (installation === undefined) throw notFound()
     let segments: string[]
     try {

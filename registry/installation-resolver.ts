@@ -1,0 +1,140 @@
+import { recordAudit } from '../core/audit/audit-log.ts'
+import type { Database } from '../core/db/database.ts'
+import type { ChangeFeed } from '../core/events/change-feed.ts'
+import type { Logger } from '../core/logger.ts'
+import type { ActiveInstallation, RoutingTable } from '../core/plugins/routing-table.ts'
+import { isAtOrBelow } from '../core/tenancy/access.ts'
+import { findTenant } from '../core/tenancy/tenants.ts'
+import type { Supervisor } from '../sandbox/supervisor.ts'
+import { activate } from './activation.ts'
+import { RegistryError } from './errors.ts'
+import { readPackage } from './package-reader.ts'
+import { sha256, unpackPackage } from './package-store.ts'
+import { REGISTRY_CHANGED } from './review.ts'
+import type { RegistrySigner } from './signing.ts'
+
+export const INSTALLATIONS_CHANGED = 'installations.changed'
+
+export interface ResolverDeps {
+  db: Database
+  table: RoutingTable
+  supervisor: Supervisor
+  signer: RegistrySigner
+  dataDir: string
+  changes: ChangeFeed
+  logger: Logger
+}
+
+/**
+ * Which plugin version serves `/t/{tenant}/{mount}`: the tenant's own installation at that mount,
+ * else the nearest ancestor's installed with `inherit` (so a commune created later serves its
+ * province's plugins on its first request). Built on first use and kept in the routing table;
+ * before a version is served, the SHA-256 of its stored bytes and the platform's signature are
+ * checked, and a mismatch is refused and audited. A revoked version answers 410.
+ * When an installation or a version changes (on any node), the entries it affects are rebuilt and
+ * warmed first, then swapped in; the old isolates are retired once their requests have finished.
+ */
+export function createInstallationResolver (deps: ResolverDeps) {
+  const { db, table, supervisor } = deps
+  const building = new Map<string, Promise<ActiveInstallation | undefined>>()
+
+  async function build (tenantCode: string, mount: string): Promise<ActiveInstallation | undefined> {
+    const tenant = await findTenant(db, tenantCode)
+    if (tenant === undefined) return undefined
+    const codes = tenant.path.split('/')
+    const rows = await db.knex('installations as i').join('tenants as t', 't.id', 'i.tenant_id')
+      .whereIn('t.code', codes).andWhere('i.mount', mount)
+      .select('i.id', 'i.name', 'i.version', 'i.settings', 'i.inherit', 'i.updated_at', 't.code as tenant_code', 't.path as tenant_path')
+    const installation = rows
+      .filter((row) => row.tenant_code === tenantCode || row.inherit === true || row.inherit === 1)
+      .sort((a, b) => String(b.tenant_path).length - String(a.tenant_path).length)[0]
+    if (installation === undefined) return undefined
+    const version = await db.knex('registry_versions').where({ name: installation.name, version: installation.version }).first()
+    if (version === undefined) return undefined
+    if (version.status === 'revoked') throw RegistryError.revoked(`${version.name}@${version.version} was revoked: ${version.revoke_reason ?? ''}`.trim())
+    if (version.status !== 'approved') return undefined
+    const blob = await db.knex('registry_blobs').where({ sha256: version.sha256 }).first('bytes')
+    const bytes = blob === undefined ? Buffer.alloc(0) : Buffer.from(blob.bytes)
+    if (sha256(bytes) !== version.sha256 || typeof version.signature !== 'string' || !deps.signer.verify(version.name, version.version, version.sha256, version.signature)) {
+      await recordAudit(db, { actor: null, action: 'registry.integrity-failed', tenant: tenantCode, target: `${version.name}@${version.version}`, details: { sha256: version.sha256, found: sha256(bytes) } })
+      deps.logger.error({ plugin: version.name, version: version.version }, 'stored package does not match its hash or signature; refused')
+      throw RegistryError.integrity(`${version.name}@${version.version} does not match its recorded hash and signature; it is not loaded`)
+    }
+    const pkg = await readPackage(bytes)
+    const dir = unpackPackage(deps.dataDir, version.sha256, pkg)
+    return activate({
+      tenant: { id: tenant.id, code: tenant.code, path: tenant.path },
+      mount,
+      manifest: pkg.manifest,
+      dir,
+      settings: JSON.parse(String(installation.settings)) as Record<string, unknown>,
+      key: `${tenant.code}/${mount}/${version.name}@${version.version}#${installation.id}@${installation.updated_at}`,
+    })
+  }
+
+  /** One build at a time per `tenant/mount`, shared by the requests waiting for it. */
+  function buildOnce (tenantCode: string, mount: string): Promise<ActiveInstallation | undefined> {
+    const key = `${tenantCode}/${mount}`
+    let pending = building.get(key)
+    if (pending === undefined) {
+      pending = build(tenantCode, mount).finally(() => building.delete(key))
+      building.set(key, pending)
+    }
+    return pending
+  }
+
+  /** Rebuilds, warms and swaps in every cached entry at or below `tenantPath` (or any tenant) at `mount` (or any). */
+  async function refresh (match: (entry: ActiveInstallation) => boolean): Promise<void> {
+    for (const entry of table.all().filter(match)) {
+      if (entry.spec.key.includes('#dev')) continue
+      let next: ActiveInstallation | undefined
+      try {
+        next = await buildOnce(entry.tenant.code, entry.mount)
+      } catch {
+        next = undefined
+      }
+      if (next !== undefined && next.spec.key === entry.spec.key) continue
+      if (next !== undefined) {
+        await supervisor.warm(next.tier, next.spec)
+        table.put(next)
+      } else {
+        table.remove(entry.tenant.code, entry.mount)
+      }
+      supervisor.retire(entry.spec.key)
+    }
+  }
+
+  deps.changes.subscribe(INSTALLATIONS_CHANGED, (payload) => {
+    const path = String(payload.tenantPath)
+    const mount = String(payload.mount)
+    refresh((entry) => entry.mount === mount && isAtOrBelow(entry.tenant.path, path)).catch((error) => deps.logger.error({ err: error }, 'refreshing installations failed'))
+  })
+  deps.changes.subscribe(REGISTRY_CHANGED, (payload) => {
+    // A revoked version stops at once: its entries leave the table before anything else runs.
+    if (payload.status === 'revoked') {
+      for (const entry of table.all().filter((e) => e.name === payload.name && e.version === payload.version)) {
+        table.remove(entry.tenant.code, entry.mount)
+        supervisor.retire(entry.spec.key)
+      }
+      return
+    }
+    refresh((entry) => entry.name === payload.name && entry.version === payload.version).catch((error) => deps.logger.error({ err: error }, 'refreshing installations failed'))
+  })
+  deps.changes.subscribe('resync', () => {
+    refresh(() => true).catch((error) => deps.logger.error({ err: error }, 'refreshing installations failed'))
+  })
+
+  return {
+    /** The installation serving `tenant/mount`, or undefined; throws 410 for a revoked version. */
+    async resolve (tenantCode: string, mount: string): Promise<ActiveInstallation | undefined> {
+      const cached = table.get(tenantCode, mount)
+      if (cached !== undefined) return cached
+      const built = await buildOnce(tenantCode, mount)
+      if (built !== undefined && table.get(tenantCode, mount) === undefined) table.put(built)
+      return table.get(tenantCode, mount) ?? built
+    },
+    refresh,
+  }
+}
+
+export type InstallationResolver = ReturnType<typeof createInstallationResolver>

@@ -1,0 +1,140 @@
+import { appendAudit } from '../core/audit/audit-log.ts'
+import { transaction, toBoolean, type Row } from '../core/db/database.ts'
+import { CoreError } from '../core/error-codes.ts'
+import { defineRoute, type Route } from '../core/http/route.ts'
+import { validationError } from '../core/http/validation.ts'
+import type { Services } from '../core/services.ts'
+import { isAtOrBelow } from '../core/tenancy/access.ts'
+import { tenantInReach } from '../core/tenancy/reach.ts'
+import { findTenant } from '../core/tenancy/tenants.ts'
+import { tenantCode } from '../core/routes/schemas.ts'
+import { RegistryError } from './errors.ts'
+import { INSTALLATIONS_CHANGED, type InstallationResolver } from './installation-resolver.ts'
+import type { Manifest } from './manifest.ts'
+import { compilePluginSchema } from './plugin-schemas.ts'
+
+interface InstallBody {
+  package: string
+  version: string
+  settings?: Record<string, unknown>
+  inherit?: boolean
+}
+
+const mountParam = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' }
+const installationSchema = {
+  type: 'object',
+  properties: {
+    mount: { type: 'string' },
+    package: { type: 'string' },
+    version: { type: 'string' },
+    settings: { type: 'object' },
+    inherit: { type: 'boolean' },
+    updatedAt: { type: 'string' },
+    updatedBy: { type: 'string' },
+  },
+}
+
+function view (row: Row): Record<string, unknown> {
+  return { mount: row.mount, package: row.name, version: row.version, settings: JSON.parse(String(row.settings)), inherit: toBoolean(row.inherit), updatedAt: row.updated_at, updatedBy: row.updated_by }
+}
+
+/** Installations (SPEC §9): install, switch version (rollback is installing the previous one), uninstall. */
+export function installationRoutes (services: Services, resolver: InstallationResolver): Route<any>[] {
+  const { db, changes } = services
+
+  const list = defineRoute({
+    method: 'GET',
+    path: '/api/v1/tenants/:code/plugins',
+    operationId: 'listInstallations',
+    summary: 'Plugins installed at this tenant',
+    tag: 'installations',
+    auth: 'user',
+    params: { code: tenantCode },
+    responses: { 200: { description: 'Installations', schema: { type: 'object', properties: { items: { type: 'array', items: installationSchema } } } } },
+    errors: [CoreError.notFound, CoreError.forbidden],
+    async handle ({ params, principal }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      const rows = await db.knex('installations').where({ tenant_id: tenant.id }).orderBy('mount')
+      return { status: 200, body: { items: rows.map(view) } }
+    },
+  })
+
+  const put = defineRoute<InstallBody>({
+    method: 'PUT',
+    path: '/api/v1/tenants/:code/plugins/:mount',
+    operationId: 'installPlugin',
+    summary: 'Install an approved version at a mount, or switch to another version with no failed request',
+    tag: 'installations',
+    auth: 'user',
+    params: { code: tenantCode, mount: mountParam },
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['package', 'version'],
+      properties: {
+        package: { type: 'string', pattern: '^@[a-z][a-z0-9-]{1,62}/[a-z][a-z0-9-]{0,62}$' },
+        version: { type: 'string', minLength: 1, maxLength: 64 },
+        settings: { type: 'object' },
+        inherit: { type: 'boolean' },
+      },
+    },
+    responses: { 200: { description: 'Installed', schema: installationSchema } },
+    errors: [CoreError.notFound, CoreError.forbidden, RegistryError.notInstallable, RegistryError.notApproved],
+    async handle ({ params, body, principal, requestId }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      const version = await db.knex('registry_versions').where({ name: body.package, version: body.version }).first()
+      const manifest = version === undefined ? undefined : JSON.parse(String(version.manifest)) as Manifest
+      const scope = version === undefined ? undefined : await findTenant(db, String(version.scope))
+      const reachable = manifest !== undefined && scope !== undefined && (manifest.visibility === 'public' || isAtOrBelow(tenant.path, scope.path))
+      if (!reachable) throw RegistryError.notInstallable(`${body.package}@${body.version} cannot be installed at '${tenant.code}'`, { field: 'package' })
+      if (version.status !== 'approved') throw RegistryError.notApproved(`${body.package}@${body.version} is ${version.status}`, { field: 'version' })
+      const settings = structuredClone(body.settings ?? {})
+      if (manifest.settings !== undefined) {
+        const validate = compilePluginSchema(manifest, manifest.settings)
+        if (!validate(settings)) {
+          const failure = validationError(validate.errors ?? [])
+          throw CoreError.invalidField(`settings: ${failure.message}`, { field: `settings/${failure.field ?? ''}`.replace(/\/$/, '') })
+        }
+      }
+      const now = new Date().toISOString()
+      const row = { tenant_id: tenant.id, mount: params.mount!, name: body.package, version: body.version, settings: JSON.stringify(settings), inherit: body.inherit ?? false, updated_at: now, updated_by: principal.username }
+      await transaction(db, async (trx) => {
+        const existing = await trx('installations').where({ tenant_id: tenant.id, mount: params.mount }).first('id', 'version', 'name')
+        if (existing === undefined) await trx('installations').insert(row)
+        else await trx('installations').where({ id: existing.id }).update(row)
+        await appendAudit(trx, { actor: principal.username, action: existing === undefined ? 'plugin.install' : 'plugin.switch', tenant: tenant.code, target: `${params.mount}`, details: { package: body.package, version: body.version, from: existing === undefined ? null : `${existing.name}@${existing.version}`, inherit: row.inherit }, requestId })
+        await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount: params.mount })
+      })
+      await resolver.refresh((entry) => entry.mount === params.mount && isAtOrBelow(entry.tenant.path, tenant.path))
+      return { status: 200, body: view(row) }
+    },
+  })
+
+  const remove = defineRoute({
+    method: 'DELETE',
+    path: '/api/v1/tenants/:code/plugins/:mount',
+    operationId: 'uninstallPlugin',
+    summary: 'Uninstall; the plugin\'s data is kept',
+    tag: 'installations',
+    auth: 'user',
+    params: { code: tenantCode, mount: mountParam },
+    responses: { 204: { description: 'Uninstalled' } },
+    errors: [CoreError.notFound, CoreError.forbidden],
+    async handle ({ params, principal, requestId }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      const deleted = await transaction(db, async (trx) => {
+        const existing = await trx('installations').where({ tenant_id: tenant.id, mount: params.mount }).first('id', 'name', 'version')
+        if (existing === undefined) return false
+        await trx('installations').where({ id: existing.id }).delete()
+        await appendAudit(trx, { actor: principal.username, action: 'plugin.uninstall', tenant: tenant.code, target: `${params.mount}`, details: { package: existing.name, version: existing.version }, requestId })
+        await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount: params.mount })
+        return true
+      })
+      if (!deleted) throw CoreError.notFound(`nothing is installed at '${params.mount}'`)
+      await resolver.refresh((entry) => entry.mount === params.mount && isAtOrBelow(entry.tenant.path, tenant.path))
+      return { status: 204 }
+    },
+  })
+
+  return [list, put, remove]
+}
