@@ -109,6 +109,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
           services.lifecycle.shuttingDown = true
           const drained = await drainServer(listening, config.shutdownTimeoutMs)
           if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown: cut requests still in flight')
+          resolver.close()
           await services.plugins.supervisor.close()
           services.accessLog.close()
           await changes?.close()

@@ -14,6 +14,7 @@ import { REGISTRY_CHANGED } from './review.ts'
 import type { RegistrySigner } from './signing.ts'
 
 export const INSTALLATIONS_CHANGED = 'installations.changed'
+const RECONCILE_MS = 15_000
 
 export interface ResolverDeps {
   db: Database
@@ -38,7 +39,15 @@ export function createInstallationResolver (deps: ResolverDeps) {
   const { db, table, supervisor } = deps
   const building = new Map<string, Promise<ActiveInstallation | undefined>>()
 
-  async function build (tenantCode: string, mount: string): Promise<ActiveInstallation | undefined> {
+  interface Located {
+    tenant: { id: number, code: string, path: string }
+    installation: Record<string, any>
+    version: Record<string, any>
+    key: string
+  }
+
+  /** Which installation and version serve `tenant/mount`, from the database only (cheap: no package bytes). */
+  async function locate (tenantCode: string, mount: string): Promise<Located | undefined> {
     const tenant = await findTenant(db, tenantCode)
     if (tenant === undefined) return undefined
     const codes = tenant.path.split('/')
@@ -53,23 +62,38 @@ export function createInstallationResolver (deps: ResolverDeps) {
     if (version === undefined) return undefined
     if (version.status === 'revoked') throw RegistryError.revoked(`${version.name}@${version.version} was revoked: ${version.revoke_reason ?? ''}`.trim())
     if (version.status !== 'approved') return undefined
+    return {
+      tenant: { id: tenant.id, code: tenant.code, path: tenant.path },
+      installation,
+      version,
+      key: `${tenant.code}/${mount}/${version.name}@${version.version}#${installation.id}@${installation.updated_at}`,
+    }
+  }
+
+  /** Verifies the stored package against its hash and signature, unpacks it, and activates it. */
+  async function materialize (located: Located, mount: string): Promise<ActiveInstallation> {
+    const { version, tenant } = located
     const blob = await db.knex('registry_blobs').where({ sha256: version.sha256 }).first('bytes')
     const bytes = blob === undefined ? Buffer.alloc(0) : Buffer.from(blob.bytes)
     if (sha256(bytes) !== version.sha256 || typeof version.signature !== 'string' || !deps.signer.verify(version.name, version.version, version.sha256, version.signature)) {
-      await recordAudit(db, { actor: null, action: 'registry.integrity-failed', tenant: tenantCode, target: `${version.name}@${version.version}`, details: { sha256: version.sha256, found: sha256(bytes) } })
+      await recordAudit(db, { actor: null, action: 'registry.integrity-failed', tenant: tenant.code, target: `${version.name}@${version.version}`, details: { sha256: version.sha256, found: sha256(bytes) } })
       deps.logger.error({ plugin: version.name, version: version.version }, 'stored package does not match its hash or signature; refused')
       throw RegistryError.integrity(`${version.name}@${version.version} does not match its recorded hash and signature; it is not loaded`)
     }
     const pkg = await readPackage(bytes)
-    const dir = unpackPackage(deps.dataDir, version.sha256, pkg)
     return activate({
-      tenant: { id: tenant.id, code: tenant.code, path: tenant.path },
+      tenant,
       mount,
       manifest: pkg.manifest,
-      dir,
-      settings: JSON.parse(String(installation.settings)) as Record<string, unknown>,
-      key: `${tenant.code}/${mount}/${version.name}@${version.version}#${installation.id}@${installation.updated_at}`,
+      dir: unpackPackage(deps.dataDir, version.sha256, pkg),
+      settings: JSON.parse(String(located.installation.settings)) as Record<string, unknown>,
+      key: located.key,
     })
+  }
+
+  async function build (tenantCode: string, mount: string): Promise<ActiveInstallation | undefined> {
+    const located = await locate(tenantCode, mount)
+    return located === undefined ? undefined : materialize(located, mount)
   }
 
   /** One build at a time per `tenant/mount`, shared by the requests waiting for it. */
@@ -89,7 +113,9 @@ export function createInstallationResolver (deps: ResolverDeps) {
       if (entry.spec.key.includes('#dev')) continue
       let next: ActiveInstallation | undefined
       try {
-        next = await buildOnce(entry.tenant.code, entry.mount)
+        const located = await locate(entry.tenant.code, entry.mount)
+        if (located?.key === entry.spec.key) continue
+        next = located === undefined ? undefined : await buildOnce(entry.tenant.code, entry.mount)
       } catch {
         next = undefined
       }
@@ -120,6 +146,12 @@ export function createInstallationResolver (deps: ResolverDeps) {
     }
     refresh((entry) => entry.name === payload.name && entry.version === payload.version).catch((error) => deps.logger.error({ err: error }, 'refreshing installations failed'))
   })
+  // The safety net behind notifications: a node that missed one converges within this period.
+  const reconcile = setInterval(() => {
+    refresh(() => true).catch((error) => deps.logger.error({ err: error }, 'reconciling installations failed'))
+  }, RECONCILE_MS)
+  reconcile.unref()
+
   deps.changes.subscribe('resync', () => {
     refresh(() => true).catch((error) => deps.logger.error({ err: error }, 'refreshing installations failed'))
   })
@@ -134,6 +166,9 @@ export function createInstallationResolver (deps: ResolverDeps) {
       return table.get(tenantCode, mount) ?? built
     },
     refresh,
+    close () {
+      clearInterval(reconcile)
+    },
   }
 }
 
