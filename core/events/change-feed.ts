@@ -19,6 +19,8 @@ export interface ChangeFeed {
   /** Returns the function that unsubscribes. */
   subscribe(topic: string, listener: ChangeListener): () => void
   readonly healthy: boolean
+  /** This node's name on the feed (PostgreSQL `application_name` of its listening connection). */
+  readonly name: string
   close(): Promise<void>
 }
 
@@ -46,6 +48,7 @@ export async function createChangeFeed (db: Database, url: string, logger: Logge
   if (db.dialect === 'sqlite') {
     return {
       healthy: true,
+      name: `nentang-changes-${process.pid}`,
       async publish (trx, topic, payload) { afterCommit(trx, () => deliver(topic, payload)) },
       subscribe,
       async close () { local.removeAllListeners() },
@@ -59,7 +62,7 @@ export async function createChangeFeed (db: Database, url: string, logger: Logge
   let retryMs = 100
 
   async function listen (): Promise<void> {
-    const next = new pg.Client({ connectionString: url })
+    const next = new pg.Client({ connectionString: url, application_name: `nentang-changes-${origin}` })
     next.on('notification', (message) => {
       if (message.payload === undefined) return
       try {
@@ -104,6 +107,7 @@ export async function createChangeFeed (db: Database, url: string, logger: Logge
   await listen()
   return {
     get healthy () { return healthy },
+    name: `nentang-changes-${origin}`,
     async publish (trx, topic, payload) {
       const message = JSON.stringify({ o: origin, t: topic, p: payload })
       await (trx ?? db.knex).raw('select pg_notify(?, ?)', [CHANNEL, message])

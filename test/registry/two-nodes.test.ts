@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs'
+import t from 'tap'
+import { testDialect } from '../helpers/database.ts'
+import { request } from '../helpers/http.ts'
+import { examples, startPluginPlatform } from '../helpers/plugins.ts'
+import { startTestPlatform } from '../helpers/platform.ts'
+import { pluginEntries, tgz } from '../helpers/tgz.ts'
+
+const helloSource = readFileSync(`${examples}hello/index.js`, 'utf8')
+async function helloPackage (version: string): Promise<Buffer> {
+  const manifest = { ...JSON.parse(readFileSync(`${examples}hello/plugin.json`, 'utf8')), version }
+  return tgz(pluginEntries(manifest, { 'index.js': helloSource.replace('return { message:', `return { version: '${version}', message:`) }))
+}
+
+async function within (ms: number, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now()
+  while (!(await check())) {
+    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  return Date.now() - started
+}
+
+t.test('two gateway nodes: install, switch and revoke on A reach B within 2 s; B converges after losing its connection', { skip: testDialect === 'postgres' ? false : 'several gateway nodes share a PostgreSQL database; this runs in the PostgreSQL pass' }, async (t) => {
+  const a = await startPluginPlatform(t)
+  const b = await startTestPlatform(t, {}, a)
+  await a.call('POST', '/api/v1/tenants/hn/users', { token: a.admin, body: { username: 'hn-dev', password: 'hn-dev-password', roles: ['developer'] } })
+  const dev = await a.signIn('hn-dev', 'hn-dev-password')
+  for (const version of ['1.0.0', '1.1.0', '1.2.0']) {
+    await request(a.url, 'POST', '/api/v1/registry/packages', { token: dev, raw: await helloPackage(version), headers: { 'content-type': 'application/gzip' } })
+    await a.call('POST', `/api/v1/registry/packages/hn/hello/versions/${version}/approve`, { token: a.admin, body: {} })
+  }
+  const versionOnB = async () => {
+    const response = await b.call('GET', '/t/hn/hello/hello')
+    return response.status === 200 ? response.body.version as string : `status ${response.status}`
+  }
+
+  await a.call('PUT', '/api/v1/tenants/hn/plugins/hello', { token: a.admin, body: { package: '@hn/hello', version: '1.0.0' } })
+  const installMs = await within(2000, async () => (await versionOnB()) === '1.0.0')
+  t.pass(`installed on A, served by B after ${installMs} ms`)
+  await a.call('PUT', '/api/v1/tenants/hn/plugins/hello', { token: a.admin, body: { package: '@hn/hello', version: '1.1.0' } })
+  const switchMs = await within(2000, async () => (await versionOnB()) === '1.1.0')
+  t.pass(`switched on A, B serves 1.1.0 after ${switchMs} ms`)
+  await a.call('POST', '/api/v1/registry/packages/hn/hello/versions/1.1.0/revoke', { token: a.admin, body: { reason: 'test' } })
+  const revokeMs = await within(2000, async () => (await versionOnB()) === 'status 410')
+  t.pass(`revoked on A, B answers 410 after ${revokeMs} ms`)
+
+  await a.call('PUT', '/api/v1/tenants/hn/plugins/hello', { token: a.admin, body: { package: '@hn/hello', version: '1.0.0' } })
+  await within(2000, async () => (await versionOnB()) === '1.0.0')
+  // Cut node B's listening connection, then change something on A while B cannot hear it.
+  await a.platform.services.db.knex.raw('select pg_terminate_backend(pid) from pg_stat_activity where application_name = ?', [b.platform.services.changes.name])
+  await within(2000, async () => !b.platform.services.changes.healthy)
+  await a.call('PUT', '/api/v1/tenants/hn/plugins/hello', { token: a.admin, body: { package: '@hn/hello', version: '1.2.0' } })
+  const convergeMs = await within(10_000, async () => (await versionOnB()) === '1.2.0')
+  t.ok(b.platform.services.changes.healthy, 'B reconnected')
+  t.pass(`B converged on 1.2.0 ${convergeMs} ms after the change it missed`)
+})
