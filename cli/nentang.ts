@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { auditVerifyCommand } from './commands/audit-verify.ts'
+import { devCommand } from './commands/dev.ts'
 import { migrateCommand } from './commands/migrate.ts'
 import { startCommand } from './commands/start.ts'
 import { describeOptions } from '../core/config.ts'
@@ -12,6 +13,7 @@ interface Command {
 
 const commands: Record<string, Command> = {
   start: { summary: 'start a gateway node (migrates the database first)', run: startCommand },
+  dev: { summary: 'start a development platform that installs plugin folders for tenant dev and reloads them on every change', run: devCommand },
   migrate: { summary: 'apply pending database migrations and exit', run: migrateCommand },
   'audit verify': { summary: 'verify the audit log hash chain; names the first broken entry', run: auditVerifyCommand },
 }

@@ -13,8 +13,13 @@ export interface RunningNode {
  * Starts `nentang start` as its own process on a free port and waits until it listens. The process
  * is killed when the test ends if it is still running, so no test leaves one behind.
  */
-export async function startNode (t: { teardown(fn: () => unknown): void }, args: string[], env: NodeJS.ProcessEnv): Promise<RunningNode> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', cliPath, 'start', '--port', '0', '--host', '127.0.0.1', ...args], {
+export function startNode (t: { teardown(fn: () => unknown): void }, args: string[], env: NodeJS.ProcessEnv): Promise<RunningNode> {
+  return startNodeWith(t, ['start', '--port', '0', '--host', '127.0.0.1', ...args], env, /listening on http:\/\/localhost:(\d+)/)
+}
+
+/** Runs `nentang <args>` and waits for `listening` to match its port on stderr. */
+export async function startNodeWith (t: { teardown(fn: () => unknown): void }, args: string[], env: NodeJS.ProcessEnv, listening: RegExp): Promise<RunningNode> {
+  const child = spawn(process.execPath, ['--no-node-snapshot', cliPath, ...args], {
     env: { ...process.env, NENTANG_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -26,7 +31,7 @@ export async function startNode (t: { teardown(fn: () => unknown): void }, args:
     const timer = setTimeout(() => reject(new Error(`nentang did not start within 20 s:\n${stderr}`)), 20_000)
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk
-      const match = /listening on http:\/\/localhost:(\d+)/.exec(stderr)
+      const match = listening.exec(stderr)
       if (match !== null) {
         clearTimeout(timer)
         resolve(`http://127.0.0.1:${match[1]}`)
