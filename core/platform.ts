@@ -18,6 +18,7 @@ import { registryRoutes } from '../registry/routes.ts'
 import { reviewRoutes } from '../registry/review.ts'
 import { createRegistrySigner } from '../registry/signing.ts'
 import { createInstallationResolver } from '../registry/installation-resolver.ts'
+import { createSecretBox } from './auth/secret-box.ts'
 import { installationRoutes } from '../registry/installation-routes.ts'
 import { createChangeFeed, type ChangeFeed } from './events/change-feed.ts'
 import { createPrincipalCache } from './auth/principal-cache.ts'
@@ -64,7 +65,8 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       env: { ...process.env, NENTANG_DATABASE_URL: config.databaseUrl, NENTANG_HTTP_ALLOW_PRIVATE: config.httpAllowPrivate.join(',') },
     })
     const signer = createRegistrySigner(secret)
-    const resolver = createInstallationResolver({ db, table, supervisor, signer, dataDir: config.dataDir, changes, logger })
+    const secretBox = createSecretBox(secret)
+    const resolver = createInstallationResolver({ db, table, supervisor, signer, secretBox, dataDir: config.dataDir, changes, logger })
     const services: Services = {
       config,
       db,
@@ -78,7 +80,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       plugins: { table, supervisor, resolve: resolver.resolve },
       lifecycle: { ready: false, shuttingDown: false },
     }
-    const { app, router } = createApp(services, [...registryRoutes(services), ...reviewRoutes(services, signer), ...installationRoutes(services, resolver)])
+    const { app, router } = createApp(services, [...registryRoutes(services), ...reviewRoutes(services, signer), ...installationRoutes(services, resolver, secretBox)])
     const listening = createServer(app.callback())
     server = listening
     listening.on('clientError', clientErrorHandler(logger))

@@ -12,6 +12,7 @@ import { readPackage } from './package-reader.ts'
 import { sha256, unpackPackage } from './package-store.ts'
 import { REGISTRY_CHANGED } from './review.ts'
 import type { RegistrySigner } from './signing.ts'
+import type { SecretBox } from '../core/auth/secret-box.ts'
 
 export const INSTALLATIONS_CHANGED = 'installations.changed'
 const RECONCILE_MS = 15_000
@@ -21,6 +22,7 @@ export interface ResolverDeps {
   table: RoutingTable
   supervisor: Supervisor
   signer: RegistrySigner
+  secretBox: SecretBox
   dataDir: string
   changes: ChangeFeed
   logger: Logger
@@ -53,7 +55,7 @@ export function createInstallationResolver (deps: ResolverDeps) {
     const codes = tenant.path.split('/')
     const rows = await db.knex('installations as i').join('tenants as t', 't.id', 'i.tenant_id')
       .whereIn('t.code', codes).andWhere('i.mount', mount)
-      .select('i.id', 'i.name', 'i.version', 'i.settings', 'i.inherit', 'i.updated_at', 't.code as tenant_code', 't.path as tenant_path')
+      .select('i.id', 'i.tenant_id', 'i.name', 'i.version', 'i.settings', 'i.inherit', 'i.updated_at', 't.code as tenant_code', 't.path as tenant_path')
     const installation = rows
       .filter((row) => row.tenant_code === tenantCode || row.inherit === true || row.inherit === 1)
       .sort((a, b) => String(b.tenant_path).length - String(a.tenant_path).length)[0]
@@ -81,7 +83,14 @@ export function createInstallationResolver (deps: ResolverDeps) {
       throw RegistryError.integrity(`${version.name}@${version.version} does not match its recorded hash and signature; it is not loaded`)
     }
     const pkg = await readPackage(bytes)
+    // Secrets belong to the installation (the province's, for a commune that inherits it).
+    const secrets: Record<string, string> = {}
+    const declared = pkg.manifest.permissions?.secrets ?? []
+    for (const row of await db.knex('installation_secrets').where({ tenant_id: located.installation.tenant_id, mount })) {
+      if (declared.includes(row.name)) secrets[row.name] = deps.secretBox.open(row.sealed, `${located.installation.tenant_id}/${mount}/${row.name}`)
+    }
     return activate({
+      secrets,
       tenant,
       mount,
       manifest: pkg.manifest,

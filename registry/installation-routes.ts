@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import { appendAudit } from '../core/audit/audit-log.ts'
 import { transaction, toBoolean, type Row } from '../core/db/database.ts'
 import { CoreError } from '../core/error-codes.ts'
@@ -12,6 +13,7 @@ import { RegistryError } from './errors.ts'
 import { INSTALLATIONS_CHANGED, type InstallationResolver } from './installation-resolver.ts'
 import type { Manifest } from './manifest.ts'
 import { compilePluginSchema } from './plugin-schemas.ts'
+import type { SecretBox } from '../core/auth/secret-box.ts'
 
 interface InstallBody {
   package: string
@@ -39,7 +41,7 @@ function view (row: Row): Record<string, unknown> {
 }
 
 /** Installations (SPEC §9): install, switch version (rollback is installing the previous one), uninstall. */
-export function installationRoutes (services: Services, resolver: InstallationResolver): Route<any>[] {
+export function installationRoutes (services: Services, resolver: InstallationResolver, secretBox: SecretBox): Route<any>[] {
   const { db, changes } = services
 
   const list = defineRoute({
@@ -136,5 +138,82 @@ export function installationRoutes (services: Services, resolver: InstallationRe
     },
   })
 
-  return [list, put, remove]
+  const secretParams = { code: tenantCode, mount: mountParam, name: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{0,63}$' } }
+
+  /** After a secret changes, the installation is rebuilt (its key carries `updated_at`) on every node. */
+  async function touched (tenant: { id: number, path: string }, mount: string, trx: Knex.Transaction, username: string): Promise<void> {
+    await trx('installations').where({ tenant_id: tenant.id, mount }).update({ updated_at: new Date().toISOString(), updated_by: username })
+    await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount })
+  }
+
+  const listSecrets = defineRoute({
+    method: 'GET',
+    path: '/api/v1/tenants/:code/plugins/:mount/secrets',
+    operationId: 'listPluginSecrets',
+    summary: 'Names of the secrets set for a mount (never their values)',
+    tag: 'installations',
+    auth: 'user',
+    params: { code: tenantCode, mount: mountParam },
+    responses: { 200: { description: 'Secret names', schema: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, updatedAt: { type: 'string' }, updatedBy: { type: 'string' } } } } } } } },
+    errors: [CoreError.notFound, CoreError.forbidden],
+    async handle ({ params, principal }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      const rows = await db.knex('installation_secrets').where({ tenant_id: tenant.id, mount: params.mount }).orderBy('name').select('name', 'updated_at', 'updated_by')
+      return { status: 200, body: { items: rows.map((row) => ({ name: row.name, updatedAt: row.updated_at, updatedBy: row.updated_by })) } }
+    },
+  })
+
+  const putSecret = defineRoute<{ value: string }>({
+    method: 'PUT',
+    path: '/api/v1/tenants/:code/plugins/:mount/secrets/:name',
+    operationId: 'setPluginSecret',
+    summary: 'Set a secret for the plugin at a mount: sealed at rest, never returned or logged',
+    tag: 'installations',
+    auth: 'user',
+    params: secretParams,
+    body: { type: 'object', additionalProperties: false, required: ['value'], properties: { value: { type: 'string', minLength: 1, maxLength: 4096 } } },
+    responses: { 204: { description: 'Set' } },
+    errors: [CoreError.notFound, CoreError.forbidden],
+    async handle ({ params, body, principal, requestId }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      const sealed = secretBox.seal(body.value, `${tenant.id}/${params.mount}/${params.name}`)
+      const now = new Date().toISOString()
+      await transaction(db, async (trx) => {
+        const existing = await trx('installation_secrets').where({ tenant_id: tenant.id, mount: params.mount, name: params.name }).first('id')
+        if (existing === undefined) await trx('installation_secrets').insert({ tenant_id: tenant.id, mount: params.mount, name: params.name, sealed, updated_at: now, updated_by: principal.username })
+        else await trx('installation_secrets').where({ id: existing.id }).update({ sealed, updated_at: now, updated_by: principal.username })
+        await appendAudit(trx, { actor: principal.username, action: 'plugin.secret-set', tenant: tenant.code, target: `${params.mount}/${params.name}`, requestId })
+        await touched(tenant, params.mount!, trx, principal.username)
+      })
+      await resolver.refresh((entry) => entry.mount === params.mount && isAtOrBelow(entry.tenant.path, tenant.path))
+      return { status: 204 }
+    },
+  })
+
+  const deleteSecret = defineRoute({
+    method: 'DELETE',
+    path: '/api/v1/tenants/:code/plugins/:mount/secrets/:name',
+    operationId: 'deletePluginSecret',
+    summary: 'Remove a secret',
+    tag: 'installations',
+    auth: 'user',
+    params: secretParams,
+    responses: { 204: { description: 'Removed' } },
+    errors: [CoreError.notFound, CoreError.forbidden],
+    async handle ({ params, principal, requestId }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      const removed = await transaction(db, async (trx) => {
+        const count = await trx('installation_secrets').where({ tenant_id: tenant.id, mount: params.mount, name: params.name }).delete()
+        if (count === 0) return false
+        await appendAudit(trx, { actor: principal.username, action: 'plugin.secret-delete', tenant: tenant.code, target: `${params.mount}/${params.name}`, requestId })
+        await touched(tenant, params.mount!, trx, principal.username)
+        return true
+      })
+      if (!removed) throw CoreError.notFound(`no secret '${params.name}' at '${params.mount}'`)
+      await resolver.refresh((entry) => entry.mount === params.mount && isAtOrBelow(entry.tenant.path, tenant.path))
+      return { status: 204 }
+    },
+  })
+
+  return [list, put, remove, listSecrets, putSecret, deleteSecret]
 }

@@ -4,6 +4,7 @@ import * as core0001 from './migrations/0001-core.ts'
 import * as pluginStorage0002 from './migrations/0002-plugin-storage.ts'
 import * as registry0003 from './migrations/0003-registry.ts'
 import * as installations0004 from './migrations/0004-installations.ts'
+import * as secrets0005 from './migrations/0005-installation-secrets.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -16,6 +17,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0002-plugin-storage', pluginStorage0002],
   ['0003-registry', registry0003],
   ['0004-installations', installations0004],
+  ['0005-installation-secrets', secrets0005],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

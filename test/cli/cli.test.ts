@@ -32,7 +32,7 @@ t.test('migrate applies the migrations once', async (t) => {
   t.teardown(() => database.drop())
   const first = await runCli(['migrate', '--database-url', database.url])
   t.equal(first.code, 0, first.stderr)
-  t.match(first.stdout, /applied 0001-core, 0002-plugin-storage, 0003-registry, 0004-installations/)
+  t.match(first.stdout, /applied 0001-core, 0002-plugin-storage, 0003-registry, 0004-installations, 0005-installation-secrets/)
   const second = await runCli(['migrate', '--database-url', database.url])
   t.match(second.stdout, /already up to date/)
 })

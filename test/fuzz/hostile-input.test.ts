@@ -62,13 +62,13 @@ t.test('no generated request gets a 500, and no rejected request changes the dat
   await p.call('POST', '/api/v1/tenants/vn/children', { token: admin, body: { code: 'hn', name: 'Hà Nội' } })
   await p.call('POST', '/api/v1/tenants/hn/users', { token: admin, body: { username: 'clerk', password: 'clerk-password', roles: ['officer'] } })
   const { knex } = p.platform.services.db
-  const tables: Array<[string, string]> = [['tenants', 'id'], ['users', 'id'], ['grants', 'id'], ['platform_meta', 'key'], ['knex_migrations', 'id'], ['registry_versions', 'id'], ['registry_blobs', 'sha256'], ['plugin_documents', 'id'], ['plugin_events', 'id'], ['installations', 'id']]
+  const tables: Array<[string, string]> = [['tenants', 'id'], ['users', 'id'], ['grants', 'id'], ['platform_meta', 'key'], ['knex_migrations', 'id'], ['registry_versions', 'id'], ['registry_blobs', 'sha256'], ['plugin_documents', 'id'], ['plugin_events', 'id'], ['installations', 'id'], ['installation_secrets', 'id']]
   const snapshot = async () => Object.fromEntries(await Promise.all(tables.map(async ([table, order]) => [table, await knex(table).select('*').orderBy(order)])))
   const before = await snapshot()
   const auditBefore = Number((await knex('audit_log').max({ seq: 'seq' }))[0]!.seq)
 
   const routes = p.platform.router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) })))
-  const known = new Map([[':code', ['vn', 'hn']], [':username', ['admin', 'clerk']], [':id', ['999999']], [':scope', ['hn', 'vn']], [':name', ['permits']], [':version', ['1.0.0']], [':mount', ['permits']]])
+  const known = new Map([[':code', ['vn', 'hn']], [':username', ['admin', 'clerk']], [':id', ['999999']], [':scope', ['hn', 'vn']], [':version', ['1.0.0']], [':mount', ['permits']], [':name', ['permits', 'API_KEY']]])
 
   const hostileRequest = fc.record({
     route: fc.constantFrom(...routes),
