@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { spawn } from 'node:child_process'
 import { load, type LoadResult } from './load.ts'
 import { startProcess, type Started } from './processes.ts'
 
@@ -17,6 +18,25 @@ const root = new URL('../', import.meta.url).pathname
 async function measure (url: string, headers: Record<string, string> = {}): Promise<LoadResult> {
   await load(url, { seconds: Math.min(2, seconds), connections, headers }) // warm-up
   return load(url, { seconds, connections, headers })
+}
+
+interface SwapReport {
+  propagation: { p50: number, p99: number, rounds: number }
+  swaps: { steady: number, during: number, ratio: number, switches: number, errors: number }
+}
+
+/** The registry figures, from bench/swap.ts in its own process (it needs PostgreSQL for two nodes). */
+function runSwapBench (): Promise<SwapReport | { skipped: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--no-node-snapshot', join(root, 'bench/swap.ts')], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => { out += chunk })
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).at(-1)
+      if (code !== 0 || line === undefined) reject(new Error(`bench/swap.ts exited ${code}: ${out.slice(-500)}`))
+      else resolve(JSON.parse(line) as SwapReport | { skipped: string })
+    })
+  })
 }
 
 function pct (result: LoadResult, baseline: LoadResult): string {
@@ -60,12 +80,20 @@ try {
   console.log(row('GET /api/v1/me (JWT, user + grants)', me, baseline))
   console.log(row('plugin route, warm (hello)', plugin, baseline))
   console.log(row('plugin route, 1 storage write + read', storage, baseline))
+  await Promise.all(started.map((s) => s.stop()))
+  started.length = 0
+  const swap = await runSwapBench()
+  const swapLine = 'skipped' in swap
+    ? `registry: ${swap.skipped}; skipped the two-node figures.`
+    : `registry: approve + PUT on node A to the first response of the new version on node B: p50 ${swap.propagation.p50.toFixed(0)} ms, p99 ${swap.propagation.p99.toFixed(0)} ms over ${swap.propagation.rounds} rounds (target p99 ≤ 2 s).
+throughput while switching versions every 100 ms (${swap.swaps.switches} switches): ${(swap.swaps.ratio * 100).toFixed(1)}% of steady (${swap.swaps.during.toFixed(0)} / ${swap.swaps.steady.toFixed(0)} req/s), ${swap.swaps.errors} errors (target ≥ 90%, zero errors).`
   const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(2)
   console.log(`
 GET /api/v1/me: ${pct(me, baseline)} of bare Koa's throughput (target ≥ 60%).
 warm plugin route: ${pct(plugin, baseline)} of bare Koa (target ≥ 50%), p99 ${(plugin.p99 / Math.max(baseline.p99, 0.001)).toFixed(1)}× bare Koa's (target < 3×).
 storage route: ${pct(storage, baseline)} of bare Koa (target ≥ 30%).
 cold first request (new isolate, 100 in sequence): p50 ${report.cold.p50.toFixed(1)} ms, p99 ${report.cold.p99.toFixed(1)} ms (target p50 ≤ 15 ms); warm, in sequence: p50 ${report.warmSequential.p50.toFixed(2)} ms.
+${swapLine}
 ${report.memory.isolates} idle tenant isolates (${report.memory.held} held): tenant workers' RSS ${mb(report.memory.before)} MB → ${mb(report.memory.after)} MB, ${mb(report.memory.perIsolate)} MB per isolate (target ≤ 2 MB).`)
 } finally {
   await Promise.all(started.map((s) => s.stop()))
