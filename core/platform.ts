@@ -20,6 +20,7 @@ import { createRegistrySigner } from '../registry/signing.ts'
 import { createInstallationResolver } from '../registry/installation-resolver.ts'
 import { createSecretBox } from './auth/secret-box.ts'
 import { installationRoutes } from '../registry/installation-routes.ts'
+import { publishFirstParty } from '../registry/first-party.ts'
 import { createChangeFeed, type ChangeFeed } from './events/change-feed.ts'
 import { createPrincipalCache } from './auth/principal-cache.ts'
 import { createApp } from './server.ts'
@@ -66,6 +67,8 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     })
     const signer = createRegistrySigner(secret)
     const secretBox = createSecretBox(secret)
+    const firstParty = await publishFirstParty(db, signer, logger, new URL('../plugins/', import.meta.url).pathname)
+    if (firstParty.length > 0) logger.info({ plugins: firstParty }, 'first-party plugins published')
     const resolver = createInstallationResolver({ db, table, supervisor, signer, secretBox, dataDir: config.dataDir, changes, logger })
     const services: Services = {
       config,

@@ -12,14 +12,14 @@ t.test('security-relevant actions are chained, and one changed row breaks the ch
   const { knex } = p.platform.services.db
 
   const actions = (await knex('audit_log').orderBy('seq').select('action')).map((r) => r.action)
-  t.same(actions, ['platform.bootstrap', 'auth.sign-in', 'tenant.create', 'user.create', 'grant.create', 'auth.sign-in-failed'])
+  t.same(actions, ['platform.bootstrap', 'registry.first-party', 'auth.sign-in', 'tenant.create', 'user.create', 'grant.create', 'auth.sign-in-failed'])
   const created = await knex('audit_log').where({ action: 'tenant.create' }).first()
   t.match(created, { actor: 'admin', tenant: 'vn', target: 'hn' })
 
   const url = p.config.databaseUrl
   const good = await runCli(['audit', 'verify', '--database-url', url])
   t.equal(good.code, 0, good.stderr)
-  t.match(good.stdout, /audit log verified: 6 entries/)
+  t.match(good.stdout, /audit log verified: 7 entries/)
 
   await t.rejects(knex('audit_log').where({ seq: 3 }).update({ target: 'hcm' }), 'the table refuses updates')
   await t.rejects(knex('audit_log').where({ seq: 3 }).delete(), 'and deletes')
@@ -53,5 +53,5 @@ t.test('concurrent appends keep one unbroken chain', async (t) => {
   const { db } = p.platform.services
   await Promise.all(Array.from({ length: 40 }, (_, i) => db.knex.transaction((trx) => appendAudit(trx, { actor: `user-${i}`, action: 'test.concurrent' }))))
   const result = await verifyAudit(db, 7)
-  t.match(result, { ok: true, entries: 41 }, 'bootstrap entry plus 40, verified across pages')
+  t.match(result, { ok: true, entries: 42 }, 'the bootstrap and first-party entries plus 40, verified across pages')
 })

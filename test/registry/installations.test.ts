@@ -75,7 +75,7 @@ t.test('one changed byte in a stored package: refused on the next load, and audi
   const { p, dev, reviewer } = await setUp(t)
   await publishAndApprove(p, dev, reviewer, '1.0.0')
   const { knex } = p.platform.services.db
-  const row = await knex('registry_versions').where({ version: '1.0.0' }).first('sha256')
+  const row = await knex('registry_versions').where({ name: '@hn/hello', version: '1.0.0' }).first('sha256')
   const blob = await knex('registry_blobs').where({ sha256: row.sha256 }).first('bytes')
   const tampered = Buffer.from(blob.bytes)
   tampered[tampered.length - 5] = tampered[tampered.length - 5]! ^ 0xff

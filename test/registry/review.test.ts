@@ -31,7 +31,7 @@ t.test('review: platform-admins approve or reject, never their own upload; appro
   const approved = await act('1.0.0', 'approve', reviewer, { comment: 'storage only; fine' })
   t.equal(approved.status, 200)
   t.match(approved.body, { status: 'approved', review: { reviewer: 'reviewer', comment: 'storage only; fine' } })
-  const row = await p.platform.services.db.knex('registry_versions').where({ version: '1.0.0' }).first()
+  const row = await p.platform.services.db.knex('registry_versions').where({ name: '@hn/permits', version: '1.0.0' }).first()
   const signer = createRegistrySigner(p.config.secretKey!)
   t.ok(signer.verify('@hn/permits', '1.0.0', row.sha256, row.signature), 'the approval carries a valid platform signature')
   t.notOk(signer.verify('@hn/permits', '1.0.0', '0'.repeat(64), row.signature), 'which does not fit other bytes')
@@ -47,5 +47,5 @@ t.test('review: platform-admins approve or reject, never their own upload; appro
   t.match(revoked.body, { status: 'revoked', review: { revokeReason: 'leaks permit owners' } })
 
   const audit = (await p.platform.services.db.knex('audit_log').where('action', 'like', 'registry.%').orderBy('seq').select('action', 'actor')).map((a) => `${a.action}:${a.actor}`)
-  t.same(audit, ['registry.upload:hn-dev', 'registry.upload:admin', 'registry.approve:reviewer', 'registry.reject:reviewer', 'registry.revoke:reviewer'])
+  t.same(audit, ['registry.first-party:null', 'registry.upload:hn-dev', 'registry.upload:admin', 'registry.approve:reviewer', 'registry.reject:reviewer', 'registry.revoke:reviewer'])
 })
