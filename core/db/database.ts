@@ -44,49 +44,54 @@ function createSqlite (file: string): Database {
       },
     },
   })
-  let reader: BetterSqlite3.Database | undefined
-  let writer: BetterSqlite3.Database | undefined
-  const statements = new Map<string, BetterSqlite3.Statement>()
-  const writeStatements = new Map<string, BetterSqlite3.Statement>()
+  // Not opened `readonly`: a read-only connection cannot map the WAL index and rebuilds it by
+  // reading the whole WAL on every query (50 µs instead of 2). `query_only` forbids writes.
+  const reader = preparedConnection(knex, filename, ['busy_timeout = 5000', 'query_only = true'])
+  const writer = preparedConnection(knex, filename, ['busy_timeout = 5000', 'foreign_keys = ON', 'synchronous = NORMAL'])
   return {
     knex,
     dialect: 'sqlite',
     async read<T extends Row> (sql: string, params: readonly unknown[] = []): Promise<T[]> {
-      if (reader === undefined) {
-        // Opened lazily: the file exists only once the writer has created it.
-        await knex.raw('select 1')
-        // Not opened `readonly`: a read-only connection cannot map the WAL index and rebuilds it by
-        // reading the whole WAL on every query (50 µs instead of 2). `query_only` forbids writes.
-        reader = new BetterSqlite3(filename, { fileMustExist: true })
-        reader.pragma('busy_timeout = 5000')
-        reader.pragma('query_only = true')
+      return (await reader.statement(sql)).all(...params) as T[]
+    },
+    async write (sql: string, params: readonly unknown[] = []): Promise<number> {
+      return (await writer.statement(sql)).run(...params).changes
+    },
+    async close () {
+      reader.close()
+      writer.close()
+      await knex.destroy()
+    },
+  }
+}
+
+/**
+ * A better-sqlite3 connection beside knex's, with a cache of prepared statements. Opened on first
+ * use, once knex has created the file.
+ */
+function preparedConnection (knex: Knex, filename: string, pragmas: string[]) {
+  let connection: BetterSqlite3.Database | undefined
+  let opening: Promise<BetterSqlite3.Database> | undefined
+  const statements = new Map<string, BetterSqlite3.Statement>()
+  return {
+    async statement (sql: string): Promise<BetterSqlite3.Statement> {
+      if (connection === undefined) {
+        opening ??= knex.raw('select 1').then(() => {
+          const opened = new BetterSqlite3(filename, { fileMustExist: true })
+          for (const pragma of pragmas) opened.pragma(pragma)
+          return opened
+        })
+        connection = await opening
       }
       let statement = statements.get(sql)
       if (statement === undefined) {
-        statement = reader.prepare(sql)
+        statement = connection.prepare(sql)
         statements.set(sql, statement)
       }
-      return statement.all(...params) as T[]
+      return statement
     },
-    async write (sql: string, params: readonly unknown[] = []): Promise<number> {
-      if (writer === undefined) {
-        await knex.raw('select 1')
-        writer = new BetterSqlite3(filename, { fileMustExist: true })
-        writer.pragma('busy_timeout = 5000')
-        writer.pragma('foreign_keys = ON')
-        writer.pragma('synchronous = NORMAL')
-      }
-      let statement = writeStatements.get(sql)
-      if (statement === undefined) {
-        statement = writer.prepare(sql)
-        writeStatements.set(sql, statement)
-      }
-      return statement.run(...params).changes
-    },
-    async close () {
-      reader?.close()
-      writer?.close()
-      await knex.destroy()
+    close () {
+      connection?.close()
     },
   }
 }

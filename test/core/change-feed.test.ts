@@ -2,6 +2,7 @@ import t from 'tap'
 import { createChangeFeed } from '../../core/events/change-feed.ts'
 import { ADMIN_PASSWORD, startTestPlatform } from '../helpers/platform.ts'
 import { testDialect } from '../helpers/database.ts'
+import { within } from '../helpers/wait.ts'
 
 t.test('a change is announced when its transaction commits, never when it rolls back', async (t) => {
   const p = await startTestPlatform(t)
@@ -27,14 +28,6 @@ t.test('a change is announced when its transaction commits, never when it rolls 
   t.same(heard, [{ n: 1 }], 'nothing after unsubscribing')
 })
 
-async function until (what: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now()
-  while (!(await what())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-  return Date.now() - started
-}
 
 t.test('two gateway nodes: disabling a user on one refuses its token on the other', { skip: testDialect === 'postgres' ? false : 'several gateway nodes share a PostgreSQL database; this runs in the PostgreSQL pass' }, async (t) => {
   const a = await startTestPlatform(t)
@@ -46,7 +39,7 @@ t.test('two gateway nodes: disabling a user on one refuses its token on the othe
   t.equal((await b.call('GET', '/api/v1/me', { token: clerk })).status, 200, 'node B now caches the clerk')
 
   await a.call('PATCH', '/api/v1/tenants/hn/users/clerk', { token: admin, body: { disabled: true } })
-  const ms = await until(async () => (await b.call('GET', '/api/v1/me', { token: clerk })).status === 401, 2000)
+  const ms = await within(2000, async () => (await b.call('GET', '/api/v1/me', { token: clerk })).status === 401)
   t.ok(ms < 1000, `node B refuses the token ${ms} ms after node A disabled the user`)
 
   // Cut every LISTEN connection: while node B is deaf it must not trust its cache.
@@ -54,12 +47,12 @@ t.test('two gateway nodes: disabling a user on one refuses its token on the othe
   const fresh = await b.signIn('clerk', 'clerk-password')
   t.equal((await b.call('GET', '/api/v1/me', { token: fresh })).status, 200)
   await a.platform.services.db.knex.raw("select pg_terminate_backend(pid) from pg_stat_activity where query ilike 'listen %' and datname = current_database()")
-  await until(async () => !b.platform.services.changes.healthy, 2000)
+  await within(2000, async () => !b.platform.services.changes.healthy)
   await a.call('POST', '/api/v1/tenants/hn/grants', { token: admin, body: { username: 'clerk', role: 'officer' } })
   const me = await b.call('GET', '/api/v1/me', { token: fresh })
   t.same(me.body.grants, [{ role: 'officer', tenant: 'hn', includeDescendants: false }], 'node B reads the grant made while it could not listen')
-  await until(async () => b.platform.services.changes.healthy, 5000)
+  await within(5000, async () => b.platform.services.changes.healthy)
   await a.call('PATCH', '/api/v1/tenants/hn/users/clerk', { token: admin, body: { disabled: true } })
-  await until(async () => (await b.call('GET', '/api/v1/me', { token: fresh })).status === 401, 2000)
+  await within(2000, async () => (await b.call('GET', '/api/v1/me', { token: fresh })).status === 401)
   t.pass('after reconnecting, node B hears changes again')
 })

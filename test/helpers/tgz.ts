@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import tarStream from 'tar-stream'
 
@@ -27,4 +29,25 @@ export async function tgz (entries: TarEntry[]): Promise<Buffer> {
 /** A folder's plugin as tar entries, with the manifest changed by `change`. */
 export function pluginEntries (manifest: Record<string, unknown>, files: Record<string, string>): TarEntry[] {
   return [{ name: 'plugin.json', content: JSON.stringify(manifest) }, ...Object.entries(files).map(([name, content]) => ({ name, content }))]
+}
+
+const examples = new URL('../../examples/', import.meta.url).pathname
+
+/** A plugin folder as tar entries (one level of files), with its manifest changed by `change`. */
+export function folderEntries (folder: string, change: (manifest: Record<string, unknown>) => Record<string, unknown> = (m) => m): TarEntry[] {
+  const manifest = change(JSON.parse(readFileSync(join(folder, 'plugin.json'), 'utf8')))
+  const files = Object.fromEntries(readdirSync(folder).filter((f) => f !== 'plugin.json' && !f.endsWith('.md')).map((f) => [f, readFileSync(join(folder, f), 'utf8')]))
+  return pluginEntries(manifest, files)
+}
+
+/** examples/permits packed at `version`. */
+export function permitsPackage (version: string): Promise<Buffer> {
+  return tgz(folderEntries(join(examples, 'permits'), (m) => ({ ...m, version })))
+}
+
+/** examples/hello packed at `version`, its answers tagged with that version. */
+export function helloPackage (version: string, visibility = 'private'): Promise<Buffer> {
+  const entries = folderEntries(join(examples, 'hello'), (m) => ({ ...m, version, visibility }))
+    .map((entry) => entry.name === 'index.js' ? { ...entry, content: String(entry.content).replace('return { message:', `return { version: '${version}', message:`) } : entry)
+  return tgz(entries)
 }

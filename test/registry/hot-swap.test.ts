@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs'
 import { Agent, request as httpRequest } from 'node:http'
 import t from 'tap'
 import { request } from '../helpers/http.ts'
-import { examples, startPluginPlatform } from '../helpers/plugins.ts'
-import { pluginEntries, tgz } from '../helpers/tgz.ts'
+import { startPluginPlatform } from '../helpers/plugins.ts'
+import { helloPackage } from '../helpers/tgz.ts'
 
-const helloSource = readFileSync(`${examples}hello/index.js`, 'utf8')
-async function helloPackage (version: string): Promise<Buffer> {
-  const manifest = { ...JSON.parse(readFileSync(`${examples}hello/plugin.json`, 'utf8')), version }
-  return tgz(pluginEntries(manifest, { 'index.js': helloSource.replace('return { message:', `return { version: '${version}', message:`) }))
-}
 
 t.test('switching versions twenty times under load: no failed response', async (t) => {
   const p = await startPluginPlatform(t)

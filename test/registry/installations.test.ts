@@ -1,16 +1,8 @@
-import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { request } from '../helpers/http.ts'
-import { examples, startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
-import { pluginEntries, tgz } from '../helpers/tgz.ts'
+import { startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
+import { helloPackage } from '../helpers/tgz.ts'
 
-const helloSource = readFileSync(`${examples}hello/index.js`, 'utf8')
-
-/** examples/hello published as @hn/hello@version, answering with its version. */
-async function helloPackage (version: string, visibility = 'private'): Promise<Buffer> {
-  const manifest = { ...JSON.parse(readFileSync(`${examples}hello/plugin.json`, 'utf8')), version, visibility }
-  return tgz(pluginEntries(manifest, { 'index.js': helloSource.replace('return { message:', `return { version: '${version}', message:`) }))
-}
 
 async function publishAndApprove (p: PluginPlatform, dev: string, reviewer: string, version: string, visibility?: string): Promise<void> {
   const uploaded = await request(p.url, 'POST', '/api/v1/registry/packages', { token: dev, raw: await helloPackage(version, visibility), headers: { 'content-type': 'application/gzip' } })

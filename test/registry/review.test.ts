@@ -1,14 +1,9 @@
-import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { createRegistrySigner } from '../../registry/signing.ts'
 import { request } from '../helpers/http.ts'
-import { examples, startPluginPlatform } from '../helpers/plugins.ts'
-import { pluginEntries, tgz } from '../helpers/tgz.ts'
+import { startPluginPlatform } from '../helpers/plugins.ts'
+import { permitsPackage } from '../helpers/tgz.ts'
 
-async function permitsPackage (version: string): Promise<Buffer> {
-  const manifest = { ...JSON.parse(readFileSync(`${examples}permits/plugin.json`, 'utf8')), version }
-  return tgz(pluginEntries(manifest, { 'index.js': readFileSync(`${examples}permits/index.js`, 'utf8') }))
-}
 
 t.test('review: platform-admins approve or reject, never their own upload; approval is signed; revoke', async (t) => {
   const p = await startPluginPlatform(t)

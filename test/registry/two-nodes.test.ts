@@ -1,25 +1,12 @@
-import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { testDialect } from '../helpers/database.ts'
 import { request } from '../helpers/http.ts'
-import { examples, startPluginPlatform } from '../helpers/plugins.ts'
+import { startPluginPlatform } from '../helpers/plugins.ts'
+import { within } from '../helpers/wait.ts'
 import { startTestPlatform } from '../helpers/platform.ts'
-import { pluginEntries, tgz } from '../helpers/tgz.ts'
+import { helloPackage } from '../helpers/tgz.ts'
 
-const helloSource = readFileSync(`${examples}hello/index.js`, 'utf8')
-async function helloPackage (version: string): Promise<Buffer> {
-  const manifest = { ...JSON.parse(readFileSync(`${examples}hello/plugin.json`, 'utf8')), version }
-  return tgz(pluginEntries(manifest, { 'index.js': helloSource.replace('return { message:', `return { version: '${version}', message:`) }))
-}
 
-async function within (ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now()
-  while (!(await check())) {
-    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-  return Date.now() - started
-}
 
 t.test('two gateway nodes: install, switch and revoke on A reach B within 2 s; B converges after losing its connection', { skip: testDialect === 'postgres' ? false : 'several gateway nodes share a PostgreSQL database; this runs in the PostgreSQL pass' }, async (t) => {
   const a = await startPluginPlatform(t)

@@ -1,15 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import t from 'tap'
 import { request } from '../helpers/http.ts'
 import { examples, startPluginPlatform } from '../helpers/plugins.ts'
-import { pluginEntries, tgz, type TarEntry } from '../helpers/tgz.ts'
+import { folderEntries, tgz } from '../helpers/tgz.ts'
 
-function folderEntries (folder: string, change: (manifest: Record<string, unknown>) => Record<string, unknown> = (m) => m): TarEntry[] {
-  const manifest = change(JSON.parse(readFileSync(join(folder, 'plugin.json'), 'utf8')))
-  const files = Object.fromEntries(readdirSync(folder).filter((f) => f !== 'plugin.json').map((f) => [f, readFileSync(join(folder, f), 'utf8')]))
-  return pluginEntries(manifest, files)
-}
 
 t.test('upload: scope, immutability, hostile packages, automated checks, visibility', async (t) => {
   const p = await startPluginPlatform(t)

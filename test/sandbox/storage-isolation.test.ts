@@ -1,13 +1,27 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
-import { startPluginPlatform } from '../helpers/plugins.ts'
+import { fixtures, startPluginPlatform } from '../helpers/plugins.ts'
 import { whileNeighbourServes } from '../helpers/neighbour.ts'
+
+/** A copy of the storage-probe fixture under another name, with its manifest changed. */
+function variant (t: { teardown(fn: () => void): void }, name: string, change: (manifest: Record<string, unknown>) => void): string {
+  const folder = join(mkdtempSync(join(tmpdir(), 'nentang-fixture-')), name)
+  t.teardown(() => rmSync(folder, { recursive: true, force: true }))
+  cpSync(join(fixtures, 'storage-probe'), folder, { recursive: true })
+  const manifest = JSON.parse(readFileSync(join(folder, 'plugin.json'), 'utf8')) as Record<string, unknown>
+  change(manifest)
+  writeFileSync(join(folder, 'plugin.json'), JSON.stringify(manifest))
+  return folder
+}
 
 t.test("a plugin reads only its own tenant's and its own plugin's documents", async (t) => {
   const p = await startPluginPlatform(t)
   await p.install('hn', 'probe', 'storage-probe')
   await p.install('hcm', 'probe', 'storage-probe')
-  await p.install('hn', 'other', 'storage-other')
-  await p.install('hn', 'denied', 'storage-denied')
+  await p.install('hn', 'other', variant(t, 'storage-other', (m) => { m.name = '@hn/storage-other' }))
+  await p.install('hn', 'denied', variant(t, 'storage-denied', (m) => { m.name = '@hn/storage-denied'; delete m.permissions }))
 
   const hnDoc = (await p.call('POST', '/t/hn/probe/docs', { body: { n: 1, owner: 'hn', secret: 'hn only' } })).body
   await p.call('POST', '/t/hn/probe/docs', { body: { n: 2, owner: 'hn' } })
