@@ -33,6 +33,7 @@ export function buildOpenApi (routes: readonly Route<any>[], version: string): R
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(route.auth === 'user' ? {} : { security: [] }),
       ...(route.body === undefined ? {} : { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } }),
+      ...(route.rawBody === undefined ? {} : { requestBody: { required: true, description: route.rawBody.description, content: { [route.rawBody.contentType]: { schema: { type: 'string', format: 'binary' } } } } }),
     }
     const path = openApiPath(route.path)
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation }

@@ -82,6 +82,7 @@ export function registryRoutes (services: Services): Route<any>[] {
     summary: 'Upload a plugin package (.tgz) under a scope you develop for; it waits for review',
     tag: 'registry',
     auth: 'user',
+    rawBody: { contentType: 'application/gzip', description: 'The package: a gzipped tar with plugin.json at its root (at most 5 MiB)' },
     responses: { 201: { description: 'Uploaded, pending review', schema: entrySchema } },
     errors: [CoreError.unsupportedMediaType, CoreError.bodyTooLarge, RegistryError.packageInvalid, RegistryError.packageTooLarge, RegistryError.manifestInvalid, RegistryError.scopeForbidden, RegistryError.versionExists],
     async handle ({ ctx, principal, requestId }) {

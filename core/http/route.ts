@@ -37,6 +37,8 @@ export interface Route<Body = unknown> {
   auth: 'public' | 'user'
   params?: Record<string, JsonSchema>
   body?: JsonSchema
+  /** A body the handler reads itself (not JSON), for the OpenAPI document. */
+  rawBody?: { contentType: string, description: string }
   responses: Record<number, { description: string, schema?: JsonSchema }>
   errors: readonly ErrorFactory[]
   handle(input: RouteInput<Body>): Promise<RouteResult>

@@ -1,3 +1,4 @@
+import SwaggerParser from '@apidevtools/swagger-parser'
 import t from 'tap'
 import { ADMIN_PASSWORD, startTestPlatform } from '../helpers/platform.ts'
 
@@ -58,4 +59,6 @@ t.test('every route is in the OpenAPI document', async (t) => {
   const mounted = p.platform.router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m.toLowerCase()} ${String(layer.path).replace(/:([a-z]+)/g, '{$1}')}`))
   t.same(mounted.sort(), documented.sort(), 'every mounted route is documented, and nothing else')
   t.match(document.paths['/api/v1/tenants/{code}/children'].post.responses, { 201: {}, 404: {}, 409: {}, 422: {}, 415: {} })
+  t.match(document.paths['/api/v1/registry/packages'].post.requestBody.content, { 'application/gzip': {} }, 'the package upload body is described')
+  await t.resolves(SwaggerParser.validate(structuredClone(document)), 'the document passes an OpenAPI 3.1 validator')
 })
