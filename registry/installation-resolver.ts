@@ -148,10 +148,30 @@ export function createInstallationResolver (deps: ResolverDeps) {
     }
   }
 
+  const mountRefreshes = new Map<string, Promise<void>>()
+  /**
+   * Refreshes what is served at `mount` at and below `tenantPath`. The change feed and the route
+   * that made the change both ask for it; they share one refresh (a second request while one runs
+   * waits for it, then runs once more, since the change may have come after it started).
+   */
+  function refreshMount (tenantPath: string, mount: string): Promise<void> {
+    const key = `${tenantPath}|${mount}`
+    const previous = mountRefreshes.get(key) ?? Promise.resolve()
+    const queued = queuedRefreshes.get(key)
+    if (queued !== undefined) return queued
+    const next = previous.then(() => {
+      queuedRefreshes.delete(key)
+      return refresh((entry) => entry.mount === mount && isAtOrBelow(entry.tenant.path, tenantPath))
+    })
+    queuedRefreshes.set(key, next)
+    mountRefreshes.set(key, next)
+    next.finally(() => { if (mountRefreshes.get(key) === next) mountRefreshes.delete(key) }).catch(() => undefined)
+    return next
+  }
+  const queuedRefreshes = new Map<string, Promise<void>>()
+
   deps.changes.subscribe(INSTALLATIONS_CHANGED, (payload) => {
-    const path = String(payload.tenantPath)
-    const mount = String(payload.mount)
-    refresh((entry) => entry.mount === mount && isAtOrBelow(entry.tenant.path, path)).catch((error) => deps.logger.error({ err: error }, 'refreshing installations failed'))
+    refreshMount(String(payload.tenantPath), String(payload.mount)).catch((error) => deps.logger.error({ err: error }, 'refreshing installations failed'))
   })
   deps.changes.subscribe(REGISTRY_CHANGED, (payload) => {
     // A revoked version stops at once: its entries leave the table before anything else runs.
@@ -184,6 +204,7 @@ export function createInstallationResolver (deps: ResolverDeps) {
       return table.get(tenantCode, mount) ?? built
     },
     refresh,
+    refreshMount,
     close () {
       clearInterval(reconcile)
     },

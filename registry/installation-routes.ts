@@ -107,7 +107,7 @@ export function installationRoutes (services: Services, resolver: InstallationRe
         await appendAudit(trx, { actor: principal.username, action: existing === undefined ? 'plugin.install' : 'plugin.switch', tenant: tenant.code, target: `${params.mount}`, details: { package: body.package, version: body.version, from: existing === undefined ? null : `${existing.name}@${existing.version}`, inherit: row.inherit }, requestId })
         await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount: params.mount })
       })
-      await resolver.refresh((entry) => entry.mount === params.mount && isAtOrBelow(entry.tenant.path, tenant.path))
+      await resolver.refreshMount(tenant.path, params.mount!)
       return { status: 200, body: view(row) }
     },
   })
@@ -133,7 +133,7 @@ export function installationRoutes (services: Services, resolver: InstallationRe
         return true
       })
       if (!deleted) throw CoreError.notFound(`nothing is installed at '${params.mount}'`)
-      await resolver.refresh((entry) => entry.mount === params.mount && isAtOrBelow(entry.tenant.path, tenant.path))
+      await resolver.refreshMount(tenant.path, params.mount!)
       return { status: 204 }
     },
   })
@@ -185,7 +185,7 @@ export function installationRoutes (services: Services, resolver: InstallationRe
         await appendAudit(trx, { actor: principal.username, action: 'plugin.secret-set', tenant: tenant.code, target: `${params.mount}/${params.name}`, requestId })
         await touched(tenant, params.mount!, trx, principal.username)
       })
-      await resolver.refresh((entry) => entry.mount === params.mount && isAtOrBelow(entry.tenant.path, tenant.path))
+      await resolver.refreshMount(tenant.path, params.mount!)
       return { status: 204 }
     },
   })
@@ -210,7 +210,7 @@ export function installationRoutes (services: Services, resolver: InstallationRe
         return true
       })
       if (!removed) throw CoreError.notFound(`no secret '${params.name}' at '${params.mount}'`)
-      await resolver.refresh((entry) => entry.mount === params.mount && isAtOrBelow(entry.tenant.path, tenant.path))
+      await resolver.refreshMount(tenant.path, params.mount!)
       return { status: 204 }
     },
   })
