@@ -1,6 +1,6 @@
 /**
  * Registry figures for `npm run bench` (run as its own process by bench/run.ts): with two gateway
- * nodes on a fresh PostgreSQL database, the time from approve + PUT on node A to the new version's
+ * nodes (node B in a process of its own) on a fresh PostgreSQL database, the time from approve + PUT on node A to the new version's
  * first response on node B; and node A's throughput on a plugin route while its version is switched
  * every 100 ms, against the same route steady. Prints one JSON line.
  */
@@ -14,6 +14,7 @@ import tarStream from 'tar-stream'
 import { defaults } from '../core/config.ts'
 import { startPlatform, type Platform } from '../core/platform.ts'
 import { load } from './load.ts'
+import { startProcess, type Started } from './processes.ts'
 
 const adminUrl = process.env.NENTANG_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
@@ -46,15 +47,17 @@ const database = `nentang_bench_${randomBytes(4).toString('hex')}`
 await admin.query(`create database ${database}`)
 const dir = mkdtempSync(join(tmpdir(), 'nentang-bench-swap-'))
 const nodes: Platform[] = []
+const others: Started[] = []
 try {
   const url = new URL(adminUrl)
   url.pathname = `/${database}`
   const config = { ...defaults, port: 0, host: '127.0.0.1', databaseUrl: url.toString(), dataDir: dir, adminPassword: 'bench-admin-password', secretKey: randomBytes(32).toString('hex'), logLevel: 'warn' as const }
   const a = await startPlatform(config)
   nodes.push(a)
-  const b = await startPlatform(config)
-  nodes.push(b)
-  const json = async (node: Platform, method: string, path: string, token: string | undefined, body?: unknown, raw?: Buffer) => {
+  // Node B runs in a process of its own, as it would on another machine.
+  const b = await startProcess([join(root, 'bench/node-process.ts')], { NENTANG_BENCH_CONFIG: JSON.stringify(config) }, (text) => Number(/"url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(text)?.[1]) || undefined)
+  others.push(b)
+  const json = async (node: { url: string }, method: string, path: string, token: string | undefined, body?: unknown, raw?: Buffer) => {
     const headers: Record<string, string> = {}
     if (token !== undefined) headers.authorization = `Bearer ${token}`
     if (raw !== undefined) headers['content-type'] = 'application/gzip'
@@ -88,7 +91,10 @@ try {
     propagation.push(performance.now() - started)
   }
 
-  // Throughput on A while switching every 100 ms, against steady.
+  // Throughput on A while switching every 100 ms, against steady. Node B stops first: on this one
+  // machine its rebuilds would take CPU from node A, which a second machine would not.
+  await b.stop()
+  others.length = 0
   const route = `${a.url}/t/hn/hello/hello`
   await load(route, { seconds: 2, connections: 32 })
   const steady = await load(route, { seconds, connections: 32 })
@@ -110,6 +116,7 @@ try {
   }))
 } finally {
   for (const node of nodes) await node.close()
+  for (const other of others) await other.stop()
   await admin.query(`drop database if exists ${database} with (force)`)
   await admin.end()
   rmSync(dir, { recursive: true, force: true })
