@@ -12,6 +12,9 @@ import { matchRoute, type ActiveInstallation, type PluginRoute } from './routing
 
 const tenantCode = new RegExp(TENANT_CODE_PATTERN)
 const mountName = /^[a-z][a-z0-9-]{0,62}$/
+// Headers a plugin may not set: framing belongs to the gateway, the request id to the platform, and
+// cookies to no plugin, since every tenant's plugins share one origin.
+const reservedHeaders = new Set(['content-length', 'content-type', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'x-request-id', 'set-cookie', 'strict-transport-security'])
 const forwardedHeaders = new Set(['accept', 'accept-language', 'content-type', 'user-agent', 'x-request-id'])
 
 const sandboxErrors: Record<string, (typeof SandboxError)[keyof typeof SandboxError]> = Object.fromEntries(Object.values(SandboxError).map((factory) => [factory.code, factory]))
@@ -74,7 +77,7 @@ export function pluginDispatch (resolve: (tenant: string, mount: string) => Acti
     }
     ctx.status = outcome.response.status
     for (const [name, value] of Object.entries(outcome.response.headers)) {
-      if (name !== 'content-length' && name !== 'connection' && name !== 'transfer-encoding') ctx.set(name, value)
+      if (!reservedHeaders.has(name)) ctx.set(name, value)
     }
     ctx.type = 'application/json'
     ctx.body = outcome.response.body

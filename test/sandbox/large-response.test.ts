@@ -19,3 +19,13 @@ t.test('a status outside 200–599 is a bad response', async (t) => {
   t.equal(response.status, 502)
   t.equal(response.body.error.code, 'SBX_ERR_BAD_RESPONSE')
 })
+
+t.test('a plugin sets its own headers, but never cookies, framing or the request id', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.install('hn', 'bad', 'misbehave')
+  const response = await p.call('GET', '/t/hn/bad/headers', { headers: { 'x-request-id': 'mine-1' } })
+  t.equal(response.status, 200)
+  t.equal(response.headers.get('x-plugin'), 'yes')
+  t.equal(response.headers.get('set-cookie'), null, 'no cookie on the shared origin')
+  t.equal(response.headers.get('x-request-id'), 'mine-1', 'the request id stays the platform\'s')
+})
