@@ -4,8 +4,11 @@ import type { Logger } from '../core/logger.ts'
 import type { Outcome } from './plugin-isolate.ts'
 import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type LoadCheck, type PluginRequest, type PluginSpec, type ToWorker } from './protocol.ts'
 
-/** Trust tiers: first-party and tenant plugins never share a worker process. */
-export type Tier = 'first-party' | 'tenant'
+/**
+ * Trust tiers: first-party and tenant plugins never share a worker process, and unreviewed uploads
+ * are loaded (for the registry's checks) only in a worker of their own.
+ */
+export type Tier = 'first-party' | 'tenant' | 'check'
 
 export interface SupervisorOptions {
   tenantWorkers: number
@@ -50,7 +53,7 @@ export interface Supervisor {
   /** Which worker of its tier serves `key`. */
   workerIndex(tier: Tier, key: string): number | undefined
   stats(): Promise<Array<{ tier: Tier, isolates: number, rss: number, heapUsed: number }>>
-  /** Loads a package folder in a throwaway isolate of a tenant-tier worker (the registry's checks). */
+  /** Loads a package folder in a throwaway isolate, in the worker kept for unreviewed code (the registry's checks). */
   check(dir: string, main: string, handlers: string[]): Promise<LoadCheck>
   close(): Promise<void>
 }
@@ -69,6 +72,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
   const slots: Record<Tier, Slot[]> = {
     'first-party': Array.from({ length: options.firstPartyWorkers }, (_, index) => newSlot('first-party', index)),
     tenant: Array.from({ length: options.tenantWorkers }, (_, index) => newSlot('tenant', index)),
+    check: [newSlot('check', 0)],
   }
   const checks = new Map<number, (result: LoadCheck) => void>()
   const inFlight = new Map<string, number>()
@@ -80,7 +84,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     if (retiring.delete(key)) forgetNow(key)
   }
   function forgetNow (key: string): void {
-    for (const slot of [...slots['first-party'], ...slots.tenant]) {
+    for (const slot of Object.values(slots).flat()) {
       if (slot.specs.delete(key)) slot.send?.({ t: 'forget', key })
     }
   }
@@ -213,7 +217,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       return slots[tier].flatMap((slot) => slot.child?.pid === undefined ? [] : [slot.child.pid])
     },
     async check (dir, main, handlers) {
-      const slot = slots.tenant[0]
+      const slot = slots.check[0]
       if (slot === undefined || closed) return { loaded: false, error: 'no sandbox worker', missing: handlers }
       if (slot.child === undefined && slot.ready === undefined) start(slot)
       await slot.ready
@@ -226,7 +230,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       })
     },
     async stats () {
-      const all = [...slots['first-party'], ...slots.tenant]
+      const all = Object.values(slots).flat()
       return Promise.all(all.map(async (slot) => {
         const child = slot.child
         if (child === undefined) return { tier: slot.tier, isolates: 0, rss: 0, heapUsed: 0 }
@@ -240,7 +244,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     },
     async close () {
       closed = true
-      await Promise.all([...slots['first-party'], ...slots.tenant].map((slot) => new Promise<void>((resolve) => {
+      await Promise.all(Object.values(slots).flat().map((slot) => new Promise<void>((resolve) => {
         const child = slot.child
         if (child === undefined || child.exitCode !== null) return resolve()
         const timer = setTimeout(() => child.kill('SIGKILL'), 3000)

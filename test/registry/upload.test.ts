@@ -18,6 +18,8 @@ t.test('upload: scope, immutability, hostile packages, automated checks, visibil
   t.match(created.body, { name: '@hn/permits', version: '1.0.0', status: 'pending', sha256: /^[0-9a-f]{64}$/ })
   t.same(created.body.checks.map((c: { id: string, ok: boolean }) => [c.id, c.ok]), [['manifest', true], ['engine', true], ['handlers', true], ['permissions', true], ['new-permissions', true]])
   t.match(created.body.checks.find((c: { id: string }) => c.id === 'permissions').message, /storage/)
+  const { supervisor } = p.platform.services.plugins
+  t.same([supervisor.pids('check').length, supervisor.pids('tenant').length], [1, 0], 'unreviewed code was loaded in the check worker, never in a tenant worker')
 
   const otherScope = await upload(await tgz(folderEntries(permits, (m) => ({ ...m, name: '@hcm/permits' }))))
   t.equal(otherScope.status, 403, 'an upload under @hcm is refused')
