@@ -21,6 +21,7 @@ import { createInstallationResolver } from '../registry/installation-resolver.ts
 import { createSecretBox } from './auth/secret-box.ts'
 import { installationRoutes } from '../registry/installation-routes.ts'
 import { publishFirstParty } from '../registry/first-party.ts'
+import { createPluginRoleCatalog } from '../registry/plugin-roles.ts'
 import { createChangeFeed, type ChangeFeed } from './events/change-feed.ts'
 import { createPrincipalCache } from './auth/principal-cache.ts'
 import { createApp } from './server.ts'
@@ -80,6 +81,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       metrics: createHttpMetrics(),
       changes,
       principals: createPrincipalCache(db, changes),
+      roles: createPluginRoleCatalog(db),
       plugins: { table, supervisor, resolve: resolver.resolve },
       lifecycle: { ready: false, shuttingDown: false },
     }

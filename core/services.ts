@@ -1,4 +1,5 @@
 import type { AccessLog } from './access-log.ts'
+import type { RoleCatalog } from './tenancy/roles.ts'
 import type { ActiveInstallation, RoutingTable } from './plugins/routing-table.ts'
 import type { Supervisor } from '../sandbox/supervisor.ts'
 import type { PrincipalCache } from './auth/principal-cache.ts'
@@ -21,6 +22,8 @@ export interface Services {
   readonly metrics: HttpMetrics
   readonly changes: ChangeFeed
   readonly principals: PrincipalCache
+  /** Which roles exist at a tenant (built-in, and those its installed plugins declare). */
+  readonly roles: RoleCatalog
   readonly plugins: {
     readonly table: RoutingTable
     readonly supervisor: Supervisor

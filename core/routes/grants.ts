@@ -20,7 +20,8 @@ interface NewGrant {
 const reachErrors = [CoreError.notFound, CoreError.forbidden, CoreError.unauthenticated]
 
 /** Grants `(user, role, tenant, includeDescendants)` at a tenant, delegated down the tree. */
-export function grantRoutes ({ db, changes }: Services): Route<any>[] {
+export function grantRoutes (services: Services): Route<any>[] {
+  const { db, changes } = services
   const list = defineRoute({
     method: 'GET',
     path: '/api/v1/tenants/:code/grants',
@@ -56,7 +57,7 @@ export function grantRoutes ({ db, changes }: Services): Route<any>[] {
     async handle ({ params, body, principal, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const includeDescendants = body.includeDescendants ?? false
-      assertMayGrant(principal, body.role, tenant, includeDescendants)
+      assertMayGrant(principal, body.role, tenant, includeDescendants, await services.roles.rolesAt(tenant))
       // The grantee must live where the caller administers, or its existence would leak across the tree.
       const user = await findUser(db, body.username)
       const home = user === undefined ? undefined : await findTenant(db, user.tenant)
@@ -86,7 +87,7 @@ export function grantRoutes ({ db, changes }: Services): Route<any>[] {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const grant = await findGrant(db, tenant, Number(params.id))
       if (grant === undefined) throw CoreError.notFound(`grant ${params.id} not found at '${tenant.code}'`)
-      assertMayGrant(principal, grant.role, tenant, grant.includeDescendants)
+      assertMayGrant(principal, grant.role, tenant, grant.includeDescendants, new Set([grant.role]))
       await transaction(db, async (trx) => {
         await deleteGrant(trx, changes, grant)
         await appendAudit(trx, { actor: principal.username, action: 'grant.delete', tenant: tenant.code, target: grant.username, details: { role: grant.role, includeDescendants: grant.includeDescendants }, requestId })

@@ -20,7 +20,8 @@ interface NewUserBody {
 const reachErrors = [CoreError.notFound, CoreError.forbidden, CoreError.unauthenticated]
 
 /** Users of a tenant (their home tenant), managed by its tenant-admins. */
-export function userRoutes ({ db, changes }: Services): Route<any>[] {
+export function userRoutes (services: Services): Route<any>[] {
+  const { db, changes } = services
   async function userAt (tenant: Tenant, username: string): Promise<User> {
     const user = await findUser(db, username)
     if (user === undefined || user.tenant !== tenant.code) throw CoreError.notFound(`user '${username}' not found in '${tenant.code}'`)
@@ -67,7 +68,8 @@ export function userRoutes ({ db, changes }: Services): Route<any>[] {
     async handle ({ params, body, principal, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const roles = body.roles ?? []
-      roles.forEach((role) => assertMayGrant(principal, role, tenant, false))
+      const known = await services.roles.rolesAt(tenant)
+      roles.forEach((role) => assertMayGrant(principal, role, tenant, false, known))
       const user = await transaction(db, async (trx) => {
         const created = await createUser(trx, changes, tenant, body)
         await appendAudit(trx, { actor: principal.username, action: 'user.create', tenant: tenant.code, target: created.username, requestId })

@@ -1,6 +1,6 @@
 import { CoreError } from '../error-codes.ts'
 import { holds, holdsSubtree, type Principal } from './access.ts'
-import { ADMIN_ROLES, ROOT_ONLY_ROLES, ROOT_TENANT, isKnownRole } from './roles.ts'
+import { ADMIN_ROLES, ROOT_ONLY_ROLES, ROOT_TENANT } from './roles.ts'
 import type { Tenant } from './tenants.ts'
 
 /**
@@ -9,8 +9,8 @@ import type { Tenant } from './tenants.ts'
  * tenant-admin there. A grant that includes descendants needs that right over the whole subtree.
  * So a tenant-admin never grants what it does not hold, nor beyond the tenants it administers.
  */
-export function assertMayGrant (principal: Principal, role: string, tenant: Tenant, includeDescendants: boolean): void {
-  if (!isKnownRole(role)) throw CoreError.unknownRole(`no role '${role}'`, { field: 'role' })
+export function assertMayGrant (principal: Principal, role: string, tenant: Tenant, includeDescendants: boolean, known: ReadonlySet<string>): void {
+  if (!known.has(role)) throw CoreError.unknownRole(`no role '${role}'`, { field: 'role' })
   if (ROOT_ONLY_ROLES.includes(role) && tenant.code !== ROOT_TENANT) {
     throw CoreError.rootOnlyRole(`'${role}' is granted only at '${ROOT_TENANT}'`, { field: 'role' })
   }

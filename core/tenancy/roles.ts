@@ -8,6 +8,12 @@ export const ADMIN_ROLES: readonly string[] = ['platform-admin', 'tenant-admin']
 /** Roles that exist only at the root tenant. */
 export const ROOT_ONLY_ROLES: readonly string[] = ['platform-admin']
 
-export function isKnownRole (role: string): boolean {
-  return (BUILT_IN_ROLES as readonly string[]).includes(role)
+/** The roles that exist at a tenant: the built-in ones, and those its installed plugins declare. */
+export interface RoleCatalog {
+  rolesAt(tenant: { code: string, path: string }): Promise<ReadonlySet<string>>
 }
+
+const builtIn: ReadonlySet<string> = new Set(BUILT_IN_ROLES)
+
+/** The catalogue of a platform without plugins: the built-in roles everywhere. */
+export const builtInRoles: RoleCatalog = { rolesAt: async () => builtIn }
