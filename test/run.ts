@@ -1,5 +1,5 @@
 /**
- * `npm test`: the whole suite on SQLite, then again on a fresh PostgreSQL when one answers at
+ * `npm test`: the type check, then the whole suite on SQLite, then again on a fresh PostgreSQL when one answers at
  * NENTANG_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres), and one last
  * line `N passed, N failed` summed over both runs. Without PostgreSQL it says it skipped that
  * run, unless NENTANG_TEST_REQUIRE_POSTGRES=1 (CI), which makes that a failure.
@@ -74,8 +74,14 @@ if (built.status !== 0) {
   process.exit(1)
 }
 
+// Node runs the TypeScript by stripping its types; the type check is a test of its own.
+console.log('\n=== type check (tsc) ===\n')
+const typecheck = spawnSync(new URL('../node_modules/.bin/tsc', import.meta.url).pathname, ['-p', new URL('../tsconfig.json', import.meta.url).pathname], { stdio: 'inherit' })
+const typed: RunResult = typecheck.status === 0 ? { passed: 1, failed: 0, exitCode: 0 } : { passed: 0, failed: 1, exitCode: 1 }
+console.log(typecheck.status === 0 ? 'types: ok' : 'types: tsc found errors')
+
 const runId = randomBytes(4).toString('hex')
-const results: RunResult[] = [await runTap('sqlite', runId)]
+const results: RunResult[] = [typed, await runTap('sqlite', runId)]
 const unreachable = await postgresReachable()
 if (unreachable === undefined) {
   results.push(await runTap('postgres', runId))
