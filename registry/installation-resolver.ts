@@ -67,11 +67,15 @@ export function createInstallationResolver (deps: ResolverDeps) {
     if (version === undefined) return undefined
     if (version.status === 'revoked') throw RegistryError.revoked(`${version.name}@${version.version} was revoked: ${version.revoke_reason ?? ''}`.trim())
     if (version.status !== 'approved') return undefined
+    const secretRows = await db.knex('installation_secrets').where({ tenant_id: installation.tenant_id, mount }).orderBy('name').select('name', 'updated_at')
+    const secretsVersion = secretRows.map((row) => `${row.name}@${row.updated_at}`).join(',')
     return {
       tenant: { id: tenant.id, code: tenant.code, path: tenant.path },
       installation,
       version,
-      key: `${tenant.code}/${mount}/${version.name}@${version.version}#${installation.id}@${installation.updated_at}`,
+      // What the isolate depends on: the version, the settings, and which secrets were set when.
+      // Switching back to a version therefore finds its isolate again while it is kept warm.
+      key: `${tenant.code}/${mount}/${version.name}@${version.version}#${installation.id}:${sha256(Buffer.from(`${installation.settings}|${secretsVersion}`)).slice(0, 16)}`,
     }
   }
 

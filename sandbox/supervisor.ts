@@ -42,7 +42,7 @@ export interface Supervisor {
   dispatch(tier: Tier, spec: PluginSpec, handler: string, requestId: string, request: PluginRequest): Promise<Outcome>
   /** Tells every worker that holds `key` to dispose its isolate. */
   forget(key: string): void
-  /** Forgets `key` once the requests it is serving have finished (a version switched away from). */
+  /** Forgets `key` once the requests it is serving have finished, and 10 s more without a request (a version switched away from). */
   retire(key: string): void
   /** Loads an installation's isolate ahead of its first request (before the routing table flips to it). */
   warm(tier: Tier, spec: PluginSpec): Promise<void>
@@ -77,11 +77,21 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
   const checks = new Map<number, (result: LoadCheck) => void>()
   const inFlight = new Map<string, number>()
   const retiring = new Set<string>()
+  // A retired version's isolates stay this long after their last request, so switching straight back
+  // (a rollback) finds them warm; any request for the key cancels the retirement.
+  const RETIRE_GRACE_MS = 10_000
+  const graceTimers = new Map<string, NodeJS.Timeout>()
+  function forgetLater (key: string): void {
+    clearTimeout(graceTimers.get(key))
+    const timer = setTimeout(() => { graceTimers.delete(key); forgetNow(key) }, RETIRE_GRACE_MS)
+    timer.unref()
+    graceTimers.set(key, timer)
+  }
   function settle (key: string): void {
     const left = (inFlight.get(key) ?? 1) - 1
     if (left > 0) { inFlight.set(key, left); return }
     inFlight.delete(key)
-    if (retiring.delete(key)) forgetNow(key)
+    if (retiring.delete(key)) forgetLater(key)
   }
   function forgetNow (key: string): void {
     for (const slot of Object.values(slots).flat()) {
@@ -187,6 +197,9 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       }
       const id = nextId++
       inFlight.set(spec.key, (inFlight.get(spec.key) ?? 0) + 1)
+      retiring.delete(spec.key)
+      const grace = graceTimers.get(spec.key)
+      if (grace !== undefined) { clearTimeout(grace); graceTimers.delete(spec.key) }
       return new Promise<Outcome>((resolve) => {
         // A backstop behind the worker's own watchdog, for a worker stuck in native code: a huge
         // allocation runs for seconds before V8 aborts the process (12 s measured), and then the
@@ -201,7 +214,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     },
     forget: forgetNow,
     retire (key) {
-      if ((inFlight.get(key) ?? 0) === 0) forgetNow(key)
+      if ((inFlight.get(key) ?? 0) === 0) forgetLater(key)
       else retiring.add(key)
     },
     async warm (tier, spec) {
@@ -244,6 +257,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     },
     async close () {
       closed = true
+      for (const timer of graceTimers.values()) clearTimeout(timer)
       await Promise.all(Object.values(slots).flat().map((slot) => new Promise<void>((resolve) => {
         const child = slot.child
         if (child === undefined || child.exitCode !== null) return resolve()
