@@ -8,6 +8,7 @@ import { readJsonBody } from '../http/body.ts'
 import { validationError } from '../http/validation.ts'
 import { canSee, holds, isAtOrBelow, type Principal } from '../tenancy/access.ts'
 import { TENANT_CODE_PATTERN } from '../tenancy/tenants.ts'
+import { pluginOpenApi } from './plugin-openapi.ts'
 import { matchRoute, type ActiveInstallation, type PluginRoute } from './routing-table.ts'
 
 const tenantCode = new RegExp(TENANT_CODE_PATTERN)
@@ -39,6 +40,11 @@ export function pluginDispatch (resolve: (tenant: string, mount: string) => Acti
       throw notFound()
     }
     const matched = matchRoute(installation.routes, ctx.method, segments)
+    if (matched === undefined && ctx.method === 'GET' && segments.length === 1 && segments[0] === 'openapi.json') {
+      ;(ctx as Context & { _matchedRoute?: string })._matchedRoute = `/t/${tenant}/${mount}/openapi.json`
+      ctx.body = pluginOpenApi(installation)
+      return
+    }
     if (matched === undefined) throw notFound()
     if (matched === 'methodMismatch') throw CoreError.methodNotAllowed('this plugin route does not answer that method')
     const { route, params } = matched

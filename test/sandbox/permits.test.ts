@@ -1,3 +1,4 @@
+import SwaggerParser from '@apidevtools/swagger-parser'
 import t from 'tap'
 import { examples, startPluginPlatform } from '../helpers/plugins.ts'
 
@@ -52,4 +53,15 @@ t.test('examples/permits end to end over HTTP', async (t) => {
   await p.call('POST', '/api/v1/tenants/hcm/users', { token: admin, body: { username: 'stranger', password: 'stranger-password', roles: ['member'] } })
   const stranger = await p.signIn('stranger', 'stranger-password')
   t.equal((await p.call('GET', '/t/hn/permits/permits', { token: stranger })).status, 404, 'a user of another tenant finds nothing')
+})
+
+t.test("each installation's routes are described at /t/{tenant}/{mount}/openapi.json", async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.install('hn', 'permits', `${examples}permits`)
+  const document = (await p.call('GET', '/t/hn/permits/openapi.json')).body
+  t.match(document, { openapi: '3.1.0', info: { title: '@hn/permits at hn/permits', version: '1.0.0' } })
+  t.same(Object.keys(document.paths).sort(), ['/t/hn/permits/permits', '/t/hn/permits/permits/{id}', '/t/hn/permits/permits/{id}/approve', '/t/hn/permits/stats'])
+  t.same(document.paths['/t/hn/permits/permits'].post.requestBody.content['application/json'].schema, { $ref: '#/components/schemas/permitRequest' }, 'with the body schema the gateway validates against')
+  t.match(document.components.schemas.permitRequest, { required: ['plate', 'street'] })
+  await t.resolves(SwaggerParser.validate(structuredClone(document)), 'a valid OpenAPI 3.1 document')
 })
