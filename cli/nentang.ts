@@ -3,11 +3,20 @@ import { auditVerifyCommand } from './commands/audit-verify.ts'
 import { devCommand } from './commands/dev.ts'
 import { migrateCommand } from './commands/migrate.ts'
 import { startCommand } from './commands/start.ts'
+import { demoCommand } from './commands/demo.ts'
+import { loginCommand, loginUsage } from './commands/login.ts'
+import { pluginInitCommand, pluginInitUsage } from './commands/plugin-init.ts'
+import { pluginPackCommand, pluginPackUsage } from './commands/plugin-pack.ts'
+import { pluginPublishCommand, pluginPublishUsage } from './commands/plugin-publish.ts'
+import { pluginTestCommand, pluginTestUsage } from './commands/plugin-test.ts'
+import { UsageError } from './args.ts'
 import { describeOptions } from '../core/config.ts'
 import { isPlatformError } from '../core/errors.ts'
 
 interface Command {
   summary: string
+  /** The command's own help; commands without one take the platform options below. */
+  usage?: string
   run(args: string[]): Promise<number>
 }
 
@@ -16,6 +25,12 @@ const commands: Record<string, Command> = {
   dev: { summary: 'start a development platform that installs plugin folders for tenant dev and reloads them on every change', run: devCommand },
   migrate: { summary: 'apply pending database migrations and exit', run: migrateCommand },
   'audit verify': { summary: 'verify the audit log hash chain; names the first broken entry', run: auditVerifyCommand },
+  demo: { summary: 'prepare the database with demo tenants and users (--national: every province and commune), print their passwords, exit', run: demoCommand },
+  login: { summary: 'sign in to a platform and keep the token for publish', usage: loginUsage, run: loginCommand },
+  'plugin init': { summary: 'scaffold a plugin project: manifest, handlers, types, a test and a README', usage: pluginInitUsage, run: pluginInitCommand },
+  'plugin test': { summary: "run a plugin's tests against real sandboxes for a fake tenant", usage: pluginTestUsage, run: pluginTestCommand },
+  'plugin pack': { summary: 'pack a plugin folder into a .tgz checked as the registry will', usage: pluginPackUsage, run: pluginPackCommand },
+  'plugin publish': { summary: 'upload a plugin to the registry of the platform signed in to', usage: pluginPublishUsage, run: pluginPublishCommand },
 }
 
 function usage (): string {
@@ -23,7 +38,7 @@ function usage (): string {
     'usage: nentang <command> [options]',
     '',
     'commands:',
-    ...Object.entries(commands).map(([name, command]) => `  ${name.padEnd(14)} ${command.summary}`),
+    ...Object.entries(commands).map(([name, command]) => `  ${name.padEnd(15)} ${command.summary}`),
     '',
     'options (each also read from its environment variable):',
     describeOptions(),
@@ -43,10 +58,16 @@ async function main (argv: string[]): Promise<number> {
   }
   const args = argv.slice(name.split(' ').length)
   if (args.includes('--help') || args.includes('-h')) {
-    console.log(`nentang ${name}: ${command.summary}\n\n${usage()}`)
+    console.log(`nentang ${name}: ${command.summary}\n\n${command.usage ?? usage()}`)
     return 0
   }
-  return command.run(args)
+  try {
+    return await command.run(args)
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    console.error(`nentang ${name}: ${error.message}\n\n${command.usage ?? usage()}`)
+    return 2
+  }
 }
 
 main(process.argv.slice(2)).then(

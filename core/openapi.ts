@@ -17,14 +17,17 @@ export function buildOpenApi (routes: readonly Route<any>[], version: string): R
     for (const [status, response] of Object.entries(route.responses)) {
       responses[status] = response.schema === undefined
         ? { description: response.description }
-        : { description: response.description, content: { [route.path === '/metrics' ? 'text/plain' : 'application/json']: { schema: response.schema } } }
+        : { description: response.description, content: { [response.contentType ?? 'application/json']: { schema: response.schema } } }
     }
     const byStatus = new Map<number, string[]>()
     for (const error of errorsOf(route)) byStatus.set(error.status, [...new Set([...(byStatus.get(error.status) ?? []), error.code])])
     for (const [status, codes] of byStatus) {
       responses[String(status)] = { description: `Error: ${codes.join(', ')}`, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
     }
-    const parameters = Object.entries(route.params ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema }))
+    const parameters = [
+      ...Object.entries(route.params ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema })),
+      ...Object.entries(route.query ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
+    ]
     const operation: Record<string, unknown> = {
       operationId: route.operationId,
       summary: route.summary,

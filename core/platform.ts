@@ -24,6 +24,7 @@ import { publishFirstParty } from '../registry/first-party.ts'
 import { createPluginRoleCatalog } from '../registry/plugin-roles.ts'
 import { createChangeFeed, type ChangeFeed } from './events/change-feed.ts'
 import { createPrincipalCache } from './auth/principal-cache.ts'
+import { consoleRoutes } from '../console/routes.ts'
 import { createApp } from './server.ts'
 import type { Services } from './services.ts'
 import { drainServer } from './shutdown.ts'
@@ -85,7 +86,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       plugins: { table, supervisor, resolve: resolver.resolve },
       lifecycle: { ready: false, shuttingDown: false },
     }
-    const { app, router } = createApp(services, [...registryRoutes(services), ...reviewRoutes(services, signer), ...installationRoutes(services, resolver, secretBox)])
+    const { app, router } = createApp(services, [...registryRoutes(services), ...reviewRoutes(services, signer), ...installationRoutes(services, resolver, secretBox), ...consoleRoutes()])
     const listening = createServer(app.callback())
     server = listening
     listening.on('clientError', clientErrorHandler(logger))

@@ -7,7 +7,9 @@ import { errorHandler } from './http/error-handler.ts'
 import { requestContext } from './http/request-context.ts'
 import { defineRoute, mountRoutes, type Route } from './http/route.ts'
 import { buildOpenApi } from './openapi.ts'
+import { auditRoutes } from './routes/audit.ts'
 import { authRoutes } from './routes/auth.ts'
+import { platformStatusRoutes } from './routes/platform-status.ts'
 import { grantRoutes } from './routes/grants.ts'
 import { healthRoutes } from './routes/health.ts'
 import { meRoutes } from './routes/me.ts'
@@ -26,6 +28,8 @@ export function coreRoutes (services: Services, extraRoutes: readonly Route<any>
     ...tenantRoutes(services),
     ...userRoutes(services),
     ...grantRoutes(services),
+    ...auditRoutes(services),
+    ...platformStatusRoutes(services, PLATFORM_VERSION),
     ...extraRoutes,
   ]
   let document: Record<string, unknown> | undefined

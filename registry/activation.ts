@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { compilePath, type ActiveInstallation } from '../core/plugins/routing-table.ts'
 import { validationError } from '../core/http/validation.ts'
 import { limitsOf, type Manifest } from './manifest.ts'
@@ -45,6 +46,7 @@ export function activate (input: ActivationInput): ActiveInstallation {
       settings,
       secrets: input.secrets ?? {},
     },
+    ui: manifest.ui === undefined ? undefined : join(input.dir, manifest.ui),
     routes: (manifest.routes ?? []).map((route) => ({
       method: route.method,
       path: route.path,

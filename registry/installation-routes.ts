@@ -33,6 +33,7 @@ const installationSchema = {
     inherit: { type: 'boolean' },
     updatedAt: { type: 'string' },
     updatedBy: { type: 'string' },
+    pages: { type: ['string', 'null'], description: "where the plugin's pages are served at this tenant, if it has any" },
   },
 }
 
@@ -48,16 +49,34 @@ export function installationRoutes (services: Services, resolver: InstallationRe
     method: 'GET',
     path: '/api/v1/tenants/:code/plugins',
     operationId: 'listInstallations',
-    summary: 'Plugins installed at this tenant',
+    summary: 'Plugins installed at this tenant, and those it inherits from an ancestor (`inherited`, with `from`)',
     tag: 'installations',
     auth: 'user',
     params: { code: tenantCode },
-    responses: { 200: { description: 'Installations', schema: { type: 'object', properties: { items: { type: 'array', items: installationSchema } } } } },
+    responses: { 200: { description: 'Installations', schema: { type: 'object', properties: { items: { type: 'array', items: installationSchema }, inherited: { type: 'array', items: { ...installationSchema, properties: { ...installationSchema.properties, from: tenantCode } } } } } } },
     errors: [CoreError.notFound, CoreError.forbidden],
     async handle ({ params, principal }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
-      const rows = await db.knex('installations').where({ tenant_id: tenant.id }).orderBy('mount')
-      return { status: 200, body: { items: rows.map(view) } }
+      const rows = await db.knex('installations as i').join('tenants as t', 't.id', 'i.tenant_id')
+        .whereIn('t.code', tenant.path.split('/')).orderBy('i.mount').select('i.*', 't.code as tenant_code', 't.path as tenant_path')
+      const own = rows.filter((row) => row.tenant_code === tenant.code)
+      const mounts = new Set(own.map((row) => row.mount))
+      // What serves here from above: the nearest ancestor's installation with `inherit`, per mount not installed here.
+      const inherited = new Map<string, Row>()
+      for (const row of rows.filter((r) => r.tenant_code !== tenant.code && toBoolean(r.inherit) && !mounts.has(r.mount))) {
+        const nearer = inherited.get(row.mount)
+        if (nearer === undefined || String(row.tenant_path).length > String(nearer.tenant_path).length) inherited.set(row.mount, row)
+      }
+      const versions = rows.length === 0 ? [] : await db.knex('registry_versions').whereIn('name', [...new Set(rows.map((row) => row.name))]).select('name', 'version', 'manifest')
+      const hasPages = new Set(versions.filter((v) => (JSON.parse(String(v.manifest)) as Manifest).ui !== undefined).map((v) => `${v.name}@${v.version}`))
+      const withPages = (row: Row): Record<string, unknown> => ({ ...view(row), pages: hasPages.has(`${row.name}@${row.version}`) ? `/t/${tenant.code}/${row.mount}/ui/` : null })
+      return {
+        status: 200,
+        body: {
+          items: own.map(withPages),
+          inherited: [...inherited.values()].map((row) => ({ ...withPages(row), from: row.tenant_code })),
+        },
+      }
     },
   })
 

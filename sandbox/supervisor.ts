@@ -247,8 +247,13 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       return Promise.all(all.map(async (slot) => {
         const child = slot.child
         if (child === undefined) return { tier: slot.tier, isolates: 0, rss: 0, heapUsed: 0 }
+        // A worker that dies or hangs before answering reports nothing rather than holding the caller.
         const result = await new Promise<{ isolates: number, rss: number, heapUsed: number }>((resolve) => {
-          statsWaiters.set(child, resolve)
+          const timer = setTimeout(() => resolve({ isolates: 0, rss: 0, heapUsed: 0 }), 2_000)
+          statsWaiters.set(child, (stats) => {
+            clearTimeout(timer)
+            resolve(stats)
+          })
           slot.send!({ t: 'stats' })
         })
         statsWaiters.delete(child)

@@ -104,7 +104,7 @@ export async function verifyAudit (db: Database, pageSize = 1000): Promise<Verif
   }
 }
 
-function toEntry (row: Record<string, unknown>): AuditEntry {
+export function toEntry (row: Record<string, unknown>): AuditEntry {
   let details: Record<string, unknown>
   try {
     details = JSON.parse(String(row.details))

@@ -4,7 +4,7 @@ import { CoreError } from '../error-codes.ts'
 import type { ErrorFactory } from '../errors.ts'
 import type { Principal } from '../tenancy/access.ts'
 import { readJsonBody } from './body.ts'
-import { validator, type JsonSchema } from './validation.ts'
+import { ajv, validator, type JsonSchema } from './validation.ts'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
@@ -36,10 +36,12 @@ export interface Route<Body = unknown> {
   tag: string
   auth: 'public' | 'user'
   params?: Record<string, JsonSchema>
+  /** Optional query parameters (strings): a value that fails its schema answers 422 naming it. */
+  query?: Record<string, JsonSchema>
   body?: JsonSchema
   /** A body the handler reads itself (not JSON), for the OpenAPI document. */
   rawBody?: { contentType: string, description: string }
-  responses: Record<number, { description: string, schema?: JsonSchema }>
+  responses: Record<number, { description: string, schema?: JsonSchema, contentType?: string }>
   errors: readonly ErrorFactory[]
   handle(input: RouteInput<Body>): Promise<RouteResult>
 }
@@ -55,6 +57,7 @@ export function errorsOf (route: Route<any>): ErrorFactory[] {
   return [
     ...route.errors,
     ...(route.body === undefined ? [] : BODY_ERRORS),
+    ...(route.query === undefined ? [] : [CoreError.invalidField]),
     ...(route.auth === 'user' ? [CoreError.unauthenticated] : []),
   ]
 }
@@ -69,12 +72,18 @@ export function mountRoutes (router: Router, routes: readonly Route<any>[]): voi
   for (const route of routes) {
     const paramPatterns = Object.entries(route.params ?? {}).map(([name, schema]) => [name, new RegExp(String(schema.pattern ?? '.*'))] as const)
     const validateBody = route.body === undefined ? undefined : validator(route.body)
+    const queryChecks = Object.entries(route.query ?? {}).map(([name, schema]) => [name, ajv.compile(schema)] as const)
     const handler = async function routeHandler (ctx: Context): Promise<void> {
       for (const [name, pattern] of paramPatterns) {
         if (!pattern.test(ctx.params[name] ?? '')) throw CoreError.notFound(`no ${name} '${String(ctx.params[name]).slice(0, 100)}'`)
       }
       const principal = ctx.state.principal as Principal | undefined
       if (route.auth === 'user' && principal === undefined) throw CoreError.unauthenticated('sign in first: send Authorization: Bearer <token>')
+      for (const [name, check] of queryChecks) {
+        const value = ctx.query[name]
+        if (value === undefined) continue
+        if (typeof value !== 'string' || !check(value)) throw CoreError.invalidField(`query parameter '${name}' is not valid`, { field: name })
+      }
       const body = validateBody === undefined ? undefined : validateBody(await readJsonBody(ctx.req))
       const result = await route.handle({ ctx, params: ctx.params, body, principal: principal as Principal, requestId: ctx.state.requestId })
       ctx.status = result.status

@@ -7,7 +7,7 @@ export type JsonSchema = Record<string, unknown>
 
 // One ajv instance for the core API: strict schemas, no coercion, no defaults written into input.
 // ajv is CommonJS: its class is the module's `default` property under Node's ESM interop.
-const ajv = new Ajv2020Module.default({ allErrors: true, strict: true, coerceTypes: false, useDefaults: false })
+export const ajv = new Ajv2020Module.default({ allErrors: true, strict: true, coerceTypes: false, useDefaults: false })
 addFormats.default(ajv)
 
 const compiled = new WeakMap<JsonSchema, ValidateFunction>()

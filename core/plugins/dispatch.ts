@@ -5,6 +5,7 @@ import type { Supervisor } from '../../sandbox/supervisor.ts'
 import { SandboxError } from '../../sandbox/errors.ts'
 import { CoreError } from '../error-codes.ts'
 import { readJsonBody } from '../http/body.ts'
+import { readInside } from '../http/static-files.ts'
 import { validationError } from '../http/validation.ts'
 import { canSee, holds, isAtOrBelow, type Principal } from '../tenancy/access.ts'
 import { TENANT_CODE_PATTERN } from '../tenancy/tenants.ts'
@@ -38,6 +39,11 @@ export function pluginDispatch (resolve: (tenant: string, mount: string) => Acti
       segments = rest.filter((s) => s !== '').map(decodeURIComponent)
     } catch {
       throw notFound()
+    }
+    ctx.set('Access-Control-Allow-Origin', '*')
+    if (ctx.method === 'OPTIONS') return preflight(ctx)
+    if (segments[0] === 'ui' && installation.ui !== undefined && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      return servePluginPage(ctx, installation.ui, segments.slice(1), `/t/${tenant}/${mount}/ui/`)
     }
     const matched = matchRoute(installation.routes, ctx.method, segments)
     if (matched === undefined && ctx.method === 'GET' && segments.length === 1 && segments[0] === 'openapi.json') {
@@ -88,6 +94,41 @@ export function pluginDispatch (resolve: (tenant: string, mount: string) => Acti
     ctx.type = 'application/json'
     ctx.body = outcome.response.body
   }
+}
+
+// A plugin's pages run as an opaque origin (CSP sandbox): they can never read the console's
+// session or another plugin's storage, and reach the plugin's routes like any other site, by CORS
+// with a bearer token (no cookies exist here).
+const PAGE_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
+  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'; sandbox allow-scripts allow-forms allow-popups"
+
+function servePluginPage (ctx: Context, root: string, segments: string[], base: string): void {
+  ;(ctx as Context & { _matchedRoute?: string })._matchedRoute = `${base}*`
+  if (segments.length === 0 && !ctx.path.endsWith('/')) {
+    ctx.status = 308
+    ctx.redirect(base)
+    return
+  }
+  const file = readInside(root, segments.length === 0 ? 'index.html' : segments.join('/'))
+  if (file === undefined) throw CoreError.notFound(`no page ${ctx.path.slice(0, 200)}`)
+  ctx.set('Content-Security-Policy', PAGE_POLICY)
+  ctx.set('X-Content-Type-Options', 'nosniff')
+  ctx.set('Cache-Control', 'no-cache')
+  ctx.set('ETag', file.etag)
+  if (ctx.get('If-None-Match') === file.etag) {
+    ctx.status = 304
+    return
+  }
+  ctx.type = file.type
+  ctx.body = file.bytes
+}
+
+/** CORS preflight for a plugin's routes: any origin may call them with a bearer token. */
+function preflight (ctx: Context): void {
+  ctx.status = 204
+  ctx.set('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE')
+  ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, Accept-Language, X-Request-Id')
+  ctx.set('Access-Control-Max-Age', '600')
 }
 
 /** `public`; `user`: signed in and belonging to the tenant or above it; else a role held at the tenant. */

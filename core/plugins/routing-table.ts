@@ -21,6 +21,8 @@ export interface ActiveInstallation {
   tier: Tier
   spec: PluginSpec
   routes: PluginRoute[]
+  /** The folder of the package's `ui/` pages, served at `/t/{tenant}/{mount}/ui/`. */
+  ui: string | undefined
 }
 
 /**

@@ -51,7 +51,7 @@ export function healthRoutes ({ db, metrics, lifecycle }: Services): Route<any>[
     summary: 'Prometheus metrics (text exposition format)',
     tag: 'operations',
     auth: 'public',
-    responses: { 200: { description: 'Metrics', schema: { type: 'string' } } },
+    responses: { 200: { description: 'Metrics', schema: { type: 'string' }, contentType: 'text/plain' } },
     errors: [],
     async handle () {
       return { status: 200, body: await metrics.registry.metrics(), headers: { 'Content-Type': metrics.registry.contentType } }

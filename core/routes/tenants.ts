@@ -4,14 +4,15 @@ import { CoreError } from '../error-codes.ts'
 import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
 import { tenantInReach } from '../tenancy/reach.ts'
-import { createTenant, listChildren, tenantView, type NewTenant } from '../tenancy/tenants.ts'
+import { BUILT_IN_ROLES } from '../tenancy/roles.ts'
+import { createTenant, listChildren, searchSubtree, tenantView, type NewTenant } from '../tenancy/tenants.ts'
 import * as schema from './schemas.ts'
 
 const codeParam = { code: schema.tenantCode }
 const reachErrors = [CoreError.notFound, CoreError.forbidden, CoreError.unauthenticated]
 
 /** The unit tree: read a tenant, list and create its children. */
-export function tenantRoutes ({ db }: Services): Route<any>[] {
+export function tenantRoutes ({ db, roles }: Services): Route<any>[] {
   const getTenant = defineRoute({
     method: 'GET',
     path: '/api/v1/tenants/:code',
@@ -41,6 +42,44 @@ export function tenantRoutes ({ db }: Services): Route<any>[] {
     async handle ({ params, principal }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       return { status: 200, body: { items: (await listChildren(db, tenant)).map(tenantView) } }
+    },
+  })
+
+  const search = defineRoute({
+    method: 'GET',
+    path: '/api/v1/tenants/:code/search',
+    operationId: 'searchTenants',
+    summary: 'Tenants at or below this one whose code, name or unit code holds every word of ?q (case and diacritics ignored), at most 50',
+    tag: 'tenants',
+    auth: 'user',
+    params: codeParam,
+    query: { q: { type: 'string', minLength: 1, maxLength: 100 } },
+    responses: { 200: { description: 'Matches, the shallowest first', schema: schema.list(schema.tenant) } },
+    errors: reachErrors,
+    async handle ({ params, principal, ctx }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      const found = await searchSubtree(db, tenant, String(ctx.query.q ?? ''), 50)
+      return { status: 200, body: { items: found.map(tenantView) } }
+    },
+  })
+
+  const listRoles = defineRoute({
+    method: 'GET',
+    path: '/api/v1/tenants/:code/roles',
+    operationId: 'listRoles',
+    summary: 'The roles that exist at this tenant: the built-in ones and those its installed plugins declare',
+    tag: 'tenants',
+    auth: 'user',
+    params: codeParam,
+    responses: { 200: { description: 'Roles, built-in first', schema: schema.list({ type: 'object', properties: { name: schema.role, builtIn: { type: 'boolean' } } }) } },
+    errors: reachErrors,
+    async handle ({ params, principal }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      const builtIn = new Set<string>(BUILT_IN_ROLES)
+      const names = [...await roles.rolesAt(tenant)]
+      const items = [...BUILT_IN_ROLES.filter((name) => names.includes(name)), ...names.filter((name) => !builtIn.has(name)).sort()]
+        .map((name) => ({ name, builtIn: builtIn.has(name) }))
+      return { status: 200, body: { items } }
     },
   })
 
@@ -75,5 +114,5 @@ export function tenantRoutes ({ db }: Services): Route<any>[] {
     },
   })
 
-  return [getTenant, listTenantChildren, createChild]
+  return [getTenant, listTenantChildren, search, listRoles, createChild]
 }

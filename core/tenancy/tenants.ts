@@ -38,6 +38,29 @@ export async function findTenant (db: Database, code: string): Promise<Tenant | 
   return rows[0] === undefined ? undefined : toTenant(rows[0])
 }
 
+/** Lower case without Vietnamese diacritics, so "ba dinh" finds "Ba Đình". */
+export function foldText (text: string): string {
+  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase()
+}
+
+/**
+ * Tenants at or below `root` whose code, name or unit code contains every word of `text`,
+ * ignoring case and diacritics; at most `limit`, the shallowest first.
+ */
+export async function searchSubtree (db: Database, root: Tenant, text: string, limit: number): Promise<Tenant[]> {
+  const words = foldText(text).split(/\s+/).filter((word) => word !== '')
+  const rows = await db.read(`select ${tenantColumns} from tenants t where t.path = ? or t.path like ?`, [root.path, `${root.path}/%`])
+  const depth = (row: Row): number => String(row.path).split('/').length
+  rows.sort((a, b) => depth(a) - depth(b) || String(a.code).localeCompare(String(b.code)))
+  const found: Tenant[] = []
+  for (const row of rows) {
+    const haystack = foldText(`${String(row.code)} ${String(row.name)} ${String(row.admin_unit_code ?? '')}`)
+    if (words.every((word) => haystack.includes(word))) found.push(toTenant(row))
+    if (found.length === limit) break
+  }
+  return found
+}
+
 export async function listChildren (db: Database, parent: Tenant): Promise<Tenant[]> {
   const rows = await db.read(`select ${tenantColumns} from tenants t where t.parent_id = ? order by t.code`, [parent.id])
   return rows.map(toTenant)

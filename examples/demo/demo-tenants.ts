@@ -75,3 +75,40 @@ export async function seedDemoTenants (db: Database, changes: ChangeFeed): Promi
     return credentials
   })
 }
+
+/**
+ * Every province and commune of Vietnam as a tenant (`p01`, `c00004`…), under `vn`; units that
+ * already have a tenant (the demo's `hn`, `hn-ba-dinh`…) are kept and used as parents. One
+ * transaction per province; `progress` is told after each. Returns how many tenants it created.
+ */
+export async function seedNationalTree (db: Database, progress: (done: number, total: number) => void = () => {}): Promise<number> {
+  const units = loadAdminUnits()
+  const root = await findTenant(db, 'vn')
+  if (root === undefined) throw new Error('bootstrap first: tenant vn is missing')
+  const existing = new Map<string, string>()
+  for (const row of await db.knex('tenants').whereNotNull('admin_unit_code').select('admin_unit_code', 'code')) existing.set(String(row.admin_unit_code), String(row.code))
+  const total = units.provinces.reduce((n, p) => n + 1 + p.communes.length, 0)
+  let done = 0
+  let created = 0
+  for (const province of units.provinces) {
+    // Read before the transaction: on SQLite the database's one connection belongs to it meanwhile.
+    const known = existing.has(province.code) ? await findTenant(db, existing.get(province.code)!) : undefined
+    await transaction(db, async (trx) => {
+      let parent = known
+      if (parent === undefined) {
+        parent = await createTenant(trx, root, { code: `p${province.code}`, name: province.name, adminUnitCode: province.code })
+        created++
+      }
+      for (const commune of province.communes) {
+        if (!existing.has(commune.code)) {
+          await createTenant(trx, parent, { code: `c${commune.code}`, name: commune.name, adminUnitCode: commune.code })
+          created++
+        }
+      }
+      await appendAudit(trx, { actor: null, action: 'demo.national-tree', tenant: parent.code, details: { province: province.code, communes: province.communes.length } })
+    })
+    done += 1 + province.communes.length
+    progress(done, total)
+  }
+  return created
+}

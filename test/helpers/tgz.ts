@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import tarStream from 'tar-stream'
 
@@ -33,10 +33,14 @@ export function pluginEntries (manifest: Record<string, unknown>, files: Record<
 
 const examples = new URL('../../examples/', import.meta.url).pathname
 
-/** A plugin folder as tar entries (one level of files), with its manifest changed by `change`. */
+/** A plugin folder as tar entries (every file, README aside), with its manifest changed by `change`. */
 export function folderEntries (folder: string, change: (manifest: Record<string, unknown>) => Record<string, unknown> = (m) => m): TarEntry[] {
   const manifest = change(JSON.parse(readFileSync(join(folder, 'plugin.json'), 'utf8')))
-  const files = Object.fromEntries(readdirSync(folder).filter((f) => f !== 'plugin.json' && !f.endsWith('.md')).map((f) => [f, readFileSync(join(folder, f), 'utf8')]))
+  const files = Object.fromEntries(readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(folder, join(entry.parentPath, entry.name)))
+    .filter((f) => f !== 'plugin.json' && !f.endsWith('.md'))
+    .map((f) => [f, readFileSync(join(folder, f), 'utf8')]))
   return pluginEntries(manifest, files)
 }
 

@@ -1,0 +1,114 @@
+// The nentang web console: a single page over the platform's HTTP API. Views live in the URL
+// fragment (#/units/hn), so reloading or sharing a link opens the same view.
+import { render } from 'preact'
+import { useEffect, useState } from 'preact/hooks'
+import { api, forget, signedIn } from './api.js'
+import { currentLanguage, setLanguage, t } from './i18n.js'
+import { AuditPage } from './page-audit.js'
+import { HealthPage } from './page-health.js'
+import { HomePage } from './page-home.js'
+import { RegistryPage } from './page-registry.js'
+import { ReviewPage } from './page-review.js'
+import { SignInPage } from './page-sign-in.js'
+import { UnitPage } from './page-unit.js'
+import { UnitsPage } from './page-units.js'
+import { html, Loading, useLoad } from './ui.js'
+
+/** What the signed-in user may do, from its grants: the console shows nothing it would refuse. */
+export function abilities (me) {
+  const roles = (role) => me.grants.filter((g) => g.role === role)
+  const adminAt = roles('tenant-admin').map((g) => g.tenant)
+  return {
+    platformAdmin: roles('platform-admin').length > 0,
+    adminAt,
+    publishAt: [...new Set([...adminAt, ...roles('developer').map((g) => g.tenant)])],
+  }
+}
+
+function useHash () {
+  const [hash, setHash] = useState(location.hash)
+  useEffect(() => {
+    const changed = () => {
+      setHash(location.hash)
+      document.getElementById('main')?.focus()
+    }
+    window.addEventListener('hashchange', changed)
+    return () => window.removeEventListener('hashchange', changed)
+  }, [])
+  return hash
+}
+
+function route (hash, me, can) {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter((p) => p !== '').map(decodeURIComponent)
+  const [first, ...rest] = parts
+  const admin = can.adminAt.length > 0
+  if (first === undefined) return html`<${HomePage} me=${me} can=${can} />`
+  if (first === 'units' && admin && rest.length === 0) return html`<${UnitsPage} roots=${can.adminAt} />`
+  if (first === 'units' && admin) return html`<${UnitPage} code=${rest[0]} tab=${rest[1] ?? 'children'} can=${can} />`
+  if (first === 'registry' && (can.publishAt.length > 0 || can.platformAdmin)) return html`<${RegistryPage} status=${rest[0] ?? (can.platformAdmin ? 'pending' : 'approved')} can=${can} />`
+  if (first === 'review' && rest.length === 3 && (can.publishAt.length > 0 || can.platformAdmin)) return html`<${ReviewPage} name=${`${rest[0]}/${rest[1]}`} version=${rest[2]} can=${can} />`
+  if (first === 'audit' && admin) return html`<${AuditPage} roots=${can.adminAt} can=${can} />`
+  if (first === 'health' && can.platformAdmin) return html`<${HealthPage} />`
+  return html`<p class="card">${t('error.notFound')}</p>`
+}
+
+function Navigation ({ me, can, hash, onSignOut, onLanguage }) {
+  const admin = can.adminAt.length > 0
+  const links = [
+    ['#/', 'nav.home', true],
+    ['#/units', 'nav.units', admin],
+    ['#/registry', 'nav.registry', can.publishAt.length > 0 || can.platformAdmin],
+    ['#/audit', 'nav.audit', admin],
+    ['#/health', 'nav.health', can.platformAdmin],
+  ]
+  const active = (href) => href === '#/' ? (hash === '' || hash === '#/') : hash.startsWith(href)
+  return html`<header class="top">
+    <a class="brand" href="#/"><img src="/console/logo.svg" alt="" width="28" height="28" /> <span>${t('app.title')}</span></a>
+    <nav aria-label=${t('nav.menu')}>
+      <ul>
+        ${links.filter(([, , shown]) => shown).map(([href, key]) => html`<li><a href=${href} aria-current=${active(href) ? 'page' : undefined}>${t(key)}</a></li>`)}
+        <li><a href="/api/docs">${t('nav.api')}</a></li>
+      </ul>
+    </nav>
+    <div class="who">
+      <span class="muted">${me.user.displayName} (${me.user.username})</span>
+      <button type="button" class="link" onClick=${onLanguage} lang=${currentLanguage() === 'vi' ? 'en' : 'vi'}>${t('lang.switch')}</button>
+      <button type="button" class="link" onClick=${onSignOut}>${t('nav.signOut')}</button>
+    </div>
+  </header>`
+}
+
+function Console ({ onSignOut, onLanguage }) {
+  const hash = useHash()
+  const me = useLoad(() => api('GET', '/api/v1/me'), [])
+  return html`<${Loading} state=${me}>${(data) => {
+    const can = abilities(data)
+    return html`<${Navigation} me=${data} can=${can} hash=${hash} onSignOut=${onSignOut} onLanguage=${onLanguage} />
+      <main id="main" tabindex="-1">${route(hash, data, can)}</main>`
+  }}<//>`
+}
+
+function App () {
+  const [session, setSession] = useState(signedIn())
+  const [, setLanguageState] = useState(currentLanguage())
+  useEffect(() => {
+    const out = () => setSession(false)
+    window.addEventListener('nentang:signed-out', out)
+    return () => window.removeEventListener('nentang:signed-out', out)
+  }, [])
+  const toggleLanguage = () => {
+    setLanguage(currentLanguage() === 'vi' ? 'en' : 'vi')
+    setLanguageState(currentLanguage())
+  }
+  const signOut = () => {
+    forget()
+    setSession(false)
+    location.hash = '#/'
+  }
+  if (!session) return html`<${SignInPage} onSignedIn=${() => setSession(true)} onLanguage=${toggleLanguage} />`
+  return html`<${Console} key=${currentLanguage()} onSignOut=${signOut} onLanguage=${toggleLanguage} />`
+}
+
+const root = document.getElementById('app')
+root.textContent = ''
+render(html`<${App} />`, root)

@@ -1,0 +1,16 @@
+import { t } from './i18n.js'
+import { html, Section } from './ui.js'
+
+export function HomePage ({ me, can }) {
+  const admin = can.adminAt.length > 0 || can.platformAdmin || can.publishAt.length > 0
+  return html`<div class="page">
+    <h1>${t('home.hello', { name: me.user.displayName })}</h1>
+    <p>${t('home.home', { tenant: me.user.tenant })}</p>
+    <${Section} title=${t('home.grants')} id="grants-title">
+      ${me.grants.length === 0
+        ? html`<p class="muted">${t('common.none')}</p>`
+        : html`<ul>${me.grants.map((g) => html`<li><strong>${g.role}</strong> @ ${can.adminAt.includes(g.tenant) ? html`<a href=${`#/units/${g.tenant}`}>${g.tenant}</a>` : g.tenant}${g.includeDescendants ? ` (${t('home.includeDescendants')})` : ''}</li>`)}</ul>`}
+    <//>
+    ${admin ? null : html`<p class="muted" data-testid="no-admin">${t('home.noAdmin')}</p>`}
+  </div>`
+}

@@ -1,0 +1,57 @@
+import { api, versionPath } from './api.js'
+import { t } from './i18n.js'
+import { ActionForm, Field, formatDate, html, Loading, Section, useLoad } from './ui.js'
+
+/** A registry version as a reviewer needs it: checks, permissions (and what is new), manifest; then the decision. */
+export function ReviewPage ({ name, version, can }) {
+  const entry = useLoad(() => api('GET', versionPath(name, version)), [name, version])
+  return html`<div class="page">
+    <${Loading} state=${entry}>${(e) => {
+      const checks = Object.fromEntries(e.checks.map((c) => [c.id, c]))
+      const asked = checks.permissions?.details ?? []
+      const added = checks['new-permissions']?.details ?? []
+      const decide = (action, field) => async (data) => {
+        const text = String(data.get(field) ?? '')
+        await api('POST', `${versionPath(name, version)}/${action}`, field === 'reason' ? { reason: text } : { comment: text })
+        entry.reload()
+      }
+      return html`
+        <h1>${t('review.title', { name: e.name, version: e.version })}</h1>
+        <p><span class=${`badge ${e.status}`} data-testid="status">${t(`registry.${e.status}`)}</span> · ${t('registry.publisher')}: ${e.publisher} · ${formatDate(e.publishedAt)}</p>
+        <p class="muted"><code>sha256 ${e.sha256}</code></p>
+        ${e.review ? html`<p>${t('review.reviewed', { reviewer: e.review.reviewer, at: formatDate(e.review.reviewedAt), comment: e.review.comment ?? '' })}${e.review.revokeReason ? ` · ${e.review.revokeReason}` : ''}</p>` : null}
+        <div class="grid">
+          <${Section} title=${t('review.permissions')} id="permissions-title">
+            ${asked.length === 0 ? html`<p class="muted">${t('review.noPermissions')}</p>` : html`<ul data-testid="permissions">${asked.map((p) => html`<li><code>${p}</code>${added.includes(p) ? html` <span class="badge new">${t('review.new')}</span>` : null}</li>`)}</ul>`}
+            <h3>${t('review.newPermissions')}</h3>
+            ${added.length === 0 ? html`<p class="muted">${t('review.noNewPermissions')}</p>` : html`<ul data-testid="new-permissions">${added.map((p) => html`<li><code>${p}</code></li>`)}</ul>`}
+          <//>
+          <${Section} title=${t('review.checks')} id="checks-title">
+            <ul class="checks">${e.checks.map((c) => html`<li class=${c.ok ? 'ok' : 'failed'}><span aria-hidden="true">${c.ok ? '✓' : '✗'}</span> <strong>${c.id}</strong> (${c.ok ? t('review.ok') : t('review.failed')}): ${c.message}</li>`)}</ul>
+          <//>
+        </div>
+        <${Section} title=${t('review.routes')} id="routes-title">
+          <table><tbody>${(e.manifest.routes ?? []).map((r) => html`<tr><td><code>${r.method}</code></td><td><code>${r.path}</code></td><td>${r.access ?? 'user'}</td></tr>`)}</tbody></table>
+        <//>
+        ${can.platformAdmin && e.status === 'pending'
+          ? html`<div class="grid">
+              <${ActionForm} label=${t('review.approve')} submit=${t('review.approve')} action=${decide('approve', 'comment')}>
+                <${Field} label=${t('review.comment')} name="comment" />
+              <//>
+              <${ActionForm} label=${t('review.reject')} submit=${t('review.reject')} action=${decide('reject', 'comment')}>
+                <${Field} label=${t('review.comment')} name="comment" />
+              <//>
+            </div>`
+          : null}
+        ${can.platformAdmin && e.status === 'approved'
+          ? html`<${ActionForm} label=${t('review.revoke')} submit=${t('review.revoke')} action=${decide('revoke', 'reason')}>
+              <${Field} label=${t('review.reason')} name="reason" required />
+            <//>`
+          : null}
+        <details class="card">
+          <summary>${t('review.manifest')}</summary>
+          <pre>${JSON.stringify(e.manifest, null, 2)}</pre>
+        </details>`
+    }}<//>
+  </div>`
+}

@@ -1,0 +1,54 @@
+import { CoreError } from '../error-codes.ts'
+import { defineRoute, type Route } from '../http/route.ts'
+import type { Services } from '../services.ts'
+import { holds } from '../tenancy/access.ts'
+import { ROOT_TENANT } from '../tenancy/roles.ts'
+
+/** What the console's health page shows a platform-admin: this node, its sandbox workers, the registry. */
+export function platformStatusRoutes (services: Services, version: string): Route<any>[] {
+  const { db } = services
+  const status = defineRoute({
+    method: 'GET',
+    path: '/api/v1/platform/status',
+    operationId: 'platformStatus',
+    summary: 'This gateway node: version, uptime, database, sandbox workers and registry counts (platform-admin)',
+    tag: 'operations',
+    auth: 'user',
+    responses: {
+      200: {
+        description: 'Status of the node that answered',
+        schema: {
+          type: 'object',
+          properties: {
+            version: { type: 'string' },
+            node: { type: 'object', properties: { pid: { type: 'integer' }, uptimeSeconds: { type: 'number' }, rss: { type: 'integer' }, ready: { type: 'boolean' } } },
+            database: { type: 'object', properties: { dialect: { type: 'string' }, tenants: { type: 'integer' }, users: { type: 'integer' } } },
+            workers: { type: 'array', items: { type: 'object', properties: { tier: { type: 'string' }, isolates: { type: 'integer' }, rss: { type: 'integer' }, heapUsed: { type: 'integer' } } } },
+            registry: { type: 'object', additionalProperties: { type: 'integer' } },
+          },
+        },
+      },
+    },
+    errors: [CoreError.forbidden],
+    async handle ({ principal }) {
+      if (!holds(principal, 'platform-admin', ROOT_TENANT)) throw CoreError.forbidden('only a platform-admin may read the platform status')
+      const [tenants, users, byStatus, workers] = await Promise.all([
+        db.knex('tenants').count({ n: '*' }).first(),
+        db.knex('users').count({ n: '*' }).first(),
+        db.knex('registry_versions').select('status').count({ n: '*' }).groupBy('status') as Promise<Array<{ status: string, n: number | string }>>,
+        services.plugins.supervisor.stats(),
+      ])
+      return {
+        status: 200,
+        body: {
+          version,
+          node: { pid: process.pid, uptimeSeconds: Math.round(process.uptime()), rss: process.memoryUsage.rss(), ready: services.lifecycle.ready },
+          database: { dialect: db.dialect, tenants: Number(tenants?.n ?? 0), users: Number(users?.n ?? 0) },
+          workers,
+          registry: Object.fromEntries(byStatus.map((row) => [String(row.status), Number(row.n)])),
+        },
+      }
+    },
+  })
+  return [status]
+}

@@ -1,0 +1,42 @@
+/**
+ * `plugin.json`, the package manifest (SPEC §6). The platform validates it against the JSON Schema
+ * published at `/api/v1/schemas/plugin.json`; every error names its path.
+ */
+export interface Manifest {
+  /** `@{tenant scope}/{name}`: only developers and tenant administrators of that tenant publish under it. */
+  name: string
+  /** Semantic version; `name@version` is immutable once uploaded. */
+  version: string
+  description?: string
+  /** The platform engine range this plugin works with, e.g. `^1.0.0`. */
+  engine: string
+  /** The ES module exporting the handlers. */
+  main: string
+  /** `private` (default): only the publisher's subtree may install it; `public`: any tenant. */
+  visibility?: 'private' | 'public'
+  permissions?: {
+    storage?: boolean
+    http?: { allow: string[] }
+    secrets?: string[]
+    events?: { publish?: string[], subscribe?: Record<string, string> }
+    signature?: boolean
+  }
+  routes?: Array<{
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+    /** `/permits/:id` */
+    path: string
+    handler: string
+    /** `public`, `user` (default), or a role held at the tenant. */
+    access?: string
+    /** A JSON Schema, or `{ "$ref": "#/schemas/name" }`. */
+    body?: Record<string, unknown>
+  }>
+  schemas?: Record<string, Record<string, unknown>>
+  /** JSON Schema of the installation's settings; the console builds its form from it. */
+  settings?: Record<string, unknown>
+  /** Roles this plugin declares; tenant administrators grant them where the plugin is installed. */
+  roles?: string[]
+  limits?: { timeoutMs?: number, memoryMb?: number, hostCalls?: number }
+  /** A folder of static pages, served at `/t/{tenant}/{mount}/ui/`. */
+  ui?: string
+}

@@ -1,0 +1,27 @@
+/**
+ * What a handler receives and returns. A handler is an exported function of the plugin's `main`
+ * module, named by a route (or an event subscription) in plugin.json.
+ */
+import type { Json } from 'nentang:sdk'
+
+export interface PluginRequest<Body = Json | null> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  /** The path below the mount, e.g. `/permits/42`. */
+  path: string
+  /** Values of the route's `:params`. */
+  params: Record<string, string>
+  query: Record<string, string | string[]>
+  /** accept, accept-language, content-type, user-agent, x-request-id. */
+  headers: Record<string, string>
+  /** The JSON body, already validated against the route's `body` schema when it declares one. */
+  body: Body
+  /** The caller, or null on a public route. */
+  user: { username: string, displayName: string, tenant: string, roles: string[] } | null
+  /** The tenant this request is for. */
+  tenant: string
+}
+
+/** Either a JSON body (status 200), or an object whose only keys are `status`, `headers` and `body`. */
+export type PluginResponse = Json | { status: number, headers?: Record<string, string>, body?: Json }
+
+export type Handler<Body = Json | null> = (request: PluginRequest<Body>) => PluginResponse | Promise<PluginResponse>

@@ -1,0 +1,49 @@
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+
+const CHROMIUM = process.env.NENTANG_CHROMIUM ?? '/usr/bin/chromium'
+export const ARTIFACTS = new URL('../../artifacts/screenshots/', import.meta.url).pathname
+
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
+
+export interface BrowserSession {
+  browser: Browser
+  /** A new page (its own storage, like a new person at another computer), recording console errors. */
+  newPage(options?: { width?: number, height?: number }): Promise<Page>
+  /** Errors the pages printed to their console, or threw. */
+  errors: string[]
+  screenshot(page: Page, name: string): Promise<void>
+}
+
+/** Real headless Chromium (Debian's package), driven by playwright-core; closed when the test ends. */
+export async function launchBrowser (t: Teardown): Promise<BrowserSession> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (or set NENTANG_CHROMIUM)`)
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+  t.teardown(() => browser.close())
+  const errors: string[] = []
+  mkdirSync(ARTIFACTS, { recursive: true })
+  return {
+    browser,
+    errors,
+    async newPage (options = {}) {
+      const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 900 }, locale: 'vi-VN' })
+      // Every page of the context is watched, pop-ups (a plugin's page opened in a new tab) included.
+      context.on('page', (page) => {
+        page.on('console', (message) => {
+          if (message.type() === 'error') errors.push(`${page.url()}: ${message.text()}`)
+        })
+        page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`))
+      })
+      return context.newPage()
+    },
+    async screenshot (page, name) {
+      await page.screenshot({ path: join(ARTIFACTS, `${process.env.NENTANG_TEST_DATABASE ?? 'sqlite'}-${name}.png`), fullPage: true })
+    },
+  }
+}
