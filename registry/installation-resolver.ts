@@ -137,7 +137,7 @@ export function createInstallationResolver (deps: ResolverDeps) {
       try {
         const located = await locate(entry.tenant.code, entry.mount)
         if (located?.key === entry.spec.key) continue
-        next = located === undefined ? undefined : await buildOnce(entry.tenant.code, entry.mount)
+        next = located === undefined ? undefined : await materialize(located, entry.mount)
       } catch {
         next = undefined
       }
@@ -175,6 +175,9 @@ export function createInstallationResolver (deps: ResolverDeps) {
   const queuedRefreshes = new Map<string, Promise<void>>()
 
   deps.changes.subscribe(INSTALLATIONS_CHANGED, (payload) => {
+    // This node's own changes are refreshed by the route that made them, before it answers (once,
+    // not twice); the reconcile below catches the rare route that failed between commit and refresh.
+    if (payload.node === deps.changes.name) return
     refreshMount(String(payload.tenantPath), String(payload.mount)).catch((error) => deps.logger.error({ err: error }, 'refreshing installations failed'))
   })
   deps.changes.subscribe(REGISTRY_CHANGED, (payload) => {

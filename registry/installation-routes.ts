@@ -124,7 +124,7 @@ export function installationRoutes (services: Services, resolver: InstallationRe
         if (existing === undefined) await trx('installations').insert(row)
         else await trx('installations').where({ id: existing.id }).update(row)
         await appendAudit(trx, { actor: principal.username, action: existing === undefined ? 'plugin.install' : 'plugin.switch', tenant: tenant.code, target: `${params.mount}`, details: { package: body.package, version: body.version, from: existing === undefined ? null : `${existing.name}@${existing.version}`, inherit: row.inherit }, requestId })
-        await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount: params.mount })
+        await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount: params.mount, node: changes.name })
       })
       await resolver.refreshMount(tenant.path, params.mount!)
       return { status: 200, body: view(row) }
@@ -148,7 +148,7 @@ export function installationRoutes (services: Services, resolver: InstallationRe
         if (existing === undefined) return false
         await trx('installations').where({ id: existing.id }).delete()
         await appendAudit(trx, { actor: principal.username, action: 'plugin.uninstall', tenant: tenant.code, target: `${params.mount}`, details: { package: existing.name, version: existing.version }, requestId })
-        await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount: params.mount })
+        await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount: params.mount, node: changes.name })
         return true
       })
       if (!deleted) throw CoreError.notFound(`nothing is installed at '${params.mount}'`)
@@ -162,7 +162,7 @@ export function installationRoutes (services: Services, resolver: InstallationRe
   /** After a secret changes, the installation is rebuilt (its key carries `updated_at`) on every node. */
   async function touched (tenant: { id: number, path: string }, mount: string, trx: Knex.Transaction, username: string): Promise<void> {
     await trx('installations').where({ tenant_id: tenant.id, mount }).update({ updated_at: new Date().toISOString(), updated_by: username })
-    await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount })
+    await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount, node: changes.name })
   }
 
   const listSecrets = defineRoute({

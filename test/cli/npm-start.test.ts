@@ -33,7 +33,8 @@ t.test('npm start answers on port 3000 with the demo tenants', async (t) => {
   let health: Response | undefined
   while (Date.now() < deadline) {
     health = await fetch('http://127.0.0.1:3000/healthz').catch(() => undefined)
-    if (health?.status === 200) break
+    // The banner reaches this process through a pipe, possibly after the first answer.
+    if (health?.status === 200 && /is listening on/.test(stderr)) break
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   t.equal(health?.status, 200, 'GET /healthz is 200')
