@@ -26,7 +26,8 @@ export async function startCommand (args: string[]): Promise<number> {
     process.stderr.write(['', '  Demo tenants created. Demo users (shown once):',
       ...credentials.map((c) => `    ${c.username.padEnd(16)} ${c.password}  ${c.role} at ${c.tenant}`), ''].join('\n'))
   }
-  process.stderr.write(`\n  nentang is listening on ${platform.url.replace('127.0.0.1', 'localhost')}  (Ctrl-C stops it)\n\n`)
+  const url = platform.url.replace('127.0.0.1', 'localhost')
+  process.stderr.write(`\n  nentang is listening on ${url}  (Ctrl-C stops it)\n  console: ${url}/console/   API reference: ${url}/api/docs\n\n`)
   return new Promise((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'shutting down')

@@ -46,6 +46,9 @@ t.test('npm start answers on port 3000 with the demo tenants', async (t) => {
   const children = await (await fetch('http://127.0.0.1:3000/api/v1/tenants/hn/children', { headers: { authorization: `Bearer ${token}` } })).json() as { items: Array<{ code: string, name: string }> }
   t.same(children.items.map((c) => c.code), ['hn-ba-dinh', 'hn-hoan-kiem'], 'the demo tree is there')
   t.equal(children.items[0]!.name, 'Phường Ba Đình', 'named from the official list')
+  t.match(stderr, /console: http:\/\/localhost:3000\/console\//, 'the banner points at the console')
+  const console_ = await fetch('http://127.0.0.1:3000/', { redirect: 'follow' })
+  t.match(await console_.text(), /<script type="module" src="\/console\/app\.js">/, 'and / opens it')
 
   // Ctrl-C reaches the whole process group; npm itself dies of the signal, nentang shuts down.
   process.kill(-child.pid!, 'SIGINT')
