@@ -35,7 +35,7 @@ export function AuditPage ({ roots, can }) {
       <div class="actions"><button type="submit">${t('audit.apply')}</button></div>
     </form>
     <table class="card">
-      <thead><tr><th scope="col">#</th><th scope="col">${t('audit.at')}</th><th scope="col">${t('audit.actor')}</th><th scope="col">${t('audit.action')}</th><th scope="col">${t('audit.tenant')}</th><th scope="col">${t('audit.target')}</th><th scope="col">${t('audit.details')}</th></tr></thead>
+      <thead><tr><th scope="col">#</th><th scope="col">${t('audit.at')}</th><th scope="col">${t('audit.actor')}</th><th scope="col">${t('audit.actionColumn')}</th><th scope="col">${t('audit.tenant')}</th><th scope="col">${t('audit.target')}</th><th scope="col">${t('audit.details')}</th></tr></thead>
       ${pages.map((before, index) => html`<${AuditRows} key=${`${JSON.stringify(filters)}:${index}`} url=${query(before)} last=${index === pages.length - 1} onMore=${(next) => setPages([...pages, next])} />`)}
     </table>
   </div>`
@@ -45,7 +45,7 @@ function AuditRows ({ url, last, onMore }) {
   const page = useLoad(() => api('GET', url), [url])
   return html`<tbody>
     <${Loading} state=${page}>${(data) => html`
-      ${data.items.map((e) => html`<tr><td>${e.seq}</td><td>${formatDate(e.at)}</td><td>${e.actor ?? '—'}</td><td><code>${e.action}</code></td><td>${e.tenant ?? '—'}</td><td>${e.target ?? ''}</td><td><code class="details">${Object.keys(e.details).length > 0 ? JSON.stringify(e.details) : ''}</code></td></tr>`)}
+      ${data.items.map((e) => html`<tr><td>${e.seq}</td><td>${formatDate(e.at)}</td><td>${e.actor ?? '—'}</td><td><code>${e.action}</code></td><td>${e.tenant ?? '—'}</td><td>${e.target ?? ''}</td><td>${Object.keys(e.details).length > 0 ? html`<code class="details">${JSON.stringify(e.details)}</code>` : null}</td></tr>`)}
       ${last && data.next !== null ? html`<tr><td colspan="7"><button type="button" onClick=${() => onMore(data.next)}>${t('common.more')}</button></td></tr>` : null}`}<//>
   </tbody>`
 }
