@@ -22,7 +22,7 @@ async function measure (url: string, headers: Record<string, string> = {}): Prom
 
 interface SwapReport {
   propagation: { p50: number, p99: number, rounds: number }
-  swaps: { steady: number, during: number, ratio: number, switches: number, errors: number }
+  swaps: { steady: number, during: number, ratio: number, ratios: number[], switches: number, errors: number }
 }
 
 /** The registry figures, from bench/swap.ts in its own process (it needs PostgreSQL for two nodes). */
@@ -86,7 +86,7 @@ try {
   const swapLine = 'skipped' in swap
     ? `registry: ${swap.skipped}; skipped the two-node figures.`
     : `registry: approve + PUT on node A to the first response of the new version on node B: p50 ${swap.propagation.p50.toFixed(0)} ms, p99 ${swap.propagation.p99.toFixed(0)} ms over ${swap.propagation.rounds} rounds (target p99 ≤ 2 s).
-throughput while switching versions every 100 ms (${swap.swaps.switches} switches): ${(swap.swaps.ratio * 100).toFixed(1)}% of steady (${swap.swaps.during.toFixed(0)} / ${swap.swaps.steady.toFixed(0)} req/s), ${swap.swaps.errors} errors (target ≥ 90%, zero errors).`
+throughput while switching versions every 100 ms (${swap.swaps.switches} switches): ${(swap.swaps.ratio * 100).toFixed(1)}% of steady, median of ${swap.swaps.ratios.length} alternating slices (${swap.swaps.ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}; ${swap.swaps.during.toFixed(0)} / ${swap.swaps.steady.toFixed(0)} req/s), ${swap.swaps.errors} errors (target ≥ 90%, zero errors).`
   const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(2)
   console.log(`
 GET /api/v1/me: ${pct(me, baseline)} of bare Koa's throughput (target ≥ 60%).
