@@ -53,10 +53,15 @@ export async function api (method, path, body, options = {}) {
   return parsed
 }
 
+/** Keeps a token the platform issued (at sign-in, or after a password change revoked the old one). */
+export function adoptToken (issued) {
+  token = issued
+  sessionStorage.setItem(TOKEN_KEY, token)
+}
+
 export async function signIn (username, password) {
   const result = await api('POST', '/api/v1/auth/token', { username, password })
-  token = result.token
-  sessionStorage.setItem(TOKEN_KEY, token)
+  adoptToken(result.token)
   return result
 }
 

@@ -1,5 +1,6 @@
+import { adoptToken, api } from './api.js'
 import { t } from './i18n.js'
-import { html, Section } from './ui.js'
+import { ActionForm, Field, html, Section } from './ui.js'
 
 export function HomePage ({ me, can }) {
   const admin = can.adminAt.length > 0 || can.platformAdmin || can.publishAt.length > 0
@@ -12,5 +13,16 @@ export function HomePage ({ me, can }) {
         : html`<ul>${me.grants.map((g) => html`<li><strong>${g.role}</strong> @ ${can.adminAt.includes(g.tenant) ? html`<a href=${`#/units/${g.tenant}`}>${g.tenant}</a>` : g.tenant}${g.includeDescendants ? ` (${t('home.includeDescendants')})` : ''}</li>`)}</ul>`}
     <//>
     ${admin ? null : html`<p class="muted" data-testid="no-admin">${t('home.noAdmin')}</p>`}
+    <${Section} title=${t('home.changePassword')} id="password-title">
+      <${ActionForm} label=${t('home.changePassword')} submit=${t('home.changePassword')} action=${async (data, form) => {
+        // The platform revokes every older token of this user and hands back a new one.
+        const issued = await api('POST', '/api/v1/me/password', { currentPassword: String(data.get('currentPassword')), newPassword: String(data.get('newPassword')) })
+        adoptToken(issued.token)
+        form.reset()
+      }}>
+        <${Field} label=${t('home.currentPassword')} name="currentPassword" type="password" required autocomplete="current-password" />
+        <${Field} label=${t('home.newPassword')} name="newPassword" type="password" required minlength="10" autocomplete="new-password" />
+      <//>
+    <//>
   </div>`
 }

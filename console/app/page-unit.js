@@ -1,7 +1,8 @@
 import { api } from './api.js'
 import { t } from './i18n.js'
 import { PluginsTab } from './page-plugins.js'
-import { ActionForm, Field, html, Loading, Section, useLoad } from './ui.js'
+import { useState } from 'preact/hooks'
+import { ActionForm, ErrorBox, Field, html, Loading, Section, useLoad } from './ui.js'
 
 const TABS = ['children', 'users', 'grants', 'roles', 'plugins']
 const TAB_LABEL = { children: 'unit.children', users: 'unit.users', grants: 'unit.grants', roles: 'unit.roles', plugins: 'unit.plugins' }
@@ -49,13 +50,28 @@ function ChildrenTab ({ code }) {
 
 function UsersTab ({ code }) {
   const users = useLoad(() => api('GET', `/api/v1/tenants/${code}/users`), [code])
+  const [error, setError] = useState(undefined)
+  // Disabling a user revokes its tokens at once, on every node.
+  async function setDisabled (username, disabled) {
+    setError(undefined)
+    try {
+      await api('PATCH', `/api/v1/tenants/${code}/users/${username}`, { disabled })
+      users.reload()
+    } catch (failure) {
+      setError(failure)
+    }
+  }
   const roles = useLoad(() => api('GET', `/api/v1/tenants/${code}/roles`), [code])
   return html`
     <${Section} title=${t('unit.users')} id="users-title">
       <${Loading} state=${users}>${(data) => data.items.length === 0
         ? html`<p class="muted">${t('common.none')}</p>`
-        : html`<table><thead><tr><th scope="col">${t('unit.username')}</th><th scope="col">${t('unit.displayName')}</th></tr></thead>
-            <tbody>${data.items.map((u) => html`<tr><td>${u.username}</td><td>${u.displayName}</td></tr>`)}</tbody></table>`}<//>
+        : html`<table><thead><tr><th scope="col">${t('unit.username')}</th><th scope="col">${t('unit.displayName')}</th><th scope="col">${t('unit.status')}</th><th scope="col"><span class="sr-only">${t('unit.status')}</span></th></tr></thead>
+            <tbody>${data.items.map((u) => html`<tr><td>${u.username}</td><td>${u.displayName}</td>
+              <td data-testid=${`status-${u.username}`}>${u.disabled ? t('unit.disabled') : t('unit.active')}</td>
+              <td><button type="button" class="small ${u.disabled ? '' : 'danger'}" onClick=${() => setDisabled(u.username, !u.disabled)}
+                aria-label=${`${t(u.disabled ? 'unit.enable' : 'unit.disable')} ${u.username}`}>${t(u.disabled ? 'unit.enable' : 'unit.disable')}</button></td></tr>`)}</tbody></table>`}<//>
+      <${ErrorBox} error=${error} />
     <//>
     <${Section} title=${t('unit.newUser')} id="new-user-title">
       <${ActionForm} label=${t('unit.newUser')} submit=${t('common.create')} action=${async (data, form) => {
@@ -77,12 +93,14 @@ function UsersTab ({ code }) {
 function GrantsTab ({ code }) {
   const grants = useLoad(() => api('GET', `/api/v1/tenants/${code}/grants`), [code])
   const roles = useLoad(() => api('GET', `/api/v1/tenants/${code}/roles`), [code])
+  const [error, setError] = useState(undefined)
   async function revoke (id) {
+    setError(undefined)
     try {
       await api('DELETE', `/api/v1/tenants/${code}/grants/${id}`)
       grants.reload()
-    } catch (error) {
-      alert(error.message)
+    } catch (failure) {
+      setError(failure)
     }
   }
   return html`
@@ -92,6 +110,7 @@ function GrantsTab ({ code }) {
         : html`<table><thead><tr><th scope="col">${t('unit.user')}</th><th scope="col">${t('unit.role')}</th><th scope="col">${t('unit.includeDescendants')}</th><th scope="col"><span class="sr-only">${t('unit.revoke')}</span></th></tr></thead>
             <tbody>${data.items.map((g) => html`<tr><td>${g.username}</td><td>${g.role}</td><td>${g.includeDescendants ? t('common.yes') : t('common.no')}</td>
               <td><button type="button" class="danger small" onClick=${() => revoke(g.id)} aria-label=${`${t('unit.revoke')} ${g.role} ${g.username}`}>${t('unit.revoke')}</button></td></tr>`)}</tbody></table>`}<//>
+      <${ErrorBox} error=${error} />
     <//>
     <${Section} title=${t('unit.newGrant')} id="new-grant-title">
       <${ActionForm} label=${t('unit.newGrant')} submit=${t('unit.newGrant')} action=${async (data) => {

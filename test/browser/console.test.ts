@@ -62,6 +62,13 @@ t.test('from an empty platform to a plugin page in a commune, all in the console
     await newUser.getByRole('button', { name: 'Tạo' }).click()
     await admin.getByRole('cell', { name: username, exact: true }).waitFor()
   }
+  // Disabling a user (its tokens revoked at once) and enabling it again.
+  await admin.getByRole('button', { name: 'Khoá hn-dev' }).click()
+  await admin.getByTestId('status-hn-dev').filter({ hasText: 'Đã khoá' }).waitFor()
+  t.equal((await p.call('GET', '/api/v1/tenants/hn/users/hn-dev', { token: await p.signIn('admin', ADMIN_PASSWORD) })).body.disabled, true, 'disabled in the console, disabled for the API')
+  t.equal((await p.call('POST', '/api/v1/auth/token', { body: { username: 'hn-dev', password: PASSWORD } })).status, 401, 'a disabled user cannot sign in')
+  await admin.getByRole('button', { name: 'Mở khoá hn-dev' }).click()
+  await admin.getByTestId('status-hn-dev').filter({ hasText: 'Đang hoạt động' }).waitFor()
   await admin.getByRole('link', { name: 'Phân quyền' }).click()
   const newGrant = admin.getByRole('form', { name: 'Cấp vai trò' })
   await newGrant.getByLabel('Tên đăng nhập').fill('hn-admin')
@@ -178,7 +185,7 @@ t.test('a member sees no administrative page or button, and the API refuses each
   await page.getByTestId('no-admin').waitFor()
   const links = await page.getByRole('navigation', { name: 'Điều hướng chính' }).getByRole('link').allTextContents()
   t.same(links, ['Trang chính', 'Tài liệu API'], 'only the home page and the API reference')
-  t.same(await page.getByRole('button').allTextContents(), ['English', 'Đăng xuất'], 'no administrative button')
+  t.same(await page.getByRole('button').allTextContents(), ['English', 'Đăng xuất', 'Đổi mật khẩu'], 'no administrative button: languages, sign out, own password')
   const width = await page.evaluate('document.documentElement.scrollWidth') as number
   t.ok(width <= 390, `nothing overflows a phone-sized screen (${width}px)`)
   await browser.screenshot(page, '08-member-phone')
@@ -187,7 +194,17 @@ t.test('a member sees no administrative page or button, and the API refuses each
     await page.getByText('Không tìm thấy trang này.').waitFor()
   }
 
-  const member = await p.signIn('dan', PASSWORD)
+  // A member changes its own password in the console; the console keeps working with the new token.
+  await page.goto(`${p.url}/console/`)
+  await page.getByLabel('Mật khẩu hiện tại').fill(PASSWORD)
+  await page.getByLabel('Mật khẩu mới (ít nhất 10 ký tự)').fill(`${PASSWORD}-new`)
+  await page.getByRole('button', { name: 'Đổi mật khẩu' }).click()
+  await page.getByRole('status').filter({ hasText: 'Đã lưu.' }).waitFor()
+  t.equal((await p.call('POST', '/api/v1/auth/token', { body: { username: 'dan', password: PASSWORD } })).status, 401, 'the old password no longer works')
+  await page.reload()
+  await page.getByRole('heading', { name: 'Xin chào, Nguyễn Văn Dân' }).waitFor()
+
+  const member = await p.signIn('dan', `${PASSWORD}-new`)
   const refusals: Array<[string, string, unknown?]> = [
     ['GET', '/api/v1/tenants/hn/users'],
     ['POST', '/api/v1/tenants/hn/users', { username: 'x-user', password: PASSWORD }],
