@@ -1,4 +1,4 @@
-import { join } from 'node:path'
+import { resolve, sep } from 'node:path'
 import { compilePath, type ActiveInstallation } from '../core/plugins/routing-table.ts'
 import { validationError } from '../core/http/validation.ts'
 import { limitsOf, type Manifest } from './manifest.ts'
@@ -46,7 +46,7 @@ export function activate (input: ActivationInput): ActiveInstallation {
       settings,
       secrets: input.secrets ?? {},
     },
-    ui: manifest.ui === undefined ? undefined : join(input.dir, manifest.ui),
+    ui: pagesFolder(input.dir, manifest.ui),
     routes: (manifest.routes ?? []).map((route) => ({
       method: route.method,
       path: route.path,
@@ -56,4 +56,11 @@ export function activate (input: ActivationInput): ActiveInstallation {
       validateBody: route.body === undefined ? undefined : compilePluginSchema(manifest, route.body),
     })),
   }
+}
+
+/** The package's `ui/` folder, only if it lies inside the package (the manifest schema already refuses `..`). */
+function pagesFolder (dir: string, ui: string | undefined): string | undefined {
+  if (ui === undefined) return undefined
+  const folder = resolve(dir, ui)
+  return folder.startsWith(resolve(dir) + sep) ? folder : undefined
 }

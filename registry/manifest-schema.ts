@@ -14,7 +14,7 @@ export const manifestSchema = {
     version: { type: 'string', pattern: '^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$', maxLength: 64 },
     description: { type: 'string', maxLength: 500 },
     engine: { type: 'string', minLength: 1, maxLength: 64, description: 'semver range of the platform engine, e.g. ^1.0.0' },
-    main: { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_./-]{0,200}\\.(m?js)$' },
+    main: { type: 'string', pattern: '^(?!.*/\\.\\.?(?:/|$))(?!.*//)[A-Za-z0-9_][A-Za-z0-9_./-]{0,200}\\.(m?js)$' },
     visibility: { enum: ['private', 'public'], default: 'private' },
     permissions: {
       type: 'object',
@@ -62,6 +62,7 @@ export const manifestSchema = {
         hostCalls: { type: 'integer', minimum: 1, maximum: 10000 },
       },
     },
-    ui: { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_./-]{0,200}/$' },
+    // A folder inside the package: no `.` or `..` segment, no empty one.
+    ui: { type: 'string', pattern: '^(?!.*/\\.\\.?(?:/|$))(?!.*//)[A-Za-z0-9_][A-Za-z0-9_./-]{0,200}/$' },
   },
 } as const

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { parseManifest } from '../../registry/manifest.ts'
 import { examples, startPluginPlatform } from '../helpers/plugins.ts'
 
 t.test("a plugin's ui/ folder is served as its pages, sandboxed by a strict policy", async (t) => {
@@ -33,4 +34,15 @@ t.test("a plugin's ui/ folder is served as its pages, sandboxed by a strict poli
   t.equal(preflight.status, 204, 'a sandboxed page may call its plugin (CORS preflight)')
   t.match(preflight.headers.get('access-control-allow-headers'), /Authorization/)
   t.equal((await fetch(`${p.url}/t/hn/hello/hello`)).headers.get('access-control-allow-origin'), '*')
+})
+
+t.test('a manifest cannot point its pages or its main module outside the package', async (t) => {
+  const base = { name: '@hn/x', version: '1.0.0', engine: '^1.0.0', main: 'index.js' }
+  t.doesNotThrow(() => parseManifest({ ...base, ui: 'web/pages/' }))
+  for (const ui of ['../', 'x/../../', './', 'a//']) {
+    t.throws(() => parseManifest({ ...base, ui }), { code: 'REG_ERR_MANIFEST_INVALID', field: 'ui' }, `ui: ${ui}`)
+  }
+  for (const main of ['lib/../../evil.js', 'a/./b.js']) {
+    t.throws(() => parseManifest({ ...base, main }), { code: 'REG_ERR_MANIFEST_INVALID', field: 'main' }, `main: ${main}`)
+  }
 })
