@@ -2147,7 +2147,7 @@ export interface paths {
         200: {
           headers: { [name: string]: unknown }
           content: {
-            "text/javascript": string
+            "*/*": string
           }
         }
         304: {
@@ -2219,7 +2219,7 @@ export interface paths {
         200: {
           headers: { [name: string]: unknown }
           content: {
-            "text/javascript": string
+            "*/*": string
           }
         }
         304: {

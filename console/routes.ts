@@ -55,7 +55,7 @@ function send (file: StaticFile, policy: string, ifNoneMatch: string): RouteResu
 /** The web console at `/console/` and the interactive API reference at `/api/docs`. */
 export function consoleRoutes (): Route<any>[] {
   const files = loadFiles()
-  const html = { type: 'string' }
+  const text = { type: 'string' }
 
   const root = defineRoute({
     method: 'GET',
@@ -78,7 +78,7 @@ export function consoleRoutes (): Route<any>[] {
     summary: 'The web console (a single page; its views live in the URL fragment)',
     tag: 'console',
     auth: 'public',
-    responses: { 200: { description: 'The console page', schema: html, contentType: 'text/html' }, 304: { description: 'Not modified' } },
+    responses: { 200: { description: 'The console page', schema: text, contentType: 'text/html' }, 304: { description: 'Not modified' } },
     errors: [],
     async handle ({ ctx }) {
       return send(files.index, CONSOLE_POLICY, ctx.get('If-None-Match'))
@@ -93,7 +93,7 @@ export function consoleRoutes (): Route<any>[] {
     tag: 'console',
     auth: 'public',
     params: { file: fileName },
-    responses: { 200: { description: 'The file', schema: html, contentType: 'text/javascript' }, 304: { description: 'Not modified' } },
+    responses: { 200: { description: 'The file, typed by its extension', schema: text, contentType: '*/*' }, 304: { description: 'Not modified' } },
     errors: [CoreError.notFound],
     async handle ({ ctx, params }) {
       const file = files.console.get(params.file!)
@@ -109,7 +109,7 @@ export function consoleRoutes (): Route<any>[] {
     summary: 'The interactive API reference (Swagger UI over /api/v1/openapi.json)',
     tag: 'console',
     auth: 'public',
-    responses: { 200: { description: 'The reference page', schema: html, contentType: 'text/html' }, 304: { description: 'Not modified' } },
+    responses: { 200: { description: 'The reference page', schema: text, contentType: 'text/html' }, 304: { description: 'Not modified' } },
     errors: [],
     async handle ({ ctx }) {
       return send(files.docsPage, DOCS_POLICY, ctx.get('If-None-Match'))
@@ -124,7 +124,7 @@ export function consoleRoutes (): Route<any>[] {
     tag: 'console',
     auth: 'public',
     params: { file: fileName },
-    responses: { 200: { description: 'The file', schema: html, contentType: 'text/javascript' }, 304: { description: 'Not modified' } },
+    responses: { 200: { description: 'The file, typed by its extension', schema: text, contentType: '*/*' }, 304: { description: 'Not modified' } },
     errors: [CoreError.notFound],
     async handle ({ ctx, params }) {
       const file = files.docs.get(params.file!)
