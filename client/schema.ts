@@ -1768,6 +1768,56 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  "/api/v1/tenants/{code}/services": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** The plugins that serve this tenant (its own and those inherited), as its users see them: name, description, where its pages are; no settings */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              items?: Array<{
+                mount?: string
+                package?: string
+                version?: string
+                description?: string | null
+                pages?: string | null
+              }>
+            }
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   "/api/v1/tenants/{code}/plugins/{mount}": {
     parameters: { query?: never, header?: never, path?: never, cookie?: never }
     get?: never

@@ -41,6 +41,32 @@ function view (row: Row): Record<string, unknown> {
   return { mount: row.mount, package: row.name, version: row.version, settings: JSON.parse(String(row.settings)), inherit: toBoolean(row.inherit), updatedAt: row.updated_at, updatedBy: row.updated_by }
 }
 
+type Manifests = Map<string, { manifest: Manifest, status: string }>
+
+/**
+ * What serves a tenant: its own installations, and per mount not installed here the nearest
+ * ancestor's installed with `inherit`; with the manifests of the versions they name.
+ */
+async function effectiveInstallations (db: Services['db'], tenant: { code: string, path: string }): Promise<{ own: Row[], inherited: Row[], manifests: Manifests }> {
+  const rows = await db.knex('installations as i').join('tenants as t', 't.id', 'i.tenant_id')
+    .whereIn('t.code', tenant.path.split('/')).orderBy('i.mount').select('i.*', 't.code as tenant_code', 't.path as tenant_path')
+  const own = rows.filter((row) => row.tenant_code === tenant.code)
+  const mounts = new Set(own.map((row) => row.mount))
+  const inherited = new Map<string, Row>()
+  for (const row of rows.filter((r) => r.tenant_code !== tenant.code && toBoolean(r.inherit) && !mounts.has(r.mount))) {
+    const nearer = inherited.get(row.mount)
+    if (nearer === undefined || String(row.tenant_path).length > String(nearer.tenant_path).length) inherited.set(row.mount, row)
+  }
+  const versions = rows.length === 0 ? [] : await db.knex('registry_versions').whereIn('name', [...new Set(rows.map((row) => row.name))]).select('name', 'version', 'manifest', 'status')
+  const manifests: Manifests = new Map(versions.map((v) => [`${v.name}@${v.version}`, { manifest: JSON.parse(String(v.manifest)) as Manifest, status: String(v.status) }]))
+  return { own, inherited: [...inherited.values()], manifests }
+}
+
+/** Where an installation's pages are served for `tenantCode`, if its version has any. */
+function pagesOf (tenantCode: string, row: Row, manifests: Manifests): string | null {
+  return manifests.get(`${row.name}@${row.version}`)?.manifest.ui === undefined ? null : `/t/${tenantCode}/${row.mount}/ui/`
+}
+
 /** Installations (SPEC §9): install, switch version (rollback is installing the previous one), uninstall. */
 export function installationRoutes (services: Services, resolver: InstallationResolver, secretBox: SecretBox): Route<any>[] {
   const { db, changes } = services
@@ -57,26 +83,41 @@ export function installationRoutes (services: Services, resolver: InstallationRe
     errors: [CoreError.notFound, CoreError.forbidden],
     async handle ({ params, principal }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
-      const rows = await db.knex('installations as i').join('tenants as t', 't.id', 'i.tenant_id')
-        .whereIn('t.code', tenant.path.split('/')).orderBy('i.mount').select('i.*', 't.code as tenant_code', 't.path as tenant_path')
-      const own = rows.filter((row) => row.tenant_code === tenant.code)
-      const mounts = new Set(own.map((row) => row.mount))
-      // What serves here from above: the nearest ancestor's installation with `inherit`, per mount not installed here.
-      const inherited = new Map<string, Row>()
-      for (const row of rows.filter((r) => r.tenant_code !== tenant.code && toBoolean(r.inherit) && !mounts.has(r.mount))) {
-        const nearer = inherited.get(row.mount)
-        if (nearer === undefined || String(row.tenant_path).length > String(nearer.tenant_path).length) inherited.set(row.mount, row)
-      }
-      const versions = rows.length === 0 ? [] : await db.knex('registry_versions').whereIn('name', [...new Set(rows.map((row) => row.name))]).select('name', 'version', 'manifest')
-      const hasPages = new Set(versions.filter((v) => (JSON.parse(String(v.manifest)) as Manifest).ui !== undefined).map((v) => `${v.name}@${v.version}`))
-      const withPages = (row: Row): Record<string, unknown> => ({ ...view(row), pages: hasPages.has(`${row.name}@${row.version}`) ? `/t/${tenant.code}/${row.mount}/ui/` : null })
+      const { own, inherited, manifests } = await effectiveInstallations(db, tenant)
+      const withPages = (row: Row): Record<string, unknown> => ({ ...view(row), pages: pagesOf(tenant.code, row, manifests) })
       return {
         status: 200,
         body: {
           items: own.map(withPages),
-          inherited: [...inherited.values()].map((row) => ({ ...withPages(row), from: row.tenant_code })),
+          inherited: inherited.map((row) => ({ ...withPages(row), from: row.tenant_code })),
         },
       }
+    },
+  })
+
+  const servicesList = defineRoute({
+    method: 'GET',
+    path: '/api/v1/tenants/:code/services',
+    operationId: 'listServices',
+    summary: "The plugins that serve this tenant (its own and those inherited), as its users see them: name, description, where its pages are; no settings",
+    tag: 'installations',
+    auth: 'user',
+    params: { code: tenantCode },
+    responses: {
+      200: {
+        description: 'Services, by mount',
+        schema: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { mount: { type: 'string' }, package: { type: 'string' }, version: { type: 'string' }, description: { type: ['string', 'null'] }, pages: { type: ['string', 'null'] } } } } } },
+      },
+    },
+    errors: [CoreError.notFound],
+    async handle ({ params, principal }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'see')
+      const { own, inherited, manifests } = await effectiveInstallations(db, tenant)
+      const items = [...own, ...inherited]
+        .filter((row) => manifests.get(`${row.name}@${row.version}`)?.status === 'approved')
+        .sort((a, b) => String(a.mount).localeCompare(String(b.mount)))
+        .map((row) => ({ mount: row.mount, package: row.name, version: row.version, description: manifests.get(`${row.name}@${row.version}`)?.manifest.description ?? null, pages: pagesOf(tenant.code, row, manifests) }))
+      return { status: 200, body: { items } }
     },
   })
 
@@ -234,5 +275,5 @@ export function installationRoutes (services: Services, resolver: InstallationRe
     },
   })
 
-  return [list, put, remove, listSecrets, putSecret, deleteSecret]
+  return [list, servicesList, put, remove, listSecrets, putSecret, deleteSecret]
 }

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { launchBrowser } from '../helpers/browser.ts'
 import { ADMIN_PASSWORD, startTestPlatform } from '../helpers/platform.ts'
-import { permitsPackage } from '../helpers/tgz.ts'
+import { helloPackage, permitsPackage } from '../helpers/tgz.ts'
 import type { Page } from 'playwright-core'
 
 const PASSWORD = 'console-password-1'
@@ -171,6 +171,12 @@ t.test('a member sees no administrative page or button, and the API refuses each
   const admin = await p.signIn('admin', ADMIN_PASSWORD)
   t.equal((await p.call('POST', '/api/v1/tenants/vn/children', { token: admin, body: { code: 'hn', name: 'Hà Nội' } })).status, 201)
   t.equal((await p.call('POST', '/api/v1/tenants/hn/users', { token: admin, body: { username: 'dan', password: PASSWORD, displayName: 'Nguyễn Văn Dân', roles: ['member'] } })).status, 201)
+  // hn offers a service with a page: hello, published, approved and installed over the API.
+  t.equal((await p.call('POST', '/api/v1/tenants/hn/users', { token: admin, body: { username: 'hn-dev', password: PASSWORD, roles: ['developer'] } })).status, 201)
+  const dev = await p.signIn('hn-dev', PASSWORD)
+  t.equal((await p.call('POST', '/api/v1/registry/packages', { token: dev, raw: await helloPackage('1.0.0'), headers: { 'content-type': 'application/gzip' } })).status, 201)
+  t.equal((await p.call('POST', '/api/v1/registry/packages/hn/hello/versions/1.0.0/approve', { token: admin, body: {} })).status, 200)
+  t.equal((await p.call('PUT', '/api/v1/tenants/hn/plugins/hello', { token: admin, body: { package: '@hn/hello', version: '1.0.0' } })).status, 200)
   const browser = await launchBrowser(t)
 
   // On a phone-sized screen, with the keyboard only.
@@ -183,6 +189,14 @@ t.test('a member sees no administrative page or button, and the API refuses each
   await page.keyboard.press('Enter')
   await page.getByRole('heading', { name: 'Xin chào, Nguyễn Văn Dân' }).waitFor()
   await page.getByTestId('no-admin').waitFor()
+  // The unit's services, with the link to hello's page.
+  const [servicePage] = await Promise.all([
+    page.context().waitForEvent('page'),
+    page.getByRole('link', { name: 'Mở trang hello' }).click(),
+  ])
+  await servicePage.getByRole('heading', { name: /Xin chào/ }).waitFor()
+  t.equal(new URL(servicePage.url()).pathname, '/t/hn/hello/ui/', "a member opens its unit's service page")
+  await servicePage.close()
   const links = await page.getByRole('navigation', { name: 'Điều hướng chính' }).getByRole('link').allTextContents()
   t.same(links, ['Trang chính', 'Tài liệu API'], 'only the home page and the API reference')
   t.same(await page.getByRole('button').allTextContents(), ['English', 'Đăng xuất', 'Đổi mật khẩu'], 'no administrative button: languages, sign out, own password')
@@ -217,6 +231,7 @@ t.test('a member sees no administrative page or button, and the API refuses each
     ['GET', '/api/v1/tenants/hn/plugins'],
     ['PUT', '/api/v1/tenants/hn/plugins/notices', { package: '@vn/notices', version: '1.0.0' }],
     ['GET', '/api/v1/tenants/hn/audit'],
+    ['GET', '/api/v1/tenants/hcm/services'],
     ['GET', '/api/v1/tenants/vn/users'],
     ['GET', '/api/v1/audit/verification'],
     ['GET', '/api/v1/platform/status'],
@@ -226,6 +241,8 @@ t.test('a member sees no administrative page or button, and the API refuses each
     const response = await p.call(method, path, { token: member, ...(body === undefined ? {} : { body }) })
     t.ok(response.status === 403 || response.status === 404, `${method} ${path} → ${response.status} ${response.body?.error?.code}`)
   }
+  const services = await p.call('GET', '/api/v1/tenants/hn/services', { token: member })
+  t.same(services.body.items, [{ mount: 'hello', package: '@hn/hello', version: '1.0.0', description: 'The smallest plugin: one public route that greets, and a page that shows the greeting.', pages: '/t/hn/hello/ui/' }], 'a member sees its unit\'s services, never their settings')
   const upload = await p.call('POST', '/api/v1/registry/packages', { token: member, raw: await permitsPackage('9.0.0'), headers: { 'content-type': 'application/gzip' } })
   t.equal(upload.status, 403, 'a member cannot publish')
   t.same(browser.errors, [], 'no errors in the browser console')

@@ -53,7 +53,7 @@ t.test('every route is in the OpenAPI document', async (t) => {
     'post /api/v1/registry/packages/{scope}/{name}/versions/{version}/revoke',
     'get /api/v1/tenants/{code}/plugins', 'put /api/v1/tenants/{code}/plugins/{mount}', 'delete /api/v1/tenants/{code}/plugins/{mount}',
     'get /api/v1/tenants/{code}/plugins/{mount}/secrets', 'put /api/v1/tenants/{code}/plugins/{mount}/secrets/{name}', 'delete /api/v1/tenants/{code}/plugins/{mount}/secrets/{name}',
-    'get /api/v1/tenants/{code}/search', 'get /api/v1/tenants/{code}/roles', 'get /api/v1/tenants/{code}/audit', 'get /api/v1/audit/verification', 'get /api/v1/platform/status',
+    'get /api/v1/tenants/{code}/search', 'get /api/v1/tenants/{code}/services', 'get /api/v1/tenants/{code}/roles', 'get /api/v1/tenants/{code}/audit', 'get /api/v1/audit/verification', 'get /api/v1/platform/status',
     'get /', 'get /console/', 'get /console/{file}', 'get /api/docs', 'get /api/docs/{file}',
   ]
   const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))
