@@ -30,9 +30,13 @@ export async function apiCall (url: string, method: string, path: string, option
   return { status: response.status, body: parsed }
 }
 
+/** `CODE: message (field: x)`, for a platform error thrown here or answered by a platform. */
+export function describeError (error: { code: string, message: string, field?: string | undefined }): string {
+  return `${error.code}: ${error.message}${error.field === undefined ? '' : ` (field: ${error.field})`}`
+}
+
 /** `CODE: message (field: x)` for a failed call. */
 export function describeFailure (response: ApiResponse): string {
   const error = response.body?.error
-  if (error === undefined) return `HTTP ${response.status}`
-  return `${error.code}: ${error.message}${error.field === undefined ? '' : ` (field: ${error.field})`}`
+  return error === undefined ? `HTTP ${response.status}` : describeError(error)
 }

@@ -23,28 +23,35 @@ const CONSOLE_POLICY = `default-src 'self'; script-src 'self' 'sha256-${importMa
 const DOCS_POLICY = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
   "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+interface Site {
+  page: StaticFile
+  assets: Map<string, StaticFile>
+}
+
+const read = (path: string, name: string): StaticFile => staticFile(readFileSync(path), name)
+
 /**
- * Files read once at start: the console's own modules (plain browser ES modules: they are the
- * built assets, no build step), the three vendor modules, and Swagger UI for `/api/docs`.
+ * The console: its own modules (plain browser ES modules: they are the built assets, no build
+ * step) and the three vendor modules; its page carries the import map.
  */
-function loadFiles (): { console: Map<string, StaticFile>, docs: Map<string, StaticFile>, index: StaticFile, docsPage: StaticFile } {
-  const consoleFiles = new Map<string, StaticFile>()
+function consoleSite (): Site {
+  const assets = new Map<string, StaticFile>()
   for (const name of readdirSync(app)) {
-    if (name !== 'index.html' && name !== 'api-docs.html') consoleFiles.set(name, staticFile(readFileSync(join(app, name)), name))
+    if (!name.endsWith('.html') && name !== 'api-docs.js') assets.set(name, read(join(app, name), name))
   }
   for (const [name, specifier] of [['preact.mjs', 'preact'], ['preact-hooks.mjs', 'preact/hooks'], ['htm.mjs', 'htm']] as const) {
-    consoleFiles.set(name, staticFile(readFileSync(vendor(specifier)), name))
+    assets.set(name, read(vendor(specifier), name))
   }
-  const docs = new Map<string, StaticFile>()
-  for (const name of ['swagger-ui-bundle.js', 'swagger-ui.css']) docs.set(name, staticFile(readFileSync(join(swagger, name)), name))
-  docs.set('api-docs.js', staticFile(readFileSync(join(app, 'api-docs.js')), 'api-docs.js'))
   const html = readFileSync(join(app, 'index.html'), 'utf8').replace('<!--import-map-->', `<script type="importmap">${importMap}</script>`)
-  return {
-    console: consoleFiles,
-    docs,
-    index: staticFile(Buffer.from(html), 'index.html'),
-    docsPage: staticFile(readFileSync(join(app, 'api-docs.html')), 'api-docs.html'),
-  }
+  return { page: staticFile(Buffer.from(html), 'index.html'), assets }
+}
+
+/** The API reference: Swagger UI and the script that points it at the OpenAPI document. */
+function docsSite (): Site {
+  const assets = new Map<string, StaticFile>()
+  for (const name of ['swagger-ui-bundle.js', 'swagger-ui.css']) assets.set(name, read(join(swagger, name), name))
+  assets.set('api-docs.js', read(join(app, 'api-docs.js'), 'api-docs.js'))
+  return { page: read(join(app, 'api-docs.html'), 'api-docs.html'), assets }
 }
 
 function send (file: StaticFile, policy: string, ifNoneMatch: string): RouteResult {
@@ -52,11 +59,49 @@ function send (file: StaticFile, policy: string, ifNoneMatch: string): RouteResu
   return ifNoneMatch === file.etag ? { status: 304, headers } : { status: 200, body: file.bytes, headers }
 }
 
+const text = { type: 'string' }
+
+/**
+ * A page at `path` and its files at `path/:file`, under `policy`. The files are read on the first
+ * request, not at start (Swagger UI alone is 1.5 MB), and kept.
+ */
+function siteRoutes (spec: { path: string, assetsPath: string, operationId: string, summary: string, assetsSummary: string, policy: string, load: () => Site }): Route<any>[] {
+  let site: Site | undefined
+  const loaded = (): Site => (site ??= spec.load())
+  const page = defineRoute({
+    method: 'GET',
+    path: spec.path,
+    operationId: spec.operationId,
+    summary: spec.summary,
+    tag: 'console',
+    auth: 'public',
+    responses: { 200: { description: 'The page', schema: text, contentType: 'text/html' }, 304: { description: 'Not modified' } },
+    errors: [],
+    async handle ({ ctx }) {
+      return send(loaded().page, spec.policy, ctx.get('If-None-Match'))
+    },
+  })
+  const asset = defineRoute({
+    method: 'GET',
+    path: `${spec.assetsPath}:file`,
+    operationId: `${spec.operationId}Asset`,
+    summary: spec.assetsSummary,
+    tag: 'console',
+    auth: 'public',
+    params: { file: fileName },
+    responses: { 200: { description: 'The file, typed by its extension', schema: text, contentType: '*/*' }, 304: { description: 'Not modified' } },
+    errors: [CoreError.notFound],
+    async handle ({ ctx, params }) {
+      const file = loaded().assets.get(params.file!)
+      if (file === undefined) throw CoreError.notFound(`no file '${params.file}'`)
+      return send(file, spec.policy, ctx.get('If-None-Match'))
+    },
+  })
+  return [page, asset]
+}
+
 /** The web console at `/console/` and the interactive API reference at `/api/docs`. */
 export function consoleRoutes (): Route<any>[] {
-  const files = loadFiles()
-  const text = { type: 'string' }
-
   const root = defineRoute({
     method: 'GET',
     path: '/',
@@ -70,68 +115,9 @@ export function consoleRoutes (): Route<any>[] {
       return { status: 302, headers: { Location: '/console/' } }
     },
   })
-
-  const page = defineRoute({
-    method: 'GET',
-    path: '/console/',
-    operationId: 'console',
-    summary: 'The web console (a single page; its views live in the URL fragment)',
-    tag: 'console',
-    auth: 'public',
-    responses: { 200: { description: 'The console page', schema: text, contentType: 'text/html' }, 304: { description: 'Not modified' } },
-    errors: [],
-    async handle ({ ctx }) {
-      return send(files.index, CONSOLE_POLICY, ctx.get('If-None-Match'))
-    },
-  })
-
-  const asset = defineRoute({
-    method: 'GET',
-    path: '/console/:file',
-    operationId: 'consoleAsset',
-    summary: "The console's scripts, styles and images",
-    tag: 'console',
-    auth: 'public',
-    params: { file: fileName },
-    responses: { 200: { description: 'The file, typed by its extension', schema: text, contentType: '*/*' }, 304: { description: 'Not modified' } },
-    errors: [CoreError.notFound],
-    async handle ({ ctx, params }) {
-      const file = files.console.get(params.file!)
-      if (file === undefined) throw CoreError.notFound(`no console file '${params.file}'`)
-      return send(file, CONSOLE_POLICY, ctx.get('If-None-Match'))
-    },
-  })
-
-  const docsPage = defineRoute({
-    method: 'GET',
-    path: '/api/docs',
-    operationId: 'apiDocs',
-    summary: 'The interactive API reference (Swagger UI over /api/v1/openapi.json)',
-    tag: 'console',
-    auth: 'public',
-    responses: { 200: { description: 'The reference page', schema: text, contentType: 'text/html' }, 304: { description: 'Not modified' } },
-    errors: [],
-    async handle ({ ctx }) {
-      return send(files.docsPage, DOCS_POLICY, ctx.get('If-None-Match'))
-    },
-  })
-
-  const docsAsset = defineRoute({
-    method: 'GET',
-    path: '/api/docs/:file',
-    operationId: 'apiDocsAsset',
-    summary: "The reference page's scripts and styles",
-    tag: 'console',
-    auth: 'public',
-    params: { file: fileName },
-    responses: { 200: { description: 'The file, typed by its extension', schema: text, contentType: '*/*' }, 304: { description: 'Not modified' } },
-    errors: [CoreError.notFound],
-    async handle ({ ctx, params }) {
-      const file = files.docs.get(params.file!)
-      if (file === undefined) throw CoreError.notFound(`no file '${params.file}'`)
-      return send(file, DOCS_POLICY, ctx.get('If-None-Match'))
-    },
-  })
-
-  return [root, page, asset, docsPage, docsAsset]
+  return [
+    root,
+    ...siteRoutes({ path: '/console/', assetsPath: '/console/', operationId: 'console', summary: 'The web console (a single page; its views live in the URL fragment)', assetsSummary: "The console's scripts, styles and images", policy: CONSOLE_POLICY, load: consoleSite }),
+    ...siteRoutes({ path: '/api/docs', assetsPath: '/api/docs/', operationId: 'apiDocs', summary: 'The interactive API reference (Swagger UI over /api/v1/openapi.json)', assetsSummary: "The reference page's scripts and styles", policy: DOCS_POLICY, load: docsSite }),
+  ]
 }

@@ -4,6 +4,7 @@ import { isPlatformError } from '../../core/errors.ts'
 import { readPackage } from '../../registry/package-reader.ts'
 import { sha256 } from '../../registry/package-store.ts'
 import { packFolder } from '../../registry/package-writer.ts'
+import { describeError } from '../api-client.ts'
 import { parseArgs } from '../args.ts'
 
 export const pluginPackUsage = `usage: nentang plugin pack [folder] [--out <file>]
@@ -33,7 +34,7 @@ export async function pluginPackCommand (args: string[]): Promise<number> {
     return 0
   } catch (error) {
     if (!isPlatformError(error)) throw error
-    console.error(`nentang plugin pack: ${error.code}: ${error.message}${error.field === undefined ? '' : ` (field: ${error.field})`}`)
+    console.error(`nentang plugin pack: ${describeError(error)}`)
     return 1
   }
 }

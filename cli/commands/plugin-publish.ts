@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { isPlatformError } from '../../core/errors.ts'
-import { apiCall, describeFailure } from '../api-client.ts'
+import { apiCall, describeError, describeFailure } from '../api-client.ts'
 import { parseArgs } from '../args.ts'
 import { loadCredential, normalizeUrl } from '../credentials.ts'
 import { packChecked } from './plugin-pack.ts'
@@ -31,7 +31,7 @@ export async function pluginPublishCommand (args: string[]): Promise<number> {
       bytes = (await packChecked(target)).bytes
     } else bytes = readFileSync(target)
   } catch (error) {
-    if (isPlatformError(error)) console.error(`nentang plugin publish: ${error.code}: ${error.message}${error.field === undefined ? '' : ` (field: ${error.field})`}`)
+    if (isPlatformError(error)) console.error(`nentang plugin publish: ${describeError(error)}`)
     else console.error(`nentang plugin publish: cannot read ${target}: ${(error as Error).message}`)
     return 1
   }

@@ -11,7 +11,7 @@ import { createGrant } from '../../core/tenancy/grants.ts'
 import { createTenant, findTenant } from '../../core/tenancy/tenants.ts'
 import { createUser } from '../../core/tenancy/users.ts'
 import { installFromFolder, readManifest } from '../../registry/local-install.ts'
-import { apiCall, describeFailure } from '../api-client.ts'
+import { apiCall, describeError, describeFailure } from '../api-client.ts'
 import { parseArgs } from '../args.ts'
 
 export const pluginTestUsage = `usage: nentang plugin test [folder] [--settings <json>]
@@ -51,7 +51,7 @@ export async function pluginTestCommand (args: string[]): Promise<number> {
     manifest = readManifest(folder)
   } catch (error) {
     if (!isPlatformError(error)) throw error
-    console.error(`nentang plugin test: ${error.code}: ${error.message}${error.field === undefined ? '' : ` (field: ${error.field})`}`)
+    console.error(`nentang plugin test: ${describeError(error)}`)
     return 1
   }
   const files = testFiles(folder)
@@ -84,7 +84,7 @@ export async function pluginTestCommand (args: string[]): Promise<number> {
       installFromFolder(plugins.table, plugins.supervisor, { tenant, mount, folder, settings })
     } catch (error) {
       if (!isPlatformError(error)) throw error
-      console.error(`nentang plugin test: the plugin does not install: ${error.code}: ${error.message}${error.field === undefined ? '' : ` (field: ${error.field})`}`)
+      console.error(`nentang plugin test: the plugin does not install: ${describeError(error)}`)
       return 1
     }
     const tokens: Record<string, string> = {}
