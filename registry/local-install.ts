@@ -53,16 +53,13 @@ export function buildInstallation (install: LocalInstall): ActiveInstallation {
   })
 }
 
-/** Installs a plugin folder at `tenant/mount`, replacing what was there; the old isolate is disposed. */
+/**
+ * Installs a plugin folder at `tenant/mount`, replacing what was there. The old version is retired,
+ * not disposed: a request it is serving finishes, then its isolate goes.
+ */
 export function installFromFolder (table: RoutingTable, supervisor: Supervisor, install: LocalInstall): ActiveInstallation {
   const installation = buildInstallation(install)
   const previous = table.put(installation)
-  if (previous !== undefined) supervisor.forget(previous.spec.key)
+  if (previous !== undefined) supervisor.retire(previous.spec.key)
   return installation
-}
-
-export function uninstall (table: RoutingTable, supervisor: Supervisor, tenant: string, mount: string): boolean {
-  const previous = table.remove(tenant, mount)
-  if (previous !== undefined) supervisor.forget(previous.spec.key)
-  return previous !== undefined
 }

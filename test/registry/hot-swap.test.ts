@@ -55,3 +55,16 @@ t.test('switching versions twenty times under load: no failed response', async (
   const after = await Promise.all(Array.from({ length: 20 }, get))
   t.same([...new Set(after.map((r) => (JSON.parse(r.body) as { version: string }).version))], ['1.0.0'], 'after the last switch only 1.0.0 answers')
 })
+
+t.test('reinstalling a plugin folder (nentang dev) lets the request it is serving finish', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.install('hn', 'm', 'misbehave')
+  t.equal((await p.call('GET', '/t/hn/m/ok')).status, 200)
+  const slow = p.call('GET', '/t/hn/m/busy/200')
+  await new Promise((resolve) => setTimeout(resolve, 60))
+  await p.install('hn', 'm', 'misbehave')
+  const answer = await slow
+  t.equal(answer.status, 200, `the request in flight answered ${JSON.stringify(answer.body)}`)
+  t.same(answer.body, { waited: 200 })
+  t.same((await p.call('GET', '/t/hn/m/ok')).body, { ok: true }, 'and the new version serves the next one')
+})
