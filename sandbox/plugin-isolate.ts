@@ -124,6 +124,8 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
           dispose()
           return { ok: false, code: 'SBX_ERR_TIMEOUT', message: `the plugin ran past its ${spec.limits.timeoutMs} ms` }
         }
+        // Disposed by us and not for this request's time: the plugin was unloaded while it ran.
+        if (disposed) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'the plugin was unloaded while it ran; retry' }
         if (isolate.isDisposed || /memory limit/i.test(message)) {
           dispose()
           return { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: `the plugin exceeded its ${spec.limits.memoryMb} MB of memory` }
