@@ -1212,6 +1212,8 @@ export interface paths {
               workers?: Array<{
                 tier?: string
                 isolates?: number
+                /** installations proven quick, whose requests run on the worker's own thread */
+                onThread?: number
                 rss?: number
                 heapUsed?: number
               }>

@@ -15,6 +15,14 @@ export interface PoolOptions {
 
 type Outcome = Awaited<ReturnType<PluginIsolate['run']>>
 
+/**
+ * When a request runs on the worker's own thread (see `pace`): after this many requests in a row
+ * that each used under FAST_MS of the isolate's CPU, and never again once one blocked the thread
+ * for over SLOW_MS or ran out of time or memory.
+ */
+const SYNC_AFTER = 8
+const FAST_MS = 2
+const SLOW_MS = 20
 const QUARANTINE_STRIKES = 3
 const QUARANTINE_WINDOW_MS = 10 * 60_000
 const QUARANTINE_MS = 5 * 60_000
@@ -32,6 +40,31 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
   const lastCpu = new WeakMap<PluginIsolate, number>()
   let total = 0
   const memoryStrikes = new Map<string, { times: number[], until: number }>()
+  const paces = new Map<string, { fast: number, demoted: boolean }>()
+
+  /**
+   * Whether an installation's requests run on the worker's main thread (applySync: ~20 µs of CPU
+   * a call, measured) or on isolated-vm's thread pool (~75 µs with the hop there and back). The
+   * first blocks the worker's other isolates while it runs, so only installations proven quick get
+   * it, and one that blocks for long loses it for the life of the worker: a plugin can cost its
+   * worker's other tenants one stall of at most its time limit, once.
+   */
+  function pace (key: string): { fast: number, demoted: boolean } {
+    let record = paces.get(key)
+    if (record === undefined) {
+      if (paces.size >= 100_000) paces.delete(paces.keys().next().value!)
+      record = { fast: 0, demoted: false }
+      paces.set(key, record)
+    }
+    return record
+  }
+  function paced (record: { fast: number, demoted: boolean }, request: RunningRequest, outcome: Outcome): void {
+    if ((request.blockedMs ?? 0) > SLOW_MS || (!outcome.ok && (outcome.code === 'SBX_ERR_TIMEOUT' || outcome.code === 'SBX_ERR_MEMORY_LIMIT'))) {
+      record.demoted = true
+    } else {
+      record.fast = (request.cpuMs ?? Infinity) < FAST_MS ? record.fast + 1 : 0
+    }
+  }
 
   /** Three memory overruns within 10 minutes quarantine an installation for 5 minutes (SPEC §8). */
   function quarantined (spec: PluginSpec, now: number): boolean {
@@ -61,6 +94,7 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
   }
 
   function forget (key: string): void {
+    paces.delete(key)
     for (const entry of [...(byKey.get(key) ?? [])]) {
       remove(key, entry)
       entry.then((isolate) => isolate.dispose(), () => undefined)
@@ -150,7 +184,9 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
         return { ok: false, code: 'SBX_ERR_LOAD_FAILED', message }
       }
       isolate.lastUsed = Date.now()
-      const outcome = await isolate.run(handler, requestJson, request)
+      const record = pace(spec.key)
+      const outcome = await isolate.run(handler, requestJson, request, !record.demoted && record.fast >= SYNC_AFTER)
+      paced(record, request, outcome)
       if (!outcome.ok && outcome.code === 'SBX_ERR_MEMORY_LIMIT') strike(spec, Date.now())
       return outcome
     },
@@ -161,6 +197,8 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
     /** Disposes the isolates of `key` (uninstalled, switched away from, or replaced). */
     forget,
     size: () => total,
+    /** How many installations run on the worker's own thread now. */
+    onThread: () => [...paces.values()].filter((record) => !record.demoted && record.fast >= SYNC_AFTER).length,
     close () {
       clearInterval(sweeper)
       for (const key of [...byKey.keys()]) forget(key)

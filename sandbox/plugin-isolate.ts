@@ -2,6 +2,7 @@ import ivm from 'isolated-vm'
 import { createModuleLoader, PluginLoadError } from './module-loader.ts'
 import type { PluginResponse, PluginSpec } from './protocol.ts'
 import { invokeSource, sdkSource } from './sdk-source.ts'
+import { LATER } from './host/later.ts'
 
 /** The response body limit (SPEC §8: 5 MiB), in characters of JSON text. */
 export const RESPONSE_LIMIT = 5 * 1024 * 1024
@@ -12,11 +13,16 @@ export interface RunningRequest {
   user: { username: string, displayName: string, tenant: string, roles: string[] } | null
   hostCalls: number
   overBudget: boolean
+  /** Set when it has run: how long it blocked the worker's thread, and the isolate's CPU it used (ms). */
+  blockedMs?: number
+  cpuMs?: number
 }
 
 /** The host side of `nentang:sdk`: answers one call for one running request. */
 export interface HostApi {
   call(spec: PluginSpec, request: RunningRequest, op: string, args: unknown[]): Promise<unknown>
+  /** The same call answered on this thread, or LATER (nothing done) when only `call` can. */
+  callNow(spec: PluginSpec, request: RunningRequest, op: string, args: unknown[]): unknown
   log(spec: PluginSpec, request: RunningRequest | undefined, level: string, text: string): void
 }
 
@@ -35,7 +41,11 @@ export interface PluginIsolate {
   readonly idleSinceCpuMs: number
   busy(): boolean
   lastUsed: number
-  run(handler: string, requestJson: string, request: RunningRequest): Promise<Outcome>
+  /**
+   * Runs one request, after those queued before it. `sync` runs it on the calling thread, which it
+   * blocks until the handler returns (at most the plugin's time limit): the pool decides when.
+   */
+  run(handler: string, requestJson: string, request: RunningRequest, sync?: boolean): Promise<Outcome>
   dispose(): void
 }
 
@@ -79,6 +89,20 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
         return hostErrorJson(typeof name === 'string' ? name : 'HostError', typeof message === 'string' ? message : 'host call failed')
       }
     }))
+    // The same calls answered on this thread where the host can (SQLite storage, settings, the
+    // caller): no promise round trip to the host, and a request that makes only such calls ends
+    // within the call that started it. Undefined means "ask __nentangHost".
+    await jail.set('__nentangHostNow', new ivm.Callback((op: unknown, argsJson: unknown): string | undefined => {
+      const request = current
+      if (request === undefined || typeof op !== 'string' || typeof argsJson !== 'string') return undefined
+      try {
+        const value = host.callNow(spec, request, op, JSON.parse(argsJson))
+        return value === LATER ? undefined : JSON.stringify({ value: value === undefined ? null : value })
+      } catch (error) {
+        const { name, message } = error as Error
+        return hostErrorJson(typeof name === 'string' ? name : 'HostError', typeof message === 'string' ? message : 'host call failed')
+      }
+    }))
     await jail.set('__nentangLog', new ivm.Callback((level: unknown, text: unknown) => {
       host.log(spec, current, String(level), String(text).slice(0, 2000))
     }, { ignored: true }))
@@ -86,7 +110,9 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
     const sdk = await isolate.compileModule(sdkSource, { filename: 'nentang:sdk' })
     await sdk.instantiate(context, () => { throw new Error('the SDK imports nothing') })
     await sdk.evaluate()
-    const invoke = (await isolate.compileScript(invokeSource, { filename: 'nentang:invoke' })).runSync(context, { reference: true }) as ivm.Reference<unknown>
+    const entry = (await isolate.compileScript(invokeSource, { filename: 'nentang:invoke' })).runSync(context, { reference: true }) as ivm.Reference<Record<number, unknown>>
+    const [invoke, wait, invokeAsync] = [0, 1, 2].map((index) => entry.getSync(index, { reference: true }) as ivm.Reference<unknown>) as [ivm.Reference<unknown>, ivm.Reference<unknown>, ivm.Reference<unknown>]
+    entry.release()
     const namespace = await createModuleLoader(isolate, spec.dir, sdk).load(context, spec.main, spec.limits.timeoutMs)
 
     const handlerRef = (name: string): ivm.Reference<unknown> | undefined => {
@@ -99,22 +125,34 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
       return reference
     }
 
-    async function runNow (handler: string, requestJson: string, request: RunningRequest): Promise<Outcome> {
+    async function runNow (handler: string, requestJson: string, request: RunningRequest, sync: boolean): Promise<Outcome> {
       if (disposed) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'the plugin was unloaded; retry' }
       const target = handlerRef(handler)
       if (target === undefined) return { ok: false, code: 'SBX_ERR_LOAD_FAILED', message: `the plugin exports no function '${handler}'` }
       current = request
+      const limit = spec.limits.timeoutMs
       let timedOut = false
-      const watchdog = setTimeout(() => {
-        timedOut = true
-        dispose()
-      }, spec.limits.timeoutMs)
+      let watchdog: NodeJS.Timeout | undefined
+      const watch = (ms: number): void => { watchdog = setTimeout(() => { timedOut = true; dispose() }, ms) }
       try {
-        const result = await invoke.apply(undefined, [target.derefInto(), requestJson, RESPONSE_LIMIT], {
-          timeout: spec.limits.timeoutMs,
-          result: { promise: true, copy: true },
-        }) as [string, number | string, string?, string?]
+        let result: unknown
+        if (sync) {
+          // On this thread: no hop to isolated-vm's pool and back. `timeout` bounds the call and the
+          // microtasks it leaves, so an endless promise chain stops here too.
+          const started = performance.now()
+          result = invoke.applySync(undefined, [target.derefInto(), requestJson, RESPONSE_LIMIT], { timeout: limit, result: { copy: true } })
+          request.blockedMs = performance.now() - started
+          if (Array.isArray(result) && result[0] === 'pending') {
+            const left = Math.max(1, Math.ceil(limit - request.blockedMs))
+            watch(left)
+            result = await wait.apply(undefined, [], { timeout: left, result: { promise: true, copy: true } })
+          }
+        } else {
+          watch(limit)
+          result = await invokeAsync.apply(undefined, [target.derefInto(), requestJson, RESPONSE_LIMIT], { timeout: limit, result: { promise: true, copy: true } })
+        }
         if (request.overBudget) return { ok: false, code: 'SBX_ERR_HOST_CALL_LIMIT', message: `more than ${spec.limits.hostCalls} host calls in one request` }
+        if (!Array.isArray(result)) return { ok: false, code: 'SBX_ERR_BAD_RESPONSE', message: 'the plugin gave no response' }
         if (result[0] === 'failed') return { ok: false, code: 'SBX_ERR_PLUGIN_FAILED', message: String(result[1]) }
         if (result[0] === 'bad') return { ok: false, code: 'SBX_ERR_BAD_RESPONSE', message: String(result[1]) }
         return checkResponse(result[1], result[2], result[3])
@@ -122,7 +160,7 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
         const message = String((error as Error)?.message ?? error)
         if (timedOut || /timed out/i.test(message)) {
           dispose()
-          return { ok: false, code: 'SBX_ERR_TIMEOUT', message: `the plugin ran past its ${spec.limits.timeoutMs} ms` }
+          return { ok: false, code: 'SBX_ERR_TIMEOUT', message: `the plugin ran past its ${limit} ms` }
         }
         // Disposed by us and not for this request's time: the plugin was unloaded while it ran.
         if (disposed) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'the plugin was unloaded while it ran; retry' }
@@ -134,7 +172,9 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
       } finally {
         clearTimeout(watchdog)
         current = undefined
-        idleSinceCpuMs = disposed ? 0 : Number(isolate.cpuTime) / 1e6
+        const cpu = disposed ? idleSinceCpuMs : Number(isolate.cpuTime) / 1e6
+        request.cpuMs = cpu - idleSinceCpuMs
+        idleSinceCpuMs = disposed ? 0 : cpu
       }
     }
 
@@ -146,9 +186,9 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
       get idleSinceCpuMs () { return idleSinceCpuMs },
       busy: () => running > 0,
       lastUsed: Date.now(),
-      run (handler, requestJson, request) {
-        running++
-        const result = tail.then(() => runNow(handler, requestJson, request)).finally(() => { running-- })
+      run (handler, requestJson, request, sync = false) {
+        // An idle isolate starts at once; a busy one queues the request behind the one it runs.
+        const result = (running++ === 0 ? runNow(handler, requestJson, request, sync) : tail.then(() => runNow(handler, requestJson, request, sync))).finally(() => { running-- })
         tail = result
         return result
       },

@@ -98,6 +98,6 @@ export type FromWorker =
   | { t: 'ready' }
   | { t: 'res', id: number, response: PluginResponse }
   | { t: 'err', id: number, code: string, message: string }
-  | { t: 'stats', isolates: number, heapUsed: number, rss: number }
+  | { t: 'stats', isolates: number, onThread: number, heapUsed: number, rss: number }
   | { t: 'checked', id: number, result: LoadCheck }
   | { t: 'log', level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string }

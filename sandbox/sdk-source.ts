@@ -5,9 +5,11 @@
  */
 export const sdkSource = `
 const host = globalThis.__nentangHost
+const hostNow = globalThis.__nentangHostNow
 const logHost = globalThis.__nentangLog
 const settingsJson = globalThis.__nentangSettings
 delete globalThis.__nentangHost
+delete globalThis.__nentangHostNow
 delete globalThis.__nentangLog
 delete globalThis.__nentangSettings
 
@@ -15,7 +17,9 @@ export class PermissionDenied extends Error { constructor (message) { super(mess
 export class HostError extends Error { constructor (name, message) { super(message); this.name = name } }
 
 async function call (op, ...args) {
-  const out = JSON.parse(await host.apply(undefined, [op, JSON.stringify(args)], { result: { promise: true, copy: true } }))
+  const argsJson = JSON.stringify(args)
+  const now = hostNow(op, argsJson)
+  const out = JSON.parse(now !== undefined ? now : await host.apply(undefined, [op, argsJson], { result: { promise: true, copy: true } }))
   if (out.error !== undefined) {
     if (out.error.name === 'PermissionDenied') throw new PermissionDenied(out.error.message)
     throw new HostError(out.error.name, out.error.message)
@@ -54,40 +58,73 @@ export default Object.freeze({ storage, http, secrets, events, users, log, setti
 `
 
 /**
- * Runs one handler call inside the isolate. Returns `['ok', status, headersJson, bodyJson]`,
- * `['failed', message]` or `['bad', why]`: primitives only, so the copy out is cheap and the body's
- * JSON text goes to the client as it is. It reads nothing from a thrown value but its message
- * when that is a string on a real Error, so a hostile throw costs only the plugin's own time.
+ * Evaluates to `[invoke, wait, invokeAsync]`. `invoke(handler, requestJson, limit)` runs one handler call and
+ * returns `['ok', status, headersJson, bodyJson]`, `['failed', message]`, `['bad', why]`, or
+ * `['pending']` while the handler's promise is unsettled; `wait()` then gives that promise, which
+ * settles to one of the others. Primitives only, so the copy out is cheap and the body's JSON text
+ * goes to the client as it is. A handler that settles within the call (synchronous, or awaiting
+ * only what is already resolved) answers in that call: the engine runs the call's microtasks before
+ * the result is copied out, and the box is filled by then. `invokeAsync` is both in one promise, for
+ * a call made off the worker's main thread. Nothing is read from a thrown value but
+ * its message when that is a string on a real Error, so a hostile throw costs only the plugin's time.
  */
-export const invokeSource = `(async function invoke (handler, requestJson, limit) {
-  let result
-  try {
-    result = await handler(JSON.parse(requestJson))
-  } catch (error) {
+export const invokeSource = `(function () {
+  let pending
+  function failed (error) {
     let message = 'the plugin threw'
     try {
       if (error instanceof Error && typeof error.message === 'string') message = String(error.name) + ': ' + error.message.slice(0, 300)
     } catch {}
     return ['failed', message]
   }
-  let status = 200
-  let headers = {}
-  let body = result
-  if (result !== null && typeof result === 'object' && typeof result.status === 'number' &&
-      Object.keys(result).every((key) => key === 'status' || key === 'headers' || key === 'body')) {
-    status = result.status
-    headers = result.headers ?? {}
-    body = result.body
+  function answer (result, limit) {
+    let status = 200
+    let headers = {}
+    let body = result
+    let headersJson
+    let bodyJson
+    try {
+      if (result !== null && typeof result === 'object' && typeof result.status === 'number' &&
+          Object.keys(result).every((key) => key === 'status' || key === 'headers' || key === 'body')) {
+        status = result.status
+        headers = result.headers ?? {}
+        body = result.body
+      }
+      headersJson = JSON.stringify(headers)
+      bodyJson = body === undefined ? 'null' : JSON.stringify(body)
+    } catch (error) {
+      return ['bad', 'the response is not JSON-serialisable']
+    }
+    if (typeof bodyJson !== 'string' || typeof headersJson !== 'string') return ['bad', 'the response is not JSON-serialisable']
+    if (bodyJson.length + headersJson.length > limit) return ['bad', 'the response is larger than ' + limit + ' characters']
+    return ['ok', status, headersJson, bodyJson]
   }
-  let headersJson
-  let bodyJson
-  try {
-    headersJson = JSON.stringify(headers)
-    bodyJson = body === undefined ? 'null' : JSON.stringify(body)
-  } catch (error) {
-    return ['bad', 'the response is not JSON-serialisable']
+  function invoke (handler, requestJson, limit) {
+    pending = undefined
+    let result
+    let thenable = false
+    try {
+      result = handler(JSON.parse(requestJson))
+      thenable = result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function'
+    } catch (error) {
+      return failed(error)
+    }
+    if (!thenable) return answer(result, limit)
+    const box = ['pending', null, null, null]
+    try {
+      pending = Promise.resolve(result).then((value) => answer(value, limit), failed).then((out) => {
+        box[0] = out[0]; box[1] = out[1]; box[2] = out[2]; box[3] = out[3]
+        return out
+      })
+    } catch (error) {
+      return failed(error)
+    }
+    return box
   }
-  if (typeof bodyJson !== 'string' || typeof headersJson !== 'string') return ['bad', 'the response is not JSON-serialisable']
-  if (bodyJson.length + headersJson.length > limit) return ['bad', 'the response is larger than ' + limit + ' characters']
-  return ['ok', status, headersJson, bodyJson]
-})`
+  function wait () { return pending }
+  async function invokeAsync (handler, requestJson, limit) {
+    const out = invoke(handler, requestJson, limit)
+    return out[0] === 'pending' ? pending : out
+  }
+  return [invoke, wait, invokeAsync]
+})()`

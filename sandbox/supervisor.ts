@@ -52,7 +52,7 @@ export interface Supervisor {
   pidFor(tier: Tier, key: string): number | undefined
   /** Which worker of its tier serves `key`. */
   workerIndex(tier: Tier, key: string): number | undefined
-  stats(): Promise<Array<{ tier: Tier, isolates: number, rss: number, heapUsed: number }>>
+  stats(): Promise<Array<{ tier: Tier, isolates: number, onThread: number, rss: number, heapUsed: number }>>
   /** Loads a package folder in a throwaway isolate, in the worker kept for unreviewed code (the registry's checks). */
   check(dir: string, main: string, handlers: string[]): Promise<LoadCheck>
   close(): Promise<void>
@@ -98,7 +98,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       if (slot.specs.delete(key)) slot.send?.({ t: 'forget', key })
     }
   }
-  const statsWaiters = new Map<ChildProcess, (value: { isolates: number, rss: number, heapUsed: number }) => void>()
+  const statsWaiters = new Map<ChildProcess, (value: { isolates: number, onThread: number, rss: number, heapUsed: number }) => void>()
 
   function newSlot (tier: Tier, index: number): Slot {
     // Started on its first request: a node serving no plugin of a tier runs no worker for it.
@@ -246,10 +246,10 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       const all = Object.values(slots).flat()
       return Promise.all(all.map(async (slot) => {
         const child = slot.child
-        if (child === undefined) return { tier: slot.tier, isolates: 0, rss: 0, heapUsed: 0 }
+        if (child === undefined) return { tier: slot.tier, isolates: 0, onThread: 0, rss: 0, heapUsed: 0 }
         // A worker that dies or hangs before answering reports nothing rather than holding the caller.
-        const result = await new Promise<{ isolates: number, rss: number, heapUsed: number }>((resolve) => {
-          const timer = setTimeout(() => resolve({ isolates: 0, rss: 0, heapUsed: 0 }), 2_000)
+        const result = await new Promise<{ isolates: number, onThread: number, rss: number, heapUsed: number }>((resolve) => {
+          const timer = setTimeout(() => resolve({ isolates: 0, onThread: 0, rss: 0, heapUsed: 0 }), 2_000)
           statsWaiters.set(child, (stats) => {
             clearTimeout(timer)
             resolve(stats)

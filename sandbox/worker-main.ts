@@ -51,7 +51,7 @@ function receive (message: ToWorker): void {
       checkPackage(message.dir, message.main, message.handlers).then((result) => send({ t: 'checked', id: message.id, result }))
       return
     case 'stats':
-      send({ t: 'stats', isolates: pool.size(), heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss })
+      send({ t: 'stats', isolates: pool.size(), onThread: pool.onThread(), heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss })
       return
     case 'req': {
       const spec = specs.get(message.key)

@@ -18,6 +18,11 @@ export interface Database {
   read<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>
   /** A lean write outside knex (prepared statements on SQLite); returns the rows changed. */
   write(sql: string, params?: readonly unknown[]): Promise<number>
+  /**
+   * `read` and `write` answered on this thread (SQLite only, once its connections are open):
+   * the sandbox's storage calls use them to answer a plugin within its call.
+   */
+  now(): { read<T extends Row = Row>(sql: string, params?: readonly unknown[]): T[], write(sql: string, params?: readonly unknown[]): number } | undefined
   close(): Promise<void>
 }
 
@@ -48,6 +53,10 @@ function createSqlite (file: string): Database {
   // reading the whole WAL on every query (50 µs instead of 2). `query_only` forbids writes.
   const reader = preparedConnection(knex, filename, ['busy_timeout = 5000', 'query_only = true'])
   const writer = preparedConnection(knex, filename, ['busy_timeout = 5000', 'foreign_keys = ON', 'synchronous = NORMAL'])
+  const immediate = {
+    read: <T extends Row>(sql: string, params: readonly unknown[] = []): T[] => reader.statementNow(sql).all(...params) as T[],
+    write: (sql: string, params: readonly unknown[] = []): number => writer.statementNow(sql).run(...params).changes,
+  }
   return {
     knex,
     dialect: 'sqlite',
@@ -57,6 +66,7 @@ function createSqlite (file: string): Database {
     async write (sql: string, params: readonly unknown[] = []): Promise<number> {
       return (await writer.statement(sql)).run(...params).changes
     },
+    now: () => (reader.opened() && writer.opened() ? immediate : undefined),
     async close () {
       reader.close()
       writer.close()
@@ -83,9 +93,14 @@ function preparedConnection (knex: Knex, filename: string, pragmas: string[]) {
         })
         connection = await opening
       }
+      return this.statementNow(sql)
+    },
+    opened: () => connection !== undefined,
+    /** Once `opened()`. */
+    statementNow (sql: string): BetterSqlite3.Statement {
       let statement = statements.get(sql)
       if (statement === undefined) {
-        statement = connection.prepare(sql)
+        statement = connection!.prepare(sql)
         statements.set(sql, statement)
       }
       return statement
@@ -109,6 +124,7 @@ function createPostgres (url: string): Database {
       const result = await knex.raw(sql, params as Knex.RawBinding[])
       return Number(result.rowCount ?? 0)
     },
+    now: () => undefined,
     async close () {
       await knex.destroy()
     },

@@ -23,7 +23,7 @@ export function platformStatusRoutes (services: Services, version: string): Rout
             version: { type: 'string' },
             node: { type: 'object', properties: { pid: { type: 'integer' }, uptimeSeconds: { type: 'number' }, rss: { type: 'integer' }, ready: { type: 'boolean' } } },
             database: { type: 'object', properties: { dialect: { type: 'string' }, tenants: { type: 'integer' }, users: { type: 'integer' } } },
-            workers: { type: 'array', items: { type: 'object', properties: { tier: { type: 'string' }, isolates: { type: 'integer' }, rss: { type: 'integer' }, heapUsed: { type: 'integer' } } } },
+            workers: { type: 'array', items: { type: 'object', properties: { tier: { type: 'string' }, isolates: { type: 'integer' }, onThread: { type: 'integer', description: 'installations proven quick, whose requests run on the worker\'s own thread' }, rss: { type: 'integer' }, heapUsed: { type: 'integer' } } } },
             registry: { type: 'object', additionalProperties: { type: 'integer' } },
           },
         },

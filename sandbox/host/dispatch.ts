@@ -6,10 +6,18 @@ import { HostCallError } from './host-error.ts'
 import { fetchForPlugin, type FetchPolicy } from './http-fetch.ts'
 import { createPluginLog } from './log.ts'
 import { getSecret } from './secrets.ts'
+import { LATER } from './later.ts'
 import { createStorage } from './storage.ts'
 import { currentUser } from './users.ts'
 
-type HostFunction = (spec: PluginSpec, request: RunningRequest, args: unknown[]) => unknown
+/**
+ * A host function: `later` answers in its own time; `now`, where there is one, answers on this
+ * thread within the plugin's call (or gives LATER when it cannot, and nothing has happened).
+ */
+interface HostFunction {
+  now?: (spec: PluginSpec, request: RunningRequest, args: unknown[]) => unknown
+  later: (spec: PluginSpec, request: RunningRequest, args: unknown[]) => unknown
+}
 
 export interface HostDeps {
   db: Database
@@ -26,39 +34,58 @@ export function createHostApi (deps: HostDeps): HostApi {
   const storage = createStorage(deps.db)
   const pluginLog = createPluginLog(deps.log)
   const functions: Record<string, HostFunction> = {
-    'storage.insert': (spec, _request, args) => storage.insert(spec, args),
-    'storage.get': (spec, _request, args) => storage.get(spec, args),
-    'storage.update': (spec, _request, args) => storage.update(spec, args),
-    'storage.remove': (spec, _request, args) => storage.remove(spec, args),
-    'storage.find': (spec, _request, args) => storage.find(spec, args),
-    'storage.count': (spec, _request, args) => storage.count(spec, args),
-    'storage.aggregate': (spec, _request, args) => storage.aggregate(spec, args),
-    'secrets.get': (spec, _request, args) => getSecret(spec, args),
-    'events.publish': (spec, request, args) => publishEvent(deps.db, spec, request, args),
-    'users.current': (_spec, request) => currentUser(request),
-    'http.fetch': (spec, request, args) => fetchForPlugin(deps.fetchPolicy, spec, request, args),
+    'secrets.get': { now: (spec, _request, args) => getSecret(spec, args), later: (spec, _request, args) => getSecret(spec, args) },
+    'users.current': { now: (_spec, request) => currentUser(request), later: (_spec, request) => currentUser(request) },
+    'events.publish': { later: (spec, request, args) => publishEvent(deps.db, spec, request, args) },
+    'http.fetch': { later: (spec, request, args) => fetchForPlugin(deps.fetchPolicy, spec, request, args) },
+  }
+  for (const op of storage.operations) {
+    functions[`storage.${op}`] = { now: (spec, _request, args) => storage.now(op, spec, args), later: (spec, _request, args) => storage.later(op, spec, args) }
+  }
+
+  /** The call's function, counted against the request's budget (SPEC §8). */
+  function find (spec: PluginSpec, request: RunningRequest, op: string): HostFunction {
+    if (request.hostCalls >= spec.limits.hostCalls) {
+      request.overBudget = true
+      throw new HostCallError('BudgetExceeded', `more than ${spec.limits.hostCalls} host calls in one request`)
+    }
+    const fn = functions[op]
+    if (fn === undefined) throw new HostCallError('HostError', `no host function '${op.slice(0, 64)}'`)
+    return fn
+  }
+
+  /** What the plugin gets for a failed call: a HostCallError as it is, anything else logged and masked. */
+  function failure (spec: PluginSpec, request: RunningRequest, op: string, error: unknown): HostCallError {
+    if (error instanceof HostCallError) {
+      if (error.name === 'PermissionDenied') {
+        deps.log('warn', { audit: 'sandbox.permission-denied', tenant: spec.tenant, plugin: spec.name, version: spec.version, requestId: request.requestId, op }, error.message)
+      }
+      return error
+    }
+    deps.log('error', { tenant: spec.tenant, plugin: spec.name, version: spec.version, requestId: request.requestId, op, err: String((error as Error)?.message ?? error) }, 'host function failed')
+    return new HostCallError('HostError', `${op} failed`)
   }
 
   return {
     async call (spec, request, op, args) {
+      const fn = find(spec, request, op)
       request.hostCalls++
-      if (request.hostCalls > spec.limits.hostCalls) {
-        request.overBudget = true
-        throw new HostCallError('BudgetExceeded', `more than ${spec.limits.hostCalls} host calls in one request`)
-      }
-      const fn = functions[op]
-      if (fn === undefined) throw new HostCallError('HostError', `no host function '${op.slice(0, 64)}'`)
       try {
-        return await fn(spec, request, args)
+        return await fn.later(spec, request, args)
       } catch (error) {
-        if (error instanceof HostCallError) {
-          if (error.name === 'PermissionDenied') {
-            deps.log('warn', { audit: 'sandbox.permission-denied', tenant: spec.tenant, plugin: spec.name, version: spec.version, requestId: request.requestId, op }, error.message)
-          }
-          throw error
-        }
-        deps.log('error', { tenant: spec.tenant, plugin: spec.name, version: spec.version, requestId: request.requestId, op, err: String((error as Error)?.message ?? error) }, 'host function failed')
-        throw new HostCallError('HostError', `${op} failed`)
+        throw failure(spec, request, op, error)
+      }
+    },
+    callNow (spec, request, op, args) {
+      const fn = find(spec, request, op)
+      if (fn.now === undefined) return LATER
+      try {
+        const value = fn.now(spec, request, args)
+        if (value !== LATER) request.hostCalls++
+        return value
+      } catch (error) {
+        request.hostCalls++
+        throw failure(spec, request, op, error)
       }
     },
     log: pluginLog,

@@ -3,6 +3,7 @@ import type { Knex } from 'knex'
 import type { Database } from '../../core/db/database.ts'
 import type { PluginSpec } from '../protocol.ts'
 import { HostCallError, denied, invalid, objectArg, stringArg } from './host-error.ts'
+import { LATER } from './later.ts'
 
 const COLLECTION = /^[a-z][a-z0-9_-]{0,63}$/
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]{0,63}(\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,4}$/
@@ -11,6 +12,29 @@ const OPERATORS = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in'])
 const METRICS = new Set(['count', 'sum', 'avg', 'min', 'max'])
 
 type Doc = Record<string, unknown>
+
+/** SQL with `?` placeholders, for the queries whose shape never changes (no knex to build them). */
+interface Sql { sql: string, bindings: unknown[] }
+type Query = Knex.QueryBuilder | Sql
+/** One query of an operation: its rows are wanted, or the count of rows it changed. */
+type Step = { rows: Query } | { change: Query }
+/** A storage operation: yields its queries in turn, gets each one's result back. */
+type Operation<T> = (table: () => Knex.QueryBuilder) => Generator<Step, T, unknown>
+
+
+function * rows (query: Query): Generator<Step, Array<Record<string, any>>, unknown> {
+  return (yield { rows: query }) as Array<Record<string, any>>
+}
+function * change (query: Query): Generator<Step, number, unknown> {
+  return (yield { change: query }) as number
+}
+const native = (query: Query): Sql => ('sql' in query && typeof query.sql === 'string' ? query as Sql : (query as Knex.QueryBuilder).toSQL().toNative() as Sql)
+
+const SCOPE = 'tenant_id = ? and plugin = ? and collection = ? and doc_id = ?'
+const GET_SQL = `select doc_id, data from plugin_documents where ${SCOPE} limit 1`
+const INSERT_SQL = 'insert into plugin_documents (tenant_id, plugin, collection, doc_id, data, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)'
+const UPDATE_SQL = `update plugin_documents set data = ?, updated_at = ? where ${SCOPE}`
+const REMOVE_SQL = `delete from plugin_documents where ${SCOPE}`
 
 /**
  * `storage.collection(name)`: JSON documents scoped to (tenant, plugin), never anything else.
@@ -30,30 +54,71 @@ export function createStorage (db: Database) {
   }
   const placeholder = postgres ? '?::jsonb' : '?'
 
-  /** Runs built queries: on SQLite as cached prepared statements, one call each; on PostgreSQL in the RLS transaction. */
-  interface Executor {
-    rows(query: Knex.QueryBuilder): Promise<Array<Record<string, any>>>
-    change(query: Knex.QueryBuilder): Promise<number>
-  }
-  const sqlite: Executor = {
-    rows (query) {
-      const { sql, bindings } = query.toSQL().toNative()
-      return db.read(sql, bindings)
-    },
-    change (query) {
-      const { sql, bindings } = query.toSQL().toNative()
-      return db.write(sql, bindings)
-    },
+  /**
+   * Runs an operation's queries. Operations are generators that yield each query and get its
+   * rows (or changed-row count) back, so one body serves both runners: `now` on this thread
+   * (SQLite, its connections open: the plugin gets its answer within its call) and `later`
+   * (PostgreSQL inside the row-level-security transaction, or SQLite before it has opened).
+   */
+  function now<T> (spec: PluginSpec, operation: Operation<T>): T | typeof LATER {
+    allowed(spec)
+    const sync = db.now()
+    if (sync === undefined) return LATER
+    const work = operation(() => db.knex('plugin_documents'))
+    let next = work.next()
+    while (next.done !== true) {
+      const step = next.value
+      let result: unknown
+      try {
+        const { sql, bindings } = native('rows' in step ? step.rows : step.change)
+        result = 'rows' in step ? sync.read(sql, bindings) : sync.write(sql, bindings)
+      } catch (error) {
+        next = work.throw(error)
+        continue
+      }
+      next = work.next(result)
+    }
+    return next.value
   }
 
-  async function scoped<T> (spec: PluginSpec, work: (run: Executor, table: () => Knex.QueryBuilder) => Promise<T>): Promise<T> {
-    if (spec.permissions.storage !== true) throw denied('the manifest does not ask for storage')
-    if (!postgres) return work(sqlite, () => db.knex('plugin_documents'))
+  async function later<T> (spec: PluginSpec, operation: Operation<T>): Promise<T> {
+    allowed(spec)
+    const drive = async (table: () => Knex.QueryBuilder, exec: (step: Step) => Promise<unknown>): Promise<T> => {
+      const work = operation(table)
+      let next = work.next()
+      while (next.done !== true) {
+        let result: unknown
+        try {
+          result = await exec(next.value)
+        } catch (error) {
+          next = work.throw(error)
+          continue
+        }
+        next = work.next(result)
+      }
+      return next.value
+    }
+    if (!postgres) {
+      return drive(() => db.knex('plugin_documents'), (step) => {
+        const { sql, bindings } = native('rows' in step ? step.rows : step.change)
+        return 'rows' in step ? db.read(sql, bindings) : db.write(sql, bindings)
+      })
+    }
     return db.knex.transaction(async (trx) => {
       await trx.raw("select set_config('role', 'nentang_sandbox', true), set_config('nentang.tenant_id', ?, true)", [String(spec.tenantId)])
-      const run: Executor = { rows: async (query) => query, change: async (query) => Number(await query) }
-      return work(run, () => trx('plugin_documents'))
+      return drive(() => trx('plugin_documents'), async (step) => {
+        const query = 'rows' in step ? step.rows : step.change
+        if ('sql' in query && typeof query.sql === 'string') {
+          const result = await trx.raw(query.sql, (query as Sql).bindings as Knex.RawBinding[])
+          return 'rows' in step ? result.rows : Number(result.rowCount ?? 0)
+        }
+        return 'rows' in step ? await query : Number(await query)
+      })
     })
+  }
+
+  function allowed (spec: PluginSpec): void {
+    if (spec.permissions.storage !== true) throw denied('the manifest does not ask for storage')
   }
 
   function base (table: () => Knex.QueryBuilder, spec: PluginSpec, collection: string): Knex.QueryBuilder {
@@ -107,39 +172,40 @@ export function createStorage (db: Database) {
   }
   const idArg = (value: unknown): string => stringArg(value, 'the document id', 36)
 
-  const one = async (run: Executor, query: Knex.QueryBuilder): Promise<{ doc_id: string, data: unknown } | undefined> =>
-    (await run.rows(query.select('doc_id', 'data').limit(1)))[0] as { doc_id: string, data: unknown } | undefined
+  function * one (spec: PluginSpec, collection: string, docId: string): Generator<Step, { doc_id: string, data: unknown } | undefined, unknown> {
+    return (yield * rows({ sql: GET_SQL, bindings: [spec.tenantId, spec.name, collection, docId] }))[0] as { doc_id: string, data: unknown } | undefined
+  }
 
-  return {
-    insert: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (run, table) => {
+  const operations: Record<string, (spec: PluginSpec, args: unknown[]) => Operation<unknown>> = {
+    insert: (spec, args) => function * () {
       const collection = collectionArg(args[0])
       const { data, text } = documentArg(args[1])
       const now = new Date().toISOString()
       const docId = randomUUID()
-      await run.change(table().insert({ tenant_id: spec.tenantId, plugin: spec.name, collection, doc_id: docId, data: text, created_at: now, updated_at: now }))
+      yield * change({ sql: INSERT_SQL, bindings: [spec.tenantId, spec.name, collection, docId, text, now, now] })
       return { ...data, _id: docId }
-    }),
-    get: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (run, table) => {
-      const row = await one(run, base(table, spec, collectionArg(args[0])).andWhere({ doc_id: idArg(args[1]) }))
+    },
+    get: (spec, args) => function * () {
+      const row = yield * one(spec, collectionArg(args[0]), idArg(args[1]))
       return row === undefined ? null : parse(row)
-    }),
-    update: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (run, table) => {
+    },
+    update: (spec, args) => function * () {
       const collection = collectionArg(args[0])
       const docId = idArg(args[1])
       const patch = documentArg(args[2]).data
-      const row = await one(run, base(table, spec, collection).andWhere({ doc_id: docId }))
+      const row = yield * one(spec, collection, docId)
       if (row === undefined) return null
       const merged = { ...parse(row), ...patch }
       delete merged._id
       const text = JSON.stringify(merged)
       if (text.length > MAX_DOCUMENT) throw invalid(`a document is at most ${MAX_DOCUMENT} characters of JSON`)
-      await run.change(base(table, spec, collection).andWhere({ doc_id: docId }).update({ data: text, updated_at: new Date().toISOString() }))
+      yield * change({ sql: UPDATE_SQL, bindings: [text, new Date().toISOString(), spec.tenantId, spec.name, collection, docId] })
       return { ...merged, _id: docId }
-    }),
-    remove: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (run, table) => {
-      return (await run.change(base(table, spec, collectionArg(args[0])).andWhere({ doc_id: idArg(args[1]) }).delete())) > 0
-    }),
-    find: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (run, table) => {
+    },
+    remove: (spec, args) => function * () {
+      return (yield * change({ sql: REMOVE_SQL, bindings: [spec.tenantId, spec.name, collectionArg(args[0]), idArg(args[1])] })) > 0
+    },
+    find: (spec, args) => function * (table) {
       const query = base(table, spec, collectionArg(args[0])).select('doc_id', 'data')
       applyFilter(query, args[1])
       const options = objectArg(args[2] ?? {}, 'the options')
@@ -155,15 +221,15 @@ export function createStorage (db: Database) {
       const offset = options.offset ?? 0
       if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000) throw invalid('limit is an integer from 1 to 1000')
       if (!Number.isInteger(offset) || (offset as number) < 0 || (offset as number) > 1_000_000) throw invalid('offset is an integer from 0 to 1000000')
-      return (await run.rows(query.limit(limit as number).offset(offset as number))).map((row) => parse(row as { doc_id: string, data: unknown }))
-    }),
-    count: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (run, table) => {
+      return (yield * rows(query.limit(limit as number).offset(offset as number))).map((row) => parse(row as { doc_id: string, data: unknown }))
+    },
+    count: (spec, args) => function * (table) {
       const query = base(table, spec, collectionArg(args[0]))
       applyFilter(query, args[1])
-      const [row] = await run.rows(query.count({ n: '*' }))
+      const [row] = yield * rows(query.count({ n: '*' }))
       return Number(row?.n ?? 0)
-    }),
-    aggregate: (spec: PluginSpec, args: unknown[]) => scoped(spec, async (run, table) => {
+    },
+    aggregate: (spec, args) => function * (table) {
       const request = objectArg(args[1], 'the aggregation')
       const groupBy = request.groupBy === undefined ? [] : (Array.isArray(request.groupBy) ? request.groupBy : [request.groupBy]).map((g) => field(g, 'groupBy'))
       if (groupBy.length > 3) throw invalid('group by at most 3 fields')
@@ -185,18 +251,25 @@ export function createStorage (db: Database) {
       })
       query.select(db.knex.raw(selects.join(', ')))
       groupBy.forEach((_, i) => query.groupByRaw(`g${i}`))
-      let rows: Array<Record<string, unknown>>
+      let found: Array<Record<string, unknown>>
       try {
-        rows = await run.rows(query)
+        found = yield * rows(query)
       } catch (error) {
         throw new HostCallError('InvalidArgument', `the aggregation could not run: ${(error as Error).message.slice(0, 120)}`)
       }
-      return rows.map((row) => {
+      return found.map((row) => {
         const out: Record<string, unknown> = {}
         groupBy.forEach((g, i) => { out[g] = row[`g${i}`] ?? null })
         names.forEach((name, i) => { out[name] = row[`m${i}`] === null ? null : Number(row[`m${i}`]) })
         return out
       })
-    }),
+    },
+  }
+
+  return {
+    /** Answers `storage.<op>` on this thread, or LATER when it cannot here. */
+    now: (op: string, spec: PluginSpec, args: unknown[]): unknown => now(spec, operations[op]!(spec, args)),
+    later: (op: string, spec: PluginSpec, args: unknown[]): Promise<unknown> => later(spec, operations[op]!(spec, args)),
+    operations: Object.keys(operations),
   }
 }
