@@ -17,11 +17,11 @@ type Outcome = Awaited<ReturnType<PluginIsolate['run']>>
 
 /**
  * When a request runs on the worker's own thread (see `pace`): after this many requests in a row
- * that each used under FAST_MS of the isolate's CPU, and never again once one blocked the thread
+ * that each used under FAST_MS of the isolate's CPU time, and never again once one blocked the thread
  * for over SLOW_MS or ran out of time or memory.
  */
 const SYNC_AFTER = 8
-const FAST_MS = 2
+const FAST_MS = 5
 const SLOW_MS = 20
 const QUARANTINE_STRIKES = 3
 const QUARANTINE_WINDOW_MS = 10 * 60_000

@@ -21,7 +21,8 @@ export interface SupervisorOptions {
 
 interface Pending {
   resolve(outcome: Outcome): void
-  timer: NodeJS.Timeout
+  /** When the request is given up on (Date.now() ms): the plugin's time limit and 30 s more. */
+  deadline: number
 }
 
 interface Slot {
@@ -81,6 +82,22 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
   // (a rollback) finds them warm; any request for the key cancels the retirement.
   const RETIRE_GRACE_MS = 10_000
   const graceTimers = new Map<string, NodeJS.Timeout>()
+  const fingerprints = new WeakMap<PluginSpec, string>()
+
+  // A backstop behind the workers' own watchdogs, for a worker stuck in native code: a huge
+  // allocation runs for seconds before V8 aborts the process (12 s measured), and then the caller
+  // should learn that the worker crashed. One sweep a second rather than a timer per request.
+  const overdue = setInterval(() => {
+    const now = Date.now()
+    for (const slot of Object.values(slots).flat()) {
+      for (const [id, pending] of slot.pending) {
+        if (pending.deadline > now) continue
+        slot.pending.delete(id)
+        pending.resolve({ ok: false, code: 'SBX_ERR_TIMEOUT', message: 'the sandbox did not answer in time' })
+      }
+    }
+  }, 1000)
+  overdue.unref()
   function forgetLater (key: string): void {
     clearTimeout(graceTimers.get(key))
     const timer = setTimeout(() => { graceTimers.delete(key); forgetNow(key) }, RETIRE_GRACE_MS)
@@ -131,7 +148,6 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       const pending = slot.pending.get(message.id)
       if (pending === undefined) return
       slot.pending.delete(message.id)
-      clearTimeout(pending.timer)
       pending.resolve(message.t === 'res' ? { ok: true, response: message.response } : { ok: false, code: message.code, message: message.message })
     } else if (message.t === 'log') {
       logger[message.level]({ ...message.fields, tier: slot.tier, worker: slot.index }, message.msg)
@@ -147,7 +163,6 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     if (slot.child !== child) return
     slot.child = undefined
     for (const [id, pending] of slot.pending) {
-      clearTimeout(pending.timer)
       pending.resolve({ ok: false, code: 'SBX_ERR_WORKER_CRASHED', message: 'the sandbox worker running this request stopped; retry' })
       slot.pending.delete(id)
     }
@@ -190,7 +205,11 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       }
       const child = slot.child
       if (child === undefined || !child.connected) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'the sandbox worker is restarting; retry' }
-      const fingerprint = `${spec.dir}|${JSON.stringify(spec.settings)}|${JSON.stringify(spec.secrets)}|${JSON.stringify(spec.limits)}`
+      let fingerprint = fingerprints.get(spec)
+      if (fingerprint === undefined) {
+        fingerprint = `${spec.dir}|${JSON.stringify(spec.settings)}|${JSON.stringify(spec.secrets)}|${JSON.stringify(spec.limits)}`
+        fingerprints.set(spec, fingerprint)
+      }
       if (slot.specs.get(spec.key) !== fingerprint) {
         slot.send!({ t: 'spec', spec })
         slot.specs.set(spec.key, fingerprint)
@@ -201,14 +220,8 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       const grace = graceTimers.get(spec.key)
       if (grace !== undefined) { clearTimeout(grace); graceTimers.delete(spec.key) }
       return new Promise<Outcome>((resolve) => {
-        // A backstop behind the worker's own watchdog, for a worker stuck in native code: a huge
-        // allocation runs for seconds before V8 aborts the process (12 s measured), and then the
-        // caller should learn that the worker crashed.
-        const timer = setTimeout(() => {
-          slot.pending.delete(id)
-          resolve({ ok: false, code: 'SBX_ERR_TIMEOUT', message: 'the sandbox did not answer in time' })
-        }, spec.limits.timeoutMs + 30_000)
-        slot.pending.set(id, { resolve, timer })
+        // A backstop behind the worker's own watchdog (see `overdue`).
+        slot.pending.set(id, { resolve, deadline: Date.now() + spec.limits.timeoutMs + 30_000 })
         slot.send!({ t: 'req', id, key: spec.key, handler, requestId, request })
       }).finally(() => settle(spec.key))
     },
@@ -262,6 +275,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     },
     async close () {
       closed = true
+      clearInterval(overdue)
       for (const timer of graceTimers.values()) clearTimeout(timer)
       await Promise.all(Object.values(slots).flat().map((slot) => new Promise<void>((resolve) => {
         const child = slot.child

@@ -91,7 +91,7 @@ export function pluginDispatch (resolve: (tenant: string, mount: string) => Acti
     for (const [name, value] of Object.entries(outcome.response.headers)) {
       if (!reservedHeaders.has(name)) ctx.set(name, value)
     }
-    ctx.type = 'application/json'
+    ctx.set('Content-Type', 'application/json; charset=utf-8')
     ctx.body = outcome.response.body
   }
 }
