@@ -20,21 +20,41 @@ function merge (results: LoadResult[]): LoadResult {
   return { requestsPerSecond: mean((r) => r.requestsPerSecond), p50: mean((r) => r.p50), p99: mean((r) => r.p99), errors: results.reduce((n, r) => n + r.errors, 0), non2xx: results.reduce((n, r) => n + r.non2xx, 0) }
 }
 
+interface Paired {
+  target: LoadResult
+  baseline: LoadResult
+  /** Target over baseline in each pair of slices: throughput, and p99 latency. */
+  ratios: number[]
+  p99Ratios: number[]
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
 /**
- * A target and the bare Koa baseline, measured in alternating half-length slices (baseline, target,
- * baseline, target), so a slow spell of this shared machine weighs on both; the target's ratio is
- * against its own baseline slices.
+ * A target and the bare Koa baseline, measured in five alternating pairs of short slices
+ * (baseline, target, baseline, target, …): each pair's ratio compares the two under the same
+ * spell of this shared machine, whose speed swings by a third from one slice to the next
+ * (measured), and the median of the five ratios is reported, so one disturbed pair cannot move it.
  */
-async function paired (baselineUrl: string, url: string, headers: Record<string, string> = {}): Promise<{ target: LoadResult, baseline: LoadResult }> {
+async function paired (baselineUrl: string, url: string, headers: Record<string, string> = {}): Promise<Paired> {
   await load(url, { seconds: Math.min(2, seconds), connections, headers }) // warm-up
-  const slice = Math.max(1, Math.round(seconds / 2))
+  const slice = Math.max(1, Math.round(seconds / 5))
   const base: LoadResult[] = []
   const target: LoadResult[] = []
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < 5; i++) {
     base.push(await load(baselineUrl, { seconds: slice, connections }))
     target.push(await load(url, { seconds: slice, connections, headers }))
   }
-  return { target: merge(target), baseline: merge(base) }
+  return {
+    target: merge(target),
+    baseline: merge(base),
+    ratios: target.map((t, i) => t.requestsPerSecond / base[i]!.requestsPerSecond),
+    p99Ratios: target.map((t, i) => t.p99 / Math.max(base[i]!.p99, 0.001)),
+  }
 }
 
 interface SwapReport {
@@ -56,19 +76,17 @@ function runSwapBench (): Promise<SwapReport | { skipped: string }> {
   })
 }
 
-function pct (result: LoadResult, baseline: LoadResult): string {
-  return `${(result.requestsPerSecond / baseline.requestsPerSecond * 100).toFixed(1)}%`
-}
+const pct = (ratio: number): string => `${(ratio * 100).toFixed(1)}%`
+const spread = (values: number[], format: (v: number) => string): string => values.map(format).join(', ')
 
-function row (name: string, result: LoadResult, baseline: LoadResult): string {
-  const ratio = result.requestsPerSecond / baseline.requestsPerSecond
+function row (name: string, result: LoadResult, ratio: number, p99Ratio: number): string {
   return [
     name.padEnd(34),
     result.requestsPerSecond.toFixed(0).padStart(8),
     result.p50.toFixed(2).padStart(8),
     result.p99.toFixed(2).padStart(8),
-    `${(ratio * 100).toFixed(1)}%`.padStart(9),
-    (result.p99 / Math.max(baseline.p99, 0.001)).toFixed(2).padStart(9),
+    pct(ratio).padStart(9),
+    p99Ratio.toFixed(2).padStart(9),
     String(result.errors + result.non2xx).padStart(7),
   ].join(' ')
 }
@@ -93,13 +111,12 @@ try {
   const storage = await paired(koa, `${platform.url}/t/hn/rw/rw`)
   const baseline = merge([health.baseline, me.baseline, plugin.baseline, storage.baseline])
 
-  console.log('each target alternates with bare Koa in half-length slices; its ratios are against those slices\n')
+  console.log('each target alternates with bare Koa in five pairs of slices; its ratios are the medians of the pairs\' ratios\n')
   console.log(['target'.padEnd(34), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'of Koa'.padStart(9), 'p99 ×'.padStart(9), 'errors'.padStart(7)].join(' '))
-  console.log(row('bare Koa hello-world (all slices)', baseline, baseline))
-  console.log(row('GET /healthz (no auth, no db)', health.target, health.baseline))
-  console.log(row('GET /api/v1/me (JWT, user + grants)', me.target, me.baseline))
-  console.log(row('plugin route, warm (hello)', plugin.target, plugin.baseline))
-  console.log(row('plugin route, 1 storage write + read', storage.target, storage.baseline))
+  console.log(row('bare Koa hello-world (all slices)', baseline, 1, 1))
+  for (const [name, result] of [['GET /healthz (no auth, no db)', health], ['GET /api/v1/me (JWT, user + grants)', me], ['plugin route, warm (hello)', plugin], ['plugin route, 1 storage write + read', storage]] as const) {
+    console.log(row(name, result.target, median(result.ratios), median(result.p99Ratios)))
+  }
   await Promise.all(started.map((s) => s.stop()))
   started.length = 0
   const swap = await runSwapBench()
@@ -109,9 +126,9 @@ try {
 throughput while switching versions every 100 ms (${swap.swaps.switches} switches): ${(swap.swaps.ratio * 100).toFixed(1)}% of steady, median of ${swap.swaps.ratios.length} alternating slices (${swap.swaps.ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}; ${swap.swaps.during.toFixed(0)} / ${swap.swaps.steady.toFixed(0)} req/s), ${swap.swaps.errors} errors (target ≥ 90%, zero errors).`
   const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(2)
   console.log(`
-GET /api/v1/me: ${pct(me.target, me.baseline)} of bare Koa's throughput (target ≥ 60%).
-warm plugin route: ${pct(plugin.target, plugin.baseline)} of bare Koa (target ≥ 50%), p99 ${(plugin.target.p99 / Math.max(plugin.baseline.p99, 0.001)).toFixed(1)}× bare Koa's (target < 3×).
-storage route: ${pct(storage.target, storage.baseline)} of bare Koa (target ≥ 30%).
+GET /api/v1/me: ${pct(median(me.ratios))} of bare Koa's throughput (target ≥ 60%; pairs: ${spread(me.ratios, pct)}).
+warm plugin route: ${pct(median(plugin.ratios))} of bare Koa (target ≥ 50%; pairs: ${spread(plugin.ratios, pct)}), p99 ${median(plugin.p99Ratios).toFixed(1)}× bare Koa's (target < 3×; pairs: ${spread(plugin.p99Ratios, (r) => `${r.toFixed(1)}×`)}).
+storage route: ${pct(median(storage.ratios))} of bare Koa (target ≥ 30%; pairs: ${spread(storage.ratios, pct)}).
 cold first request (new isolate, 100 in sequence): p50 ${report.cold.p50.toFixed(1)} ms, p99 ${report.cold.p99.toFixed(1)} ms (target p50 ≤ 15 ms); warm, in sequence: p50 ${report.warmSequential.p50.toFixed(2)} ms.
 ${swapLine}
 ${report.memory.isolates} idle tenant isolates (${report.memory.held} held): tenant workers' RSS ${mb(report.memory.before)} MB → ${mb(report.memory.after)} MB, ${mb(report.memory.perIsolate)} MB per isolate (target ≤ 2 MB).`)
