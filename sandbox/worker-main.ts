@@ -11,10 +11,14 @@ import { PluginLoadError } from './module-loader.ts'
 import { createPluginIsolate } from './plugin-isolate.ts'
 import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type LoadCheck, type PluginSpec, type ToWorker } from './protocol.ts'
 
-const send = createBatcher<FromWorker>((batch) => { process.send?.(batch) })
+const db = createDatabase(process.env.NENTANG_DATABASE_URL ?? 'sqlite:./data/nentang.db')
+// Storage writes answered on this thread are committed before any answer leaves (core/db/database.ts).
+const send = createBatcher<FromWorker>((batch) => {
+  db.now()?.commit()
+  process.send?.(batch)
+})
 const log = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void => send({ t: 'log', level, fields, msg })
 
-const db = createDatabase(process.env.NENTANG_DATABASE_URL ?? 'sqlite:./data/nentang.db')
 const host = createHostApi({
   db,
   log,

@@ -22,12 +22,23 @@ export interface Database {
    * `read` and `write` answered on this thread (SQLite only, once its connections are open):
    * the sandbox's storage calls use them to answer a plugin within its call.
    */
-  now(): { read<T extends Row = Row>(sql: string, params?: readonly unknown[]): T[], write(sql: string, params?: readonly unknown[]): number } | undefined
+  now(): Immediate | undefined
   close(): Promise<void>
 }
 
 export function createDatabase (url: string): Database {
   return url.startsWith('sqlite:') ? createSqlite(url.slice('sqlite:'.length)) : createPostgres(url)
+}
+
+/**
+ * Reads and writes answered on the calling thread. Writes group into one transaction per turn of
+ * the event loop, committed by `commit()` or at the end of the turn, whichever comes first: a
+ * caller that answers for a write commits before it answers. Reads see the open transaction.
+ */
+export interface Immediate {
+  read<T extends Row = Row>(sql: string, params?: readonly unknown[]): T[]
+  write(sql: string, params?: readonly unknown[]): number
+  commit(): void
 }
 
 function createSqlite (file: string): Database {
@@ -53,9 +64,25 @@ function createSqlite (file: string): Database {
   // reading the whole WAL on every query (50 µs instead of 2). `query_only` forbids writes.
   const reader = preparedConnection(knex, filename, ['busy_timeout = 5000', 'query_only = true'])
   const writer = preparedConnection(knex, filename, ['busy_timeout = 5000', 'foreign_keys = ON', 'synchronous = NORMAL'])
-  const immediate = {
-    read: <T extends Row>(sql: string, params: readonly unknown[] = []): T[] => reader.statementNow(sql).all(...params) as T[],
-    write: (sql: string, params: readonly unknown[] = []): number => writer.statementNow(sql).run(...params).changes,
+  // One commit per turn instead of one per write: a commit appends the changed pages to the WAL
+  // and, every 1,000 pages, checkpoints with an fsync, which cost a storage write 80–120 µs alone.
+  let open = false
+  const commit = (): void => {
+    if (!open) return
+    open = false
+    writer.statementNow('COMMIT').run()
+  }
+  const immediate: Immediate = {
+    read: <T extends Row>(sql: string, params: readonly unknown[] = []): T[] => (open ? writer : reader).statementNow(sql).all(...params) as T[],
+    write (sql, params = []) {
+      if (!open) {
+        writer.statementNow('BEGIN IMMEDIATE').run()
+        open = true
+        setImmediate(commit)
+      }
+      return writer.statementNow(sql).run(...params).changes
+    },
+    commit,
   }
   return {
     knex,
@@ -68,6 +95,7 @@ function createSqlite (file: string): Database {
     },
     now: () => (reader.opened() && writer.opened() ? immediate : undefined),
     async close () {
+      if (writer.opened()) commit()
       reader.close()
       writer.close()
       await knex.destroy()

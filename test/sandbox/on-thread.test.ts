@@ -95,3 +95,16 @@ t.test('a slow request takes a plugin off the worker thread', async (t) => {
   for (let i = 0; i < 10; i++) await p.call('GET', '/t/hn/slow/ok')
   t.equal(await onThread(p, 'slow'), 0, 'for good, however quick it is again')
 })
+
+t.test('a storage write is committed before its answer leaves, on either path', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.install('hn', 'rw', new URL('../../bench/plugins/storage-rw', import.meta.url).pathname)
+  const counts: number[] = []
+  for (let i = 1; i <= 16; i++) {
+    t.same((await p.call('GET', '/t/hn/rw/rw')).body, { n: i })
+    const [row] = await p.platform.services.db.read<{ n: number | string }>("select count(*) as n from plugin_documents where plugin = '@hn/storage-rw'")
+    counts.push(Number(row!.n))
+  }
+  t.same(counts, Array.from({ length: 16 }, (_, i) => i + 1), 'the gateway\'s own connection sees each write as soon as the plugin has answered')
+  t.equal(await onThread(p, 'rw'), 1, 'the later ones on the worker\'s thread')
+})
