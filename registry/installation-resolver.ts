@@ -129,6 +129,23 @@ export function createInstallationResolver (deps: ResolverDeps) {
     return pending
   }
 
+  // Installations just swapped out, by key, for as long as the supervisor keeps their isolates
+  // warm: switching straight back (a rollback, or a bench switching every 100 ms) reuses what was
+  // verified and built moments ago instead of fetching, hashing and verifying the package again.
+  const RECENT_MS = 10_000
+  const recent = new Map<string, { installation: ActiveInstallation, until: number }>()
+  function keepRecent (entry: ActiveInstallation): void {
+    recent.delete(entry.spec.key)
+    if (recent.size >= 1000) recent.delete(recent.keys().next().value!)
+    recent.set(entry.spec.key, { installation: entry, until: Date.now() + RECENT_MS })
+  }
+  function takeRecent (key: string): ActiveInstallation | undefined {
+    const kept = recent.get(key)
+    if (kept === undefined) return undefined
+    recent.delete(key)
+    return kept.until > Date.now() ? kept.installation : undefined
+  }
+
   /** Rebuilds, warms and swaps in every cached entry at or below `tenantPath` (or any tenant) at `mount` (or any). */
   async function refresh (match: (entry: ActiveInstallation) => boolean): Promise<void> {
     for (const entry of table.all().filter(match)) {
@@ -137,7 +154,7 @@ export function createInstallationResolver (deps: ResolverDeps) {
       try {
         const located = await locate(entry.tenant.code, entry.mount)
         if (located?.key === entry.spec.key) continue
-        next = located === undefined ? undefined : await materialize(located, entry.mount)
+        next = located === undefined ? undefined : takeRecent(located.key) ?? await materialize(located, entry.mount)
       } catch {
         next = undefined
       }
@@ -148,6 +165,7 @@ export function createInstallationResolver (deps: ResolverDeps) {
       } else {
         table.remove(entry.tenant.code, entry.mount)
       }
+      keepRecent(entry)
       supervisor.retire(entry.spec.key)
     }
   }
@@ -186,6 +204,9 @@ export function createInstallationResolver (deps: ResolverDeps) {
       for (const entry of table.all().filter((e) => e.name === payload.name && e.version === payload.version)) {
         table.remove(entry.tenant.code, entry.mount)
         supervisor.retire(entry.spec.key)
+      }
+      for (const [key, kept] of recent) {
+        if (kept.installation.name === payload.name && kept.installation.version === payload.version) recent.delete(key)
       }
       return
     }
