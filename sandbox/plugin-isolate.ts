@@ -134,12 +134,12 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
       let timedOut = false
       let watchdog: NodeJS.Timeout | undefined
       const watch = (ms: number): void => { watchdog = setTimeout(() => { timedOut = true; dispose() }, ms) }
+      const started = performance.now()
       try {
         let result: unknown
         if (sync) {
           // On this thread: no hop to isolated-vm's pool and back. `timeout` bounds the call and the
           // microtasks it leaves, so an endless promise chain stops here too.
-          const started = performance.now()
           result = invoke.applySync(undefined, [target.derefInto(), requestJson, RESPONSE_LIMIT], { timeout: limit, result: { copy: true } })
           request.blockedMs = performance.now() - started
           if (Array.isArray(result) && result[0] === 'pending') {
@@ -172,6 +172,8 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
       } finally {
         clearTimeout(watchdog)
         current = undefined
+        // A synchronous call that threw (time, memory) blocked the thread until it did.
+        if (sync && request.blockedMs === undefined) request.blockedMs = performance.now() - started
         const cpu = disposed ? idleSinceCpuMs : Number(isolate.cpuTime) / 1e6
         request.cpuMs = cpu - idleSinceCpuMs
         idleSinceCpuMs = disposed ? 0 : cpu
