@@ -162,12 +162,12 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
           dispose()
           return { ok: false, code: 'SBX_ERR_TIMEOUT', message: `the plugin ran past its ${limit} ms` }
         }
-        // Disposed by us and not for this request's time: the plugin was unloaded while it ran.
+        const memory = { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: `the plugin exceeded its ${spec.limits.memoryMb} MB of memory` } as const
+        // isolated-vm says so; the pool may have tidied the isolate it killed away before this answer came.
+        if (/memory limit/i.test(message)) { dispose(); return memory }
+        // Disposed by us, not for this request's time nor its memory: unloaded while it ran.
         if (disposed) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'the plugin was unloaded while it ran; retry' }
-        if (isolate.isDisposed || /memory limit/i.test(message)) {
-          dispose()
-          return { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: `the plugin exceeded its ${spec.limits.memoryMb} MB of memory` }
-        }
+        if (isolate.isDisposed) { dispose(); return memory }
         return { ok: false, code: 'SBX_ERR_PLUGIN_FAILED', message: `the plugin failed: ${message.slice(0, 200)}` }
       } finally {
         clearTimeout(watchdog)
