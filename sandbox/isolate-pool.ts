@@ -58,6 +58,7 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
     }
     return record
   }
+  const onThread = (record: { fast: number, demoted: boolean }): boolean => !record.demoted && record.fast >= SYNC_AFTER
   function paced (record: { fast: number, demoted: boolean }, request: RunningRequest, outcome: Outcome): void {
     if ((request.blockedMs ?? 0) > SLOW_MS || (!outcome.ok && (outcome.code === 'SBX_ERR_TIMEOUT' || outcome.code === 'SBX_ERR_MEMORY_LIMIT'))) {
       record.demoted = true
@@ -185,7 +186,7 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
       }
       isolate.lastUsed = Date.now()
       const record = pace(spec.key)
-      const outcome = await isolate.run(handler, requestJson, request, !record.demoted && record.fast >= SYNC_AFTER)
+      const outcome = await isolate.run(handler, requestJson, request, onThread(record))
       paced(record, request, outcome)
       if (!outcome.ok && outcome.code === 'SBX_ERR_MEMORY_LIMIT') strike(spec, Date.now())
       return outcome
@@ -198,7 +199,7 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
     forget,
     size: () => total,
     /** How many installations run on the worker's own thread now. */
-    onThread: () => [...paces.values()].filter((record) => !record.demoted && record.fast >= SYNC_AFTER).length,
+    onThread: () => [...paces.values()].filter(onThread).length,
     close () {
       clearInterval(sweeper)
       for (const key of [...byKey.keys()]) forget(key)

@@ -19,6 +19,9 @@ interface HostFunction {
   later: (spec: PluginSpec, request: RunningRequest, args: unknown[]) => unknown
 }
 
+/** A host function that always answers at once, whichever way it is asked. */
+const either = (fn: HostFunction['later']): HostFunction => ({ now: fn, later: fn })
+
 export interface HostDeps {
   db: Database
   fetchPolicy: FetchPolicy
@@ -34,8 +37,8 @@ export function createHostApi (deps: HostDeps): HostApi {
   const storage = createStorage(deps.db)
   const pluginLog = createPluginLog(deps.log)
   const functions: Record<string, HostFunction> = {
-    'secrets.get': { now: (spec, _request, args) => getSecret(spec, args), later: (spec, _request, args) => getSecret(spec, args) },
-    'users.current': { now: (_spec, request) => currentUser(request), later: (_spec, request) => currentUser(request) },
+    'secrets.get': either((spec, _request, args) => getSecret(spec, args)),
+    'users.current': either((_spec, request) => currentUser(request)),
     'events.publish': { later: (spec, request, args) => publishEvent(deps.db, spec, request, args) },
     'http.fetch': { later: (spec, request, args) => fetchForPlugin(deps.fetchPolicy, spec, request, args) },
   }

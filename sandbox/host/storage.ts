@@ -28,7 +28,8 @@ function * rows (query: Query): Generator<Step, Array<Record<string, any>>, unkn
 function * change (query: Query): Generator<Step, number, unknown> {
   return (yield { change: query }) as number
 }
-const native = (query: Query): Sql => ('sql' in query && typeof query.sql === 'string' ? query as Sql : (query as Knex.QueryBuilder).toSQL().toNative() as Sql)
+const isSql = (query: Query): query is Sql => 'sql' in query && typeof query.sql === 'string'
+const native = (query: Query): Sql => (isSql(query) ? query : query.toSQL().toNative() as Sql)
 
 const SCOPE = 'tenant_id = ? and plugin = ? and collection = ? and doc_id = ?'
 const GET_SQL = `select doc_id, data from plugin_documents where ${SCOPE} limit 1`
@@ -108,8 +109,8 @@ export function createStorage (db: Database) {
       await trx.raw("select set_config('role', 'nentang_sandbox', true), set_config('nentang.tenant_id', ?, true)", [String(spec.tenantId)])
       return drive(() => trx('plugin_documents'), async (step) => {
         const query = 'rows' in step ? step.rows : step.change
-        if ('sql' in query && typeof query.sql === 'string') {
-          const result = await trx.raw(query.sql, (query as Sql).bindings as Knex.RawBinding[])
+        if (isSql(query)) {
+          const result = await trx.raw(query.sql, query.bindings as Knex.RawBinding[])
           return 'rows' in step ? result.rows : Number(result.rowCount ?? 0)
         }
         return 'rows' in step ? await query : Number(await query)
