@@ -25,7 +25,7 @@ import { createPluginRoleCatalog } from '../registry/plugin-roles.ts'
 import { createChangeFeed, type ChangeFeed } from './events/change-feed.ts'
 import { createPrincipalCache } from './auth/principal-cache.ts'
 import { consoleRoutes } from '../console/routes.ts'
-import { createApp } from './server.ts'
+import { createApp, createRequestListener } from './server.ts'
 import type { Services } from './services.ts'
 import { drainServer } from './shutdown.ts'
 
@@ -87,7 +87,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       lifecycle: { ready: false, shuttingDown: false },
     }
     const { app, router } = createApp(services, [...registryRoutes(services), ...reviewRoutes(services, signer), ...installationRoutes(services, resolver, secretBox), ...consoleRoutes()])
-    const listening = createServer(app.callback())
+    const listening = createServer(createRequestListener(services, app))
     server = listening
     listening.on('clientError', clientErrorHandler(logger))
     // Slow clients must not hold sockets forever; these bound header and idle time, not handler time.

@@ -1,8 +1,9 @@
 import Router from '@koa/router'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import Koa from 'koa'
 import { CoreError } from './error-codes.ts'
 import { authenticate } from './http/authenticate.ts'
-import { pluginDispatch } from './plugins/dispatch.ts'
+import { createPluginGateway, isPluginPath } from './plugins/dispatch.ts'
 import { errorHandler } from './http/error-handler.ts'
 import { requestContext } from './http/request-context.ts'
 import { defineRoute, mountRoutes, type Route } from './http/route.ts'
@@ -52,8 +53,8 @@ export function coreRoutes (services: Services, extraRoutes: readonly Route<any>
 }
 
 /**
- * The gateway's Koa application: request context (id, log, metrics) → error handler →
- * authentication → plugin dispatch (`/t/{tenant}/{mount}/…`) → core routes.
+ * The core API's Koa application: request context (id, log, metrics) → error handler →
+ * authentication → core routes. Plugin requests never reach it (see `createRequestListener`).
  */
 export function createApp (services: Services, extraRoutes: readonly Route<any>[] = []): { app: Koa, router: Router } {
   const app = new Koa({ proxy: services.config.trustProxy })
@@ -64,7 +65,6 @@ export function createApp (services: Services, extraRoutes: readonly Route<any>[
   app.use(requestContext(services))
   app.use(errorHandler(services.logger))
   app.use(authenticate(services))
-  app.use(pluginDispatch(services.plugins.resolve, services.plugins.supervisor))
   app.use(router.routes())
   app.use(router.allowedMethods({
     throw: true,
@@ -72,4 +72,17 @@ export function createApp (services: Services, extraRoutes: readonly Route<any>[
     notImplemented: () => CoreError.methodNotAllowed('this method is not supported'),
   }))
   return { app, router }
+}
+
+/**
+ * The gateway's HTTP listener: plugin requests (`/t/{tenant}/{mount}/…`) go straight to the plugin
+ * gateway on Node's own request and response, everything else through the core API's Koa app.
+ */
+export function createRequestListener (services: Services, app: Koa): (req: IncomingMessage, res: ServerResponse) => void {
+  const plugins = createPluginGateway(services)
+  const core = app.callback()
+  return function gatewayListener (req, res) {
+    if (isPluginPath(req.url)) plugins(req, res)
+    else void core(req, res)
+  }
 }

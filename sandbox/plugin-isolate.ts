@@ -1,3 +1,4 @@
+import { validateHeaderValue } from 'node:http'
 import ivm from 'isolated-vm'
 import { createModuleLoader, PluginLoadError } from './module-loader.ts'
 import type { PluginResponse, PluginSpec } from './protocol.ts'
@@ -213,10 +214,20 @@ function checkResponse (status: unknown, headersJson: unknown, body: unknown): O
   const parsed = JSON.parse(String(headersJson)) as unknown
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, code: 'SBX_ERR_BAD_RESPONSE', message: 'headers must be an object' }
   for (const [name, value] of Object.entries(parsed)) {
-    if (!/^[A-Za-z0-9-]{1,64}$/.test(name) || typeof value !== 'string' || /[\r\n]/.test(value) || value.length > 4096) {
-      return { ok: false, code: 'SBX_ERR_BAD_RESPONSE', message: `header '${name.slice(0, 64)}' is invalid` }
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(name) || typeof value !== 'string' || value.length > 4096 || !sendable(name, value)) {
+      return { ok: false, code: 'SBX_ERR_BAD_RESPONSE', message: `header '${name.slice(0, 64)}' is invalid: a name of letters, digits and '-', a value of at most 4096 Latin-1 characters without control characters` }
     }
     headers[name.toLowerCase()] = value
   }
   return { ok: true, response: { status, headers, body: String(body) } }
+}
+
+/** Whether Node will write this header value (no control characters, nothing beyond Latin-1). */
+function sendable (name: string, value: string): boolean {
+  try {
+    validateHeaderValue(name, value)
+    return true
+  } catch {
+    return false
+  }
 }

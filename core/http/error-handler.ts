@@ -3,31 +3,50 @@ import { CoreError } from '../error-codes.ts'
 import { isPlatformError, type PlatformError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 
+/** The answer to a failed request: its status, the error's own headers, and the JSON body of SPEC §8. */
+export interface ErrorAnswer {
+  status: number
+  code: string
+  headers: Record<string, string> | undefined
+  body: { error: Record<string, unknown> }
+}
+
 /**
- * Turns every error into the JSON body of SPEC §8. Platform errors keep their code and status;
- * Koa's own HTTP errors are mapped to the matching core code; anything else is a 500 whose
- * details go to the log only.
+ * Turns anything thrown while serving a request into its answer. Platform errors keep their code
+ * and status; Koa's own HTTP errors are mapped to the matching core code; anything else is a 500
+ * whose details go to the log only (so does every 5xx).
  */
+export function errorAnswer (caught: unknown, requestId: string, logger: Logger): ErrorAnswer {
+  const error = toPlatformError(caught)
+  if (error.status >= 500) logger.error({ requestId, err: caught }, 'request failed')
+  return {
+    status: error.status,
+    code: error.code,
+    headers: error.headers,
+    body: {
+      error: {
+        code: error.code,
+        message: error.message,
+        requestId,
+        ...(error.field === undefined ? {} : { field: error.field }),
+        ...(error.errors === undefined ? {} : { errors: error.errors }),
+      },
+    },
+  }
+}
+
+/** The core API's error handler: every error becomes its `errorAnswer`. */
 export function errorHandler (logger: Logger) {
   return async function errorHandlerMiddleware (ctx: Context, next: Next): Promise<void> {
     try {
       await next()
       if (ctx.status === 404 && ctx.body == null) throw CoreError.notFound(`no route for ${ctx.method} ${ctx.path.slice(0, 200)}`)
     } catch (caught) {
-      const error = toPlatformError(caught)
-      if (error.status >= 500) logger.error({ requestId: ctx.state.requestId, err: caught }, 'request failed')
-      ctx.state.errorCode = error.code
-      ctx.status = error.status
-      if (error.headers !== undefined) ctx.set(error.headers)
-      ctx.body = {
-        error: {
-          code: error.code,
-          message: error.message,
-          requestId: ctx.state.requestId,
-          ...(error.field === undefined ? {} : { field: error.field }),
-          ...(error.errors === undefined ? {} : { errors: error.errors }),
-        },
-      }
+      const answer = errorAnswer(caught, ctx.state.requestId, logger)
+      ctx.state.errorCode = answer.code
+      ctx.status = answer.status
+      if (answer.headers !== undefined) ctx.set(answer.headers)
+      ctx.body = answer.body
     }
   }
 }

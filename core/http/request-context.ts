@@ -4,17 +4,49 @@ import type { Services } from '../services.ts'
 
 const CLIENT_ID = /^[A-Za-z0-9._:-]{1,64}$/
 
+/** The request's id: the client's `X-Request-Id` when it is sane, else a new one. */
+export function requestIdFrom (offered: string | string[] | undefined): string {
+  return typeof offered === 'string' && CLIENT_ID.test(offered) ? offered : randomUUID()
+}
+
+/** What is known of a request once it is answered: its access-log line and its metrics. */
+export interface FinishedRequest {
+  requestId: string
+  method: string
+  /** The route's pattern, never the raw path (bounded cardinality); `unmatched` when none matched. */
+  route: string
+  status: number
+  /** `performance.now()` when the request arrived. */
+  started: number
+  user: string | undefined
+  code: string | undefined
+}
+
+/** Logs one JSON line for a finished request and records its metrics (both paths into the gateway end here). */
+export function recordRequest ({ metrics, accessLog }: Pick<Services, 'metrics' | 'accessLog'>, finished: FinishedRequest): void {
+  const seconds = (performance.now() - finished.started) / 1000
+  metrics.observe(finished.method, finished.route, finished.status, seconds)
+  accessLog.write({
+    requestId: finished.requestId,
+    method: finished.method,
+    route: finished.route,
+    status: finished.status,
+    ms: Math.round(seconds * 10000) / 10,
+    user: finished.user,
+    code: finished.code,
+  })
+}
+
 /**
- * The outermost middleware: gives every request an id (the client's `X-Request-Id` when it is
- * sane), then, once the error handler inside has set the final status, logs one JSON line and
- * records the request's metrics under its route pattern.
+ * The outermost middleware of the core API: gives every request an id, then, once the error
+ * handler inside has set the final status, logs one JSON line and records the request's metrics
+ * under its route pattern.
  */
 export function requestContext (services: Services) {
-  const { metrics, lifecycle, accessLog } = services
+  const { metrics, lifecycle } = services
   return async function requestContextMiddleware (ctx: Context, next: Next): Promise<void> {
     const started = performance.now()
-    const offered = ctx.get('x-request-id')
-    const requestId = CLIENT_ID.test(offered) ? offered : randomUUID()
+    const requestId = requestIdFrom(ctx.req.headers['x-request-id'])
     ctx.state.requestId = requestId
     ctx.set('X-Request-Id', requestId)
     if (lifecycle.shuttingDown) ctx.set('Connection', 'close')
@@ -22,15 +54,12 @@ export function requestContext (services: Services) {
     try {
       await next()
     } finally {
-      const seconds = (performance.now() - started) / 1000
-      const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched'
-      metrics.observe(ctx.method, route, ctx.status, seconds)
-      accessLog.write({
+      recordRequest(services, {
         requestId,
         method: ctx.method,
-        route,
+        route: (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched',
         status: ctx.status,
-        ms: Math.round(seconds * 10000) / 10,
+        started,
         user: ctx.state.principal?.username,
         code: ctx.state.errorCode,
       })

@@ -1,12 +1,15 @@
-import type { Context, Next } from 'koa'
-import type { Outcome } from '../../sandbox/plugin-isolate.ts'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { parse as parseQuery } from 'node:querystring'
 import type { PluginRequest } from '../../sandbox/protocol.ts'
-import type { Supervisor } from '../../sandbox/supervisor.ts'
 import { SandboxError } from '../../sandbox/errors.ts'
 import { CoreError } from '../error-codes.ts'
+import { principalFrom } from '../http/authenticate.ts'
 import { readJsonBody } from '../http/body.ts'
+import { errorAnswer } from '../http/error-handler.ts'
+import { recordRequest, requestIdFrom } from '../http/request-context.ts'
 import { readInside } from '../http/static-files.ts'
 import { validationError } from '../http/validation.ts'
+import type { Services } from '../services.ts'
 import { canSee, holds, isAtOrBelow, type Principal } from '../tenancy/access.ts'
 import { TENANT_CODE_PATTERN } from '../tenancy/tenants.ts'
 import { pluginOpenApi } from './plugin-openapi.ts'
@@ -17,20 +20,81 @@ const mountName = /^[a-z][a-z0-9-]{0,62}$/
 // Headers a plugin may not set: framing belongs to the gateway, the request id to the platform, and
 // cookies to no plugin, since every tenant's plugins share one origin.
 const reservedHeaders = new Set(['content-length', 'content-type', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'x-request-id', 'set-cookie', 'strict-transport-security'])
-const forwardedHeaders = new Set(['accept', 'accept-language', 'content-type', 'user-agent', 'x-request-id'])
+const forwardedHeaders = ['accept', 'accept-language', 'content-type', 'user-agent', 'x-request-id'] as const
+// Statuses whose responses carry no body (and so no Content-Type).
+const bodiless = new Set([204, 205, 304])
+const JSON_TYPE = 'application/json; charset=utf-8'
 
 const sandboxErrors: Record<string, (typeof SandboxError)[keyof typeof SandboxError]> = Object.fromEntries(Object.values(SandboxError).map((factory) => [factory.code, factory]))
 
+/** Whether a request target is a plugin's (`/t/…`): those are served by `createPluginGateway`, the rest by the core API. */
+export const isPluginPath = (url: string | undefined): boolean => url !== undefined && url.startsWith('/t/')
+
+/** One request to a plugin while it is served: what its access-log line and metrics will say. */
+interface Exchange {
+  readonly method: string
+  readonly path: string
+  readonly requestId: string
+  route: string
+  principal: Principal | undefined
+  /** Set once the installation is known: every answer from then on allows any origin (bearer tokens, no cookies). */
+  cors: boolean
+  /** The status answered (what the access log records). */
+  status: number
+}
+
+interface Answer {
+  status: number
+  /** Lower-case names. */
+  headers: Record<string, string>
+  body: string | Buffer | undefined
+}
+
 /**
- * `{METHOD} /t/{tenant}/{mount}/{path}`: resolves the installation (the routing table), matches the
- * route, enforces its `access` and validates its `body` schema before the sandbox is involved,
- * then hands one request to the sandbox and sends back its one response.
+ * `{METHOD} /t/{tenant}/{mount}/{path}` on Node's own request and response, without Koa: the hot
+ * path of the platform, so nothing runs here that the request does not need (Koa's context,
+ * middleware chain and router cost the gateway a third of its time per plugin request, measured).
+ * It keeps the core API's contract: the request id, authentication, the JSON error body of
+ * SPEC §8, the access log and metrics come from the same functions the Koa middleware uses.
+ *
+ * It resolves the installation (the routing table), matches the route, enforces its `access` and
+ * validates its `body` schema before the sandbox is involved, then hands one request to the
+ * sandbox and sends back its one response. It also serves the installation's pages (`ui/`), its
+ * OpenAPI document and CORS preflights.
  */
-export function pluginDispatch (resolve: (tenant: string, mount: string) => ActiveInstallation | undefined | Promise<ActiveInstallation | undefined>, supervisor: Supervisor) {
-  return async function pluginDispatchMiddleware (ctx: Context, next: Next): Promise<void> {
-    if (!ctx.path.startsWith('/t/')) return next()
-    const [, , tenant = '', mount = '', ...rest] = ctx.path.split('/')
-    const notFound = (): Error => CoreError.notFound(`no route for ${ctx.method} ${ctx.path.slice(0, 200)}`)
+export function createPluginGateway (services: Services): (req: IncomingMessage, res: ServerResponse) => void {
+  const { logger, metrics, lifecycle } = services
+  const { resolve, supervisor } = services.plugins
+
+  function send (res: ServerResponse, exchange: Exchange, answer: Answer): void {
+    exchange.status = answer.status
+    if (res.writableEnded || res.destroyed) return
+    const headers = answer.headers
+    if (exchange.cors) headers['access-control-allow-origin'] ??= '*'
+    headers['x-request-id'] = exchange.requestId
+    if (lifecycle.shuttingDown) headers.connection = 'close'
+    let body = answer.body
+    if (bodiless.has(answer.status)) {
+      body = undefined
+      delete headers['content-type']
+    } else {
+      headers['content-length'] = String(body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length)
+    }
+    res.writeHead(answer.status, headers)
+    res.end(body)
+  }
+
+  function fail (res: ServerResponse, exchange: Exchange, caught: unknown): string {
+    const answer = errorAnswer(caught, exchange.requestId, logger)
+    send(res, exchange, { status: answer.status, headers: { ...lowerCased(answer.headers), 'content-type': JSON_TYPE }, body: JSON.stringify(answer.body) })
+    return answer.code
+  }
+
+  async function serve (req: IncomingMessage, exchange: Exchange): Promise<Answer> {
+    const { method, path } = exchange
+    exchange.principal = await principalFrom(services, req.headers.authorization)
+    const [, , tenant = '', mount = '', ...rest] = path.split('/')
+    const notFound = (): Error => CoreError.notFound(`no route for ${method} ${path.slice(0, 200)}`)
     if (!tenantCode.test(tenant) || !mountName.test(mount)) throw notFound()
     const installation = await resolve(tenant, mount)
     if (installation === undefined) throw notFound()
@@ -40,38 +104,40 @@ export function pluginDispatch (resolve: (tenant: string, mount: string) => Acti
     } catch {
       throw notFound()
     }
-    ctx.set('Access-Control-Allow-Origin', '*')
-    if (ctx.method === 'OPTIONS') return preflight(ctx)
-    if (segments[0] === 'ui' && installation.ui !== undefined && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
-      return servePluginPage(ctx, installation.ui, segments.slice(1), `/t/${tenant}/${mount}/ui/`)
+    exchange.cors = true
+    const base = `/t/${tenant}/${mount}`
+    if (method === 'OPTIONS') return preflight()
+    if (segments[0] === 'ui' && installation.ui !== undefined && (method === 'GET' || method === 'HEAD')) {
+      exchange.route = `${base}/ui/*`
+      return pluginPage(req, path, installation.ui, segments.slice(1), `${base}/ui/`)
     }
-    const matched = matchRoute(installation.routes, ctx.method, segments)
-    if (matched === undefined && ctx.method === 'GET' && segments.length === 1 && segments[0] === 'openapi.json') {
-      ;(ctx as Context & { _matchedRoute?: string })._matchedRoute = `/t/${tenant}/${mount}/openapi.json`
-      ctx.body = pluginOpenApi(installation)
-      return
+    const matched = matchRoute(installation.routes, method, segments)
+    if (matched === undefined && method === 'GET' && segments.length === 1 && segments[0] === 'openapi.json') {
+      exchange.route = `${base}/openapi.json`
+      return { status: 200, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(pluginOpenApi(installation)) }
     }
     if (matched === undefined) throw notFound()
     if (matched === 'methodMismatch') throw CoreError.methodNotAllowed('this plugin route does not answer that method')
     const { route, params } = matched
-    ;(ctx as Context & { _matchedRoute?: string })._matchedRoute = `/t/${tenant}/${mount}${route.path}`
-    const principal = ctx.state.principal as Principal | undefined
+    exchange.route = base + route.path
+    const principal = exchange.principal
     authorize(installation, route, principal)
     let body: unknown = null
     if (route.validateBody !== undefined) {
-      body = await readJsonBody(ctx.req)
+      body = await readJsonBody(req)
       if (!route.validateBody(body)) throw validationError(route.validateBody.errors ?? [])
     }
     const headers: Record<string, string> = {}
     for (const name of forwardedHeaders) {
-      const value = ctx.get(name)
-      if (value !== '') headers[name] = value
+      const value = req.headers[name]
+      if (typeof value === 'string' && value !== '') headers[name] = value
     }
+    const queryAt = req.url!.indexOf('?')
     const request: PluginRequest = {
-      method: ctx.method,
+      method,
       path: '/' + segments.join('/'),
       params,
-      query: ctx.query as Record<string, string | string[]>,
+      query: queryAt === -1 ? {} : { ...parseQuery(req.url!.slice(queryAt + 1)) } as Record<string, string | string[]>,
       headers,
       body,
       user: principal === undefined ? null : {
@@ -82,18 +148,61 @@ export function pluginDispatch (resolve: (tenant: string, mount: string) => Acti
       },
       tenant: installation.tenant.code,
     }
-    const outcome: Outcome = await supervisor.dispatch(installation.tier, installation.spec, route.handler, ctx.state.requestId, request)
+    const outcome = await supervisor.dispatch(installation.tier, installation.spec, route.handler, exchange.requestId, request)
     if (!outcome.ok) {
       const factory = sandboxErrors[outcome.code] ?? SandboxError.pluginFailed
       throw factory(outcome.message)
     }
-    ctx.status = outcome.response.status
+    const answerHeaders: Record<string, string> = {}
     for (const [name, value] of Object.entries(outcome.response.headers)) {
-      if (!reservedHeaders.has(name)) ctx.set(name, value)
+      if (!reservedHeaders.has(name)) answerHeaders[name] = value
     }
-    ctx.set('Content-Type', 'application/json; charset=utf-8')
-    ctx.body = outcome.response.body
+    answerHeaders['content-type'] = JSON_TYPE
+    return { status: outcome.response.status, headers: answerHeaders, body: outcome.response.body }
   }
+
+  async function respond (req: IncomingMessage, res: ServerResponse, exchange: Exchange, started: number): Promise<void> {
+    let code: string | undefined
+    try {
+      const answer = await serve(req, exchange)
+      try {
+        send(res, exchange, answer)
+      } catch (caught) {
+        // A header Node refuses to write: the plugin's answer cannot be sent as it is.
+        throw SandboxError.badResponse(`the plugin's response could not be sent: ${(caught as Error).message.slice(0, 200)}`)
+      }
+    } catch (caught) {
+      code = fail(res, exchange, caught)
+    }
+    recordRequest(services, { requestId: exchange.requestId, method: exchange.method, route: exchange.route, status: exchange.status, started, user: exchange.principal?.username, code })
+  }
+
+  return function servePluginRequest (req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now()
+    const url = req.url!
+    const queryAt = url.indexOf('?')
+    const exchange: Exchange = {
+      method: req.method ?? 'GET',
+      path: queryAt === -1 ? url : url.slice(0, queryAt),
+      requestId: requestIdFrom(req.headers['x-request-id']),
+      route: 'unmatched',
+      principal: undefined,
+      cors: false,
+      status: 500,
+    }
+    metrics.started()
+    respond(req, res, exchange, started).catch((error: unknown) => {
+      // Only a bug gets here (every failure above has its answer): the request is cut, the process goes on.
+      logger.error({ requestId: exchange.requestId, err: error }, 'plugin request could not be answered')
+      res.destroy()
+    })
+  }
+}
+
+function lowerCased (headers: Record<string, string> | undefined): Record<string, string> {
+  const result: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers ?? {})) result[name.toLowerCase()] = value
+  return result
 }
 
 // A plugin's pages run as an opaque origin (CSP sandbox): they can never read the console's
@@ -102,33 +211,34 @@ export function pluginDispatch (resolve: (tenant: string, mount: string) => Acti
 const PAGE_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
   "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'; sandbox allow-scripts allow-forms allow-popups"
 
-function servePluginPage (ctx: Context, root: string, segments: string[], base: string): void {
-  ;(ctx as Context & { _matchedRoute?: string })._matchedRoute = `${base}*`
-  if (segments.length === 0 && !ctx.path.endsWith('/')) {
-    ctx.status = 308
-    ctx.redirect(base)
-    return
+function pluginPage (req: IncomingMessage, path: string, root: string, segments: string[], base: string): Answer {
+  if (segments.length === 0 && !path.endsWith('/')) {
+    return { status: 308, headers: { location: base, 'content-type': 'text/plain; charset=utf-8' }, body: `Redirecting to ${base}.` }
   }
   const file = readInside(root, segments.length === 0 ? 'index.html' : segments.join('/'))
-  if (file === undefined) throw CoreError.notFound(`no page ${ctx.path.slice(0, 200)}`)
-  ctx.set('Content-Security-Policy', PAGE_POLICY)
-  ctx.set('X-Content-Type-Options', 'nosniff')
-  ctx.set('Cache-Control', 'no-cache')
-  ctx.set('ETag', file.etag)
-  if (ctx.get('If-None-Match') === file.etag) {
-    ctx.status = 304
-    return
+  if (file === undefined) throw CoreError.notFound(`no page ${path.slice(0, 200)}`)
+  const headers: Record<string, string> = {
+    'content-security-policy': PAGE_POLICY,
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-cache',
+    etag: file.etag,
   }
-  ctx.type = file.type
-  ctx.body = file.bytes
+  if (req.headers['if-none-match'] === file.etag) return { status: 304, headers, body: undefined }
+  headers['content-type'] = file.type
+  return { status: 200, headers, body: file.bytes }
 }
 
 /** CORS preflight for a plugin's routes: any origin may call them with a bearer token. */
-function preflight (ctx: Context): void {
-  ctx.status = 204
-  ctx.set('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE')
-  ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, Accept-Language, X-Request-Id')
-  ctx.set('Access-Control-Max-Age', '600')
+function preflight (): Answer {
+  return {
+    status: 204,
+    headers: {
+      'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
+      'access-control-allow-headers': 'Authorization, Content-Type, Accept, Accept-Language, X-Request-Id',
+      'access-control-max-age': '600',
+    },
+    body: undefined,
+  }
 }
 
 /** `public`; `user`: signed in and belonging to the tenant or above it; else a role held at the tenant. */

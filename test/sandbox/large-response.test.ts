@@ -29,3 +29,13 @@ t.test('a plugin sets its own headers, but never cookies, framing or the request
   t.equal(response.headers.get('set-cookie'), null, 'no cookie on the shared origin')
   t.equal(response.headers.get('x-request-id'), 'mine-1', 'the request id stays the platform\'s')
 })
+
+t.test('a header value Node cannot send is a bad response naming the header, not a dropped connection', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.install('hn', 'bad', 'misbehave')
+  const response = await p.call('GET', '/t/hn/bad/unsendable-header')
+  t.equal(response.status, 502)
+  t.equal(response.body.error.code, 'SBX_ERR_BAD_RESPONSE')
+  t.match(response.body.error.message, /header 'x-place' is invalid/)
+  t.equal(response.headers.get('access-control-allow-origin'), '*', 'an error from a plugin route is readable cross-origin like its answers')
+})
