@@ -9,7 +9,10 @@ declare module 'nentang:sdk' {
   /** A JSON value: what storage keeps and what crosses the boundary. */
   export type Json = string | number | boolean | null | Json[] | { [key: string]: Json }
 
-  /** A stored document: your fields plus the id the platform gave it. */
+  /**
+   * A stored document: your fields plus the id the platform gave it, a UUID version 7: ids sort
+   * by creation time (to the millisecond), and their random part makes them unguessable.
+   */
   export type Stored<T> = T & { _id: string }
 
   /** A comparison on one field. */

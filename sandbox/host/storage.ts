@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto'
 import type { Knex } from 'knex'
 import type { Database } from '../../core/db/database.ts'
 import type { PluginSpec } from '../protocol.ts'
 import { HostCallError, denied, invalid, objectArg, stringArg } from './host-error.ts'
 import { LATER } from './later.ts'
+import { newDocumentId } from './document-id.ts'
 
 const COLLECTION = /^[a-z][a-z0-9_-]{0,63}$/
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]{0,63}(\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,4}$/
@@ -182,7 +182,7 @@ export function createStorage (db: Database) {
       const collection = collectionArg(args[0])
       const { data, text } = documentArg(args[1])
       const now = new Date().toISOString()
-      const docId = randomUUID()
+      const docId = newDocumentId()
       yield * change({ sql: INSERT_SQL, bindings: [spec.tenantId, spec.name, collection, docId, text, now, now] })
       return { ...data, _id: docId }
     },

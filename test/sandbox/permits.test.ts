@@ -13,7 +13,7 @@ t.test('examples/permits end to end over HTTP', async (t) => {
 
   const created = await p.call('POST', '/t/hn/permits/permits', { token: citizen, body: { plate: '29A-123.45', street: 'Phố Hàng Bông', months: 3 } })
   t.equal(created.status, 201)
-  t.match(created.body, { plate: '29A-123.45', months: 3, fee: 300000, owner: 'citizen', status: 'pending', _id: /^[0-9a-f-]{36}$/ })
+  t.match(created.body, { plate: '29A-123.45', months: 3, fee: 300000, owner: 'citizen', status: 'pending', _id: /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/ }, 'a UUID version 7')
   await p.call('POST', '/t/hn/permits/permits', { token: citizen, body: { plate: '30E-999.99', street: 'Phố Huế' } })
   const third = await p.call('POST', '/t/hn/permits/permits', { token: citizen, body: { plate: '30E-111.11', street: 'Phố Huế' } })
   t.equal(third.status, 409, 'the setting maxPerUser=2 holds')
