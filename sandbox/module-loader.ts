@@ -52,10 +52,14 @@ export function createModuleLoader (isolate: ivm.Isolate, dir: string, sdk: ivm.
   }
 
   return {
-    /** Compiles, links and evaluates the main module; returns its namespace. */
+    /**
+     * Compiles, links and evaluates the main module; returns its namespace. Compiling and linking
+     * run no plugin code and happen on this thread; evaluating runs the plugin's top-level code, on
+     * isolated-vm's threads under the plugin's time limit, so it never blocks the worker's thread.
+     */
     async load (context: ivm.Context, main: string, timeoutMs: number): Promise<ivm.Reference<Record<string, unknown>>> {
       const module = compile(posix.normalize(main))
-      await module.instantiate(context, resolveImport)
+      module.instantiateSync(context, resolveImport)
       await module.evaluate({ timeout: timeoutMs })
       return module.namespace
     },
