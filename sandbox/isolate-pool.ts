@@ -1,6 +1,7 @@
 import { PluginLoadError } from './module-loader.ts'
 import { createPluginIsolate, type HostApi, type PluginIsolate, type RunningRequest } from './plugin-isolate.ts'
 import type { PluginSpec } from './protocol.ts'
+import { createSpareIsolates } from './spare-isolate.ts'
 
 export interface PoolOptions {
   /** Most isolates a worker keeps; the least recently used idle one goes first. */
@@ -41,6 +42,7 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
   let total = 0
   const memoryStrikes = new Map<string, { times: number[], until: number }>()
   const paces = new Map<string, { fast: number, demoted: boolean }>()
+  const spares = createSpareIsolates()
 
   /**
    * Whether an installation's requests run on the worker's main thread (applySync: ~20 µs of CPU
@@ -104,7 +106,7 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
 
   function create (spec: PluginSpec): Promise<PluginIsolate> {
     if (total >= options.maxIsolates) evictOne()
-    const entry = createPluginIsolate(spec, host)
+    const entry = spares.take(spec.limits.memoryMb).then((blank) => createPluginIsolate(spec, host, blank))
     const list = byKey.get(spec.key) ?? []
     list.push(entry)
     byKey.set(spec.key, list)
@@ -188,6 +190,8 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
       const record = pace(spec.key)
       const outcome = await isolate.run(handler, requestJson, request, onThread(record))
       paced(record, request, outcome)
+      // Once this request is answered, the next cold start's isolate is made (if it was just taken).
+      spares.refill()
       if (!outcome.ok && outcome.code === 'SBX_ERR_MEMORY_LIMIT') strike(spec, Date.now())
       return outcome
     },
@@ -202,6 +206,7 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
     onThread: () => [...paces.values()].filter(onThread).length,
     close () {
       clearInterval(sweeper)
+      spares.close()
       for (const key of [...byKey.keys()]) forget(key)
     },
   }

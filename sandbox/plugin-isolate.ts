@@ -4,6 +4,7 @@ import { createModuleLoader, PluginLoadError } from './module-loader.ts'
 import type { PluginResponse, PluginSpec } from './protocol.ts'
 import { invokeSource, sdkSource } from './sdk-source.ts'
 import { LATER } from './host/later.ts'
+import type { BlankIsolate } from './spare-isolate.ts'
 
 /** The response body limit (SPEC §8: 5 MiB), in characters of JSON text. */
 export const RESPONSE_LIMIT = 5 * 1024 * 1024
@@ -53,13 +54,14 @@ export interface PluginIsolate {
 const hostErrorJson = (name: string, message: string): string => JSON.stringify({ error: { name, message } })
 
 /**
- * One isolate for one installed plugin version: its memory limit, the SDK, the plugin's modules.
+ * One isolate for one installed plugin version: its memory limit, the SDK, the plugin's modules;
+ * in `blank` when given: a spare made ahead with the version's memory limit (spare-isolate.ts).
  * Requests run one at a time (host calls know which request they serve); each has a watchdog on
  * wall time that disposes the isolate, since isolated-vm's own timeout does not stop a plugin that
  * keeps returning promises. A disposed isolate is never reused.
  */
-export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Promise<PluginIsolate> {
-  const isolate = new ivm.Isolate({ memoryLimit: spec.limits.memoryMb })
+export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blank?: BlankIsolate): Promise<PluginIsolate> {
+  const isolate = blank?.isolate ?? new ivm.Isolate({ memoryLimit: spec.limits.memoryMb })
   let current: RunningRequest | undefined
   let disposed = false
   let tail: Promise<unknown> = Promise.resolve()
@@ -77,7 +79,7 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi): Pro
     // The platform's own setup (context, host functions, SDK) is trusted code that runs in well
     // under a millisecond a step: on this thread, without a hop to isolated-vm's threads and back
     // for each (the hops made a cold first request 3–4 ms slower, measured).
-    const context = isolate.createContextSync()
+    const context = blank?.context ?? isolate.createContextSync()
     const jail = context.global
     // A Reference, because only `apply` with `result.promise` waits for an async host function.
     // The SDK takes it off the global object before any plugin code runs and keeps it in a closure.
