@@ -155,7 +155,8 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       checks.get(message.id)?.(message.result)
       checks.delete(message.id)
     } else if (message.t === 'stats') {
-      statsWaiters.get(child)?.(message)
+      const { isolates, onThread, rss, heapUsed } = message
+      statsWaiters.get(child)?.({ isolates, onThread, rss, heapUsed })
     }
   }
 

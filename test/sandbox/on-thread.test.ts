@@ -46,6 +46,10 @@ t.test('on the worker thread: module state, results and errors are those of the 
   t.equal((await p.call('GET', '/t/hn/m/bad-status')).body.error.code, 'SBX_ERR_BAD_RESPONSE')
   t.same((await p.call('GET', '/t/hn/m/state')).body, { counter: counter + 1 }, 'the same isolate answers throughout')
   t.equal(await onThread(p, 'm'), 1, 'and it stays on the thread')
+  const status = await p.call('GET', '/api/v1/platform/status', { token: p.admin })
+  const running = (status.body.workers as Array<Record<string, unknown>>).filter((w) => w.isolates !== 0)
+  t.same(running.map((w) => Object.keys(w).sort()), [['heapUsed', 'isolates', 'onThread', 'rss', 'tier']], 'the platform status says which worker runs it on its thread, in the documented fields only')
+  t.equal(running[0]!.onThread, 1)
 })
 
 for (const route of ['spin', 'chain']) {
