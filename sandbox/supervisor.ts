@@ -21,7 +21,7 @@ export interface SupervisorOptions {
 
 interface Pending {
   resolve(outcome: Outcome): void
-  /** When the request is given up on (Date.now() ms): the plugin's time limit and 30 s more. */
+  /** When the worker counts as stuck if it has not answered (Date.now() ms): the plugin's time limit and STUCK_MS more. */
   deadline: number
 }
 
@@ -38,6 +38,8 @@ interface Slot {
 }
 
 const workerMain = new URL('./worker-main.ts', import.meta.url).pathname
+/** How long past a plugin's time limit a worker may stay silent about a request before it counts as stuck (see `overdue`). */
+const STUCK_MS = 10_000
 
 export interface Supervisor {
   dispatch(tier: Tier, spec: PluginSpec, handler: string, requestId: string, request: PluginRequest): Promise<Outcome>
@@ -84,16 +86,24 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
   const graceTimers = new Map<string, NodeJS.Timeout>()
   const fingerprints = new WeakMap<PluginSpec, string>()
 
-  // A backstop behind the workers' own watchdogs, for a worker stuck in native code: a huge
-  // allocation runs for seconds before V8 aborts the process (12 s measured), and then the caller
-  // should learn that the worker crashed. One sweep a second rather than a timer per request.
+  // A backstop behind the workers' own watchdogs, for a worker stuck in native code: disposing an
+  // isolate in the middle of a huge allocation blocks the worker's thread until V8 aborts the whole
+  // process, 12 s later unloaded and over 30 s on a loaded machine (measured), and all that time the
+  // worker's other tenants wait. A worker that has not answered a request STUCK_MS past its plugin's
+  // time limit is killed: its requests answer SBX_ERR_WORKER_CRASHED and it restarts at once. One
+  // sweep a second rather than a timer per request.
   const overdue = setInterval(() => {
     const now = Date.now()
     for (const slot of Object.values(slots).flat()) {
       for (const [id, pending] of slot.pending) {
         if (pending.deadline > now) continue
+        if (slot.child !== undefined && slot.child.exitCode === null && slot.child.signalCode === null) {
+          logger.error({ tier: slot.tier, worker: slot.index, pid: slot.child.pid }, `sandbox worker silent ${STUCK_MS / 1000} s past a request's time limit; killing it`)
+          slot.child.kill('SIGKILL')
+          break
+        }
         slot.pending.delete(id)
-        pending.resolve({ ok: false, code: 'SBX_ERR_TIMEOUT', message: 'the sandbox did not answer in time' })
+        pending.resolve({ ok: false, code: 'SBX_ERR_WORKER_CRASHED', message: 'the sandbox worker running this request stopped; retry' })
       }
     }
   }, 1000)
@@ -222,7 +232,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       if (grace !== undefined) { clearTimeout(grace); graceTimers.delete(spec.key) }
       return new Promise<Outcome>((resolve) => {
         // A backstop behind the worker's own watchdog (see `overdue`).
-        slot.pending.set(id, { resolve, deadline: Date.now() + spec.limits.timeoutMs + 30_000 })
+        slot.pending.set(id, { resolve, deadline: Date.now() + spec.limits.timeoutMs + STUCK_MS })
         slot.send!({ t: 'req', id, key: spec.key, handler, requestId, request })
       }).finally(() => settle(spec.key))
     },
