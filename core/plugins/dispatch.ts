@@ -34,6 +34,8 @@ export const isPluginPath = (url: string | undefined): boolean => url !== undefi
 interface Exchange {
   readonly method: string
   readonly path: string
+  /** What follows `?` in the target, if anything. */
+  readonly search: string | undefined
   readonly requestId: string
   route: string
   principal: Principal | undefined
@@ -132,12 +134,11 @@ export function createPluginGateway (services: Services): (req: IncomingMessage,
       const value = req.headers[name]
       if (typeof value === 'string' && value !== '') headers[name] = value
     }
-    const queryAt = req.url!.indexOf('?')
     const request: PluginRequest = {
       method,
       path: '/' + segments.join('/'),
       params,
-      query: queryAt === -1 ? {} : { ...parseQuery(req.url!.slice(queryAt + 1)) } as Record<string, string | string[]>,
+      query: exchange.search === undefined ? {} : { ...parseQuery(exchange.search) } as Record<string, string | string[]>,
       headers,
       body,
       user: principal === undefined ? null : {
@@ -184,6 +185,7 @@ export function createPluginGateway (services: Services): (req: IncomingMessage,
     const exchange: Exchange = {
       method: req.method ?? 'GET',
       path: queryAt === -1 ? url : url.slice(0, queryAt),
+      search: queryAt === -1 ? undefined : url.slice(queryAt + 1),
       requestId: requestIdFrom(req.headers['x-request-id']),
       route: 'unmatched',
       principal: undefined,
