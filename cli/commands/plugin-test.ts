@@ -64,7 +64,8 @@ export async function pluginTestCommand (args: string[]): Promise<number> {
   process.stderr.write(`starting a platform with real sandboxes for ${manifest.name}@${manifest.version}…\n`)
   const config = loadConfig([
     '--port', '0', '--host', '127.0.0.1', '--database-url', `sqlite:${join(dir, 'test.db')}`, '--data-dir', dir,
-    '--admin-password', randomBytes(18).toString('base64url'), '--log-level', 'silent', '--workers', '1',
+    // One argument with '=': a base64url password can start with '-', which would read as another option.
+    `--admin-password=${randomBytes(18).toString('base64url')}`, '--log-level', 'silent', '--workers', '1',
   ], {})
   const platform = await startPlatform(config)
   try {
