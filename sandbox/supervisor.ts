@@ -25,6 +25,14 @@ interface Pending {
   deadline: number
 }
 
+/** A worker process: serving a slot, or a standby waiting for one (`slot` undefined). */
+interface Worker {
+  child: ChildProcess
+  /** Settles when the process has loaded its modules and opened its database connection. */
+  ready: Promise<void>
+  slot: Slot | undefined
+}
+
 interface Slot {
   tier: Tier
   index: number
@@ -40,6 +48,8 @@ interface Slot {
 const workerMain = new URL('./worker-main.ts', import.meta.url).pathname
 /** How long past a plugin's time limit a worker may stay silent about a request before it counts as stuck (see `overdue`). */
 const STUCK_MS = 10_000
+/** How long after a worker of a tier starts the supervisor forks that tier's standby (not in the middle of the platform's own start). */
+const STANDBY_DELAY_MS = 2000
 
 export interface Supervisor {
   dispatch(tier: Tier, spec: PluginSpec, handler: string, requestId: string, request: PluginRequest): Promise<Outcome>
@@ -55,6 +65,8 @@ export interface Supervisor {
   pidFor(tier: Tier, key: string): number | undefined
   /** Which worker of its tier serves `key`. */
   workerIndex(tier: Tier, key: string): number | undefined
+  /** The tier's standby worker, once forked: the next worker of the tier to start (a restart) takes it over. */
+  standby(tier: Tier): { pid: number | undefined, ready: Promise<void> } | undefined
   stats(): Promise<Array<{ tier: Tier, isolates: number, onThread: number, rss: number, heapUsed: number }>>
   /** Loads a package folder in a throwaway isolate, in the worker kept for unreviewed code (the registry's checks). */
   check(dir: string, main: string, handlers: string[]): Promise<LoadCheck>
@@ -66,6 +78,12 @@ export interface Supervisor {
  * always goes to the same worker of its tier (by a hash of its key) while that worker lives. When
  * a worker dies, its in-flight requests get SBX_ERR_WORKER_CRASHED and it restarts after a backoff
  * (0 ms, then doubling to 5 s while it keeps dying within 10 s of starting).
+ *
+ * A worker's start costs a third of a second of CPU (Node without its startup snapshot, type stripping,
+ * the database driver), and seconds on a loaded machine. So once a tier runs a worker, the supervisor
+ * keeps one more process of that tier started and idle, a standby, as Chromium keeps a spare renderer:
+ * a restart takes it over and serves at once, and the next standby is forked STANDBY_DELAY_MS later.
+ * Not for the `check` tier, whose restarts nobody waits for.
  */
 export function createSupervisor (options: SupervisorOptions): Supervisor {
   const { logger } = options
@@ -85,6 +103,8 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
   const RETIRE_GRACE_MS = 10_000
   const graceTimers = new Map<string, NodeJS.Timeout>()
   const fingerprints = new WeakMap<PluginSpec, string>()
+  const standbys = new Map<Tier, Worker>()
+  const standbyTimers = new Map<Tier, NodeJS.Timeout>()
 
   // A backstop behind the workers' own watchdogs, for a worker stuck in native code: disposing an
   // isolate in the middle of a huge allocation blocks the worker's thread until V8 aborts the whole
@@ -132,45 +152,76 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     return { tier, index, child: undefined, send: undefined, ready: undefined, specs: new Map(), pending: new Map(), restarts: 0, startedAt: 0 }
   }
 
-  function start (slot: Slot): void {
+  function spawn (tier: Tier): Worker {
     const child = fork(workerMain, [], {
       execArgv: ['--no-node-snapshot'],
-      env: { ...options.env, NENTANG_SANDBOX_TIER: slot.tier },
+      env: { ...options.env, NENTANG_SANDBOX_TIER: tier },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
+    let ready!: () => void
+    const worker: Worker = { child, ready: new Promise((resolve) => { ready = resolve }), slot: undefined }
+    child.on('message', (batch: Batch<FromWorker>) => {
+      for (const message of batch.m) {
+        if (message.t === 'ready') ready()
+        else receive(worker, message)
+      }
+    })
+    child.on('exit', (code, signal) => exited(worker, tier, code, signal))
+    child.on('error', (error) => logger.error({ err: error, tier, worker: worker.slot?.index ?? 'standby' }, 'sandbox worker error'))
+    return worker
+  }
+
+  function start (slot: Slot): void {
+    const standby = standbys.get(slot.tier)
+    standbys.delete(slot.tier)
+    const worker = standby !== undefined && standby.child.connected ? standby : spawn(slot.tier)
+    if (standby !== undefined && worker !== standby) standby.child.kill('SIGKILL')
+    worker.slot = slot
+    const { child } = worker
     slot.child = child
     slot.send = createBatcher<ToWorker>((batch) => { if (child.connected) child.send(batch) })
     slot.specs = new Map()
     slot.startedAt = Date.now()
-    slot.ready = new Promise((resolve) => {
-      const onReady = (batch: Batch<FromWorker>): void => {
-        if (batch.m.some((message) => message.t === 'ready')) { child.off('message', onReady); resolve() }
-      }
-      child.on('message', onReady)
-    })
-    child.on('message', (batch: Batch<FromWorker>) => { for (const message of batch.m) receive(slot, child, message) })
-    child.on('exit', (code, signal) => exited(slot, child, code, signal))
-    child.on('error', (error) => logger.error({ err: error, tier: slot.tier, worker: slot.index }, 'sandbox worker error'))
+    slot.ready = worker.ready
+    prepareStandby(slot.tier)
   }
 
-  function receive (slot: Slot, child: ChildProcess, message: FromWorker): void {
+  function prepareStandby (tier: Tier): void {
+    if (tier === 'check' || closed || standbys.has(tier) || standbyTimers.has(tier)) return
+    const timer = setTimeout(() => {
+      standbyTimers.delete(tier)
+      if (!closed && !standbys.has(tier)) standbys.set(tier, spawn(tier))
+    }, STANDBY_DELAY_MS)
+    timer.unref()
+    standbyTimers.set(tier, timer)
+  }
+
+  function receive (worker: Worker, message: FromWorker): void {
+    const slot = worker.slot
     if (message.t === 'res' || message.t === 'err') {
-      const pending = slot.pending.get(message.id)
+      const pending = slot?.pending.get(message.id)
       if (pending === undefined) return
-      slot.pending.delete(message.id)
+      slot!.pending.delete(message.id)
       pending.resolve(message.t === 'res' ? { ok: true, response: message.response } : { ok: false, code: message.code, message: message.message })
     } else if (message.t === 'log') {
-      logger[message.level]({ ...message.fields, tier: slot.tier, worker: slot.index }, message.msg)
+      logger[message.level]({ ...message.fields, tier: slot?.tier, worker: slot?.index ?? 'standby' }, message.msg)
     } else if (message.t === 'checked') {
       checks.get(message.id)?.(message.result)
       checks.delete(message.id)
     } else if (message.t === 'stats') {
       const { isolates, onThread, rss, heapUsed } = message
-      statsWaiters.get(child)?.({ isolates, onThread, rss, heapUsed })
+      statsWaiters.get(worker.child)?.({ isolates, onThread, rss, heapUsed })
     }
   }
 
-  function exited (slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+  function exited (worker: Worker, tier: Tier, code: number | null, signal: NodeJS.Signals | null): void {
+    const { slot, child } = worker
+    if (slot === undefined) {
+      // A standby that dies before it serves: the next one is forked when a worker of the tier next starts.
+      if (standbys.get(tier) === worker) standbys.delete(tier)
+      if (!closed) logger.error({ tier, worker: 'standby', code, signal }, 'sandbox standby worker died')
+      return
+    }
     if (slot.child !== child) return
     slot.child = undefined
     for (const [id, pending] of slot.pending) {
@@ -247,6 +298,10 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     workerIndex (tier, key) {
       return slotFor(tier, key)?.index
     },
+    standby (tier) {
+      const worker = standbys.get(tier)
+      return worker === undefined ? undefined : { pid: worker.child.pid, ready: worker.ready }
+    },
     pidFor (tier, key) {
       return slotFor(tier, key)?.child?.pid
     },
@@ -288,8 +343,9 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       closed = true
       clearInterval(overdue)
       for (const timer of graceTimers.values()) clearTimeout(timer)
-      await Promise.all(Object.values(slots).flat().map((slot) => new Promise<void>((resolve) => {
-        const child = slot.child
+      for (const timer of standbyTimers.values()) clearTimeout(timer)
+      const children = [...Object.values(slots).flat().map((slot) => slot.child), ...[...standbys.values()].map((worker) => worker.child)]
+      await Promise.all(children.map((child) => new Promise<void>((resolve) => {
         if (child === undefined || child.exitCode !== null) return resolve()
         const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
         child.once('exit', () => { clearTimeout(timer); resolve() })

@@ -14,7 +14,9 @@ t.test('the hello example answers over HTTP from a sandbox worker', async (t) =>
   t.equal(p.platform.services.plugins.supervisor.pids('tenant').length, 1, 'one tenant worker started, on demand')
   t.equal(p.platform.services.plugins.supervisor.pids('first-party').length, 0, 'no first-party worker when no first-party plugin runs')
 
-  const pids = p.platform.services.plugins.supervisor.pids('tenant')
+  const { supervisor } = p.platform.services.plugins
+  const standby = supervisor.standby('tenant')?.pid
+  const pids = [...supervisor.pids('tenant'), ...standby === undefined ? [] : [standby]]
   await p.platform.close()
   const alive = pids.filter((pid) => { try { process.kill(pid, 0); return true } catch { return false } })
   t.same(alive, [], 'closing the platform leaves no worker process behind')

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
+import { examples, startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
 import { whileNeighbourServes } from '../helpers/neighbour.ts'
 
 async function restartedWithin (p: PluginPlatform, ms: number): Promise<number> {
@@ -12,12 +12,32 @@ async function restartedWithin (p: PluginPlatform, ms: number): Promise<number> 
   }
 }
 
+/** The tenant tier's standby worker, once it has started (the supervisor forks it 2 s after the tier's first worker). */
+async function standbyReady (p: PluginPlatform): Promise<number> {
+  const { supervisor } = p.platform.services.plugins
+  for (let i = 0; i < 200; i++) {
+    const standby = supervisor.standby('tenant')
+    if (standby !== undefined) {
+      await standby.ready
+      return standby.pid!
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error('no standby worker 10 s after the first tenant worker started')
+}
+
 // Two tenant workers, and hcm's plugin on the other one, so the crash of hn's worker costs hcm nothing.
-async function setUp (t: { equal(a: unknown, b: unknown): void, teardown(fn: () => unknown): void }): Promise<PluginPlatform> {
+// The platform has been up long enough to hold its standby worker, as one in service does.
+async function setUp (t: { equal(a: unknown, b: unknown): void, teardown(fn: () => unknown): void }): Promise<PluginPlatform & { standbyPid: number }> {
   const p = await startPluginPlatform(t, { workers: 2 })
   await p.install('hn', 'bad', 'misbehave')
   t.equal((await p.call('GET', '/t/hn/bad/ok')).status, 200)
-  return p
+  // Both workers started (each on its first request), or the neighbour's would take the standby.
+  for (let i = 0; p.platform.services.plugins.supervisor.pids('tenant').length < 2 && i < 50; i++) {
+    await p.install('hcm', `start-${i}`, `${examples}hello`)
+    await p.call('GET', `/t/hcm/start-${i}/hello`)
+  }
+  return Object.assign(p, { standbyPid: await standbyReady(p) })
 }
 
 t.test('an allocation that aborts V8 kills only its worker: 503, restarted, serving within 2 s', async (t) => {
@@ -33,6 +53,7 @@ t.test('an allocation that aborts V8 kills only its worker: 503, restarted, serv
   t.equal(result.crashed.body.error.code, 'SBX_ERR_WORKER_CRASHED')
   t.ok(result.restartMs < 2000, `serving again ${result.restartMs} ms after the crash`)
   t.notSame(supervisor.pids('tenant'), before, 'a new worker process replaced the dead one')
+  t.equal(supervisor.pidFor('tenant', key), p.standbyPid, 'the standby worker took its place')
   t.ok(statuses.length > 2 && statuses.every((s) => s === 200), `hcm, on the other worker, kept answering 200 (${statuses.length} requests)`)
   t.equal((await p.call('GET', '/healthz')).status, 200, 'the gateway lives')
 })
@@ -51,6 +72,26 @@ t.test('SIGKILL to the worker mid-request: 503, restarted, serving within 2 s', 
   t.equal(result.killed.status, 503)
   t.equal(result.killed.body.error.code, 'SBX_ERR_WORKER_CRASHED')
   t.ok(result.restartMs < 2000, `serving again ${result.restartMs} ms after SIGKILL`)
+  t.equal(supervisor.pidFor('tenant', key), p.standbyPid, 'the standby worker took its place')
   t.ok(statuses.length > 2 && statuses.every((s) => s === 200), `hcm, on the other worker, kept answering 200 (${statuses.length} requests)`)
+})
+
+t.test('killed again before the next standby is ready: a worker starts cold, serves again, and a standby follows', async (t) => {
+  const p = await setUp(t)
+  const { supervisor } = p.platform.services.plugins
+  const key = p.platform.services.plugins.table.get('hn', 'bad')!.spec.key
+  process.kill(supervisor.pidFor('tenant', key)!, 'SIGKILL')
+  await restartedWithin(p, 2000)
+  t.equal(supervisor.pidFor('tenant', key), p.standbyPid, 'the first restart took the standby')
+  t.equal(supervisor.standby('tenant'), undefined, 'the next standby is not forked at once')
+  process.kill(p.standbyPid, 'SIGKILL')
+  const coldMs = await restartedWithin(p, 15_000)
+  const cold = supervisor.pidFor('tenant', key)
+  t.ok(cold !== undefined && cold !== p.standbyPid, `a new worker started cold and served again after ${coldMs} ms`)
+  const next = await standbyReady(p)
+  t.ok(next !== cold && supervisor.pids('tenant').every((pid) => pid !== next), 'a new standby waits, serving nothing')
+  const pids = [...supervisor.pids('tenant'), next]
+  await p.platform.close()
+  t.same(pids.filter((pid) => { try { process.kill(pid, 0); return true } catch { return false } }), [], 'closing the platform stops the standby too')
 })
 
