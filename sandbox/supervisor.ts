@@ -27,6 +27,7 @@ interface Pending {
 
 /** A worker process: serving a slot, or a standby waiting for one (`slot` undefined). */
 interface Worker {
+  tier: Tier
   child: ChildProcess
   /** Settles when the process has loaded its modules and opened its database connection. */
   ready: Promise<void>
@@ -159,14 +160,14 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
     let ready!: () => void
-    const worker: Worker = { child, ready: new Promise((resolve) => { ready = resolve }), slot: undefined }
+    const worker: Worker = { tier, child, ready: new Promise((resolve) => { ready = resolve }), slot: undefined }
     child.on('message', (batch: Batch<FromWorker>) => {
       for (const message of batch.m) {
         if (message.t === 'ready') ready()
         else receive(worker, message)
       }
     })
-    child.on('exit', (code, signal) => exited(worker, tier, code, signal))
+    child.on('exit', (code, signal) => exited(worker, code, signal))
     child.on('error', (error) => logger.error({ err: error, tier, worker: worker.slot?.index ?? 'standby' }, 'sandbox worker error'))
     return worker
   }
@@ -204,7 +205,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       slot!.pending.delete(message.id)
       pending.resolve(message.t === 'res' ? { ok: true, response: message.response } : { ok: false, code: message.code, message: message.message })
     } else if (message.t === 'log') {
-      logger[message.level]({ ...message.fields, tier: slot?.tier, worker: slot?.index ?? 'standby' }, message.msg)
+      logger[message.level]({ ...message.fields, tier: worker.tier, worker: slot?.index ?? 'standby' }, message.msg)
     } else if (message.t === 'checked') {
       checks.get(message.id)?.(message.result)
       checks.delete(message.id)
@@ -214,8 +215,8 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     }
   }
 
-  function exited (worker: Worker, tier: Tier, code: number | null, signal: NodeJS.Signals | null): void {
-    const { slot, child } = worker
+  function exited (worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
+    const { slot, child, tier } = worker
     if (slot === undefined) {
       // A standby that dies before it serves: the next one is forked when a worker of the tier next starts.
       if (standbys.get(tier) === worker) standbys.delete(tier)
