@@ -1217,6 +1217,11 @@ export interface paths {
                 rss?: number
                 heapUsed?: number
               }>
+              /** per tier, whether a started standby worker waits to take over the next worker start (a restart after a crash) */
+              standby?: {
+                "first-party"?: boolean
+                tenant?: boolean
+              }
               registry?: {
                 [key: string]: number | undefined
               }

@@ -31,6 +31,7 @@ interface Worker {
   child: ChildProcess
   /** Settles when the process has loaded its modules and opened its database connection. */
   ready: Promise<void>
+  started: boolean
   slot: Slot | undefined
 }
 
@@ -67,7 +68,7 @@ export interface Supervisor {
   /** Which worker of its tier serves `key`. */
   workerIndex(tier: Tier, key: string): number | undefined
   /** The tier's standby worker, once forked: the next worker of the tier to start (a restart) takes it over. */
-  standby(tier: Tier): { pid: number | undefined, ready: Promise<void> } | undefined
+  standby(tier: Tier): { pid: number | undefined, ready: Promise<void>, started: boolean } | undefined
   stats(): Promise<Array<{ tier: Tier, isolates: number, onThread: number, rss: number, heapUsed: number }>>
   /** Loads a package folder in a throwaway isolate, in the worker kept for unreviewed code (the registry's checks). */
   check(dir: string, main: string, handlers: string[]): Promise<LoadCheck>
@@ -160,10 +161,10 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
     let ready!: () => void
-    const worker: Worker = { tier, child, ready: new Promise((resolve) => { ready = resolve }), slot: undefined }
+    const worker: Worker = { tier, child, ready: new Promise((resolve) => { ready = resolve }), started: false, slot: undefined }
     child.on('message', (batch: Batch<FromWorker>) => {
       for (const message of batch.m) {
-        if (message.t === 'ready') ready()
+        if (message.t === 'ready') { worker.started = true; ready() }
         else receive(worker, message)
       }
     })
@@ -301,7 +302,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     },
     standby (tier) {
       const worker = standbys.get(tier)
-      return worker === undefined ? undefined : { pid: worker.child.pid, ready: worker.ready }
+      return worker === undefined ? undefined : { pid: worker.child.pid, ready: worker.ready, started: worker.started }
     },
     pidFor (tier, key) {
       return slotFor(tier, key)?.child?.pid

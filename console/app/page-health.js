@@ -24,6 +24,7 @@ export function HealthPage () {
       <${Section} title=${t('health.workers')} id="workers-title">
         <table><thead><tr><th scope="col">${t('health.tier')}</th><th scope="col">${t('health.isolates')}</th><th scope="col">${t('health.memory')}</th></tr></thead>
           <tbody>${s.workers.map((w) => html`<tr><td>${w.tier}</td><td>${w.isolates}</td><td>${megabytes(w.rss)}</td></tr>`)}</tbody></table>
+        <dl>${Object.entries(s.standby).map(([tier, waiting]) => html`<dt>${t('health.standby')}: ${tier}</dt><dd data-testid=${`standby-${tier}`}>${waiting ? t('common.yes') : t('common.no')}</dd>`)}</dl>
       <//>
       <${Section} title=${t('health.registry')} id="registry-title">
         <dl>${Object.entries(s.registry).map(([k, n]) => html`<dt>${t(`registry.${k}`)}</dt><dd>${n}</dd>`)}</dl>

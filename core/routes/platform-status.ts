@@ -24,6 +24,11 @@ export function platformStatusRoutes (services: Services, version: string): Rout
             node: { type: 'object', properties: { pid: { type: 'integer' }, uptimeSeconds: { type: 'number' }, rss: { type: 'integer' }, ready: { type: 'boolean' } } },
             database: { type: 'object', properties: { dialect: { type: 'string' }, tenants: { type: 'integer' }, users: { type: 'integer' } } },
             workers: { type: 'array', items: { type: 'object', properties: { tier: { type: 'string' }, isolates: { type: 'integer' }, onThread: { type: 'integer', description: 'installations proven quick, whose requests run on the worker\'s own thread' }, rss: { type: 'integer' }, heapUsed: { type: 'integer' } } } },
+            standby: {
+              type: 'object',
+              description: 'per tier, whether a started standby worker waits to take over the next worker start (a restart after a crash)',
+              properties: { 'first-party': { type: 'boolean' }, tenant: { type: 'boolean' } },
+            },
             registry: { type: 'object', additionalProperties: { type: 'integer' } },
           },
         },
@@ -32,11 +37,12 @@ export function platformStatusRoutes (services: Services, version: string): Rout
     errors: [CoreError.forbidden],
     async handle ({ principal }) {
       if (!holds(principal, 'platform-admin', ROOT_TENANT)) throw CoreError.forbidden('only a platform-admin may read the platform status')
+      const { supervisor } = services.plugins
       const [tenants, users, byStatus, workers] = await Promise.all([
         db.knex('tenants').count({ n: '*' }).first(),
         db.knex('users').count({ n: '*' }).first(),
         db.knex('registry_versions').select('status').count({ n: '*' }).groupBy('status') as Promise<Array<{ status: string, n: number | string }>>,
-        services.plugins.supervisor.stats(),
+        supervisor.stats(),
       ])
       return {
         status: 200,
@@ -45,6 +51,7 @@ export function platformStatusRoutes (services: Services, version: string): Rout
           node: { pid: process.pid, uptimeSeconds: Math.round(process.uptime()), rss: process.memoryUsage.rss(), ready: services.lifecycle.ready },
           database: { dialect: db.dialect, tenants: Number(tenants?.n ?? 0), users: Number(users?.n ?? 0) },
           workers,
+          standby: { 'first-party': supervisor.standby('first-party')?.started ?? false, tenant: supervisor.standby('tenant')?.started ?? false },
           registry: Object.fromEntries(byStatus.map((row) => [String(row.status), Number(row.n)])),
         },
       }

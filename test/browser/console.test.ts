@@ -157,6 +157,7 @@ t.test('from an empty platform to a plugin page in a commune, all in the console
   await browser.screenshot(admin, '06-audit')
   await admin.goto(`${p.url}/console/#/health`)
   await admin.getByTestId('ready').filter({ hasText: 'Có' }).waitFor()
+  await admin.getByTestId('standby-tenant').filter({ hasText: /^(Có|Không)$/ }).waitFor()
 
   // The interactive API reference renders the platform's document.
   await admin.goto(`${p.url}/api/docs`)
