@@ -22,9 +22,12 @@ export function createSpareIsolates () {
   let closed = false
   let wantedMb: number | undefined
 
+  /** Whether a spare should be made: none ready or being made, and a memory limit known. */
+  const wanted = (): boolean => !closed && making === undefined && spare === undefined && wantedMb !== undefined
+
   function make (): void {
-    if (closed || making !== undefined || spare !== undefined || wantedMb === undefined) return
-    const memoryMb = wantedMb
+    if (!wanted()) return
+    const memoryMb = wantedMb!
     let isolate: ivm.Isolate
     try {
       isolate = new ivm.Isolate({ memoryLimit: memoryMb })
@@ -62,8 +65,7 @@ export function createSpareIsolates () {
     },
     /** Makes a spare once this turn's answers are sent, if none is ready or being made. */
     refill (): void {
-      if (closed || making !== undefined || spare !== undefined || wantedMb === undefined) return
-      setTimeout(make, 0).unref()
+      if (wanted()) setTimeout(make, 0).unref()
     },
     /** Whether a spare is ready (tests). */
     ready: (): boolean => spare !== undefined,

@@ -202,8 +202,8 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     const slot = worker.slot
     if (message.t === 'res' || message.t === 'err') {
       const pending = slot?.pending.get(message.id)
-      if (pending === undefined) return
-      slot!.pending.delete(message.id)
+      if (slot === undefined || pending === undefined) return
+      slot.pending.delete(message.id)
       pending.resolve(message.t === 'res' ? { ok: true, response: message.response } : { ok: false, code: message.code, message: message.message })
     } else if (message.t === 'log') {
       logger[message.level]({ ...message.fields, tier: worker.tier, worker: slot?.index ?? 'standby' }, message.msg)
