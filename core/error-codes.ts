@@ -15,6 +15,7 @@ export const CoreError = {
   malformedJson: defineError('CORE_ERR_MALFORMED_JSON', 400, 'The body is not valid JSON'),
   unsupportedMediaType: defineError('CORE_ERR_UNSUPPORTED_MEDIA_TYPE', 415, 'Unsupported content type'),
   bodyTooLarge: defineError('CORE_ERR_BODY_TOO_LARGE', 413, 'The body is too large'),
+  bodyTooComplex: defineError('CORE_ERR_BODY_TOO_COMPLEX', 413, 'The body nests too deep or holds too many values'),
   unknownField: defineError('CORE_ERR_UNKNOWN_FIELD', 422, 'Unknown field'),
   missingField: defineError('CORE_ERR_MISSING_FIELD', 422, 'Missing field'),
   invalidField: defineError('CORE_ERR_INVALID_FIELD', 422, 'Invalid field'),

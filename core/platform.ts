@@ -101,6 +101,11 @@ export async function startPlatform (config: Config, options: StartOptions = {})
         resolve()
       })
     })
+    // The last resort: an exception nobody caught (a bug) is logged and the node goes on serving
+    // every other request, instead of exiting and taking every tenant down with it.
+    const lastResort = (error: unknown): void => logger.fatal({ err: error }, 'uncaught exception; the node goes on')
+    process.on('uncaughtException', lastResort)
+    process.on('unhandledRejection', lastResort)
     services.lifecycle.ready = true
     const { port } = listening.address() as AddressInfo
     const url = `http://127.0.0.1:${port}`
@@ -115,6 +120,8 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       close () {
         closing ??= (async () => {
           services.lifecycle.shuttingDown = true
+          process.off('uncaughtException', lastResort)
+          process.off('unhandledRejection', lastResort)
           const drained = await drainServer(listening, config.shutdownTimeoutMs)
           if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown: cut requests still in flight')
           resolver.close()

@@ -63,13 +63,28 @@ export interface Batch<T> {
   m: T[]
 }
 
-/** Queues messages and sends them as one batch at the end of the current event-loop turn. */
-export function createBatcher<T> (send: (batch: Batch<T>) => void): (message: T) => void {
+/**
+ * Queues messages and sends them as one batch at the end of the current event-loop turn. A batch
+ * that cannot be serialised (Node's IPC serialises with JSON.stringify, which throws) is sent again
+ * message by message, and only the messages that still fail go to `undeliverable`: one bad message
+ * never takes the others down, nor throws out of the timer that flushes the queue.
+ */
+export function createBatcher<T> (send: (batch: Batch<T>) => void, undeliverable: (message: T, error: unknown) => void): (message: T) => void {
   let queue: T[] = []
   const flush = (): void => {
     const messages = queue
     queue = []
-    send({ t: 'batch', m: messages })
+    try {
+      send({ t: 'batch', m: messages })
+    } catch {
+      for (const message of messages) {
+        try {
+          send({ t: 'batch', m: [message] })
+        } catch (error) {
+          undeliverable(message, error)
+        }
+      }
+    }
   }
   return (message) => {
     if (queue.length === 0) setImmediate(flush)

@@ -181,11 +181,22 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     worker.slot = slot
     const { child } = worker
     slot.child = child
-    slot.send = createBatcher<ToWorker>((batch) => { if (child.connected) child.send(batch) })
+    slot.send = createBatcher<ToWorker>((batch) => { if (child.connected) child.send(batch) }, (message, error) => undeliverable(slot, message, error))
     slot.specs = new Map()
     slot.startedAt = Date.now()
     slot.ready = worker.ready
     prepareStandby(slot.tier)
+  }
+
+  // Only a message that JSON cannot express gets here (the gateway bounds every body it reads): the
+  // request it carried fails alone, and a description is sent again with the next request.
+  function undeliverable (slot: Slot, message: ToWorker, error: unknown): void {
+    logger.error({ tier: slot.tier, worker: slot.index, message: message.t, err: error }, 'a message for a sandbox worker could not be sent')
+    if (message.t === 'spec') slot.specs.delete(message.spec.key)
+    if (message.t !== 'req') return
+    const pending = slot.pending.get(message.id)
+    slot.pending.delete(message.id)
+    pending?.resolve({ ok: false, code: 'SBX_ERR_BAD_REQUEST', message: 'the request could not be handed to the sandbox' })
   }
 
   function prepareStandby (tier: Tier): void {

@@ -16,6 +16,9 @@ const db = createDatabase(process.env.NENTANG_DATABASE_URL ?? 'sqlite:./data/nen
 const send = createBatcher<FromWorker>((batch) => {
   db.now()?.commit()
   process.send?.(batch)
+}, (message) => {
+  // Answers carry JSON text already, so this is a bug's trace: the request still gets its answer.
+  if (message.t === 'res') send({ t: 'err', id: message.id, code: 'SBX_ERR_BAD_RESPONSE', message: 'the response could not be handed back' })
 })
 const log = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void => send({ t: 'log', level, fields, msg })
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { CoreError } from '../error-codes.ts'
+import { jsonShapeProblem } from './json-shape.ts'
 
 export const JSON_BODY_LIMIT = 1024 * 1024
 
@@ -29,7 +30,10 @@ export async function readBody (req: IncomingMessage, limit: number): Promise<Bu
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
-/** Reads and parses a JSON body: 415 for another media type, 413 when too large, 400 when not JSON. */
+/**
+ * Reads and parses a JSON body: 415 for another media type, 413 when too large, too deep or with too
+ * many values (json-shape.ts), 400 when not JSON.
+ */
 export async function readJsonBody (req: IncomingMessage, limit = JSON_BODY_LIMIT): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
   if (type !== 'application/json') {
@@ -43,6 +47,8 @@ export async function readJsonBody (req: IncomingMessage, limit = JSON_BODY_LIMI
   } catch {
     throw CoreError.malformedJson('the body is not valid UTF-8', { field: '(body)' })
   }
+  const problem = jsonShapeProblem(text)
+  if (problem !== undefined) throw CoreError.bodyTooComplex(problem, { field: '(body)' })
   try {
     return JSON.parse(text)
   } catch (error) {
