@@ -2,6 +2,7 @@ import { validationError, validator } from '../core/http/validation.ts'
 import type { PluginLimits, PluginPermissions } from '../sandbox/protocol.ts'
 import { RegistryError } from './errors.ts'
 import { manifestSchema } from './manifest-schema.ts'
+import { schemaProblems } from './schema-safety.ts'
 
 export interface RouteManifest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -31,14 +32,18 @@ export const DEFAULT_LIMITS: PluginLimits = { timeoutMs: 1000, memoryMb: 64, hos
 
 const validate = validator<Manifest>(manifestSchema as unknown as Record<string, unknown>)
 
-/** Validates a manifest; a failure is REG_ERR_MANIFEST_INVALID naming the path of each problem. */
+/** Validates a manifest and the safety of its schemas; a failure is REG_ERR_MANIFEST_INVALID naming the path of each problem. */
 export function parseManifest (value: unknown): Manifest {
+  let manifest: Manifest
   try {
-    return validate(value)
+    manifest = validate(value)
   } catch (error) {
     const failure = error as ReturnType<typeof validationError>
     throw RegistryError.manifestInvalid(`plugin.json: ${failure.message}`, { field: failure.field ?? '(manifest)', ...(failure.errors === undefined ? {} : { errors: failure.errors }) })
   }
+  const problems = schemaProblems(manifest)
+  if (problems.length > 0) throw RegistryError.manifestInvalid(`plugin.json: ${problems[0]!.message}`, { field: problems[0]!.field, errors: problems })
+  return manifest
 }
 
 export function limitsOf (manifest: Manifest): PluginLimits {
