@@ -3,8 +3,8 @@ import { transaction } from '../db/database.ts'
 import { CoreError } from '../error-codes.ts'
 import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
-import { assertMayGrant } from '../tenancy/delegation.ts'
-import { createGrant } from '../tenancy/grants.ts'
+import { assertMayGrant, assertMayManage } from '../tenancy/delegation.ts'
+import { createGrant, loadPrincipal } from '../tenancy/grants.ts'
 import { tenantInReach } from '../tenancy/reach.ts'
 import type { Tenant } from '../tenancy/tenants.ts'
 import { createUser, findUser, listUsers, updateUser, userView, type User, type UserChange } from '../tenancy/users.ts'
@@ -103,7 +103,7 @@ export function userRoutes (services: Services): Route<any>[] {
     method: 'PATCH',
     path: '/api/v1/tenants/:code/users/:username',
     operationId: 'updateUser',
-    summary: 'Rename, disable, enable or set the password of a user; disabling or a new password revokes its tokens at once',
+    summary: 'Rename, disable, enable or set the password of a user; disabling or a new password revokes its tokens at once. Needs the right to grant every grant the user holds',
     tag: 'users',
     auth: 'user',
     params: { code: schema.tenantCode, username: schema.username },
@@ -114,10 +114,11 @@ export function userRoutes (services: Services): Route<any>[] {
       properties: { displayName: schema.displayName, disabled: { type: 'boolean' }, password: schema.password },
     },
     responses: { 200: { description: 'The changed user', schema: schema.user } },
-    errors: reachErrors,
+    errors: [...reachErrors, CoreError.roleNotHeld],
     async handle ({ params, body, principal, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const user = await userAt(tenant, params.username!)
+      assertMayManage(principal, user.username, (await loadPrincipal(db, user.id))?.principal.grants ?? [])
       const changed = await transaction(db, async (trx) => {
         const result = await updateUser(trx, changes, user, body)
         const fields = Object.keys(body).map((key) => key === 'password' ? 'password' : `${key}=${JSON.stringify(body[key as keyof UserChange])}`)
