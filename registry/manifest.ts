@@ -1,7 +1,9 @@
+import type { FieldError } from '../core/errors.ts'
 import { validationError, validator } from '../core/http/validation.ts'
 import type { PluginLimits, PluginPermissions } from '../sandbox/protocol.ts'
 import { RegistryError } from './errors.ts'
 import { manifestSchema } from './manifest-schema.ts'
+import { parseUrlPattern } from '../sandbox/url-pattern.ts'
 import { schemaProblems } from './schema-safety.ts'
 
 export interface RouteManifest {
@@ -41,11 +43,18 @@ export function parseManifest (value: unknown): Manifest {
     const failure = error as ReturnType<typeof validationError>
     throw RegistryError.manifestInvalid(`plugin.json: ${failure.message}`, { field: failure.field ?? '(manifest)', ...(failure.errors === undefined ? {} : { errors: failure.errors }) })
   }
-  const problems = schemaProblems(manifest)
+  const problems = [...allowListProblems(manifest), ...schemaProblems(manifest)]
   if (problems.length > 0) throw RegistryError.manifestInvalid(`plugin.json: ${problems[0]!.message}`, { field: problems[0]!.field, errors: problems })
   return manifest
 }
 
 export function limitsOf (manifest: Manifest): PluginLimits {
   return { ...DEFAULT_LIMITS, ...manifest.limits }
+}
+
+function allowListProblems (manifest: Manifest): FieldError[] {
+  return (manifest.permissions?.http?.allow ?? []).flatMap((pattern, index) => parseUrlPattern(pattern) !== undefined ? [] : [{
+    field: `permissions/http/allow/${index}`,
+    message: `'permissions/http/allow/${index}' must be scheme://host[:port][/path]: a '*' only as the host's whole left-most label (or the whole host), as the port, or in the path`,
+  }])
 }

@@ -15,6 +15,8 @@ export interface RunningRequest {
   user: { username: string, displayName: string, tenant: string, roles: string[] } | null
   hostCalls: number
   overBudget: boolean
+  /** When the request's time runs out (Date.now() ms): host calls that wait (fetches) end by then. */
+  deadline?: number
   /** Set when it has run: how long it blocked the worker's thread, and the isolate's CPU it used (ms). */
   blockedMs?: number
   cpuMs?: number

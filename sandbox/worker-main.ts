@@ -30,6 +30,7 @@ const host = createHostApi({
     timeoutMs: 10_000,
     maxBodyBytes: 1024 * 1024,
     maxRedirects: 5,
+    maxInFlight: 8,
   },
 })
 const pool = createIsolatePool(host, {
@@ -72,7 +73,7 @@ function receive (message: ToWorker): void {
         })
         return
       }
-      const request = { requestId: message.requestId, user: message.request.user, hostCalls: 0, overBudget: false }
+      const request = { requestId: message.requestId, user: message.request.user, hostCalls: 0, overBudget: false, deadline: Date.now() + spec.limits.timeoutMs }
       pool.run(spec, message.handler, JSON.stringify(message.request), request).then((outcome) => {
         if (outcome.ok) send({ t: 'res', id: message.id, response: outcome.response })
         else {

@@ -5,6 +5,7 @@ import { BlockList, isIP } from 'node:net'
 import type { RunningRequest } from '../plugin-isolate.ts'
 import type { PluginSpec } from '../protocol.ts'
 import { HostCallError, denied, invalid, objectArg, stringArg } from './host-error.ts'
+import { parseUrlPattern, urlMatches, type UrlPattern } from '../url-pattern.ts'
 
 export interface FetchPolicy {
   /** `host:port` pairs the platform allows even on private addresses (configuration, never the plugin). */
@@ -12,6 +13,23 @@ export interface FetchPolicy {
   timeoutMs: number
   maxBodyBytes: number
   maxRedirects: number
+  /** Fetches one installation may have in flight at once, across its requests. */
+  maxInFlight: number
+}
+
+// Headers that carry the caller's credentials: not sent on to another origin when redirected there.
+const CREDENTIALS = new Set(['authorization', 'cookie', 'proxy-authorization'])
+const inFlight = new Map<string, number>()
+const patterns = new Map<string, UrlPattern[]>()
+
+function allowList (spec: PluginSpec): UrlPattern[] {
+  let parsed = patterns.get(spec.key)
+  if (parsed === undefined) {
+    parsed = (spec.permissions.http?.allow ?? []).flatMap((text) => parseUrlPattern(text) ?? [])
+    if (patterns.size > 10_000) patterns.clear()
+    patterns.set(spec.key, parsed)
+  }
+  return parsed
 }
 
 // Loopback, link-local (and the cloud metadata address in it), private, shared, unspecified,
@@ -26,12 +44,6 @@ export function isBlockedAddress (address: string): boolean {
   return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6')
 }
 
-/** `https://api.example.gov.vn/*` → a RegExp; `*` matches any run of characters. */
-function patternMatches (pattern: string, url: string): boolean {
-  const source = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')
-  return new RegExp(`^${source}$`).test(url)
-}
-
 interface FetchResult {
   status: number
   headers: Record<string, string>
@@ -40,40 +52,67 @@ interface FetchResult {
 }
 
 /**
- * `http.fetch(url, init)`: only URLs the manifest allows; the host is resolved first and every
- * address checked, and the connection goes to the checked address (no second lookup to rebind).
- * Redirects are followed by hand, each hop checked the same way. Text bodies only, size-limited.
+ * `http.fetch(url, init)`: only URLs the manifest allows (url-pattern.ts); the host is resolved
+ * first and every address checked, and the connection goes to the checked address (no second
+ * lookup to rebind). Redirects are followed by hand, each hop checked the same way, and credentials
+ * are not sent on to another origin. The whole fetch ends by the request's own deadline; an
+ * installation has at most `maxInFlight` fetches open at once. Text bodies only, size-limited.
  */
 export async function fetchForPlugin (policy: FetchPolicy, spec: PluginSpec, request: RunningRequest, args: unknown[]): Promise<FetchResult> {
-  const allow = spec.permissions.http?.allow ?? []
   let url = stringArg(args[0], 'the URL', 2048)
   const init = objectArg(args[1] ?? {}, 'the request options')
-  const method = String(init.method ?? 'GET').toUpperCase()
+  let method = String(init.method ?? 'GET').toUpperCase()
   if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'].includes(method)) throw invalid(`method ${method.slice(0, 10)} is not allowed`)
-  const headers = objectArg(init.headers ?? {}, 'headers') as Record<string, unknown>
-  const body = init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body)
-  void request
-  for (let hop = 0; hop <= policy.maxRedirects; hop++) {
-    let parsed: URL
-    try {
-      parsed = new URL(url)
-    } catch {
-      throw invalid(`'${url.slice(0, 200)}' is not a URL`)
+  const headers = { ...objectArg(init.headers ?? {}, 'headers') as Record<string, unknown> }
+  let body = init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body)
+  const open = inFlight.get(spec.key) ?? 0
+  if (open >= policy.maxInFlight) throw denied(`more than ${policy.maxInFlight} fetches at once`)
+  inFlight.set(spec.key, open + 1)
+  try {
+    let origin: string | undefined
+    for (let hop = 0; hop <= policy.maxRedirects; hop++) {
+      let parsed: URL
+      try {
+        parsed = new URL(url)
+      } catch {
+        throw invalid(`'${url.slice(0, 200)}' is not a URL`)
+      }
+      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw denied(`only http and https URLs may be fetched, not ${parsed.protocol}`)
+      if (parsed.username !== '' || parsed.password !== '') throw denied('URLs with credentials are refused')
+      if (!allowList(spec).some((pattern) => urlMatches(pattern, parsed))) throw denied(`the manifest does not allow fetching ${parsed.origin}${parsed.pathname.slice(0, 200)}`)
+      if (origin !== undefined && parsed.origin !== origin) {
+        for (const name of Object.keys(headers)) if (CREDENTIALS.has(name.toLowerCase())) delete headers[name]
+      }
+      origin = parsed.origin
+      const left = timeLeft(policy, request)
+      const hostname = parsed.hostname.replace(/^\[|\]$/g, '')
+      const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port)
+      const address = await resolveChecked(hostname, port, policy)
+      const response = await send(parsed, address, method, headers, body, policy, left)
+      if ([301, 302, 303, 307, 308].includes(response.status) && response.location !== undefined) {
+        url = new URL(response.location, parsed).href
+        // As browsers do: 303, and 301/302 after a POST, go on as a GET without the body.
+        if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+          if (method !== 'HEAD') method = 'GET'
+          body = undefined
+        }
+        continue
+      }
+      return { status: response.status, headers: response.headers, body: response.body, url: parsed.href }
     }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw denied(`only http and https URLs may be fetched, not ${parsed.protocol}`)
-    if (parsed.username !== '' || parsed.password !== '') throw denied('URLs with credentials are refused')
-    if (!allow.some((pattern) => patternMatches(pattern, parsed.href))) throw denied(`the manifest does not allow fetching ${parsed.origin}${parsed.pathname}`)
-    const hostname = parsed.hostname.replace(/^\[|\]$/g, '')
-    const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port)
-    const address = await resolveChecked(hostname, port, policy)
-    const response = await send(parsed, address, method, headers, hop === 0 ? body : undefined, policy)
-    if ([301, 302, 303, 307, 308].includes(response.status) && response.location !== undefined) {
-      url = new URL(response.location, parsed).href
-      continue
-    }
-    return { status: response.status, headers: response.headers, body: response.body, url: parsed.href }
+    throw denied(`more than ${policy.maxRedirects} redirects`)
+  } finally {
+    const left = (inFlight.get(spec.key) ?? 1) - 1
+    if (left === 0) inFlight.delete(spec.key)
+    else inFlight.set(spec.key, left)
   }
-  throw denied(`more than ${policy.maxRedirects} redirects`)
+}
+
+/** How long the next hop may take: the policy's per-hop limit, cut to what is left of the request's time. */
+function timeLeft (policy: FetchPolicy, request: RunningRequest): number {
+  const left = request.deadline === undefined ? policy.timeoutMs : Math.min(policy.timeoutMs, request.deadline - Date.now())
+  if (left <= 0) throw new HostCallError('HostError', 'the request has no time left to fetch')
+  return left
 }
 
 async function resolveChecked (hostname: string, port: number, policy: FetchPolicy): Promise<{ address: string, family: number }> {
@@ -95,7 +134,7 @@ async function resolveChecked (hostname: string, port: number, policy: FetchPoli
   return first
 }
 
-function send (url: URL, target: { address: string, family: number }, method: string, headers: Record<string, unknown>, body: string | undefined, policy: FetchPolicy): Promise<{ status: number, headers: Record<string, string>, body: string, location: string | undefined }> {
+function send (url: URL, target: { address: string, family: number }, method: string, headers: Record<string, unknown>, body: string | undefined, policy: FetchPolicy, timeoutMs: number): Promise<{ status: number, headers: Record<string, string>, body: string, location: string | undefined }> {
   const outgoing: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) {
     if (typeof value === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(name) && !/[\r\n]/.test(value) && !['host', 'connection', 'transfer-encoding', 'content-length'].includes(name.toLowerCase())) outgoing[name] = value
@@ -105,9 +144,13 @@ function send (url: URL, target: { address: string, family: number }, method: st
     const req = requester(url, {
       method,
       headers: outgoing,
-      timeout: policy.timeoutMs,
-      // Connect to the address that was checked, whatever DNS says now.
-      lookup: (_host, _options, callback) => callback(null, target.address, target.family),
+      timeout: timeoutMs,
+      // Connect to the address that was checked, whatever DNS says now. Node 24 asks for every
+      // address (`all: true`) and then wants an array.
+      lookup: ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+        if (options.all === true) callback(null, [target])
+        else callback(null, target.address, target.family)
+      }) as never,
     }, (res) => {
       let size = 0
       const chunks: Buffer[] = []
@@ -127,6 +170,9 @@ function send (url: URL, target: { address: string, family: number }, method: st
       })
       res.on('error', reject)
     })
+    // `timeout` is for a silent socket; this bounds the whole exchange, a slow trickle included.
+    const deadline = setTimeout(() => req.destroy(new Error('timed out')), timeoutMs)
+    req.on('close', () => clearTimeout(deadline))
     req.on('timeout', () => req.destroy(new Error('timed out')))
     req.on('error', (error) => reject(new HostCallError('HostError', `fetching ${url.origin} failed: ${error.message.slice(0, 100)}`)))
     req.end(body)
