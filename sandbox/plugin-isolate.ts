@@ -83,6 +83,9 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
     // for each (the hops made a cold first request 3–4 ms slower, measured).
     const context = blank?.context ?? isolate.createContextSync()
     const jail = context.global
+    // WebAssembly memory lives outside the isolate's heap and so outside `memoryMb` (an isolate
+    // limited to 64 MB held 768 MB of it): plugins get no WebAssembly at all.
+    jail.deleteSync('WebAssembly')
     // A Reference, because only `apply` with `result.promise` waits for an async host function.
     // The SDK takes it off the global object before any plugin code runs and keeps it in a closure.
     jail.setSync('__nentangHost', new ivm.Reference(async (op: unknown, argsJson: unknown): Promise<string> => {
