@@ -57,7 +57,9 @@ export function coreRoutes (services: Services, extraRoutes: readonly Route<any>
  * authentication → core routes. Plugin requests never reach it (see `createRequestListener`).
  */
 export function createApp (services: Services, extraRoutes: readonly Route<any>[] = []): { app: Koa, router: Router } {
-  const app = new Koa({ proxy: services.config.trustProxy })
+  // Behind a trusted proxy the client is the right-most X-Forwarded-For entry, the one that proxy
+  // wrote: entries to its left are whatever the client sent, and anyone can forge them.
+  const app = new Koa({ proxy: services.config.trustProxy, maxIpsCount: 1 })
   // Koa's default handler prints errors to stderr; ours are logged (and answered) by the error handler.
   app.silent = true
   const router = new Router()

@@ -1,8 +1,14 @@
 /**
- * Slows down repeated failed sign-ins, per username and per client address. After `free` failures
- * within the window, each further attempt must wait twice as long as the last (1 s, 2 s, 4 s…
- * up to `maxDelayMs`); an attempt made too early is refused without checking the password.
- * State is per gateway node and bounded in size.
+ * Slows down repeated failed sign-ins. Three counts, each with its own policy: per username and
+ * client address together (the first to bite: a guesser from one place), per address (one place
+ * trying many usernames), and per username from anywhere (many places guessing one account, with
+ * a short maximum delay so nobody can lock an account away from its owner for long). After `free`
+ * failures within the window, each further attempt must wait twice as long as the last (1 s, 2 s,
+ * 4 s… up to `maxDelayMs`); an attempt made too early is refused without checking the password.
+ *
+ * An attempt counts as a failure from the moment it starts, before the password is checked, and
+ * only one check per username runs at a time: 60 guesses sent at once are one check and 59
+ * refusals, not 60 checks that all see a clean record. State is per gateway node and bounded.
  */
 export interface ThrottlePolicy {
   free: number
@@ -11,10 +17,13 @@ export interface ThrottlePolicy {
 }
 
 export interface SignInThrottle {
-  /** Milliseconds the caller must still wait, or 0. */
-  retryAfter(username: string, address: string, now?: number): number
-  failed(username: string, address: string, now?: number): void
-  succeeded(username: string, address: string): void
+  /**
+   * Milliseconds the caller must still wait, or 0: then the attempt has begun, counted as a
+   * failure, and `end` must follow once the password is checked.
+   */
+  begin(username: string, address: string, now?: number): number
+  /** Ends a begun attempt; a success clears the username's failures. */
+  end(username: string, address: string, succeeded: boolean): void
 }
 
 interface Failures {
@@ -23,12 +32,17 @@ interface Failures {
 }
 
 const MAX_KEYS = 100_000
+const MINUTE = 60_000
 
-export function createSignInThrottle (
-  perUsername: ThrottlePolicy = { free: 5, maxDelayMs: 15 * 60_000, windowMs: 15 * 60_000 },
-  perAddress: ThrottlePolicy = { free: 20, maxDelayMs: 15 * 60_000, windowMs: 15 * 60_000 },
-): SignInThrottle {
+export const defaultPolicies = {
+  pair: { free: 5, maxDelayMs: 15 * MINUTE, windowMs: 15 * MINUTE },
+  address: { free: 20, maxDelayMs: 15 * MINUTE, windowMs: 15 * MINUTE },
+  username: { free: 50, maxDelayMs: MINUTE, windowMs: 15 * MINUTE },
+}
+
+export function createSignInThrottle (policies: { pair: ThrottlePolicy, address: ThrottlePolicy, username: ThrottlePolicy } = defaultPolicies): SignInThrottle {
   const failures = new Map<string, Failures>()
+  const checking = new Set<string>()
 
   function wait (key: string, policy: ThrottlePolicy, now: number): number {
     const entry = failures.get(key)
@@ -53,16 +67,33 @@ export function createSignInThrottle (
     failures.set(key, { count: 1, last: now })
   }
 
+  function forgetOne (key: string): void {
+    const entry = failures.get(key)
+    if (entry === undefined) return
+    if (--entry.count <= 0) failures.delete(key)
+  }
+
+  const keys = (username: string, address: string) => ({ pair: `p:${username}\u0000${address}`, address: `a:${address}`, username: `u:${username}` })
+
   return {
-    retryAfter (username, address, now = Date.now()) {
-      return Math.max(wait(`u:${username}`, perUsername, now), wait(`a:${address}`, perAddress, now))
+    begin (username, address, now = Date.now()) {
+      const key = keys(username, address)
+      const delay = Math.max(wait(key.pair, policies.pair, now), wait(key.address, policies.address, now), wait(key.username, policies.username, now))
+      if (delay > 0) return delay
+      if (checking.has(username)) return 1000
+      checking.add(username)
+      record(key.pair, now)
+      record(key.address, now)
+      record(key.username, now)
+      return 0
     },
-    failed (username, address, now = Date.now()) {
-      record(`u:${username}`, now)
-      record(`a:${address}`, now)
-    },
-    succeeded (username) {
-      failures.delete(`u:${username}`)
+    end (username, address, succeeded) {
+      checking.delete(username)
+      if (!succeeded) return
+      const key = keys(username, address)
+      failures.delete(key.pair)
+      failures.delete(key.username)
+      forgetOne(key.address)
     },
   }
 }

@@ -1,4 +1,5 @@
 import { recordAudit } from '../audit/audit-log.ts'
+import { createConcurrencyLimit } from '../auth/concurrency.ts'
 import { decoyHash, verifyPassword } from '../auth/passwords.ts'
 import { toBoolean } from '../db/database.ts'
 import { CoreError } from '../error-codes.ts'
@@ -15,6 +16,9 @@ interface SignIn {
 /** `POST /auth/token`: sign in with a username and password, get a JWT. */
 export function authRoutes (services: Services): Route<any>[] {
   const { db, tokens, throttle } = services
+  // Four checks at a time (libuv's threads), a hundred waiting: beyond that, 503 and retry.
+  const verifications = createConcurrencyLimit(4, 100)
+  let proxyWarned = false
 
   const signIn = defineRoute<SignIn>({
     method: 'POST',
@@ -36,26 +40,35 @@ export function authRoutes (services: Services): Route<any>[] {
         schema: { type: 'object', properties: { token: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' }, user: schema.user } },
       },
     },
-    errors: [CoreError.badCredentials, CoreError.tooManyAttempts],
+    errors: [CoreError.badCredentials, CoreError.tooManyAttempts, CoreError.unavailable],
     async handle ({ ctx, body, requestId }) {
       const address = ctx.ip
-      const wait = throttle.retryAfter(body.username, address)
+      if (!services.config.trustProxy && ctx.get('x-forwarded-for') !== '' && !proxyWarned) {
+        proxyWarned = true
+        services.logger.warn('sign-ins carry X-Forwarded-For but NENTANG_TRUST_PROXY is off: every client behind the proxy shares one address for the sign-in throttle')
+      }
+      const wait = throttle.begin(body.username, address)
       if (wait > 0) {
         const seconds = Math.ceil(wait / 1000)
         throw CoreError.tooManyAttempts(`too many failed sign-ins; try again in ${seconds} s`, { headers: { 'Retry-After': String(seconds) } })
       }
-      const [row] = await db.read('select id, password_hash, disabled, token_version from users where username = ?', [body.username])
-      const passwordMatches = await verifyPassword(body.password, row === undefined ? await decoyHash() : String(row.password_hash))
-      if (row === undefined || !passwordMatches || toBoolean(row.disabled)) {
-        throttle.failed(body.username, address)
-        await recordAudit(db, { actor: null, action: 'auth.sign-in-failed', target: body.username, details: { address }, requestId })
-        throw CoreError.badCredentials('wrong username or password')
+      let signedIn = false
+      try {
+        const [row] = await db.read('select id, password_hash, disabled, token_version from users where username = ?', [body.username])
+        const passwordMatches = await verifications(async () => verifyPassword(body.password, row === undefined ? await decoyHash() : String(row.password_hash)))
+        if (passwordMatches === undefined) throw CoreError.unavailable('too many sign-ins at once; try again in a second', { headers: { 'Retry-After': '1' } })
+        if (row === undefined || !passwordMatches || toBoolean(row.disabled)) {
+          await recordAudit(db, { actor: null, action: 'auth.sign-in-failed', target: body.username, details: { address }, requestId })
+          throw CoreError.badCredentials('wrong username or password')
+        }
+        signedIn = true
+        const user = await findUser(db, body.username)
+        const issued = await tokens.issue(Number(row.id), Number(row.token_version))
+        await recordAudit(db, { actor: body.username, action: 'auth.sign-in', tenant: user?.tenant ?? null, details: { address }, requestId })
+        return { status: 200, body: { token: issued.token, expiresAt: issued.expiresAt, user: user === undefined ? null : userView(user) } }
+      } finally {
+        throttle.end(body.username, address, signedIn)
       }
-      throttle.succeeded(body.username, address)
-      const user = await findUser(db, body.username)
-      const issued = await tokens.issue(Number(row.id), Number(row.token_version))
-      await recordAudit(db, { actor: body.username, action: 'auth.sign-in', tenant: user?.tenant ?? null, details: { address }, requestId })
-      return { status: 200, body: { token: issued.token, expiresAt: issued.expiresAt, user: user === undefined ? null : userView(user) } }
     },
   })
 

@@ -3,21 +3,43 @@ import { createSignInThrottle } from '../../core/auth/sign-in-throttle.ts'
 import { ADMIN_PASSWORD, startTestPlatform } from '../helpers/platform.ts'
 
 t.test('the delay doubles after the free failures and resets on success', async (t) => {
-  const throttle = createSignInThrottle({ free: 3, maxDelayMs: 10_000, windowMs: 60_000 }, { free: 100, maxDelayMs: 10_000, windowMs: 60_000 })
+  const roomy = { free: 100, maxDelayMs: 10_000, windowMs: 60_000 }
+  const throttle = createSignInThrottle({ pair: { free: 3, maxDelayMs: 10_000, windowMs: 60_000 }, address: roomy, username: roomy })
   const now = 1_000_000
-  for (let i = 0; i < 3; i++) {
-    t.equal(throttle.retryAfter('u', 'a', now), 0)
-    throttle.failed('u', 'a', now)
+  const fail = (at: number): number => {
+    const wait = throttle.begin('u', 'a', at)
+    if (wait === 0) throttle.end('u', 'a', false)
+    return wait
   }
-  t.equal(throttle.retryAfter('u', 'a', now), 1000, 'one second after the third failure')
-  throttle.failed('u', 'a', now + 1000)
-  t.equal(throttle.retryAfter('u', 'a', now + 1000), 2000, 'then two')
-  for (let i = 0; i < 10; i++) throttle.failed('u', 'a', now + 2000)
-  t.equal(throttle.retryAfter('u', 'a', now + 2000), 10_000, 'capped')
-  t.equal(throttle.retryAfter('u', 'a', now + 2000 + 60_001), 0, 'forgotten after the window')
-  throttle.failed('v', 'a', now)
-  throttle.succeeded('v', 'a')
-  t.equal(throttle.retryAfter('v', 'a', now), 0)
+  for (let i = 0; i < 3; i++) t.equal(fail(now), 0)
+  t.equal(throttle.begin('u', 'a', now), 1000, 'one second after the third failure')
+  t.equal(fail(now + 1000), 0)
+  t.equal(throttle.begin('u', 'a', now + 1000), 2000, 'then two')
+  let at = now + 1000
+  for (let i = 0; i < 10; i++) {
+    at += throttle.begin('u', 'a', at)
+    t.equal(fail(at), 0, 'an attempt after its wait is checked')
+  }
+  t.equal(throttle.begin('u', 'a', at), 10_000, 'capped')
+  t.equal(throttle.begin('u', 'a', at + 60_001), 0, 'forgotten after the window')
+  throttle.end('u', 'a', true)
+  t.equal(throttle.begin('u', 'b', now), 0, 'another address is not held back by this pair')
+  throttle.end('u', 'b', false)
+  t.equal(throttle.begin('v', 'a', now), 0)
+  throttle.end('v', 'a', true)
+  t.equal(throttle.begin('v', 'a', now), 0, 'a success leaves no failure behind')
+  throttle.end('v', 'a', true)
+})
+
+t.test('an attempt counts before its check, and one check per username runs at a time', async (t) => {
+  const throttle = createSignInThrottle()
+  t.equal(throttle.begin('u', 'a', 0), 0)
+  t.equal(throttle.begin('u', 'b', 0), 1000, 'a second attempt while the first is being checked waits')
+  throttle.end('u', 'a', false)
+  for (let i = 0; i < 4; i++) { t.equal(throttle.begin('u', 'a', 0), 0); throttle.end('u', 'a', false) }
+  t.ok(throttle.begin('u', 'a', 0) > 0, 'five failures from one address: that pair waits')
+  t.equal(throttle.begin('u', 'c', 0), 0, 'the owner, elsewhere, still signs in')
+  throttle.end('u', 'c', true)
 })
 
 t.test('repeated failures are slowed per username and per address, over HTTP', async (t) => {
