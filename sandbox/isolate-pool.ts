@@ -48,7 +48,12 @@ const QUARANTINE_MS = 5 * 60_000
  * serve), so a busy installation gets up to `maxPerKey` isolates. Module state lives as long as
  * its isolate, and is not shared between the isolates of one installation.
  */
-export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent: (event: string, spec: PluginSpec, detail?: string) => void) {
+export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent: (event: string, spec: PluginSpec, detail?: string) => void, onOffThread: (version: string) => void = () => {}) {
+  // Plugin versions (`name@version`) taken off the thread: for every installation of the version
+  // (each commune that inherits it would otherwise get its own chance to stall the worker), and
+  // for good (the supervisor sends the list again to a restarted worker).
+  const offThread = new Set<string>()
+  const versionOf = (spec: PluginSpec): string => `${spec.name}@${spec.version}`
   const byKey = new Map<string, Array<Promise<PluginIsolate>>>()
   const settled = new Map<Promise<PluginIsolate>, PluginIsolate>()
   const lastCpu = new WeakMap<PluginIsolate, number>()
@@ -74,10 +79,15 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
     return record
   }
   const onThread = (record: Pace): boolean => !record.demoted && record.fast >= SYNC_AFTER
-  function paced (record: Pace, request: RunningRequest, outcome: Outcome): void {
+  function paced (spec: PluginSpec, record: Pace, request: RunningRequest, outcome: Outcome): void {
     if (request.blockedMs !== undefined) record.blockedMs += (request.blockedMs - record.blockedMs) * BLOCKED_WEIGHT
     if (record.blockedMs > FAST_MS || (!outcome.ok && (outcome.code === 'SBX_ERR_TIMEOUT' || outcome.code === 'SBX_ERR_MEMORY_LIMIT'))) {
       record.demoted = true
+      const version = versionOf(spec)
+      if (!offThread.has(version)) {
+        offThread.add(version)
+        onOffThread(version)
+      }
     } else {
       record.fast = (request.cpuMs ?? Infinity) < FAST_MS ? record.fast + 1 : 0
     }
@@ -209,8 +219,9 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
       }
       isolate.lastUsed = Date.now()
       const record = pace(spec.key)
+      if (offThread.has(versionOf(spec))) record.demoted = true
       const outcome = await isolate.run(handler, requestJson, request, onThread(record))
-      paced(record, request, outcome)
+      paced(spec, record, request, outcome)
       // Once this request is answered, the next cold start's isolate is made (if it was just taken).
       spares.refill()
       if (!outcome.ok && outcome.code === 'SBX_ERR_MEMORY_LIMIT') strike(spec, Date.now())
@@ -223,6 +234,10 @@ export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent:
     /** Disposes the isolates of `key` (uninstalled, switched away from, or replaced). */
     forget,
     size: () => total,
+    /** Plugin versions that must not run on this worker's thread (reported by another worker, or before a restart). */
+    keepOffThread (versions: readonly string[]): void {
+      for (const version of versions) offThread.add(version)
+    },
     /** How many installations run on the worker's own thread now. */
     onThread: () => [...paces.values()].filter(onThread).length,
     close () {

@@ -53,6 +53,14 @@ export interface PluginIsolate {
   dispose(): void
 }
 
+/**
+ * How long a request run on the worker's own thread may hold it without a pause (an await of a
+ * host call ends the stretch): the worker's other tenants wait that long at most. Only plugins
+ * proven quick run there (isolate-pool.ts); one that runs past this is stopped (504) and runs on
+ * isolated-vm's threads from then on.
+ */
+export const ON_THREAD_MAX_MS = 250
+
 const hostErrorJson = (name: string, message: string): string => JSON.stringify({ error: { name, message } })
 
 /**
@@ -86,29 +94,40 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
     // WebAssembly memory lives outside the isolate's heap and so outside `memoryMb` (an isolate
     // limited to 64 MB held 768 MB of it): plugins get no WebAssembly at all.
     jail.deleteSync('WebAssembly')
+    // A host call is bound to the request that makes it, when it makes it: every call first goes
+    // to __nentangHostNow (a Callback, run at once). What it cannot answer on this thread it keeps
+    // as a ticket, and the SDK then asks __nentangHost for the ticket's answer. A call made by a
+    // request that has ended by the time its ticket comes (made without await) is refused, never
+    // counted against, nor run for, whichever request is running then.
+    const tickets = new Map<number, { request: RunningRequest, op: string, args: unknown[] }>()
+    let lastTicket = 0
     // A Reference, because only `apply` with `result.promise` waits for an async host function.
     // The SDK takes it off the global object before any plugin code runs and keeps it in a closure.
-    jail.setSync('__nentangHost', new ivm.Reference(async (op: unknown, argsJson: unknown): Promise<string> => {
-      const request = current
-      if (request === undefined) return hostErrorJson('HostError', 'no request is running')
-      if (typeof op !== 'string' || typeof argsJson !== 'string') return hostErrorJson('HostError', 'bad host call')
+    jail.setSync('__nentangHost', new ivm.Reference(async (id: unknown): Promise<string> => {
+      const ticket = typeof id === 'number' ? tickets.get(id) : undefined
+      if (ticket === undefined) return hostErrorJson('HostError', 'the request that made this call has ended')
+      tickets.delete(id as number)
       try {
-        const value = await host.call(spec, request, op, JSON.parse(argsJson))
+        const value = await host.call(spec, ticket.request, ticket.op, ticket.args)
         return JSON.stringify({ value: value === undefined ? null : value })
       } catch (error) {
         const { name, message } = error as Error
         return hostErrorJson(typeof name === 'string' ? name : 'HostError', typeof message === 'string' ? message : 'host call failed')
       }
     }))
-    // The same calls answered on this thread where the host can (SQLite storage, settings, the
-    // caller): no promise round trip to the host, and a request that makes only such calls ends
-    // within the call that started it. Undefined means "ask __nentangHost".
-    jail.setSync('__nentangHostNow', new ivm.Callback((op: unknown, argsJson: unknown): string | undefined => {
+    // Calls answered on this thread where the host can (SQLite storage, settings, the caller): no
+    // promise round trip to the host, and a request that makes only such calls ends within the
+    // call that started it.
+    jail.setSync('__nentangHostNow', new ivm.Callback((op: unknown, argsJson: unknown): string => {
       const request = current
-      if (request === undefined || typeof op !== 'string' || typeof argsJson !== 'string') return undefined
+      if (request === undefined) return hostErrorJson('HostError', 'no request is running')
+      if (typeof op !== 'string' || typeof argsJson !== 'string') return hostErrorJson('HostError', 'bad host call')
       try {
-        const value = host.callNow(spec, request, op, JSON.parse(argsJson))
-        return value === LATER ? undefined : JSON.stringify({ value: value === undefined ? null : value })
+        const args = JSON.parse(argsJson) as unknown[]
+        const value = host.callNow(spec, request, op, args)
+        if (value !== LATER) return JSON.stringify({ value: value === undefined ? null : value })
+        tickets.set(++lastTicket, { request, op, args })
+        return JSON.stringify({ later: lastTicket })
       } catch (error) {
         const { name, message } = error as Error
         return hostErrorJson(typeof name === 'string' ? name : 'HostError', typeof message === 'string' ? message : 'host call failed')
@@ -125,6 +144,15 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
     const [invoke, wait, invokeAsync] = [0, 1, 2].map((index) => entry.getSync(index, { reference: true }) as ivm.Reference<unknown>) as [ivm.Reference<unknown>, ivm.Reference<unknown>, ivm.Reference<unknown>]
     entry.release()
     const namespace = await createModuleLoader(isolate, spec.dir, sdk).load(context, spec.main, spec.limits.timeoutMs)
+
+    const heapUsed = (): number => {
+      try {
+        const heap = isolate.getHeapStatisticsSync()
+        return heap.used_heap_size + heap.externally_allocated_size
+      } catch {
+        return 0
+      }
+    }
 
     const handlerRef = (name: string): ivm.Reference<unknown> | undefined => {
       let reference = handlers.get(name)
@@ -151,7 +179,7 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
         if (sync) {
           // On this thread: no hop to isolated-vm's pool and back. `timeout` bounds the call and the
           // microtasks it leaves, so an endless promise chain stops here too.
-          result = invoke.applySync(undefined, [target.derefInto(), requestJson, RESPONSE_LIMIT], { timeout: limit, result: { copy: true } })
+          result = invoke.applySync(undefined, [target.derefInto(), requestJson, RESPONSE_LIMIT], { timeout: Math.min(limit, ON_THREAD_MAX_MS), result: { copy: true } })
           request.blockedMs = performance.now() - started
           if (Array.isArray(result) && result[0] === 'pending') {
             const left = Math.max(1, Math.ceil(limit - request.blockedMs))
@@ -170,8 +198,13 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
       } catch (error) {
         const message = String((error as Error)?.message ?? error)
         if (timedOut || /timed out/i.test(message)) {
+          // Stopped while its heap was nearly full: a memory bomb (the collector thrashing near the
+          // limit), not slow code, as it would have been told without the thread's shorter bound.
+          const nearlyFull = !disposed && !isolate.isDisposed && heapUsed() > 0.8 * spec.limits.memoryMb * 1024 * 1024
           dispose()
-          return { ok: false, code: 'SBX_ERR_TIMEOUT', message: `the plugin ran past its ${limit} ms` }
+          if (nearlyFull) return { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: `the plugin exceeded its ${spec.limits.memoryMb} MB of memory` }
+          const ran = sync && request.blockedMs === undefined && limit > ON_THREAD_MAX_MS ? `${ON_THREAD_MAX_MS} ms without a pause on the worker's thread` : `its ${limit} ms`
+          return { ok: false, code: 'SBX_ERR_TIMEOUT', message: `the plugin ran past ${ran}` }
         }
         const memory = { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: `the plugin exceeded its ${spec.limits.memoryMb} MB of memory` } as const
         // isolated-vm says so; the pool may have tidied the isolate it killed away before this answer came.
@@ -183,6 +216,7 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
       } finally {
         clearTimeout(watchdog)
         current = undefined
+        for (const [id, ticket] of tickets) if (ticket.request === request) tickets.delete(id)
         // A synchronous call that threw (time, memory) blocked the thread until it did.
         if (sync && request.blockedMs === undefined) request.blockedMs = performance.now() - started
         const cpu = disposed ? idleSinceCpuMs : Number(isolate.cpuTime) / 1e6

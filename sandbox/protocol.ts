@@ -100,6 +100,8 @@ export type ToWorker =
   | { t: 'forget', key: string }
   | { t: 'req', id: number, key: string, handler: string, requestId: string, request: PluginRequest }
   | { t: 'stats' }
+  /** Plugin versions (`name@version`) that must not run on the worker's own thread: sent to every worker at its start. */
+  | { t: 'off-thread', versions: string[] }
   | { t: 'check', id: number, dir: string, main: string, handlers: string[] }
 
 /** What loading a package in a throwaway isolate found (the registry's automated check). */
@@ -114,5 +116,7 @@ export type FromWorker =
   | { t: 'res', id: number, response: PluginResponse }
   | { t: 'err', id: number, code: string, message: string }
   | { t: 'stats', isolates: number, onThread: number, heapUsed: number, rss: number }
+  /** A plugin version blocked the worker's thread: no worker runs it there again (the supervisor remembers it across restarts). */
+  | { t: 'off-thread', version: string }
   | { t: 'checked', id: number, result: LoadCheck }
   | { t: 'log', level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string }

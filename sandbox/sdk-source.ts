@@ -17,9 +17,8 @@ export class PermissionDenied extends Error { constructor (message) { super(mess
 export class HostError extends Error { constructor (name, message) { super(message); this.name = name } }
 
 async function call (op, ...args) {
-  const argsJson = JSON.stringify(args)
-  const now = hostNow(op, argsJson)
-  const out = JSON.parse(now !== undefined ? now : await host.apply(undefined, [op, argsJson], { result: { promise: true, copy: true } }))
+  let out = JSON.parse(hostNow(op, JSON.stringify(args)))
+  if (out.later !== undefined) out = JSON.parse(await host.apply(undefined, [out.later], { result: { promise: true, copy: true } }))
   if (out.error !== undefined) {
     if (out.error.name === 'PermissionDenied') throw new PermissionDenied(out.error.message)
     throw new HostError(out.error.name, out.error.message)

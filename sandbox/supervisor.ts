@@ -106,6 +106,9 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
   const graceTimers = new Map<string, NodeJS.Timeout>()
   const fingerprints = new WeakMap<PluginSpec, string>()
   const standbys = new Map<Tier, Worker>()
+  // Plugin versions that blocked a worker's thread, by tier: every worker of the tier, and every
+  // worker started later, runs them on isolated-vm's threads only (see the isolate pool).
+  const offThread: Record<Tier, Set<string>> = { 'first-party': new Set(), tenant: new Set(), check: new Set() }
   const standbyTimers = new Map<Tier, NodeJS.Timeout>()
 
   // A backstop behind the workers' own watchdogs, for a worker stuck in native code: disposing an
@@ -183,6 +186,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     slot.child = child
     slot.send = createBatcher<ToWorker>((batch) => { if (child.connected) child.send(batch) }, (message, error) => undeliverable(slot, message, error))
     slot.specs = new Map()
+    if (offThread[slot.tier].size > 0) slot.send({ t: 'off-thread', versions: [...offThread[slot.tier]] })
     slot.startedAt = Date.now()
     slot.ready = worker.ready
     prepareStandby(slot.tier)
@@ -216,6 +220,11 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       if (slot === undefined || pending === undefined) return
       slot.pending.delete(message.id)
       pending.resolve(message.t === 'res' ? { ok: true, response: message.response } : { ok: false, code: message.code, message: message.message })
+    } else if (message.t === 'off-thread') {
+      const versions = offThread[worker.tier]
+      if (versions.has(message.version) || versions.size >= 100_000) return
+      versions.add(message.version)
+      for (const other of slots[worker.tier]) if (other !== slot) other.send?.({ t: 'off-thread', versions: [message.version] })
     } else if (message.t === 'log') {
       logger[message.level]({ ...message.fields, tier: worker.tier, worker: slot?.index ?? 'standby' }, message.msg)
     } else if (message.t === 'checked') {

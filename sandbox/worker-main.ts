@@ -12,6 +12,7 @@ import { createPluginIsolate } from './plugin-isolate.ts'
 import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type LoadCheck, type PluginSpec, type ToWorker } from './protocol.ts'
 
 const db = createDatabase(process.env.NENTANG_DATABASE_URL ?? 'sqlite:./data/nentang.db')
+db.now()
 // Storage writes answered on this thread are committed before any answer leaves (core/db/database.ts).
 const send = createBatcher<FromWorker>((batch) => {
   db.now()?.commit()
@@ -38,7 +39,8 @@ const pool = createIsolatePool(host, {
   maxPerKey: Number(process.env.NENTANG_SANDBOX_ISOLATES_PER_PLUGIN ?? 4),
   idleMs: Number(process.env.NENTANG_SANDBOX_IDLE_MS ?? 10 * 60_000),
   runawayCpuMs: 100,
-}, (event, spec, detail) => log(event === 'runaway' || event === 'quarantined' ? 'warn' : 'info', { tenant: spec.tenant, plugin: spec.name, version: spec.version, event }, detail ?? `isolate ${event}`))
+}, (event, spec, detail) => log(event === 'runaway' || event === 'quarantined' ? 'warn' : 'info', { tenant: spec.tenant, plugin: spec.name, version: spec.version, event }, detail ?? `isolate ${event}`),
+(version) => send({ t: 'off-thread', version }))
 const specs = new Map<string, PluginSpec>()
 
 process.on('message', (batch: Batch<ToWorker>) => {
@@ -57,6 +59,9 @@ function receive (message: ToWorker): void {
       return
     case 'check':
       checkPackage(message.dir, message.main, message.handlers).then((result) => send({ t: 'checked', id: message.id, result }))
+      return
+    case 'off-thread':
+      pool.keepOffThread(message.versions)
       return
     case 'stats':
       send({ t: 'stats', isolates: pool.size(), onThread: pool.onThread(), heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss })

@@ -31,9 +31,10 @@ export function createDatabase (url: string): Database {
 }
 
 /**
- * Reads and writes answered on the calling thread. Writes group into one transaction per turn of
- * the event loop, committed by `commit()` or at the end of the turn, whichever comes first: a
- * caller that answers for a write commits before it answers. Reads see the open transaction.
+ * Reads and writes answered on the calling thread. Writes group into one transaction until the
+ * caller's `commit()` (the end of the turn of the event loop is the backstop): a caller commits
+ * before it answers for a write, and before it hands control to code it does not trust (a
+ * plugin's storage call commits at its end). Reads see the open transaction.
  */
 export interface Immediate {
   read<T extends Row = Row>(sql: string, params?: readonly unknown[]): T[]
@@ -64,8 +65,8 @@ function createSqlite (file: string): Database {
   // reading the whole WAL on every query (50 µs instead of 2). `query_only` forbids writes.
   const reader = preparedConnection(knex, filename, ['busy_timeout = 5000', 'query_only = true'])
   const writer = preparedConnection(knex, filename, ['busy_timeout = 5000', 'foreign_keys = ON', 'synchronous = NORMAL'])
-  // One commit per turn instead of one per write: a commit appends the changed pages to the WAL
-  // and, every 1,000 pages, checkpoints with an fsync, which cost a storage write 80–120 µs alone.
+  // One commit per caller's unit of work, not per statement: a commit appends the changed pages to
+  // the WAL and, every 1,000 pages, checkpoints with an fsync.
   let open = false
   const commit = (): void => {
     if (!open) return
@@ -93,7 +94,13 @@ function createSqlite (file: string): Database {
     async write (sql: string, params: readonly unknown[] = []): Promise<number> {
       return (await writer.statement(sql)).run(...params).changes
     },
-    now: () => (reader.opened() && writer.opened() ? immediate : undefined),
+    now () {
+      if (reader.opened() && writer.opened()) return immediate
+      // Opened in the background on the first ask: every later call is answered on the thread.
+      void reader.statement('select 1').catch(() => undefined)
+      void writer.statement('select 1').catch(() => undefined)
+      return undefined
+    },
     async close () {
       if (writer.opened()) commit()
       reader.close()

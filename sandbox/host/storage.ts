@@ -66,20 +66,26 @@ export function createStorage (db: Database) {
     const sync = db.now()
     if (sync === undefined) return LATER
     const work = operation(() => db.knex('plugin_documents'))
-    let next = work.next()
-    while (next.done !== true) {
-      const step = next.value
-      let result: unknown
-      try {
-        const { sql, bindings } = native('rows' in step ? step.rows : step.change)
-        result = 'rows' in step ? sync.read(sql, bindings) : sync.write(sql, bindings)
-      } catch (error) {
-        next = work.throw(error)
-        continue
+    try {
+      let next = work.next()
+      while (next.done !== true) {
+        const step = next.value
+        let result: unknown
+        try {
+          const { sql, bindings } = native('rows' in step ? step.rows : step.change)
+          result = 'rows' in step ? sync.read(sql, bindings) : sync.write(sql, bindings)
+        } catch (error) {
+          next = work.throw(error)
+          continue
+        }
+        next = work.next(result)
       }
-      next = work.next(result)
+      return next.value
+    } finally {
+      // Committed before the plugin's code runs again: a plugin that writes without awaiting and
+      // then loops must not hold SQLite's write lock (every sign-in and install) while it loops.
+      sync.commit()
     }
-    return next.value
   }
 
   async function later<T> (spec: PluginSpec, operation: Operation<T>): Promise<T> {
