@@ -170,6 +170,12 @@ export interface paths {
             "application/json": components['schemas']["Error"]
           }
         }
+        503: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
       }
     }
     delete?: never
@@ -797,7 +803,7 @@ export interface paths {
     delete?: never
     options?: never
     head?: never
-    /** Rename, disable, enable or set the password of a user; disabling or a new password revokes its tokens at once */
+    /** Rename, disable, enable or set the password of a user; disabling or a new password revokes its tokens at once. Needs the right to grant every grant the user holds */
     patch: {
       parameters: {
         query?: never

@@ -110,7 +110,10 @@ declare module 'nentang:sdk' {
 
   /** Thrown by a call the manifest did not ask for. */
   export class PermissionDenied extends Error {}
-  /** Thrown by a host call that failed (bad arguments, budget exhausted, network error…); `name` says which. */
+  /**
+   * Thrown by a host call that failed; `name` says why: `InvalidArgument`, `BudgetExceeded` (host calls),
+   * `NotFound`, `Timeout` (the request's time ran out while the call waited), or `HostError` (network error…).
+   */
   export class HostError extends Error {}
 
   const sdk: {

@@ -6,9 +6,11 @@
  * failures within the window, each further attempt must wait twice as long as the last (1 s, 2 s,
  * 4 s… up to `maxDelayMs`); an attempt made too early is refused without checking the password.
  *
- * An attempt counts as a failure from the moment it starts, before the password is checked, and
- * only one check per username runs at a time: 60 guesses sent at once are one check and 59
- * refusals, not 60 checks that all see a clean record. State is per gateway node and bounded.
+ * For the username (alone and with the address) an attempt counts as a failure from the moment it
+ * starts, before the password is checked, and only one check per username runs at a time: 60
+ * guesses at one account sent at once are one check and 59 refusals, not 60 checks that all see a
+ * clean record. The address counts failures once checked, so fifty officers behind one office's
+ * NAT can sign in at the same minute. State is per gateway node and bounded.
  */
 export interface ThrottlePolicy {
   free: number
@@ -67,12 +69,6 @@ export function createSignInThrottle (policies: { pair: ThrottlePolicy, address:
     failures.set(key, { count: 1, last: now })
   }
 
-  function forgetOne (key: string): void {
-    const entry = failures.get(key)
-    if (entry === undefined) return
-    if (--entry.count <= 0) failures.delete(key)
-  }
-
   const keys = (username: string, address: string) => ({ pair: `p:${username}\u0000${address}`, address: `a:${address}`, username: `u:${username}` })
 
   return {
@@ -83,17 +79,18 @@ export function createSignInThrottle (policies: { pair: ThrottlePolicy, address:
       if (checking.has(username)) return 1000
       checking.add(username)
       record(key.pair, now)
-      record(key.address, now)
       record(key.username, now)
       return 0
     },
     end (username, address, succeeded) {
       checking.delete(username)
-      if (!succeeded) return
       const key = keys(username, address)
+      if (!succeeded) {
+        record(key.address, Date.now())
+        return
+      }
       failures.delete(key.pair)
       failures.delete(key.username)
-      forgetOne(key.address)
     },
   }
 }

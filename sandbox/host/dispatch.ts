@@ -43,7 +43,7 @@ export function createHostApi (deps: HostDeps): HostApi {
     'http.fetch': { later: (spec, request, args) => fetchForPlugin(deps.fetchPolicy, spec, request, args) },
   }
   for (const op of storage.operations) {
-    functions[`storage.${op}`] = { now: (spec, _request, args) => storage.now(op, spec, args), later: (spec, _request, args) => storage.later(op, spec, args) }
+    functions[`storage.${op}`] = { now: (spec, _request, args) => storage.now(op, spec, args), later: (spec, request, args) => storage.later(op, spec, args, request.deadline) }
   }
 
   /** The call's function, counted against the request's budget (SPEC §8). */
@@ -54,6 +54,8 @@ export function createHostApi (deps: HostDeps): HostApi {
     }
     const fn = functions[op]
     if (fn === undefined) throw new HostCallError('HostError', `no host function '${op.slice(0, 64)}'`)
+    // A request past its time starts no more host work (on the worker's thread nothing else stops it).
+    if (request.deadline !== undefined && Date.now() > request.deadline) throw new HostCallError('Timeout', 'the request has run out of time')
     return fn
   }
 

@@ -10,6 +10,13 @@ const FIELD = /^[A-Za-z_][A-Za-z0-9_]{0,63}(\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,4}$
 const MAX_DOCUMENT = 256 * 1024
 const OPERATORS = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in'])
 const METRICS = new Set(['count', 'sum', 'avg', 'min', 'max'])
+// What one query may cost: each filter condition is a JSON extraction per row scanned (990 of them
+// once ran 2.7 s on a worker's thread), and an offset is rows read and thrown away.
+const MAX_FILTER_FIELDS = 10
+const MAX_FILTER_CONDITIONS = 20
+const MAX_OFFSET = 10_000
+/** Storage calls one installation may have waiting for PostgreSQL at once (the pool has ten connections). */
+const STORAGE_CALLS_IN_FLIGHT = 2
 
 type Doc = Record<string, unknown>
 
@@ -88,8 +95,48 @@ export function createStorage (db: Database) {
     }
   }
 
-  async function later<T> (spec: PluginSpec, operation: Operation<T>): Promise<T> {
+  // Storage calls one installation has waiting for the database, across its requests: on
+  // PostgreSQL each holds a pooled connection, and one request's parallel counts once held all
+  // ten while the worker's other tenants waited 80 s.
+  const inFlight = new Map<string, { running: number, waiting: Array<() => void> }>()
+  async function slot (key: string, deadline: number | undefined): Promise<() => void> {
+    let entry = inFlight.get(key)
+    if (entry === undefined) inFlight.set(key, entry = { running: 0, waiting: [] })
+    const current = entry
+    if (current.running >= STORAGE_CALLS_IN_FLIGHT) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = deadline === undefined ? undefined : setTimeout(() => {
+          current.waiting.splice(current.waiting.indexOf(wake), 1)
+          reject(new HostCallError('Timeout', 'the storage call waited past the request\'s time'))
+        }, Math.max(0, deadline - Date.now()))
+        const wake = (): void => { clearTimeout(timer); resolve() }
+        current.waiting.push(wake)
+      })
+    } else current.running++
+    return () => {
+      const next = current.waiting.shift()
+      if (next !== undefined) next()
+      else if (--current.running === 0) inFlight.delete(key)
+    }
+  }
+
+  async function later<T> (spec: PluginSpec, operation: Operation<T>, deadline?: number): Promise<T> {
     allowed(spec)
+    if (postgres) {
+      const release = await slot(spec.key, deadline)
+      try {
+        return await laterNow(spec, operation, deadline)
+      } catch (error) {
+        if ((error as { code?: string }).code === '57014') throw new HostCallError('Timeout', 'the storage call ran past the request\'s time')
+        throw error
+      } finally {
+        release()
+      }
+    }
+    return laterNow(spec, operation, deadline)
+  }
+
+  async function laterNow<T> (spec: PluginSpec, operation: Operation<T>, deadline: number | undefined): Promise<T> {
     const drive = async (table: () => Knex.QueryBuilder, exec: (step: Step) => Promise<unknown>): Promise<T> => {
       const work = operation(table)
       let next = work.next()
@@ -112,7 +159,10 @@ export function createStorage (db: Database) {
       })
     }
     return db.knex.transaction(async (trx) => {
-      await trx.raw("select set_config('role', 'nentang_sandbox', true), set_config('nentang.tenant_id', ?, true)", [String(spec.tenantId)])
+      // Every statement ends by the request's deadline (57014 when cut), whatever the plugin asked.
+      const left = deadline === undefined ? 30_000 : Math.ceil(deadline - Date.now())
+      if (left <= 0) throw new HostCallError('Timeout', 'the request has no time left for a storage call')
+      await trx.raw("select set_config('role', 'nentang_sandbox', true), set_config('nentang.tenant_id', ?, true), set_config('statement_timeout', ?, true)", [String(spec.tenantId), String(left)])
       return drive(() => trx('plugin_documents'), async (step) => {
         const query = 'rows' in step ? step.rows : step.change
         if (isSql(query)) {
@@ -139,10 +189,14 @@ export function createStorage (db: Database) {
 
   function applyFilter (query: Knex.QueryBuilder, filterArg: unknown): void {
     const filter = objectArg(filterArg ?? {}, 'the filter')
-    for (const [name, condition] of Object.entries(filter)) {
+    const fields = Object.entries(filter)
+    if (fields.length > MAX_FILTER_FIELDS) throw invalid(`a filter names at most ${MAX_FILTER_FIELDS} fields`)
+    let conditions = 0
+    for (const [name, condition] of fields) {
       const path = field(name, `filter field '${name.slice(0, 64)}'`)
       const ops: Record<string, unknown> = condition !== null && typeof condition === 'object' && !Array.isArray(condition) ? condition as Record<string, unknown> : { $eq: condition }
       for (const [op, value] of Object.entries(ops)) {
+        if (++conditions > MAX_FILTER_CONDITIONS) throw invalid(`a filter has at most ${MAX_FILTER_CONDITIONS} conditions`)
         if (!OPERATORS.has(op)) throw invalid(`unknown operator '${op.slice(0, 16)}' (use ${[...OPERATORS].join(', ')})`)
         if (op === '$in') {
           if (!Array.isArray(value) || value.length === 0 || value.length > 100) throw invalid('$in takes an array of 1 to 100 values')
@@ -227,7 +281,7 @@ export function createStorage (db: Database) {
       const limit = options.limit ?? 100
       const offset = options.offset ?? 0
       if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000) throw invalid('limit is an integer from 1 to 1000')
-      if (!Number.isInteger(offset) || (offset as number) < 0 || (offset as number) > 1_000_000) throw invalid('offset is an integer from 0 to 1000000')
+      if (!Number.isInteger(offset) || (offset as number) < 0 || (offset as number) > MAX_OFFSET) throw invalid(`offset is an integer from 0 to ${MAX_OFFSET}`)
       return (yield * rows(query.limit(limit as number).offset(offset as number))).map((row) => parse(row as { doc_id: string, data: unknown }))
     },
     count: (spec, args) => function * (table) {
@@ -276,7 +330,7 @@ export function createStorage (db: Database) {
   return {
     /** Answers `storage.<op>` on this thread, or LATER when it cannot here. */
     now: (op: string, spec: PluginSpec, args: unknown[]): unknown => now(spec, operations[op]!(spec, args)),
-    later: (op: string, spec: PluginSpec, args: unknown[]): Promise<unknown> => later(spec, operations[op]!(spec, args)),
+    later: (op: string, spec: PluginSpec, args: unknown[], deadline?: number): Promise<unknown> => later(spec, operations[op]!(spec, args), deadline),
     operations: Object.keys(operations),
   }
 }

@@ -1,14 +1,15 @@
 import { request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
 import t from 'tap'
+import { createDatabase } from '../../core/db/database.ts'
 import { createTestDatabase } from '../helpers/database.ts'
 import { startNode } from '../helpers/process.ts'
 
 const PASSWORD = 'shutdown-test-password'
 
-function signIn (url: string): Promise<number> {
+function signIn (url: string, username: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ username: 'admin', password: PASSWORD })
+    const body = JSON.stringify({ username, password: PASSWORD })
     const req = httpRequest(`${url}/api/v1/auth/token`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume()
       res.on('end', () => resolve(res.statusCode ?? 0))
@@ -30,7 +31,13 @@ t.test('SIGTERM with 50 sign-ins in flight: all complete, new connections are re
   // machine they take longer than the default 10 s drain bound, which this test is not about.
   const node = await startNode(t, [], { NENTANG_DATABASE_URL: database.url, NENTANG_DATA_DIR: database.dir, NENTANG_ADMIN_PASSWORD: PASSWORD, UV_THREADPOOL_SIZE: '1', NENTANG_SHUTDOWN_TIMEOUT: '30000' })
 
-  const signIns = Array.from({ length: 50 }, () => signIn(node.url))
+  // Fifty people, each signing in once (one check per username runs at a time), with admin's password.
+  const db = createDatabase(database.url)
+  const [admin] = await db.knex('users').where({ username: 'admin' }).select('password_hash', 'home_tenant_id')
+  const now = new Date().toISOString()
+  await db.knex('users').insert(Array.from({ length: 50 }, (_, i) => ({ username: `officer-${i}`, display_name: `Cán bộ ${i}`, password_hash: admin.password_hash, home_tenant_id: admin.home_tenant_id, created_at: now, updated_at: now })))
+  await db.close()
+  const signIns = Array.from({ length: 50 }, (_, i) => signIn(node.url, `officer-${i}`))
   const deadline = Date.now() + 10_000
   // The metrics request counts itself, hence 51.
   while (await inFlight(node.url) < 51) {
