@@ -4,6 +4,8 @@ import type Router from '@koa/router'
 import { loadSecretKey } from './auth/secret-key.ts'
 import { createSignInThrottle } from './auth/sign-in-throttle.ts'
 import { createTokenService } from './auth/tokens.ts'
+import { headIsLegacy, useAuditKey } from './audit/audit-log.ts'
+import { startCheckpoints } from './audit/checkpoints.ts'
 import { bootstrap, type BootstrapResult } from './bootstrap.ts'
 import type { Config } from './config.ts'
 import { createDatabase, type Database } from './db/database.ts'
@@ -53,19 +55,21 @@ export async function startPlatform (config: Config, options: StartOptions = {})
   const db = createDatabase(config.databaseUrl)
   let server: Server | undefined
   let changes: ChangeFeed | undefined
+  let stopCheckpoints: (() => Promise<void>) | undefined
   try {
     const applied = await migrateToLatest(db)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
     changes = await createChangeFeed(db, config.databaseUrl, logger)
+    const secret = loadSecretKey(config.secretKey, config.dataDir)
+    const auditKey = useAuditKey(db, secret)
     const first = await bootstrap(db, changes, config.adminPassword)
     await options.beforeListen?.(db, changes)
-    const secret = loadSecretKey(config.secretKey, config.dataDir)
     const table = createRoutingTable()
     const supervisor = createSupervisor({
       tenantWorkers: config.workers,
       firstPartyWorkers: 1,
       logger,
-      env: { ...process.env, NENTANG_DATABASE_URL: config.databaseUrl, NENTANG_HTTP_ALLOW_PRIVATE: config.httpAllowPrivate.join(',') },
+      env: workerEnvironment(config),
     })
     const signer = createRegistrySigner(secret)
     const secretBox = createSecretBox(secret)
@@ -85,8 +89,10 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       roles: createPluginRoleCatalog(db),
       plugins: { table, supervisor, resolve: resolver.resolve },
       lifecycle: { ready: false, shuttingDown: false },
+      auditKey,
     }
     const { app, router } = createApp(services, [...registryRoutes(services), ...reviewRoutes(services, signer), ...installationRoutes(services, resolver, secretBox), ...consoleRoutes()])
+    stopCheckpoints = await startCheckpoints({ db, key: auditKey, dataDir: config.dataDir, logger, isLegacyHead: () => headIsLegacy(db, auditKey) })
     const listening = createServer(createRequestListener(services, app))
     server = listening
     listening.on('clientError', clientErrorHandler(logger))
@@ -125,6 +131,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
           const drained = await drainServer(listening, config.shutdownTimeoutMs)
           if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown: cut requests still in flight')
           resolver.close()
+          await stopCheckpoints?.()
           await services.plugins.supervisor.close()
           services.accessLog.close()
           await changes?.close()
@@ -136,9 +143,22 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       },
     }
   } catch (error) {
+    await stopCheckpoints?.()
     server?.close()
     await changes?.close()
     await db.close()
     throw error
   }
+}
+
+/**
+ * What a sandbox worker process is given of the gateway's environment: what Node and the worker
+ * need, never the platform secret, the admin password or anything else it does not use.
+ */
+function workerEnvironment (config: Config): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [name, value] of Object.entries(process.env)) {
+    if (['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'UV_THREADPOOL_SIZE'].includes(name) || name.startsWith('NENTANG_SANDBOX_')) env[name] = value
+  }
+  return { ...env, NENTANG_DATABASE_URL: config.databaseUrl, NENTANG_HTTP_ALLOW_PRIVATE: config.httpAllowPrivate.join(',') }
 }

@@ -31,4 +31,6 @@ export interface Services {
     readonly resolve: (tenant: string, mount: string) => Promise<ActiveInstallation | undefined>
   }
   readonly lifecycle: { ready: boolean, shuttingDown: boolean }
+  /** The audit chain's key (core/audit/audit-log.ts), derived from the platform secret. */
+  readonly auditKey: Uint8Array
 }

@@ -1,6 +1,8 @@
 import { loadConfig } from '../../core/config.ts'
 import { createDatabase } from '../../core/db/database.ts'
 import { migrateToLatest } from '../../core/db/migrate.ts'
+import { useAuditKey } from '../../core/audit/audit-log.ts'
+import { loadSecretKey } from '../../core/auth/secret-key.ts'
 import { bootstrap } from '../../core/bootstrap.ts'
 import { createChangeFeed } from '../../core/events/change-feed.ts'
 import { createLogger } from '../../core/logger.ts'
@@ -26,6 +28,7 @@ export async function demoCommand (args: string[]): Promise<number> {
     process.stderr.write(`preparing ${db.dialect} database…\n`)
     const applied = await migrateToLatest(db)
     if (applied.length > 0) process.stderr.write(`  applied ${applied.length} migration(s)\n`)
+    useAuditKey(db, loadSecretKey(config.secretKey, config.dataDir))
     const first = await bootstrap(db, changes, config.adminPassword)
     if (first.generatedAdminPassword !== undefined) console.log(`admin password (shown once): ${first.generatedAdminPassword}`)
     const credentials = await seedDemoTenants(db, changes)

@@ -5,6 +5,7 @@ import * as pluginStorage0002 from './migrations/0002-plugin-storage.ts'
 import * as registry0003 from './migrations/0003-registry.ts'
 import * as installations0004 from './migrations/0004-installations.ts'
 import * as secrets0005 from './migrations/0005-installation-secrets.ts'
+import * as auditNoTruncate0006 from './migrations/0006-audit-no-truncate.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -18,6 +19,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0003-registry', registry0003],
   ['0004-installations', installations0004],
   ['0005-installation-secrets', secrets0005],
+  ['0006-audit-no-truncate', auditNoTruncate0006],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -1,4 +1,5 @@
-import { toEntry, verifyAudit } from '../audit/audit-log.ts'
+import { toEntry } from '../audit/audit-log.ts'
+import { verifyAuditChain } from '../audit/verify.ts'
 import { CoreError } from '../error-codes.ts'
 import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
@@ -23,7 +24,7 @@ const entry = {
 }
 
 /** The audit log: read by tenant-admins for their subtree, verified by platform-admins. */
-export function auditRoutes ({ db }: Services): Route<any>[] {
+export function auditRoutes ({ db, auditKey, config }: Services): Route<any>[] {
   const list = defineRoute({
     method: 'GET',
     path: '/api/v1/tenants/:code/audit',
@@ -67,19 +68,19 @@ export function auditRoutes ({ db }: Services): Route<any>[] {
     method: 'GET',
     path: '/api/v1/audit/verification',
     operationId: 'verifyAudit',
-    summary: 'Walks the whole hash chain and reports whether it holds, or its first broken entry (platform-admin)',
+    summary: 'Walks the whole keyed hash chain up to its newest checkpoint and reports whether it holds, or its first broken entry (platform-admin)',
     tag: 'audit',
     auth: 'user',
     responses: {
       200: {
         description: '`ok` with the head hash, or the first broken entry and why',
-        schema: { type: 'object', properties: { ok: { type: 'boolean' }, entries: { type: 'integer' }, head: { type: 'string' }, seq: { type: 'integer' }, reason: { type: 'string' } } },
+        schema: { type: 'object', properties: { ok: { type: 'boolean' }, entries: { type: 'integer' }, head: { type: 'string' }, checkpoint: { type: 'integer', description: 'the newest checkpoint the chain reaches' }, seq: { type: 'integer' }, reason: { type: 'string' } } },
       },
     },
     errors: [CoreError.forbidden],
     async handle ({ principal }) {
       if (!holds(principal, 'platform-admin', ROOT_TENANT)) throw CoreError.forbidden('only a platform-admin may verify the audit chain')
-      return { status: 200, body: await verifyAudit(db) }
+      return { status: 200, body: await verifyAuditChain(db, auditKey, config.dataDir) }
     },
   })
 

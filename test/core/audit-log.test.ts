@@ -17,7 +17,8 @@ t.test('security-relevant actions are chained, and one changed row breaks the ch
   t.match(created, { actor: 'admin', tenant: 'vn', target: 'hn' })
 
   const url = p.config.databaseUrl
-  const good = await runCli(['audit', 'verify', '--database-url', url])
+  const where = ['--database-url', url, '--data-dir', p.config.dataDir, '--secret-key', p.config.secretKey!]
+  const good = await runCli(['audit', 'verify', ...where])
   t.equal(good.code, 0, good.stderr)
   t.match(good.stdout, /audit log verified: 7 entries/)
 
@@ -32,7 +33,7 @@ t.test('security-relevant actions are chained, and one changed row breaks the ch
   }
   await knex('audit_log').where({ seq: 3 }).update({ details: JSON.stringify({ name: 'Hồ Chí Minh' }) })
 
-  const bad = await runCli(['audit', 'verify', '--database-url', url])
+  const bad = await runCli(['audit', 'verify', ...where])
   t.equal(bad.code, 1, 'verification fails')
   t.match(bad.stderr, /BROKEN at entry 3: its content does not match its hash/, 'and names the changed entry')
 })
@@ -41,17 +42,17 @@ t.test('a deleted entry and a rewritten chain are both detected', async (t) => {
   const p = await startTestPlatform(t)
   const { db } = p.platform.services
   for (let i = 0; i < 5; i++) await recordAudit(db, { actor: 'tester', action: 'test.event', details: { i } })
-  t.equal((await verifyAudit(db)).ok, true)
+  t.equal((await verifyAudit(db, { key: p.platform.services.auditKey })).ok, true)
   if (db.dialect === 'postgres') await db.knex.raw('alter table audit_log disable trigger audit_log_append_only')
   else await db.knex.raw('drop trigger audit_log_no_delete')
   await db.knex('audit_log').where({ seq: 4 }).delete()
-  t.match(await verifyAudit(db), { ok: false, seq: 5, reason: 'entries 4–4 are missing' })
+  t.match(await verifyAudit(db, { key: p.platform.services.auditKey }), { ok: false, seq: 5, reason: 'entries 4–4 are missing' })
 })
 
 t.test('concurrent appends keep one unbroken chain', async (t) => {
   const p = await startTestPlatform(t)
   const { db } = p.platform.services
   await Promise.all(Array.from({ length: 40 }, (_, i) => db.knex.transaction((trx) => appendAudit(trx, { actor: `user-${i}`, action: 'test.concurrent' }))))
-  const result = await verifyAudit(db, 7)
+  const result = await verifyAudit(db, { key: p.platform.services.auditKey, pageSize: 7 })
   t.match(result, { ok: true, entries: 42 }, 'the bootstrap and first-party entries plus 40, verified across pages')
 })
