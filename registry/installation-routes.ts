@@ -57,7 +57,10 @@ async function effectiveInstallations (db: Services['db'], tenant: { code: strin
     const nearer = inherited.get(row.mount)
     if (nearer === undefined || String(row.tenant_path).length > String(nearer.tenant_path).length) inherited.set(row.mount, row)
   }
-  const versions = rows.length === 0 ? [] : await db.knex('registry_versions').whereIn('name', [...new Set(rows.map((row) => row.name))]).select('name', 'version', 'manifest', 'status')
+  // Only the versions these installations name: every upload of the same package (pending ones
+  // with large manifests) once came along on every citizen's services page.
+  const named = [...own, ...inherited.values()]
+  const versions = named.length === 0 ? [] : await db.knex('registry_versions').whereIn(['name', 'version'], [...new Map(named.map((row) => [`${row.name}@${row.version}`, [row.name, row.version]])).values()]).select('name', 'version', 'manifest', 'status')
   const manifests: Manifests = new Map(versions.map((v) => [`${v.name}@${v.version}`, { manifest: JSON.parse(String(v.manifest)) as Manifest, status: String(v.status) }]))
   return { own, inherited: [...inherited.values()], manifests }
 }

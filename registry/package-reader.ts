@@ -13,6 +13,8 @@ export const PACKAGE_LIMITS = {
   fileBytes: 5 * 1024 * 1024,
   files: 500,
   pathLength: 200,
+  /** plugin.json: it is stored, read and shown with every version, so it stays small. */
+  manifestBytes: 256 * 1024,
 }
 
 export interface PluginPackage {
@@ -80,6 +82,7 @@ export async function readPackage (bytes: Buffer): Promise<PluginPackage> {
   await done
   const manifestBytes = files.get('plugin.json')
   if (manifestBytes === undefined) throw invalid('there is no plugin.json at the root of the package', 'plugin.json')
+  if (manifestBytes.length > PACKAGE_LIMITS.manifestBytes) throw invalid(`plugin.json is larger than ${PACKAGE_LIMITS.manifestBytes} bytes`, 'plugin.json')
   let json: unknown
   try {
     json = JSON.parse(manifestBytes.toString('utf8'))

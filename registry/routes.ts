@@ -53,8 +53,8 @@ export function entryView (row: Row, detail = false): Record<string, unknown> {
 function visible (principal: Principal, row: Row, scopePath: string | undefined): boolean {
   if (holds(principal, 'platform-admin', 'vn')) return true
   if (scopePath !== undefined && canSee(principal, scopePath)) return true
-  const manifest = JSON.parse(String(row.manifest)) as Manifest
-  return row.status === 'approved' && manifest.visibility === 'public'
+  const visibility = row.visibility !== undefined ? row.visibility : (JSON.parse(String(row.manifest)) as Manifest).visibility
+  return row.status === 'approved' && visibility === 'public'
 }
 
 /** Upload and read plugin packages (SPEC §9). Review, installation and hot swap build on these rows. */
@@ -142,7 +142,10 @@ export function registryRoutes (services: Services): Route<any>[] {
       if (status !== undefined && !['pending', 'approved', 'rejected', 'revoked'].includes(String(status))) {
         throw CoreError.invalidField('status is pending, approved, rejected or revoked', { field: 'status' })
       }
+      // What the list shows, and the manifest's visibility alone: never whole manifests (up to 256 KiB each).
+      const visibility = db.dialect === 'postgres' ? "(manifest::jsonb ->> 'visibility') as visibility" : "json_extract(manifest, '$.visibility') as visibility"
       const query = db.knex('registry_versions').orderBy('id', 'desc').limit(1000)
+        .select('name', 'scope', 'version', 'status', 'sha256', 'publisher', 'published_at', 'checks', db.knex.raw(visibility))
       if (status !== undefined) query.where({ status: String(status) })
       const rows = await query
       const paths = new Map<string, string | undefined>()
