@@ -1143,7 +1143,7 @@ export interface paths {
   }
   "/api/v1/audit/verification": {
     parameters: { query?: never, header?: never, path?: never, cookie?: never }
-    /** Walks the whole hash chain and reports whether it holds, or its first broken entry (platform-admin) */
+    /** Walks the whole keyed hash chain up to its newest checkpoint and reports whether it holds, or its first broken entry (platform-admin) */
     get: {
       parameters: {
         query?: never
@@ -1160,6 +1160,8 @@ export interface paths {
               ok?: boolean
               entries?: number
               head?: string
+              /** the newest checkpoint the chain reaches */
+              checkpoint?: number
               seq?: number
               reason?: string
             }
