@@ -17,9 +17,15 @@ import { matchRoute, type ActiveInstallation, type PluginRoute } from './routing
 
 const tenantCode = new RegExp(TENANT_CODE_PATTERN)
 const mountName = /^[a-z][a-z0-9-]{0,62}$/
-// Headers a plugin may not set: framing belongs to the gateway, the request id to the platform, and
-// cookies to no plugin, since every tenant's plugins share one origin.
-const reservedHeaders = new Set(['content-length', 'content-type', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'x-request-id', 'set-cookie', 'strict-transport-security'])
+// The headers a plugin may set, and no others: framing belongs to the gateway, the request id to
+// the platform, and cookies, redirects to other sites (`Location`, `Refresh`), `Clear-Site-Data`
+// (it signs users out), security policies and the like to no plugin, since every tenant's plugins
+// share the platform's origin. `X-…` headers of its own are the plugin's, bar the platform's.
+const PLUGIN_HEADERS = new Set(['cache-control', 'content-language', 'content-disposition', 'etag', 'expires', 'last-modified', 'vary', 'retry-after', 'location'])
+const PLATFORM_X_HEADERS = new Set(['x-request-id', 'x-content-type-options', 'x-frame-options', 'x-xss-protection', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-powered-by', 'x-dns-prefetch-control', 'x-permitted-cross-domain-policies'])
+const MAX_PLUGIN_HEADERS = 20
+/** `Location` only to a path on this platform (`/t/…`, not `//host` nor `/\host`, which browsers read as another site). */
+const localPath = /^\/(?![/\\])[^\s]*$/
 const forwardedHeaders = ['accept', 'accept-language', 'content-type', 'user-agent', 'x-request-id'] as const
 // Statuses whose responses carry no body (and so no Content-Type).
 const bodiless = new Set([204, 205, 304])
@@ -154,10 +160,7 @@ export function createPluginGateway (services: Services): (req: IncomingMessage,
       const factory = sandboxErrors[outcome.code] ?? SandboxError.pluginFailed
       throw factory(outcome.message)
     }
-    const answerHeaders: Record<string, string> = {}
-    for (const [name, value] of Object.entries(outcome.response.headers)) {
-      if (!reservedHeaders.has(name)) answerHeaders[name] = value
-    }
+    const answerHeaders = pluginHeaders(outcome.response.headers)
     answerHeaders['content-type'] = JSON_TYPE
     return { status: outcome.response.status, headers: answerHeaders, body: outcome.response.body }
   }
@@ -199,6 +202,18 @@ export function createPluginGateway (services: Services): (req: IncomingMessage,
       res.destroy()
     })
   }
+}
+
+/** The plugin's headers that it may set (PLUGIN_HEADERS); more than MAX_PLUGIN_HEADERS is a bad response. */
+function pluginHeaders (headers: Record<string, string>): Record<string, string> {
+  const names = Object.keys(headers)
+  if (names.length > MAX_PLUGIN_HEADERS) throw SandboxError.badResponse(`the plugin set ${names.length} headers; at most ${MAX_PLUGIN_HEADERS}`)
+  const allowed: Record<string, string> = {}
+  for (const name of names) {
+    const value = headers[name]!
+    if (name === 'location' ? localPath.test(value) : PLUGIN_HEADERS.has(name) || (name.startsWith('x-') && !PLATFORM_X_HEADERS.has(name))) allowed[name] = value
+  }
+  return allowed
 }
 
 function lowerCased (headers: Record<string, string> | undefined): Record<string, string> {
