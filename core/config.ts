@@ -16,6 +16,7 @@ export interface Config {
   tokenTtlSeconds: number
   shutdownTimeoutMs: number
   trustProxy: boolean
+  metricsToken: string | undefined
   demo: boolean
 }
 
@@ -58,6 +59,7 @@ export const options: readonly Option[] = [
   { key: 'logLevel', env: 'NENTANG_LOG_LEVEL', flag: 'log-level', description: `log level: ${logLevels.join(', ')} (default info)`, parse: parseLogLevel },
   { key: 'tokenTtlSeconds', env: 'NENTANG_TOKEN_TTL', flag: 'token-ttl', description: 'lifetime of sign-in tokens in seconds (default 3600)', parse: integer(60, 7 * 24 * 3600) },
   { key: 'shutdownTimeoutMs', env: 'NENTANG_SHUTDOWN_TIMEOUT', flag: 'shutdown-timeout', description: 'how long shutdown waits for in-flight requests, in ms (default 10000)', parse: integer(0, 600_000) },
+  { key: 'metricsToken', env: 'NENTANG_METRICS_TOKEN', flag: 'metrics-token', description: 'bearer token Prometheus sends for /metrics (unset: /metrics answers only on this host, over loopback)', parse: parseSecretKey },
   { key: 'trustProxy', env: 'NENTANG_TRUST_PROXY', flag: 'trust-proxy', description: 'trust X-Forwarded-For from a reverse proxy (default false)', parse: boolean },
   { key: 'demo', env: 'NENTANG_DEMO', flag: 'demo', description: 'create demo tenants and users on first start (default false)', parse: boolean },
 ]
@@ -77,6 +79,7 @@ export const defaults: Config = {
   shutdownTimeoutMs: 10_000,
   trustProxy: false,
   demo: false,
+  metricsToken: undefined,
 }
 
 function parseDatabaseUrl (raw: string, name: string): string {

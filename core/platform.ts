@@ -93,7 +93,9 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     }
     const { app, router } = createApp(services, [...registryRoutes(services), ...reviewRoutes(services, signer), ...installationRoutes(services, resolver, secretBox), ...consoleRoutes()])
     stopCheckpoints = await startCheckpoints({ db, key: auditKey, dataDir: config.dataDir, logger, isLegacyHead: () => headIsLegacy(db, auditKey) })
-    const listening = createServer(createRequestListener(services, app))
+    // Node checks the header and request timeouts below only every `connectionsCheckingInterval`
+    // (30 s by default), so a slow client could hold a socket for 30 s past them: check every second.
+    const listening = createServer({ connectionsCheckingInterval: 1000 }, createRequestListener(services, app))
     server = listening
     listening.on('clientError', clientErrorHandler(logger))
     // Slow clients must not hold sockets forever; these bound header and idle time, not handler time.

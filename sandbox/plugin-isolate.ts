@@ -134,7 +134,17 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
       }
     }))
     jail.setSync('__nentangLog', new ivm.Callback((level: unknown, text: unknown) => {
-      host.log(spec, current, String(level), String(text).slice(0, 2000))
+      const request = current
+      if (typeof text !== 'string') return
+      // A log line is a host call like any other: it counts against the request's budget.
+      if (request !== undefined) {
+        if (request.hostCalls >= spec.limits.hostCalls) {
+          request.overBudget = true
+          return
+        }
+        request.hostCalls++
+      }
+      host.log(spec, request, String(level), text.slice(0, 2000))
     }, { ignored: true }))
     jail.setSync('__nentangSettings', JSON.stringify(spec.settings))
     const sdk = isolate.compileModuleSync(sdkSource, { filename: 'nentang:sdk' })

@@ -39,7 +39,8 @@ function collection (name) {
 }
 
 function write (level, args) {
-  logHost(level, args.map((a) => { try { return typeof a === 'string' ? a : JSON.stringify(a) } catch { return String(a) } }).join(' '))
+  // Cut here, in the plugin's own isolate: only 2,000 characters are ever copied out to the host.
+  logHost(level, args.map((a) => { try { return typeof a === 'string' ? a.slice(0, 2000) : String(JSON.stringify(a)).slice(0, 2000) } catch { return '[unprintable]' } }).join(' ').slice(0, 2000))
 }
 
 export const storage = Object.freeze({ collection })
