@@ -70,7 +70,7 @@ export interface paths {
   }
   "/metrics": {
     parameters: { query?: never, header?: never, path?: never, cookie?: never }
-    /** Prometheus metrics (text exposition format) */
+    /** Prometheus metrics (text exposition format): with `Authorization: Bearer <NENTANG_METRICS_TOKEN>`, or over loopback when no token is set */
     get: {
       parameters: {
         query?: never
@@ -84,6 +84,12 @@ export interface paths {
           headers: { [name: string]: unknown }
           content: {
             "text/plain": string
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
           }
         }
       }
@@ -1925,7 +1931,7 @@ export interface paths {
       }
     }
     post?: never
-    /** Uninstall; the plugin's data is kept */
+    /** Uninstall; the plugin's data is kept, the secrets set for it are deleted */
     delete: {
       parameters: {
         query?: never

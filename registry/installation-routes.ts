@@ -167,7 +167,10 @@ export function installationRoutes (services: Services, resolver: InstallationRe
         const existing = await trx('installations').where({ tenant_id: tenant.id, mount: params.mount }).first('id', 'version', 'name')
         if (existing === undefined) await trx('installations').insert(row)
         else await trx('installations').where({ id: existing.id }).update(row)
-        await appendAudit(trx, { actor: principal.username, action: existing === undefined ? 'plugin.install' : 'plugin.switch', tenant: tenant.code, target: `${params.mount}`, details: { package: body.package, version: body.version, from: existing === undefined ? null : `${existing.name}@${existing.version}`, inherit: row.inherit }, requestId })
+        // A mount's secrets belong to the package they were set for: another package put there
+        // (which may ask for the same names) starts without them. Another version keeps them.
+        const secretsDeleted = existing !== undefined && existing.name !== body.package ? await trx('installation_secrets').where({ tenant_id: tenant.id, mount: params.mount }).delete() : 0
+        await appendAudit(trx, { actor: principal.username, action: existing === undefined ? 'plugin.install' : 'plugin.switch', tenant: tenant.code, target: `${params.mount}`, details: { package: body.package, version: body.version, from: existing === undefined ? null : `${existing.name}@${existing.version}`, inherit: row.inherit, ...(secretsDeleted > 0 ? { secretsDeleted } : {}) }, requestId })
         await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount: params.mount, node: changes.name })
       })
       await resolver.refreshMount(tenant.path, params.mount!)
@@ -179,7 +182,7 @@ export function installationRoutes (services: Services, resolver: InstallationRe
     method: 'DELETE',
     path: '/api/v1/tenants/:code/plugins/:mount',
     operationId: 'uninstallPlugin',
-    summary: 'Uninstall; the plugin\'s data is kept',
+    summary: 'Uninstall; the plugin\'s data is kept, the secrets set for it are deleted',
     tag: 'installations',
     auth: 'user',
     params: { code: tenantCode, mount: mountParam },
@@ -191,7 +194,8 @@ export function installationRoutes (services: Services, resolver: InstallationRe
         const existing = await trx('installations').where({ tenant_id: tenant.id, mount: params.mount }).first('id', 'name', 'version')
         if (existing === undefined) return false
         await trx('installations').where({ id: existing.id }).delete()
-        await appendAudit(trx, { actor: principal.username, action: 'plugin.uninstall', tenant: tenant.code, target: `${params.mount}`, details: { package: existing.name, version: existing.version }, requestId })
+        const secretsDeleted = await trx('installation_secrets').where({ tenant_id: tenant.id, mount: params.mount }).delete()
+        await appendAudit(trx, { actor: principal.username, action: 'plugin.uninstall', tenant: tenant.code, target: `${params.mount}`, details: { package: existing.name, version: existing.version, secretsDeleted }, requestId })
         await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount: params.mount, node: changes.name })
         return true
       })

@@ -1,0 +1,36 @@
+import t from 'tap'
+import { startPluginPlatform } from '../helpers/plugins.ts'
+import { pluginEntries, tgz } from '../helpers/tgz.ts'
+
+/** Two packages asking for the same secret name: an LGSP client, and another that would like its key. */
+const reader = (name: string) => ({
+  manifest: { name, version: '1.0.0', engine: '^1.0.0', main: 'index.js', permissions: { secrets: ['API_KEY'] }, routes: [{ method: 'GET', path: '/key', handler: 'key', access: 'public' }] },
+  source: `import { secrets } from 'nentang:sdk'\nexport async function key () { return { key: await secrets.get('API_KEY') } }`,
+})
+
+t.test('a mount\'s secrets go with the package they were set for: not to another package put there, not past an uninstall', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.call('POST', '/api/v1/tenants/vn/users', { token: p.admin, body: { username: 'reviewer', password: 'reviewer-password', roles: ['platform-admin'] } })
+  const reviewer = await p.signIn('reviewer', 'reviewer-password')
+  for (const name of ['@hn/lgsp-client', '@hn/curious']) {
+    const { manifest, source } = reader(name)
+    t.equal((await p.call('POST', '/api/v1/registry/packages', { token: p.admin, raw: await tgz(pluginEntries(manifest, { 'index.js': source })), headers: { 'content-type': 'application/gzip' } })).status, 201)
+    t.equal((await p.call('POST', `/api/v1/registry/packages/hn/${name.split('/')[1]}/versions/1.0.0/approve`, { token: reviewer, body: {} })).status, 200)
+  }
+  const install = (name: string) => p.call('PUT', '/api/v1/tenants/hn/plugins/lgsp', { token: p.admin, body: { package: name, version: '1.0.0' } })
+  t.equal((await install('@hn/lgsp-client')).status, 200)
+  t.equal((await p.call('PUT', '/api/v1/tenants/hn/plugins/lgsp/secrets/API_KEY', { token: p.admin, body: { value: 'khóa-bí-mật-42' } })).status, 204)
+  t.same((await p.call('GET', '/t/hn/lgsp/key')).body, { key: 'khóa-bí-mật-42' })
+
+  t.equal((await install('@hn/curious')).status, 200)
+  t.same((await p.call('GET', '/t/hn/lgsp/key')).body, { key: null }, 'another package at the mount does not get the key')
+  t.same((await p.call('GET', '/api/v1/tenants/hn/plugins/lgsp/secrets', { token: p.admin })).body.items, [], 'it was deleted')
+
+  t.equal((await install('@hn/lgsp-client')).status, 200)
+  await p.call('PUT', '/api/v1/tenants/hn/plugins/lgsp/secrets/API_KEY', { token: p.admin, body: { value: 'khóa-mới' } })
+  t.equal((await p.call('DELETE', '/api/v1/tenants/hn/plugins/lgsp', { token: p.admin })).status, 204)
+  t.equal((await install('@hn/lgsp-client')).status, 200)
+  t.same((await p.call('GET', '/t/hn/lgsp/key')).body, { key: null }, 'an uninstall deletes them: a reinstall starts clean')
+  const audit = await p.platform.services.db.knex('audit_log').where({ action: 'plugin.uninstall' }).first('details')
+  t.match(JSON.parse(audit.details), { secretsDeleted: 1 }, 'and the audit log says so')
+})
