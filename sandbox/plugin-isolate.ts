@@ -17,6 +17,8 @@ export interface RunningRequest {
   overBudget: boolean
   /** When the request's time runs out (Date.now() ms): host calls that wait (fetches) end by then. */
   deadline?: number
+  /** Bytes of documents this request has written (the storage quota's per-request part). */
+  written?: { bytes: number }
   /** Set when it has run: how long it blocked the worker's thread, and the isolate's CPU it used (ms). */
   blockedMs?: number
   cpuMs?: number

@@ -112,7 +112,8 @@ declare module 'nentang:sdk' {
   export class PermissionDenied extends Error {}
   /**
    * Thrown by a host call that failed; `name` says why: `InvalidArgument`, `BudgetExceeded` (host calls),
-   * `NotFound`, `Timeout` (the request's time ran out while the call waited), or `HostError` (network error…).
+   * `NotFound`, `Timeout` (the request's time ran out while the call waited), `QuotaExceeded` (storage), or
+   * `HostError` (network error…).
    */
   export class HostError extends Error {}
 

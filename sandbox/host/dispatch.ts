@@ -43,7 +43,7 @@ export function createHostApi (deps: HostDeps): HostApi {
     'http.fetch': { later: (spec, request, args) => fetchForPlugin(deps.fetchPolicy, spec, request, args) },
   }
   for (const op of storage.operations) {
-    functions[`storage.${op}`] = { now: (spec, _request, args) => storage.now(op, spec, args), later: (spec, request, args) => storage.later(op, spec, args, request.deadline) }
+    functions[`storage.${op}`] = { now: (spec, request, args) => storage.now(op, spec, args, request.written ??= { bytes: 0 }), later: (spec, request, args) => storage.later(op, spec, args, request.written ??= { bytes: 0 }, request.deadline) }
   }
 
   /** The call's function, counted against the request's budget (SPEC §8). */

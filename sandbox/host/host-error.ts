@@ -1,6 +1,6 @@
 /** An error a host function throws back into the plugin; `name` reaches the plugin as the error's name. */
 export class HostCallError extends Error {
-  constructor (name: 'PermissionDenied' | 'InvalidArgument' | 'BudgetExceeded' | 'NotFound' | 'Timeout' | 'HostError', message: string) {
+  constructor (name: 'PermissionDenied' | 'InvalidArgument' | 'BudgetExceeded' | 'NotFound' | 'Timeout' | 'QuotaExceeded' | 'HostError', message: string) {
     super(message)
     this.name = name
   }

@@ -15,6 +15,15 @@ const METRICS = new Set(['count', 'sum', 'avg', 'min', 'max'])
 const MAX_FILTER_FIELDS = 10
 const MAX_FILTER_CONDITIONS = 20
 const MAX_OFFSET = 10_000
+/** What one plugin may keep at one tenant, across its collections; and write in one request. */
+export const STORAGE_QUOTA = {
+  documents: Number(process.env.NENTANG_SANDBOX_QUOTA_DOCUMENTS ?? 100_000),
+  bytes: Number(process.env.NENTANG_SANDBOX_QUOTA_BYTES ?? 256 * 1024 * 1024),
+  bytesPerRequest: 4 * 1024 * 1024,
+}
+/** Usage is counted afresh after this many writes or this long, and estimated in between. */
+const USAGE_RECOUNT_WRITES = 500
+const USAGE_RECOUNT_MS = 60_000
 /** Storage calls one installation may have waiting for PostgreSQL at once (the pool has ten connections). */
 const STORAGE_CALLS_IN_FLIGHT = 2
 
@@ -237,10 +246,34 @@ export function createStorage (db: Database) {
     return (yield * rows({ sql: GET_SQL, bindings: [spec.tenantId, spec.name, collection, docId] }))[0] as { doc_id: string, data: unknown } | undefined
   }
 
-  const operations: Record<string, (spec: PluginSpec, args: unknown[]) => Operation<unknown>> = {
-    insert: (spec, args) => function * () {
+  // Per (tenant, plugin): documents and bytes as last counted, plus what was written since. Writes
+  // on other workers and nodes show at the next count, so a plugin overshoots by a few hundred
+  // writes at most, never by the 100 MB one anonymous request once wrote.
+  const usage = new Map<string, { documents: number, bytes: number, writes: number, countedAt: number }>()
+
+  function * quota (spec: PluginSpec, written: { bytes: number }, addDocuments: number, addBytes: number): Generator<Step, void, unknown> {
+    written.bytes += addBytes
+    if (written.bytes > STORAGE_QUOTA.bytesPerRequest) throw new HostCallError('QuotaExceeded', `one request writes at most ${STORAGE_QUOTA.bytesPerRequest} bytes of documents`)
+    const key = `${spec.tenantId}\u0000${spec.name}`
+    let known = usage.get(key)
+    if (known === undefined || known.writes >= USAGE_RECOUNT_WRITES || Date.now() - known.countedAt > USAGE_RECOUNT_MS) {
+      const [row] = yield * rows({ sql: `select count(*) as documents, coalesce(sum(length(${postgres ? 'data::text' : 'data'})), 0) as bytes from plugin_documents where tenant_id = ? and plugin = ?`, bindings: [spec.tenantId, spec.name] })
+      if (usage.size > 10_000) usage.clear()
+      known = { documents: Number(row?.documents ?? 0), bytes: Number(row?.bytes ?? 0), writes: 0, countedAt: Date.now() }
+      usage.set(key, known)
+    }
+    if (known.documents + addDocuments > STORAGE_QUOTA.documents) throw new HostCallError('QuotaExceeded', `a plugin keeps at most ${STORAGE_QUOTA.documents} documents at a unit`)
+    if (known.bytes + addBytes > STORAGE_QUOTA.bytes) throw new HostCallError('QuotaExceeded', `a plugin keeps at most ${STORAGE_QUOTA.bytes} bytes of documents at a unit`)
+    known.documents += addDocuments
+    known.bytes += addBytes
+    known.writes++
+  }
+
+  const operations: Record<string, (spec: PluginSpec, args: unknown[], written: { bytes: number }) => Operation<unknown>> = {
+    insert: (spec, args, written) => function * () {
       const collection = collectionArg(args[0])
       const { data, text } = documentArg(args[1])
+      yield * quota(spec, written, 1, text.length)
       const now = new Date().toISOString()
       const docId = newDocumentId()
       yield * change({ sql: INSERT_SQL, bindings: [spec.tenantId, spec.name, collection, docId, text, now, now] })
@@ -250,7 +283,7 @@ export function createStorage (db: Database) {
       const row = yield * one(spec, collectionArg(args[0]), idArg(args[1]))
       return row === undefined ? null : parse(row)
     },
-    update: (spec, args) => function * () {
+    update: (spec, args, written) => function * () {
       const collection = collectionArg(args[0])
       const docId = idArg(args[1])
       const patch = documentArg(args[2]).data
@@ -260,6 +293,7 @@ export function createStorage (db: Database) {
       delete merged._id
       const text = JSON.stringify(merged)
       if (text.length > MAX_DOCUMENT) throw invalid(`a document is at most ${MAX_DOCUMENT} characters of JSON`)
+      yield * quota(spec, written, 0, Math.max(0, text.length - String(typeof row.data === 'string' ? row.data : JSON.stringify(row.data)).length))
       yield * change({ sql: UPDATE_SQL, bindings: [text, new Date().toISOString(), spec.tenantId, spec.name, collection, docId] })
       return { ...merged, _id: docId }
     },
@@ -329,8 +363,8 @@ export function createStorage (db: Database) {
 
   return {
     /** Answers `storage.<op>` on this thread, or LATER when it cannot here. */
-    now: (op: string, spec: PluginSpec, args: unknown[]): unknown => now(spec, operations[op]!(spec, args)),
-    later: (op: string, spec: PluginSpec, args: unknown[], deadline?: number): Promise<unknown> => later(spec, operations[op]!(spec, args), deadline),
+    now: (op: string, spec: PluginSpec, args: unknown[], written: { bytes: number }): unknown => now(spec, operations[op]!(spec, args, written)),
+    later: (op: string, spec: PluginSpec, args: unknown[], written: { bytes: number }, deadline?: number): Promise<unknown> => later(spec, operations[op]!(spec, args, written), deadline),
     operations: Object.keys(operations),
   }
 }
