@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto'
-import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { createHash, randomUUID } from 'node:crypto'
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Knex } from 'knex'
+import { RegistryError } from './errors.ts'
 import type { PluginPackage } from './package-reader.ts'
 
 export function sha256 (bytes: Buffer): string {
@@ -15,19 +16,19 @@ export async function storeBlob (trx: Knex.Transaction, digest: string, bytes: B
 }
 
 /**
- * Unpacks a package into `<dataDir>/packages/<sha256>/`, the folder sandbox workers load from.
- * Written to a temporary folder and renamed, so a folder that exists is complete.
+ * Unpacks an approved package into `<dataDir>/packages/<sha256>/`, the folder sandbox workers load
+ * from. Written to a temporary folder and renamed, so a folder that exists is complete; a folder
+ * that exists is compared with the package (verified against its hash and signature by the
+ * caller) file by file and written afresh if anything on disk differs, so code changed on disk is
+ * never loaded.
  */
 export function unpackPackage (dataDir: string, digest: string, pkg: PluginPackage): string {
   const target = join(dataDir, 'packages', digest)
-  if (existsSync(target)) return target
-  const staging = `${target}.${process.pid}.${Date.now()}`
-  for (const [path, bytes] of pkg.files) {
-    const file = join(staging, path)
-    mkdirSync(dirname(file), { recursive: true })
-    writeFileSync(file, bytes)
+  if (existsSync(target)) {
+    if (sameFiles(target, pkg)) return target
+    rmSync(target, { recursive: true, force: true })
   }
-  mkdirSync(staging, { recursive: true })
+  const staging = writeFiles(`${target}.${process.pid}.${Date.now()}`, pkg)
   try {
     renameSync(staging, target)
   } catch (error) {
@@ -35,4 +36,45 @@ export function unpackPackage (dataDir: string, digest: string, pkg: PluginPacka
     if (!existsSync(target)) throw error
   }
   return target
+}
+
+/**
+ * Unpacks an upload into a folder of its own under `<dataDir>/checks/` for the registry's
+ * automated checks, never where approved code is loaded from; the caller removes it afterwards.
+ */
+export function unpackForCheck (dataDir: string, pkg: PluginPackage): string {
+  return writeFiles(join(dataDir, 'checks', randomUUID()), pkg)
+}
+
+/** Writes every file of the package under `folder`; a package whose paths collide is 422 and leaves nothing behind. */
+function writeFiles (folder: string, pkg: PluginPackage): string {
+  try {
+    mkdirSync(folder, { recursive: true })
+    for (const [path, bytes] of pkg.files) {
+      const file = join(folder, path)
+      mkdirSync(dirname(file), { recursive: true })
+      writeFileSync(file, bytes)
+    }
+    return folder
+  } catch (error) {
+    rmSync(folder, { recursive: true, force: true })
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST') throw RegistryError.packageInvalid(`the package's paths collide (a file and a folder of one name): ${(error as Error).message.slice(0, 200)}`, { field: '(package)' })
+    throw error
+  }
+}
+
+/** Whether `folder` holds exactly the package's files with exactly their bytes. */
+function sameFiles (folder: string, pkg: PluginPackage): boolean {
+  try {
+    const onDisk = readdirSync(folder, { recursive: true, withFileTypes: true }).filter((entry) => !entry.isDirectory())
+    if (onDisk.length !== pkg.files.size) return false
+    for (const [path, bytes] of pkg.files) {
+      const stat = lstatSync(join(folder, path))
+      if (!stat.isFile() || stat.size !== bytes.length || !readFileSync(join(folder, path)).equals(bytes)) return false
+    }
+    return true
+  } catch {
+    return false
+  }
 }

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import { appendAudit } from '../core/audit/audit-log.ts'
 import { transaction, isUniqueViolation, type Row } from '../core/db/database.ts'
 import { CoreError } from '../core/error-codes.ts'
@@ -11,7 +12,7 @@ import { RegistryError } from './errors.ts'
 import type { Manifest } from './manifest.ts'
 import { manifestSchema } from './manifest-schema.ts'
 import { PACKAGE_LIMITS, readPackage } from './package-reader.ts'
-import { sha256, storeBlob, unpackPackage } from './package-store.ts'
+import { sha256, storeBlob, unpackForCheck } from './package-store.ts'
 
 const GZIP_TYPES = new Set(['application/gzip', 'application/x-gzip', 'application/octet-stream'])
 const scopeParam = { type: 'string', pattern: '^[a-z][a-z0-9-]{1,62}$' }
@@ -99,8 +100,14 @@ export function registryRoutes (services: Services): Route<any>[] {
       const exists = (): Error => RegistryError.versionExists(`${manifest.name}@${manifest.version} exists; versions are immutable, publish a new version`, { field: 'version' })
       if ((await db.knex('registry_versions').where({ name: manifest.name, version: manifest.version }).first('id')) !== undefined) throw exists()
       const digest = sha256(bytes)
-      const dir = unpackPackage(config.dataDir, digest, pkg)
-      const load = await plugins.supervisor.check(dir, manifest.main, handlersOf(manifest))
+      // Unreviewed code is unpacked only for its check, apart from approved packages, and removed after.
+      const dir = unpackForCheck(config.dataDir, pkg)
+      let load: Awaited<ReturnType<typeof plugins.supervisor.check>>
+      try {
+        load = await plugins.supervisor.check(dir, manifest.main, handlersOf(manifest))
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
       const previous = await db.knex('registry_versions').where({ name: manifest.name, status: 'approved' }).orderBy('id', 'desc').first('manifest')
       const checks = runChecks(manifest, load, previous === undefined ? undefined : JSON.parse(previous.manifest) as Manifest)
       const row = {
