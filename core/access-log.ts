@@ -3,6 +3,8 @@ import type { Logger } from './logger.ts'
 
 export interface AccessEntry {
   requestId: string
+  /** The client's own `X-Request-Id`, beside the platform's. */
+  clientRequestId?: string | undefined
   method: string
   route: string
   status: number
@@ -51,6 +53,7 @@ export function createAccessLog (logger: Logger): AccessLog {
     write (entry) {
       if (!logger.isLevelEnabled('info')) return
       let line = `{"level":"info","time":"${now()}","service":"nentang","requestId":${JSON.stringify(entry.requestId)},"method":${JSON.stringify(entry.method)},"route":${JSON.stringify(entry.route)},"status":${entry.status},"ms":${entry.ms}`
+      if (entry.clientRequestId !== undefined) line += `,"clientRequestId":${JSON.stringify(entry.clientRequestId)}`
       if (entry.user !== undefined) line += `,"user":${JSON.stringify(entry.user)}`
       if (entry.code !== undefined) line += `,"code":${JSON.stringify(entry.code)}`
       pending.push(line + ',"msg":"request"}\n')

@@ -4,14 +4,20 @@ import type { Services } from '../services.ts'
 
 const CLIENT_ID = /^[A-Za-z0-9._:-]{1,64}$/
 
-/** The request's id: the client's `X-Request-Id` when it is sane, else a new one. */
-export function requestIdFrom (offered: string | string[] | undefined): string {
-  return typeof offered === 'string' && CLIENT_ID.test(offered) ? offered : randomUUID()
+/**
+ * The request's ids: the platform's own, always new (the one the access log, the audit log, the
+ * sandbox and error bodies carry), and the client's `X-Request-Id` when it is sane, echoed back and
+ * logged beside the platform's for the client's tracing, never in its place: a client cannot make
+ * its requests pass for another's in the audit log.
+ */
+export function requestIdFrom (offered: string | string[] | undefined): { requestId: string, clientRequestId: string | undefined } {
+  return { requestId: randomUUID(), clientRequestId: typeof offered === 'string' && CLIENT_ID.test(offered) ? offered : undefined }
 }
 
 /** What is known of a request once it is answered: its access-log line and its metrics. */
 export interface FinishedRequest {
   requestId: string
+  clientRequestId?: string | undefined
   method: string
   /** The route's pattern, never the raw path (bounded cardinality); `unmatched` when none matched. */
   route: string
@@ -30,6 +36,7 @@ export function recordRequest ({ metrics, accessLog }: Pick<Services, 'metrics' 
   metrics.observe(finished.method, finished.route.startsWith('/t/') ? finished.route.replace(/^\/t\/[^/]+/, '/t/{tenant}') : finished.route, finished.status, seconds)
   accessLog.write({
     requestId: finished.requestId,
+    clientRequestId: finished.clientRequestId,
     method: finished.method,
     route: finished.route,
     status: finished.status,
@@ -48,9 +55,9 @@ export function requestContext (services: Services) {
   const { metrics, lifecycle } = services
   return async function requestContextMiddleware (ctx: Context, next: Next): Promise<void> {
     const started = performance.now()
-    const requestId = requestIdFrom(ctx.req.headers['x-request-id'])
+    const { requestId, clientRequestId } = requestIdFrom(ctx.req.headers['x-request-id'])
     ctx.state.requestId = requestId
-    ctx.set('X-Request-Id', requestId)
+    ctx.set('X-Request-Id', clientRequestId ?? requestId)
     if (lifecycle.shuttingDown) ctx.set('Connection', 'close')
     metrics.started()
     try {
@@ -58,6 +65,7 @@ export function requestContext (services: Services) {
     } finally {
       recordRequest(services, {
         requestId,
+        clientRequestId,
         method: ctx.method,
         route: (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched',
         status: ctx.status,

@@ -43,6 +43,8 @@ interface Exchange {
   /** What follows `?` in the target, if anything. */
   readonly search: string | undefined
   readonly requestId: string
+  /** The client's own `X-Request-Id`, echoed back and logged beside `requestId`. */
+  readonly clientRequestId: string | undefined
   route: string
   principal: Principal | undefined
   /** Set once the installation is known: every answer from then on allows any origin (bearer tokens, no cookies). */
@@ -79,7 +81,7 @@ export function createPluginGateway (services: Services): (req: IncomingMessage,
     if (res.writableEnded || res.destroyed) return
     const headers = answer.headers
     if (exchange.cors) headers['access-control-allow-origin'] ??= '*'
-    headers['x-request-id'] = exchange.requestId
+    headers['x-request-id'] = exchange.clientRequestId ?? exchange.requestId
     if (lifecycle.shuttingDown) headers.connection = 'close'
     let body = answer.body
     if (bodiless.has(answer.status)) {
@@ -178,7 +180,7 @@ export function createPluginGateway (services: Services): (req: IncomingMessage,
     } catch (caught) {
       code = fail(res, exchange, caught)
     }
-    recordRequest(services, { requestId: exchange.requestId, method: exchange.method, route: exchange.route, status: exchange.status, started, user: exchange.principal?.username, code })
+    recordRequest(services, { requestId: exchange.requestId, clientRequestId: exchange.clientRequestId, method: exchange.method, route: exchange.route, status: exchange.status, started, user: exchange.principal?.username, code })
   }
 
   return function servePluginRequest (req: IncomingMessage, res: ServerResponse): void {
@@ -189,7 +191,7 @@ export function createPluginGateway (services: Services): (req: IncomingMessage,
       method: req.method ?? 'GET',
       path: queryAt === -1 ? url : url.slice(0, queryAt),
       search: queryAt === -1 ? undefined : url.slice(queryAt + 1),
-      requestId: requestIdFrom(req.headers['x-request-id']),
+      ...requestIdFrom(req.headers['x-request-id']),
       route: 'unmatched',
       principal: undefined,
       cors: false,

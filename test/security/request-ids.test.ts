@@ -1,0 +1,19 @@
+import t from 'tap'
+import { ADMIN_PASSWORD, startTestPlatform } from '../helpers/platform.ts'
+
+t.test('a client\'s X-Request-Id is echoed for its tracing but never stands for the platform\'s in the audit log', async (t) => {
+  const p = await startTestPlatform(t)
+  const token = await p.signIn('admin', ADMIN_PASSWORD)
+  // An attacker reuses the id of someone else's request, to blur whose action an audit entry records.
+  const first = await p.call('POST', '/api/v1/tenants/vn/children', { token, body: { code: 'hn', name: 'Hà Nội' }, headers: { 'x-request-id': 'shared-id-1' } })
+  const second = await p.call('POST', '/api/v1/tenants/vn/children', { token, body: { code: 'hcm', name: 'TP. Hồ Chí Minh' }, headers: { 'x-request-id': 'shared-id-1' } })
+  t.equal(first.headers.get('x-request-id'), 'shared-id-1', 'echoed')
+  t.equal(second.status, 201)
+  const ids = (await p.platform.services.db.knex('audit_log').where({ action: 'tenant.create' }).select('request_id')).map((row: { request_id: string }) => row.request_id)
+  t.equal(ids.length, 2)
+  t.notOk(ids.includes('shared-id-1'), 'the audit log holds the platform\'s ids')
+  t.not(ids[0], ids[1], 'one per request')
+  t.ok(ids.every((id) => /^[0-9a-f-]{36}$/.test(id)))
+  const failed = await p.call('GET', '/api/v1/tenants/nowhere', { token, headers: { 'x-request-id': 'shared-id-1' } })
+  t.match(failed.body.error.requestId, /^[0-9a-f-]{36}$/, 'an error names the platform\'s id, the one its log line carries')
+})
