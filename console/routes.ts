@@ -15,13 +15,19 @@ const fileName = { type: 'string', pattern: '^[a-z0-9][a-z0-9.-]{0,80}\\.(js|mjs
 const importMap = JSON.stringify({ imports: { preact: '/console/preact.mjs', 'preact/hooks': '/console/preact-hooks.mjs', htm: '/console/htm.mjs' } })
 const importMapHash = createHash('sha256').update(importMap).digest('base64')
 
-// The console's only inline script is the import map, allowed by its hash; styles and scripts come
-// from the gateway itself; nothing may frame the console.
-const CONSOLE_POLICY = `default-src 'self'; script-src 'self' 'sha256-${importMapHash}'; style-src 'self'; img-src 'self' data:; ` +
+// The console's only inline script is the import map, allowed by its hash; its scripts come from
+// `/console/` only, never from elsewhere on this host: tenants' plugin pages are served here too
+// (`/t/…/ui/`), and `script-src 'self'` would let an injection load an uploaded script into the
+// console. A source with a path needs the host, so the policy is made per request (`http:` also
+// admits `https:`). Nothing may frame the console.
+const consolePolicy = (host: string): string => `default-src 'self'; script-src ${scripts(host, '/console/')} 'sha256-${importMapHash}'; style-src 'self'; img-src 'self' data:; ` +
   "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 // Swagger UI sets inline styles on the elements it renders.
-const DOCS_POLICY = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
+const docsPolicy = (host: string): string => `default-src 'self'; script-src ${scripts(host, '/api/docs/')}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; ` +
   "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+const HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/
+/** Scripts from `path` on this host only; a Host header that is not a plain host name gets no script at all. */
+const scripts = (host: string, path: string): string => HOST.test(host) ? `http://${host}${path}` : "'none'"
 
 interface Site {
   page: StaticFile
@@ -65,7 +71,7 @@ const text = { type: 'string' }
  * A page at `path` and its files at `path/:file`, under `policy`. The files are read on the first
  * request, not at start (Swagger UI alone is 1.5 MB), and kept.
  */
-function siteRoutes (spec: { path: string, assetsPath: string, operationId: string, summary: string, assetsSummary: string, policy: string, load: () => Site }): Route<any>[] {
+function siteRoutes (spec: { path: string, assetsPath: string, operationId: string, summary: string, assetsSummary: string, policy: (host: string) => string, load: () => Site }): Route<any>[] {
   let site: Site | undefined
   const loaded = (): Site => (site ??= spec.load())
   const page = defineRoute({
@@ -78,7 +84,7 @@ function siteRoutes (spec: { path: string, assetsPath: string, operationId: stri
     responses: { 200: { description: 'The page', schema: text, contentType: 'text/html' }, 304: { description: 'Not modified' } },
     errors: [],
     async handle ({ ctx }) {
-      return send(loaded().page, spec.policy, ctx.get('If-None-Match'))
+      return send(loaded().page, spec.policy(ctx.host), ctx.get('If-None-Match'))
     },
   })
   const asset = defineRoute({
@@ -94,7 +100,7 @@ function siteRoutes (spec: { path: string, assetsPath: string, operationId: stri
     async handle ({ ctx, params }) {
       const file = loaded().assets.get(params.file!)
       if (file === undefined) throw CoreError.notFound(`no file '${params.file}'`)
-      return send(file, spec.policy, ctx.get('If-None-Match'))
+      return send(file, spec.policy(ctx.host), ctx.get('If-None-Match'))
     },
   })
   return [page, asset]
@@ -117,7 +123,7 @@ export function consoleRoutes (): Route<any>[] {
   })
   return [
     root,
-    ...siteRoutes({ path: '/console/', assetsPath: '/console/', operationId: 'console', summary: 'The web console (a single page; its views live in the URL fragment)', assetsSummary: "The console's scripts, styles and images", policy: CONSOLE_POLICY, load: consoleSite }),
-    ...siteRoutes({ path: '/api/docs', assetsPath: '/api/docs/', operationId: 'apiDocs', summary: 'The interactive API reference (Swagger UI over /api/v1/openapi.json)', assetsSummary: "The reference page's scripts and styles", policy: DOCS_POLICY, load: docsSite }),
+    ...siteRoutes({ path: '/console/', assetsPath: '/console/', operationId: 'console', summary: 'The web console (a single page; its views live in the URL fragment)', assetsSummary: "The console's scripts, styles and images", policy: consolePolicy, load: consoleSite }),
+    ...siteRoutes({ path: '/api/docs', assetsPath: '/api/docs/', operationId: 'apiDocs', summary: 'The interactive API reference (Swagger UI over /api/v1/openapi.json)', assetsSummary: "The reference page's scripts and styles", policy: docsPolicy, load: docsSite }),
   ]
 }
