@@ -1,7 +1,8 @@
 import type { Database } from '../../core/db/database.ts'
 import type { RunningRequest } from '../plugin-isolate.ts'
 import type { PluginSpec } from '../protocol.ts'
-import { denied, invalid, stringArg } from './host-error.ts'
+import { HostCallError, denied, invalid, stringArg } from './host-error.ts'
+import { STORAGE_QUOTA } from './storage.ts'
 
 const MAX_PAYLOAD = 64 * 1024
 
@@ -14,6 +15,10 @@ export async function publishEvent (db: Database, spec: PluginSpec, request: Run
   if (!(spec.permissions.events?.publish ?? []).includes(type)) throw denied(`the manifest does not declare publishing '${type}'`)
   const payload = JSON.stringify(args[1] ?? null)
   if (payload.length > MAX_PAYLOAD) throw invalid(`the payload is larger than ${MAX_PAYLOAD} characters`)
+  // Events share the request's budget of bytes written with its documents (storage.ts).
+  const written = request.written ??= { bytes: 0 }
+  if (written.bytes + payload.length > STORAGE_QUOTA.bytesPerRequest) throw new HostCallError('QuotaExceeded', `one request writes at most ${STORAGE_QUOTA.bytesPerRequest} bytes of documents and events`)
+  written.bytes += payload.length
   await db.knex('plugin_events').insert({
     tenant_id: spec.tenantId,
     plugin: spec.name,

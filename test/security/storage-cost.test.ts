@@ -1,5 +1,6 @@
 import t from 'tap'
 import { findTenant } from '../../core/tenancy/tenants.ts'
+import { createStorage } from '../../sandbox/host/storage.ts'
 import { startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
 
 /** `count` rows of `@hn/storage-probe`'s `docs` at `tenant`, written straight to the table. */
@@ -59,4 +60,16 @@ t.test('one request\'s parallel counts neither starve the worker\'s other tenant
   t.equal(result.body.length, 60)
   t.ok(result.body.every((r: unknown) => r === 20_000 || r === 'Timeout'), `each count came to 20,000 or ran out of the request's time (${result.body.filter((r: unknown) => r === 'Timeout').length} did)`)
   t.ok(statuses.length > 0 && statuses.every((s) => s === 200), `hcm kept answering 200 (${statuses.length} requests)`)
+})
+
+t.test('on PostgreSQL a storage statement is cut at the request\'s deadline', { skip: process.env.NENTANG_TEST_DATABASE !== 'postgres' && 'PostgreSQL only: SQLite statements cannot be interrupted (bounded by the caps above)' }, async (t) => {
+  const p = await startPluginPlatform(t)
+  await seed(p, 'hn', 20_000)
+  const { db } = p.platform.services
+  const storage = createStorage(db)
+  const hn = (await findTenant(db, 'hn'))!
+  const spec = { key: 'hn/probe/@hn/storage-probe@1.0.0', tenant: 'hn', tenantId: hn.id, mount: 'probe', name: '@hn/storage-probe', version: '1.0.0', dir: '', main: 'index.js', permissions: { storage: true }, limits: { timeoutMs: 1000, memoryMb: 64, hostCalls: 100 }, settings: {}, secrets: {} }
+  const filter = { n: { $gte: 0, $lt: 1e9 }, a: { $gte: 0, $lte: 6 }, ward: { $ne: 'x' } }
+  t.equal(await storage.later('count', spec, ['docs', filter], { bytes: 0 }, Date.now() + 5000), 20_000, 'with time, the count runs')
+  await t.rejects(storage.later('count', spec, ['docs', filter], { bytes: 0 }, Date.now() + 2), { name: 'Timeout' }, 'with 2 ms left, the statement is cut')
 })

@@ -8,6 +8,7 @@ t.test('one anonymous request writes at most 4 MiB of documents', async (t) => {
   t.equal(answer.status, 200)
   t.match(answer.body, { written: 16, error: 'QuotaExceeded', message: /at most 4194304 bytes/ })
   t.same((await p.call('POST', '/t/hn/probe/fill', { body: { n: 3, size: 1000 } })).body, { written: 3 }, 'the next request writes again')
+  t.same((await p.call('POST', '/t/hn/probe/shout', { body: { n: 90, size: 60_000 } })).body, { published: 69, error: 'QuotaExceeded' }, 'events count against the same 4 MiB')
 })
 
 t.test('a plugin keeps at most its quota of documents at a unit; other units and plugins are not held', async (t) => {
