@@ -24,6 +24,8 @@ export function clientErrorHandler (logger: Logger) {
     const requestId = randomUUID()
     logger.info({ requestId, code: failure.code, reason: error.code }, 'refused malformed request')
     const body = JSON.stringify({ error: { code: failure.code, message: failure.message, requestId } })
+    // Then closed both ways: a client that keeps trickling bytes after the answer (slowloris) must
+    // not keep the socket half open.
     socket.end([
       `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status] ?? 'Error'}`,
       'Content-Type: application/json; charset=utf-8',
@@ -32,6 +34,6 @@ export function clientErrorHandler (logger: Logger) {
       'Connection: close',
       '',
       body,
-    ].join('\r\n'))
+    ].join('\r\n'), () => socket.destroy())
   }
 }
