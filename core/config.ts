@@ -17,6 +17,8 @@ export interface Config {
   shutdownTimeoutMs: number
   trustProxy: boolean
   metricsToken: string | undefined
+  /** `https://pages.example.gov.vn`: plugins' pages are served there only, apart from the console. */
+  pagesOrigin: string | undefined
   demo: boolean
 }
 
@@ -60,6 +62,7 @@ export const options: readonly Option[] = [
   { key: 'tokenTtlSeconds', env: 'NENTANG_TOKEN_TTL', flag: 'token-ttl', description: 'lifetime of sign-in tokens in seconds (default 3600)', parse: integer(60, 7 * 24 * 3600) },
   { key: 'shutdownTimeoutMs', env: 'NENTANG_SHUTDOWN_TIMEOUT', flag: 'shutdown-timeout', description: 'how long shutdown waits for in-flight requests, in ms (default 10000)', parse: integer(0, 600_000) },
   { key: 'metricsToken', env: 'NENTANG_METRICS_TOKEN', flag: 'metrics-token', description: 'bearer token Prometheus sends for /metrics (unset: /metrics answers only on this host, over loopback)', parse: parseSecretKey },
+  { key: 'pagesOrigin', env: 'NENTANG_PAGES_ORIGIN', flag: 'pages-origin', description: "origin of a host name of their own for plugins' pages, e.g. https://pages.example.gov.vn (unset: the console's)", parse: parseOrigin },
   { key: 'trustProxy', env: 'NENTANG_TRUST_PROXY', flag: 'trust-proxy', description: 'trust X-Forwarded-For from a reverse proxy (default false)', parse: boolean },
   { key: 'demo', env: 'NENTANG_DEMO', flag: 'demo', description: 'create demo tenants and users on first start (default false)', parse: boolean },
 ]
@@ -80,6 +83,7 @@ export const defaults: Config = {
   trustProxy: false,
   demo: false,
   metricsToken: undefined,
+  pagesOrigin: undefined,
 }
 
 function parseDatabaseUrl (raw: string, name: string): string {
@@ -93,6 +97,16 @@ function parsePassword (raw: string, name: string): string {
 function parseSecretKey (raw: string, name: string): string {
   if (raw.length < 32) throw new Error(`${name} must have at least 32 characters`)
   return raw
+}
+function parseOrigin (raw: string, name: string): string {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new Error(`${name} must be an origin such as https://pages.example.gov.vn (got "${raw}")`)
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== raw.replace(/\/$/, '')) throw new Error(`${name} must be an origin such as https://pages.example.gov.vn, with no path (got "${raw}")`)
+  return url.origin
 }
 function parseLogLevel (raw: string, name: string): LogLevel {
   if (!logLevels.includes(raw)) throw new Error(`${name} must be one of ${logLevels.join(', ')} (got "${raw}")`)

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import Router from '@koa/router'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import Koa from 'koa'
@@ -83,8 +84,17 @@ export function createApp (services: Services, extraRoutes: readonly Route<any>[
 export function createRequestListener (services: Services, app: Koa): (req: IncomingMessage, res: ServerResponse) => void {
   const plugins = createPluginGateway(services)
   const core = app.callback()
+  const pagesHost = services.config.pagesOrigin === undefined ? undefined : new URL(services.config.pagesOrigin).host
   return function gatewayListener (req, res) {
     if (isPluginPath(req.url)) plugins(req, res)
+    // The pages' own host name serves plugins (`/t/…`) and nothing else: not the console, not the API.
+    else if (pagesHost !== undefined && req.headers.host?.toLowerCase() === pagesHost) notOnPagesHost(res)
     else void core(req, res)
   }
+}
+
+function notOnPagesHost (res: ServerResponse): void {
+  const body = JSON.stringify({ error: { code: 'CORE_ERR_NOT_FOUND', message: "this host name serves plugins' pages only", requestId: randomUUID() } })
+  res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) })
+  res.end(body)
 }

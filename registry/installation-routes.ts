@@ -66,8 +66,8 @@ async function effectiveInstallations (db: Services['db'], tenant: { code: strin
 }
 
 /** Where an installation's pages are served for `tenantCode`, if its version has any. */
-function pagesOf (tenantCode: string, row: Row, manifests: Manifests): string | null {
-  return manifests.get(`${row.name}@${row.version}`)?.manifest.ui === undefined ? null : `/t/${tenantCode}/${row.mount}/ui/`
+function pagesOf (tenantCode: string, row: Row, manifests: Manifests, origin = ''): string | null {
+  return manifests.get(`${row.name}@${row.version}`)?.manifest.ui === undefined ? null : `${origin}/t/${tenantCode}/${row.mount}/ui/`
 }
 
 /** Installations (SPEC §9): install, switch version (rollback is installing the previous one), uninstall. */
@@ -87,7 +87,7 @@ export function installationRoutes (services: Services, resolver: InstallationRe
     async handle ({ params, principal }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const { own, inherited, manifests } = await effectiveInstallations(db, tenant)
-      const withPages = (row: Row): Record<string, unknown> => ({ ...view(row), pages: pagesOf(tenant.code, row, manifests) })
+      const withPages = (row: Row): Record<string, unknown> => ({ ...view(row), pages: pagesOf(tenant.code, row, manifests, services.config.pagesOrigin) })
       return {
         status: 200,
         body: {
@@ -119,7 +119,7 @@ export function installationRoutes (services: Services, resolver: InstallationRe
       const items = [...own, ...inherited]
         .filter((row) => manifests.get(`${row.name}@${row.version}`)?.status === 'approved')
         .sort((a, b) => String(a.mount).localeCompare(String(b.mount)))
-        .map((row) => ({ mount: row.mount, package: row.name, version: row.version, description: manifests.get(`${row.name}@${row.version}`)?.manifest.description ?? null, pages: pagesOf(tenant.code, row, manifests) }))
+        .map((row) => ({ mount: row.mount, package: row.name, version: row.version, description: manifests.get(`${row.name}@${row.version}`)?.manifest.description ?? null, pages: pagesOf(tenant.code, row, manifests, services.config.pagesOrigin) }))
       return { status: 200, body: { items } }
     },
   })

@@ -75,6 +75,7 @@ interface Answer {
 export function createPluginGateway (services: Services): (req: IncomingMessage, res: ServerResponse) => void {
   const { logger, metrics, lifecycle } = services
   const { resolve, supervisor } = services.plugins
+  const pagesHost = services.config.pagesOrigin === undefined ? undefined : new URL(services.config.pagesOrigin).host
 
   function send (res: ServerResponse, exchange: Exchange, answer: Answer): void {
     exchange.status = answer.status
@@ -119,6 +120,11 @@ export function createPluginGateway (services: Services): (req: IncomingMessage,
     if (method === 'OPTIONS') return preflight()
     if (segments[0] === 'ui' && installation.ui !== undefined && (method === 'GET' || method === 'HEAD')) {
       exchange.route = `${base}/ui/*`
+      // With a host name of their own, pages are served there only: a page never looks like the console.
+      if (pagesHost !== undefined && req.headers.host?.toLowerCase() !== pagesHost) {
+        const location = `${services.config.pagesOrigin}${path}${exchange.search === undefined ? '' : `?${exchange.search}`}`
+        return { status: 308, headers: { location, 'content-type': 'text/plain; charset=utf-8' }, body: `Redirecting to ${location}.` }
+      }
       return pluginPage(req, path, installation.ui, segments.slice(1), `${base}/ui/`)
     }
     const matched = matchRoute(installation.routes, method, segments)
