@@ -10,6 +10,7 @@ import { bootstrap, type BootstrapResult } from './bootstrap.ts'
 import type { Config } from './config.ts'
 import { createDatabase, type Database } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
+import { workerDatabaseUrl } from './db/worker-role.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { clientErrorHandler } from './http/client-error.ts'
 import { createHttpMetrics } from './metrics.ts'
@@ -69,7 +70,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       tenantWorkers: config.workers,
       firstPartyWorkers: 1,
       logger,
-      env: workerEnvironment(config),
+      env: workerEnvironment(config, await workerDatabaseUrl(db, config.databaseUrl, secret, logger)),
     })
     const signer = createRegistrySigner(secret)
     const secretBox = createSecretBox(secret)
@@ -157,10 +158,10 @@ export async function startPlatform (config: Config, options: StartOptions = {})
  * What a sandbox worker process is given of the gateway's environment: what Node and the worker
  * need, never the platform secret, the admin password or anything else it does not use.
  */
-function workerEnvironment (config: Config): NodeJS.ProcessEnv {
+function workerEnvironment (config: Config, databaseUrl: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [name, value] of Object.entries(process.env)) {
     if (['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'UV_THREADPOOL_SIZE'].includes(name) || name.startsWith('NENTANG_SANDBOX_')) env[name] = value
   }
-  return { ...env, NENTANG_DATABASE_URL: config.databaseUrl, NENTANG_HTTP_ALLOW_PRIVATE: config.httpAllowPrivate.join(',') }
+  return { ...env, NENTANG_DATABASE_URL: databaseUrl, NENTANG_HTTP_ALLOW_PRIVATE: config.httpAllowPrivate.join(',') }
 }

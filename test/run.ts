@@ -60,6 +60,9 @@ async function dropLeftovers (runId: string): Promise<void> {
   try {
     const { rows } = await client.query('select datname from pg_database where datname like $1', [`nentang_test_${runId}_%`])
     for (const row of rows) await client.query(`drop database if exists "${row.datname}" with (force)`)
+    // Sandbox workers' login roles of databases that no longer exist (one is dropped with each test's database).
+    const roles = await client.query("select rolname from pg_roles where rolname like 'nentang_worker_%'")
+    for (const role of roles.rows) await client.query(`drop role if exists ${role.rolname}`).catch(() => undefined)
   } finally {
     await client.end()
   }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { workerRoleName } from '../../core/db/worker-role.ts'
 
 /** Which database this test run uses: `sqlite` (default) or `postgres` (set by test/run.ts). */
 export const testDialect = process.env.NENTANG_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite'
@@ -41,6 +42,8 @@ export async function createTestDatabase (): Promise<TestDatabase> {
       await client.connect()
       try {
         await client.query(`drop database if exists ${name} with (force)`)
+        // The platform made a login role for its sandbox workers (core/db/worker-role.ts); roles outlive databases.
+        await client.query(`drop role if exists ${workerRoleName(url.toString())}`)
       } finally {
         await client.end()
       }
