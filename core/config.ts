@@ -19,6 +19,7 @@ export interface Config {
   metricsToken: string | undefined
   /** `https://pages.example.gov.vn`: plugins' pages are served there only, apart from the console. */
   pagesOrigin: string | undefined
+  eventRetentionDays: number
   demo: boolean
 }
 
@@ -63,6 +64,7 @@ export const options: readonly Option[] = [
   { key: 'shutdownTimeoutMs', env: 'NENTANG_SHUTDOWN_TIMEOUT', flag: 'shutdown-timeout', description: 'how long shutdown waits for in-flight requests, in ms (default 10000)', parse: integer(0, 600_000) },
   { key: 'metricsToken', env: 'NENTANG_METRICS_TOKEN', flag: 'metrics-token', description: 'bearer token Prometheus sends for /metrics (unset: /metrics answers only on this host, over loopback)', parse: parseSecretKey },
   { key: 'pagesOrigin', env: 'NENTANG_PAGES_ORIGIN', flag: 'pages-origin', description: "origin of a host name of their own for plugins' pages, e.g. https://pages.example.gov.vn (unset: the console's)", parse: parseOrigin },
+  { key: 'eventRetentionDays', env: 'NENTANG_EVENT_RETENTION_DAYS', flag: 'event-retention-days', description: 'days plugins\' published events are kept (default 30)', parse: integer(1, 3650) },
   { key: 'trustProxy', env: 'NENTANG_TRUST_PROXY', flag: 'trust-proxy', description: 'trust X-Forwarded-For from a reverse proxy (default false)', parse: boolean },
   { key: 'demo', env: 'NENTANG_DEMO', flag: 'demo', description: 'create demo tenants and users on first start (default false)', parse: boolean },
 ]
@@ -84,6 +86,7 @@ export const defaults: Config = {
   demo: false,
   metricsToken: undefined,
   pagesOrigin: undefined,
+  eventRetentionDays: 30,
 }
 
 function parseDatabaseUrl (raw: string, name: string): string {

@@ -16,6 +16,7 @@ import { clientErrorHandler } from './http/client-error.ts'
 import { createHttpMetrics } from './metrics.ts'
 import { createAccessLog } from './access-log.ts'
 import { createRoutingTable } from './plugins/routing-table.ts'
+import { startEventRetention } from '../sandbox/event-retention.ts'
 import { createSupervisor } from '../sandbox/supervisor.ts'
 import { registryRoutes } from '../registry/routes.ts'
 import { reviewRoutes } from '../registry/review.ts'
@@ -57,6 +58,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
   let server: Server | undefined
   let changes: ChangeFeed | undefined
   let stopCheckpoints: (() => Promise<void>) | undefined
+  let stopRetention: (() => Promise<void>) | undefined
   try {
     const applied = await migrateToLatest(db)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
@@ -93,6 +95,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       auditKey,
     }
     const { app, router } = createApp(services, [...registryRoutes(services), ...reviewRoutes(services, signer), ...installationRoutes(services, resolver, secretBox), ...consoleRoutes()])
+    stopRetention = startEventRetention(db, config.eventRetentionDays, logger)
     stopCheckpoints = await startCheckpoints({ db, key: auditKey, dataDir: config.dataDir, logger, isLegacyHead: () => headIsLegacy(db, auditKey) })
     // Node checks the header and request timeouts below only every `connectionsCheckingInterval`
     // (30 s by default), so a slow client could hold a socket for 30 s past them: check every second.
@@ -135,6 +138,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
           if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown: cut requests still in flight')
           resolver.close()
           await stopCheckpoints?.()
+          await stopRetention?.()
           await services.plugins.supervisor.close()
           services.accessLog.close()
           await changes?.close()
@@ -146,6 +150,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       },
     }
   } catch (error) {
+    await stopRetention?.()
     await stopCheckpoints?.()
     server?.close()
     await changes?.close()
