@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
+import { whileNeighbourServes } from '../helpers/neighbour.ts'
 import { startTestPlatform } from '../helpers/platform.ts'
 import { examples, startPluginPlatform } from '../helpers/plugins.ts'
 import { folderEntries, tgz } from '../helpers/tgz.ts'
@@ -15,7 +16,8 @@ t.test('an upload is unpacked for its check only, removed after, and never where
   t.same(files(join(p.config.dataDir, 'packages')), [], 'nothing unpacked where workers load approved code')
   t.same(files(join(p.config.dataDir, 'checks')), [], 'the check\'s folder is gone')
 
-  const colliding = await upload([...folderEntries(`${examples}hello`, (m) => ({ ...m, version: '1.0.1' })), { name: 'index.js/x.js', content: 'export const x = 1' }])
+  const { statuses, result: colliding } = await whileNeighbourServes(p, async () => upload([...folderEntries(`${examples}hello`, (m) => ({ ...m, version: '1.0.1' })), { name: 'index.js/x.js', content: 'export const x = 1' }]))
+  t.ok(statuses.every((s) => s === 200), 'hcm kept answering')
   t.equal(colliding.status, 422, 'a file and a folder of one name')
   t.equal(colliding.body.error.code, 'REG_ERR_PACKAGE_INVALID')
   t.same(files(join(p.config.dataDir, 'checks')), [], 'and no debris')

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { ADMIN_PASSWORD } from '../helpers/platform.ts'
+import { whileNeighbourServes } from '../helpers/neighbour.ts'
 import { startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
 
 /** How many installations run on the thread of the worker that serves tenant/`mount`. */
@@ -23,12 +24,15 @@ t.test('a plugin that writes without awaiting and then loops holds the write loc
   t.same((await p.call('GET', '/t/hn/lock/count')).body, { notes: 0 }, 'its worker has its database open')
   t.ok(await promote(p, 'hn', 'lock'), 'proven quick, it runs on its worker\'s thread')
   const started = performance.now()
-  const attack = p.call('GET', '/t/hn/lock/hold/6000')
-  await new Promise((resolve) => setTimeout(resolve, 50))
-  // Writes of the gateway and of other plugins while the plugin loops: a sign-in (audited), a new unit.
-  const signIn = await p.call('POST', '/api/v1/auth/token', { body: { username: 'admin', password: ADMIN_PASSWORD } })
-  const unit = await p.call('POST', '/api/v1/tenants/hn/children', { token: p.admin, body: { code: 'hn-hoan-kiem', name: 'Phường Hoàn Kiếm' } })
-  const answer = await attack
+  const { statuses, result: [answer, signIn, unit] } = await whileNeighbourServes(p, async () => {
+    const attack = p.call('GET', '/t/hn/lock/hold/6000')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Writes of the gateway and of other plugins while the plugin loops: a sign-in (audited), a new unit.
+    const signIn = await p.call('POST', '/api/v1/auth/token', { body: { username: 'admin', password: ADMIN_PASSWORD } })
+    const unit = await p.call('POST', '/api/v1/tenants/hn/children', { token: p.admin, body: { code: 'hn-hoan-kiem', name: 'Phường Hoàn Kiếm' } })
+    return [await attack, signIn, unit] as const
+  })
+  t.ok(statuses.every((s) => s === 200), 'hcm, on the same worker, kept answering')
   t.equal(signIn.status, 200, 'a sign-in during the loop')
   t.equal(unit.status, 201, 'a new commune during the loop')
   t.equal(answer.status, 504, 'the loop on the worker\'s thread is stopped')
