@@ -60,6 +60,15 @@ function createSqlite (file: string): Database {
       },
     },
   })
+  // Transactions take the write lock when they begin (BEGIN IMMEDIATE), waiting for it up to the busy
+  // timeout. A deferred BEGIN reads first and then fails at once with SQLITE_BUSY (the snapshot is
+  // stale) if a sandbox worker committed in between: an audited sign-in answered 500 that way.
+  const makeTransaction = knex.client.transaction.bind(knex.client) as (...args: unknown[]) => { begin(conn: unknown): unknown, query(conn: unknown, sql: string): unknown }
+  knex.client.transaction = (...args: unknown[]) => {
+    const trx = makeTransaction(...args)
+    trx.begin = (conn: unknown) => trx.query(conn, 'BEGIN IMMEDIATE;')
+    return trx
+  }
   // Not opened `readonly`: a read-only connection cannot map the WAL index and rebuilds it by
   // reading the whole WAL on every query (50 µs instead of 2). `query_only` forbids writes.
   const reader = preparedConnection(knex, filename, ['busy_timeout = 5000', 'query_only = true'])
