@@ -1,6 +1,12 @@
 import { RE2JS } from 're2js'
 import type { FieldError } from '../core/errors.ts'
-import type { Manifest } from './manifest.ts'
+
+/** The parts of a manifest that hold schemas (manifest.ts validates the rest, then calls this). */
+interface SchemasOf {
+  schemas?: Record<string, unknown>
+  routes?: ReadonlyArray<{ body?: unknown }>
+  settings?: unknown
+}
 
 /** How many values one route's body schema (or the settings schema) may hold once its `$ref`s are followed. */
 export const MAX_SCHEMA_VALUES = 10_000
@@ -24,7 +30,7 @@ export function compileSafePattern (pattern: string): RE2JS {
  * holds more than MAX_SCHEMA_VALUES values with its references followed (compile time, and the
  * work per body value, grow with it). Each problem names the field of plugin.json it is in.
  */
-export function schemaProblems (manifest: Manifest): FieldError[] {
+export function schemaProblems (manifest: SchemasOf): FieldError[] {
   const problems: FieldError[] = []
   const named = manifest.schemas ?? {}
   const sizes = new Map<string, number>()

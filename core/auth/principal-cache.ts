@@ -1,8 +1,7 @@
 import type { Database } from '../db/database.ts'
 import type { ChangeFeed } from '../events/change-feed.ts'
 import { loadPrincipal, type PrincipalState } from '../tenancy/grants.ts'
-
-export const PRINCIPAL_CHANGED = 'principal.changed'
+import { PRINCIPAL_CHANGED } from '../tenancy/principal-changed.ts'
 
 export interface PrincipalCache {
   get(userId: number): Promise<PrincipalState | undefined>

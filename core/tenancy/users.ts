@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import { isUniqueViolation, toBoolean, type Database, type Row } from '../db/database.ts'
 import { CoreError } from '../error-codes.ts'
 import type { ChangeFeed } from '../events/change-feed.ts'
-import { PRINCIPAL_CHANGED } from '../auth/principal-cache.ts'
+import { PRINCIPAL_CHANGED } from './principal-changed.ts'
 import { hashPassword } from '../auth/passwords.ts'
 import { insertedId, type Tenant } from './tenants.ts'
 

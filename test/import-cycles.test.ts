@@ -1,0 +1,74 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import t from 'tap'
+
+const root = new URL('../', import.meta.url).pathname
+const folders = ['core', 'sandbox', 'registry', 'console', 'cli', 'plugins', 'examples', 'sdk', 'client', 'bench']
+
+function sourceFiles (dir: string): string[] {
+  let entries: string[]
+  try {
+    entries = readdirSync(dir)
+  } catch {
+    return []
+  }
+  return entries.flatMap((entry) => {
+    const path = join(dir, entry)
+    if (entry === 'node_modules') return []
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') && !path.endsWith('.d.ts') ? [path] : []
+  })
+}
+
+/** Every relative module a file imports or re-exports, types included, as absolute paths. */
+export function importsOf (file: string, text = readFileSync(file, 'utf8')): string[] {
+  const found: string[] = []
+  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/g)) {
+    found.push(resolve(dirname(file), (match[1] ?? match[2] ?? match[3])!))
+  }
+  return found
+}
+
+/** The first cycle found in the import graph, as the files in order, or undefined. */
+export function findCycle (graph: Map<string, string[]>): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>()
+  const stack: string[] = []
+  function visit (file: string): string[] | undefined {
+    state.set(file, 'visiting')
+    stack.push(file)
+    for (const next of graph.get(file) ?? []) {
+      if (!graph.has(next)) continue
+      if (state.get(next) === 'visiting') return [...stack.slice(stack.indexOf(next)), next]
+      if (state.get(next) === undefined) {
+        const cycle = visit(next)
+        if (cycle !== undefined) return cycle
+      }
+    }
+    stack.pop()
+    state.set(file, 'done')
+    return undefined
+  }
+  for (const file of graph.keys()) {
+    if (state.get(file) === undefined) {
+      const cycle = visit(file)
+      if (cycle !== undefined) return cycle
+    }
+  }
+  return undefined
+}
+
+t.test('no two source files import each other, directly or round a circle', async (t) => {
+  const files = folders.flatMap((folder) => sourceFiles(join(root, folder)))
+  t.ok(files.length > 100, `${files.length} files read`)
+  const graph = new Map(files.map((file) => [file, importsOf(file)]))
+  const cycle = findCycle(graph)
+  t.equal(cycle?.map((file) => relative(root, file)).join(' → '), undefined, 'no import cycle')
+})
+
+t.test('the check finds a circle when there is one, naming its files', async (t) => {
+  const a = join(root, 'core/a.ts')
+  const b = join(root, 'core/b.ts')
+  const c = join(root, 'core/c.ts')
+  const graph = new Map([[a, importsOf(a, "import {\n  x,\n} from './b.ts'")], [b, importsOf(b, "import type { Y } from './c.ts'")], [c, importsOf(c, "import './a.ts'")]])
+  t.same(findCycle(graph)?.map((file) => relative(root, file)), ['core/a.ts', 'core/b.ts', 'core/c.ts', 'core/a.ts'])
+  t.equal(findCycle(new Map([[a, [b]], [b, []]])), undefined)
+})
