@@ -1,6 +1,7 @@
 import { validateHeaderValue } from 'node:http'
 import ivm from 'isolated-vm'
 import { createModuleLoader, PluginLoadError } from './module-loader.ts'
+import type { SandboxErrorCode } from './errors.ts'
 import type { PluginResponse, PluginSpec } from './protocol.ts'
 import { invokeSource, sdkSource } from './sdk-source.ts'
 import { LATER } from './host/later.ts'
@@ -34,7 +35,7 @@ export interface HostApi {
 
 export type Outcome =
   | { ok: true, response: PluginResponse }
-  | { ok: false, code: string, message: string }
+  | { ok: false, code: SandboxErrorCode, message: string }
 
 export interface PluginIsolate {
   readonly spec: PluginSpec

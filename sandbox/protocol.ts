@@ -1,3 +1,5 @@
+import type { SandboxErrorCode } from './errors.ts'
+
 /**
  * What crosses the IPC channel between the gateway and a sandbox worker. One request in, one
  * response out; a plugin's description travels once per worker, not with every request.
@@ -114,7 +116,7 @@ export interface LoadCheck {
 export type FromWorker =
   | { t: 'ready' }
   | { t: 'res', id: number, response: PluginResponse }
-  | { t: 'err', id: number, code: string, message: string }
+  | { t: 'err', id: number, code: SandboxErrorCode, message: string }
   | { t: 'stats', isolates: number, onThread: number, heapUsed: number, rss: number }
   /** A plugin version blocked the worker's thread: no worker runs it there again (the supervisor remembers it across restarts). */
   | { t: 'off-thread', version: string }

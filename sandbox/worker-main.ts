@@ -5,7 +5,7 @@
  * requests fail (503) and the supervisor starts another.
  */
 import { createDatabase } from '../core/db/database.ts'
-import { createHostApi } from './host/dispatch.ts'
+import { createHostApi } from './host/host-api.ts'
 import { createIsolatePool } from './isolate-pool.ts'
 import { PluginLoadError } from './module-loader.ts'
 import { createPluginIsolate } from './plugin-isolate.ts'
