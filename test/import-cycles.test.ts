@@ -1,23 +1,10 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import t from 'tap'
+import { sourceFiles } from './helpers/source-files.ts'
 
 const root = new URL('../', import.meta.url).pathname
 const folders = ['core', 'sandbox', 'registry', 'console', 'cli', 'plugins', 'examples', 'sdk', 'client', 'bench']
-
-function sourceFiles (dir: string): string[] {
-  let entries: string[]
-  try {
-    entries = readdirSync(dir)
-  } catch {
-    return []
-  }
-  return entries.flatMap((entry) => {
-    const path = join(dir, entry)
-    if (entry === 'node_modules') return []
-    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') && !path.endsWith('.d.ts') ? [path] : []
-  })
-}
 
 /** Every relative module a file imports or re-exports, types included, as absolute paths. */
 export function importsOf (file: string, text = readFileSync(file, 'utf8')): string[] {

@@ -1,24 +1,11 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { definedErrors } from '../../core/errors.ts'
+import { sourceFiles } from '../helpers/source-files.ts'
 
 const root = new URL('../../', import.meta.url).pathname
 const layers = ['core', 'sandbox', 'registry', 'plugins', 'cli']
-
-function sourceFiles (dir: string): string[] {
-  let entries: string[]
-  try {
-    entries = readdirSync(dir)
-  } catch {
-    return []
-  }
-  return entries.flatMap((entry) => {
-    const path = join(dir, entry)
-    if (entry === 'node_modules') return []
-    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : []
-  })
-}
 
 const files = layers.flatMap((layer) => sourceFiles(join(root, layer)))
 // Load every module that defines codes, so the registry holds them all.
