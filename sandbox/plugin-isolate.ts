@@ -211,9 +211,9 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
       } catch (error) {
         const message = String((error as Error)?.message ?? error)
         if (timedOut || /timed out/i.test(message)) {
-          // Stopped while its heap was nearly full: a memory bomb (the collector thrashing near the
+          // Stopped with its heap over half full: a memory bomb (the collector thrashing near the
           // limit), not slow code, as it would have been told without the thread's shorter bound.
-          const nearlyFull = !disposed && !isolate.isDisposed && heapUsed() > 0.8 * spec.limits.memoryMb * 1024 * 1024
+          const nearlyFull = !disposed && !isolate.isDisposed && heapUsed() > 0.5 * spec.limits.memoryMb * 1024 * 1024
           dispose()
           if (nearlyFull) return { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: `the plugin exceeded its ${spec.limits.memoryMb} MB of memory` }
           const ran = sync && request.blockedMs === undefined && limit > ON_THREAD_MAX_MS ? `${ON_THREAD_MAX_MS} ms without a pause on the worker's thread` : `its ${limit} ms`

@@ -104,8 +104,10 @@ t.test('a stall now and then costs a plugin the thread for a moment; stalls that
   const p = await startPluginPlatform(t)
   t.same(await quick(p, 'spiky', 'misbehave'), { promoted: true, allOk: true })
   t.same((await p.call('GET', '/t/hn/spiky/busy/8')).body, { waited: 8 })
-  for (let i = 0; i < 8; i++) await p.call('GET', '/t/hn/spiky/ok')
-  t.equal(await onThread(p, 'spiky'), 1, 'after one 8 ms stall (as a preemption or a collection can cause) and 8 quick requests, it is back on the thread')
+  // Eight quick requests in a row bring it back; on a loaded machine a collection in the isolate can
+  // make one of them count as slow and start the eight again, so it gets up to three rounds.
+  for (let i = 0; i < 24 && (i < 8 || await onThread(p, 'spiky') === 0); i++) await p.call('GET', '/t/hn/spiky/ok')
+  t.equal(await onThread(p, 'spiky'), 1, 'after one 8 ms stall (as a preemption or a collection can cause) and quick requests, it is back on the thread')
   let stalls = 1
   while (await onThread(p, 'spiky') === 1 && stalls < 12) {
     t.same((await p.call('GET', '/t/hn/spiky/busy/15')).body, { waited: 15 })
