@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { defaults } from '../core/config.ts'
-import { startPlatform } from '../core/platform.ts'
+import { startPlatform } from '../platform/start.ts'
 import { findTenant } from '../core/tenancy/tenants.ts'
 import { installFromFolder } from '../registry/local-install.ts'
 

@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib'
 import pg from 'pg'
 import tarStream from 'tar-stream'
 import { defaults } from '../core/config.ts'
-import { startPlatform, type Platform } from '../core/platform.ts'
+import { startPlatform, type Platform } from '../platform/start.ts'
 import { load } from './load.ts'
 import { startProcess, type Started } from './processes.ts'
 

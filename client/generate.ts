@@ -100,7 +100,7 @@ export async function liveDocument (): Promise<Schema> {
   const { tmpdir } = await import('node:os')
   const { join } = await import('node:path')
   const { loadConfig } = await import('../core/config.ts')
-  const { startPlatform } = await import('../core/platform.ts')
+  const { startPlatform } = await import('../platform/start.ts')
   const dir = mkdtempSync(join(tmpdir(), 'nentang-client-'))
   const platform = await startPlatform(loadConfig(['--port', '0', '--host', '127.0.0.1', '--database-url', `sqlite:${join(dir, 'db.sqlite')}`, '--data-dir', dir, '--admin-password', 'generate-password-1', '--log-level', 'silent'], {}))
   try {

@@ -1,17 +1,13 @@
-import { randomUUID } from 'node:crypto'
 import Router from '@koa/router'
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import Koa from 'koa'
 import { CoreError } from './error-codes.ts'
 import { authenticate } from './http/authenticate.ts'
-import { createPluginGateway, isPluginPath } from './plugins/dispatch.ts'
 import { errorHandler } from './http/error-handler.ts'
 import { requestContext } from './http/request-context.ts'
 import { defineRoute, mountRoutes, type Route } from './http/route.ts'
 import { buildOpenApi } from './openapi.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { authRoutes } from './routes/auth.ts'
-import { platformStatusRoutes } from './routes/platform-status.ts'
 import { grantRoutes } from './routes/grants.ts'
 import { healthRoutes } from './routes/health.ts'
 import { meRoutes } from './routes/me.ts'
@@ -31,7 +27,6 @@ export function coreRoutes (services: Services, extraRoutes: readonly Route<any>
     ...userRoutes(services),
     ...grantRoutes(services),
     ...auditRoutes(services),
-    ...platformStatusRoutes(services, PLATFORM_VERSION),
     ...extraRoutes,
   ]
   let document: Record<string, unknown> | undefined
@@ -55,7 +50,7 @@ export function coreRoutes (services: Services, extraRoutes: readonly Route<any>
 
 /**
  * The core API's Koa application: request context (id, log, metrics) → error handler →
- * authentication → core routes. Plugin requests never reach it (see `createRequestListener`).
+ * authentication → core routes. Plugin requests never reach it (see `platform/listener.ts`).
  */
 export function createApp (services: Services, extraRoutes: readonly Route<any>[] = []): { app: Koa, router: Router } {
   // Behind a trusted proxy the client is the right-most X-Forwarded-For entry, the one that proxy
@@ -75,26 +70,4 @@ export function createApp (services: Services, extraRoutes: readonly Route<any>[
     notImplemented: () => CoreError.methodNotAllowed('this method is not supported'),
   }))
   return { app, router }
-}
-
-/**
- * The gateway's HTTP listener: plugin requests (`/t/{tenant}/{mount}/…`) go straight to the plugin
- * gateway on Node's own request and response, everything else through the core API's Koa app.
- */
-export function createRequestListener (services: Services, app: Koa): (req: IncomingMessage, res: ServerResponse) => void {
-  const plugins = createPluginGateway(services)
-  const core = app.callback()
-  const pagesHost = services.config.pagesOrigin === undefined ? undefined : new URL(services.config.pagesOrigin).host
-  return function gatewayListener (req, res) {
-    if (isPluginPath(req.url)) plugins(req, res)
-    // The pages' own host name serves plugins (`/t/…`) and nothing else: not the console, not the API.
-    else if (pagesHost !== undefined && req.headers.host?.toLowerCase() === pagesHost) notOnPagesHost(res)
-    else void core(req, res)
-  }
-}
-
-function notOnPagesHost (res: ServerResponse): void {
-  const body = JSON.stringify({ error: { code: 'CORE_ERR_NOT_FOUND', message: "this host name serves plugins' pages only", requestId: randomUUID() } })
-  res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) })
-  res.end(body)
 }

@@ -1,7 +1,5 @@
 import type { AccessLog } from './access-log.ts'
 import type { RoleCatalog } from './tenancy/roles.ts'
-import type { ActiveInstallation, RoutingTable } from './plugins/routing-table.ts'
-import type { Supervisor } from '../sandbox/supervisor.ts'
 import type { PrincipalCache } from './auth/principal-cache.ts'
 import type { ChangeFeed } from './events/change-feed.ts'
 import type { SignInThrottle } from './auth/sign-in-throttle.ts'
@@ -24,12 +22,6 @@ export interface Services {
   readonly principals: PrincipalCache
   /** Which roles exist at a tenant (built-in, and those its installed plugins declare). */
   readonly roles: RoleCatalog
-  readonly plugins: {
-    readonly table: RoutingTable
-    readonly supervisor: Supervisor
-    /** The installation serving `tenant/mount`, from the routing table or built on first use. */
-    readonly resolve: (tenant: string, mount: string) => Promise<ActiveInstallation | undefined>
-  }
   readonly lifecycle: { ready: boolean, shuttingDown: boolean }
   /** The audit chain's key (core/audit/audit-log.ts), derived from the platform secret. */
   readonly auditKey: Uint8Array

@@ -1,5 +1,5 @@
 import { resolve, sep } from 'node:path'
-import { compilePath, type ActiveInstallation } from '../core/plugins/routing-table.ts'
+import { compilePath, type ActiveInstallation } from './routing-table.ts'
 import { validationError } from '../core/http/validation.ts'
 import { limitsOf, type Manifest } from './manifest.ts'
 import { compilePluginSchema } from './plugin-schemas.ts'

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Tenant } from '../core/tenancy/tenants.ts'
-import type { ActiveInstallation, RoutingTable } from '../core/plugins/routing-table.ts'
+import type { ActiveInstallation, RoutingTable } from './routing-table.ts'
 import type { Supervisor } from '../sandbox/supervisor.ts'
 import { RegistryError } from './errors.ts'
 import { activate } from './activation.ts'

@@ -5,6 +5,7 @@ import { CoreError } from '../core/error-codes.ts'
 import { readBody } from '../core/http/body.ts'
 import { defineRoute, type Route } from '../core/http/route.ts'
 import type { Services } from '../core/services.ts'
+import type { Supervisor } from '../sandbox/supervisor.ts'
 import { canSee, holds, type Principal } from '../core/tenancy/access.ts'
 import { findTenant } from '../core/tenancy/tenants.ts'
 import { handlersOf, runChecks } from './checks.ts'
@@ -59,8 +60,8 @@ function visible (principal: Principal, row: Row, scopePath: string | undefined)
 }
 
 /** Upload and read plugin packages (SPEC §9). Review, installation and hot swap build on these rows. */
-export function registryRoutes (services: Services): Route<any>[] {
-  const { db, config, plugins } = services
+export function registryRoutes (services: Services, supervisor: Pick<Supervisor, 'check'>): Route<any>[] {
+  const { db, config } = services
 
   const schema = defineRoute({
     method: 'GET',
@@ -102,9 +103,9 @@ export function registryRoutes (services: Services): Route<any>[] {
       const digest = sha256(bytes)
       // Unreviewed code is unpacked only for its check, apart from approved packages, and removed after.
       const dir = unpackForCheck(config.dataDir, pkg)
-      let load: Awaited<ReturnType<typeof plugins.supervisor.check>>
+      let load: Awaited<ReturnType<typeof supervisor.check>>
       try {
-        load = await plugins.supervisor.check(dir, manifest.main, handlersOf(manifest))
+        load = await supervisor.check(dir, manifest.main, handlersOf(manifest))
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }

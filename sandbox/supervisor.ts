@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import type { Logger } from '../core/logger.ts'
-import type { Outcome } from './plugin-isolate.ts'
+import type { Outcome } from './worker/plugin-isolate.ts'
 import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type LoadCheck, type PluginRequest, type PluginSpec, type ToWorker } from './protocol.ts'
 
 /**
@@ -47,7 +47,7 @@ interface Slot {
   startedAt: number
 }
 
-const workerMain = new URL('./worker-main.ts', import.meta.url).pathname
+const workerMain = new URL('./worker/main.ts', import.meta.url).pathname
 /** How long past a plugin's time limit a worker may stay silent about a request before it counts as stuck (see `overdue`). */
 const STUCK_MS = 10_000
 /** How long after a worker of a tier starts the supervisor forks that tier's standby (not in the middle of the platform's own start). */

@@ -6,7 +6,7 @@ import { loadSecretKey } from '../../core/auth/secret-key.ts'
 import { bootstrap } from '../../core/bootstrap.ts'
 import { createChangeFeed } from '../../core/events/change-feed.ts'
 import { createLogger } from '../../core/logger.ts'
-import { seedDemoTenants, seedNationalTree } from '../../examples/demo/demo-tenants.ts'
+import { seedDemoTenants, seedNationalTree } from '../demo/demo-tenants.ts'
 import { parseArgs } from '../args.ts'
 
 /**

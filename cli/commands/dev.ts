@@ -1,7 +1,7 @@
 import { basename, resolve } from 'node:path'
 import { watch } from 'chokidar'
 import { loadConfig } from '../../core/config.ts'
-import { startPlatform } from '../../core/platform.ts'
+import { startPlatform } from '../../platform/start.ts'
 import { createTenant, findTenant, type Tenant } from '../../core/tenancy/tenants.ts'
 import { transaction } from '../../core/db/database.ts'
 import { appendAudit } from '../../core/audit/audit-log.ts'

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../core/config.ts'
-import { startPlatform } from '../../core/platform.ts'
-import { seedDemoTenants, type DemoCredential } from '../../examples/demo/demo-tenants.ts'
+import { startPlatform } from '../../platform/start.ts'
+import { seedDemoTenants, type DemoCredential } from '../demo/demo-tenants.ts'
 
 /** `nentang start`: runs a gateway node until SIGTERM or SIGINT, then shuts down gracefully and exits 0. */
 export async function startCommand (args: string[]): Promise<number> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { defaults, type Config } from '../../core/config.ts'
-import { startPlatform, type Platform } from '../../core/platform.ts'
+import { startPlatform, type Platform } from '../../platform/start.ts'
 import { createTestDatabase } from './database.ts'
 import { request, type RequestOptions, type TestResponse } from './http.ts'
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { newDocumentId } from '../../sandbox/host/document-id.ts'
+import { newDocumentId } from '../../sandbox/worker/host/document-id.ts'
 
 const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import ivm from 'isolated-vm'
-import { createSpareIsolates } from '../../sandbox/spare-isolate.ts'
+import { createSpareIsolates } from '../../sandbox/worker/spare-isolate.ts'
 import { within } from '../helpers/wait.ts'
 
 const heapLimit = (isolate: ivm.Isolate): number => isolate.getHeapStatisticsSync().heap_size_limit

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { findTenant } from '../../core/tenancy/tenants.ts'
-import { createStorage } from '../../sandbox/host/storage.ts'
+import { createStorage } from '../../sandbox/worker/host/storage.ts'
 import { startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
 
 /** `count` rows of `@hn/storage-probe`'s `docs` at `tenant`, written straight to the table. */

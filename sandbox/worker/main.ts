@@ -4,12 +4,12 @@
  * has its own database connection for the SDK's host functions. If it dies, only its in-flight
  * requests fail (503) and the supervisor starts another.
  */
-import { createDatabase } from '../core/db/database.ts'
+import { createDatabase } from '../../core/db/database.ts'
 import { createHostApi } from './host/host-api.ts'
 import { createIsolatePool } from './isolate-pool.ts'
 import { PluginLoadError } from './module-loader.ts'
 import { createPluginIsolate } from './plugin-isolate.ts'
-import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type LoadCheck, type PluginSpec, type ToWorker } from './protocol.ts'
+import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type LoadCheck, type PluginSpec, type ToWorker } from '../protocol.ts'
 
 const db = createDatabase(process.env.NENTANG_DATABASE_URL ?? 'sqlite:./data/nentang.db')
 db.now()

@@ -3,9 +3,9 @@ import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { BlockList, isIP } from 'node:net'
 import type { RunningRequest } from '../plugin-isolate.ts'
-import type { PluginSpec } from '../protocol.ts'
+import type { PluginSpec } from '../../protocol.ts'
 import { HostCallError, denied, invalid, objectArg, stringArg } from './host-error.ts'
-import { parseUrlPattern, urlMatches, type UrlPattern } from '../url-pattern.ts'
+import { parseUrlPattern, urlMatches, type UrlPattern } from '../../url-pattern.ts'
 
 export interface FetchPolicy {
   /** `host:port` pairs the platform allows even on private addresses (configuration, never the plugin). */

@@ -1,5 +1,5 @@
 import type { RunningRequest } from '../plugin-isolate.ts'
-import type { PluginSpec } from '../protocol.ts'
+import type { PluginSpec } from '../../protocol.ts'
 
 // A plugin may write 20 log lines a second, in bursts of 100; the rest are dropped and counted.
 const LOG_LINES_PER_SECOND = 20

@@ -1,11 +1,11 @@
-import { CoreError } from '../error-codes.ts'
-import { defineRoute, type Route } from '../http/route.ts'
-import type { Services } from '../services.ts'
-import { holds } from '../tenancy/access.ts'
-import { ROOT_TENANT } from '../tenancy/roles.ts'
+import { CoreError } from '../core/error-codes.ts'
+import { defineRoute, type Route } from '../core/http/route.ts'
+import type { PlatformServices } from './services.ts'
+import { holds } from '../core/tenancy/access.ts'
+import { ROOT_TENANT } from '../core/tenancy/roles.ts'
 
 /** What the console's health page shows a platform-admin: this node, its sandbox workers, the registry. */
-export function platformStatusRoutes (services: Services, version: string): Route<any>[] {
+export function platformStatusRoutes (services: PlatformServices, version: string): Route<any>[] {
   const { db } = services
   const status = defineRoute({
     method: 'GET',

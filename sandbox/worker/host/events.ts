@@ -1,6 +1,6 @@
-import type { Database } from '../../core/db/database.ts'
+import type { Database } from '../../../core/db/database.ts'
 import type { RunningRequest } from '../plugin-isolate.ts'
-import type { PluginSpec } from '../protocol.ts'
+import type { PluginSpec } from '../../protocol.ts'
 import { HostCallError, denied, invalid, stringArg } from './host-error.ts'
 import { STORAGE_QUOTA } from './storage.ts'
 

@@ -1,4 +1,4 @@
-import type { PluginSpec } from '../protocol.ts'
+import type { PluginSpec } from '../../protocol.ts'
 import { denied, stringArg } from './host-error.ts'
 
 /** `secrets.get(name)`: a secret the manifest declared and the installation set; null when declared but unset. */

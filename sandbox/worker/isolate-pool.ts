@@ -1,6 +1,6 @@
 import { PluginLoadError } from './module-loader.ts'
 import { createPluginIsolate, type HostApi, type PluginIsolate, type RunningRequest } from './plugin-isolate.ts'
-import type { PluginSpec } from './protocol.ts'
+import type { PluginSpec } from '../protocol.ts'
 import { createSpareIsolates } from './spare-isolate.ts'
 
 export interface PoolOptions {

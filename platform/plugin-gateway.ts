@@ -1,19 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parse as parseQuery } from 'node:querystring'
-import type { PluginRequest } from '../../sandbox/protocol.ts'
-import { SandboxError } from '../../sandbox/errors.ts'
-import { CoreError } from '../error-codes.ts'
-import { principalFrom } from '../http/authenticate.ts'
-import { readJsonBody } from '../http/body.ts'
-import { errorAnswer } from '../http/error-handler.ts'
-import { recordRequest, requestIdFrom } from '../http/request-context.ts'
-import { readInside } from '../http/static-files.ts'
-import { validationError } from '../http/validation.ts'
-import type { Services } from '../services.ts'
-import { canSee, holds, isAtOrBelow, type Principal } from '../tenancy/access.ts'
-import { TENANT_CODE_PATTERN } from '../tenancy/tenants.ts'
+import type { PluginRequest } from '../sandbox/protocol.ts'
+import { SandboxError } from '../sandbox/errors.ts'
+import { CoreError } from '../core/error-codes.ts'
+import { principalFrom } from '../core/http/authenticate.ts'
+import { readJsonBody } from '../core/http/body.ts'
+import { errorAnswer } from '../core/http/error-handler.ts'
+import { recordRequest, requestIdFrom } from '../core/http/request-context.ts'
+import { readInside } from '../core/http/static-files.ts'
+import { validationError } from '../core/http/validation.ts'
+import type { PlatformServices } from './services.ts'
+import { canSee, holds, isAtOrBelow, type Principal } from '../core/tenancy/access.ts'
+import { TENANT_CODE_PATTERN } from '../core/tenancy/tenants.ts'
 import { pluginOpenApi } from './plugin-openapi.ts'
-import { matchRoute, type ActiveInstallation, type PluginRoute } from './routing-table.ts'
+import { matchRoute, type ActiveInstallation, type PluginRoute } from '../registry/routing-table.ts'
 
 const tenantCode = new RegExp(TENANT_CODE_PATTERN)
 const mountName = /^[a-z][a-z0-9-]{0,62}$/
@@ -72,7 +72,7 @@ interface Answer {
  * sandbox and sends back its one response. It also serves the installation's pages (`ui/`), its
  * OpenAPI document and CORS preflights.
  */
-export function createPluginGateway (services: Services): (req: IncomingMessage, res: ServerResponse) => void {
+export function createPluginGateway (services: PlatformServices): (req: IncomingMessage, res: ServerResponse) => void {
   const { logger, metrics, lifecycle } = services
   const { resolve, supervisor } = services.plugins
   const pagesHost = services.config.pagesOrigin === undefined ? undefined : new URL(services.config.pagesOrigin).host

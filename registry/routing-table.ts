@@ -1,6 +1,6 @@
 import type { ValidateFunction } from 'ajv'
-import type { Tier } from '../../sandbox/supervisor.ts'
-import type { PluginSpec } from '../../sandbox/protocol.ts'
+import type { Tier } from '../sandbox/supervisor.ts'
+import type { PluginSpec } from '../sandbox/protocol.ts'
 
 export interface PluginRoute {
   method: string

@@ -1,40 +1,43 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type Router from '@koa/router'
-import { loadSecretKey } from './auth/secret-key.ts'
-import { createSignInThrottle } from './auth/sign-in-throttle.ts'
-import { createTokenService } from './auth/tokens.ts'
-import { headIsLegacy, useAuditKey } from './audit/audit-log.ts'
-import { startCheckpoints } from './audit/checkpoints.ts'
-import { bootstrap, type BootstrapResult } from './bootstrap.ts'
-import type { Config } from './config.ts'
-import { createDatabase, type Database } from './db/database.ts'
-import { migrateToLatest } from './db/migrate.ts'
-import { workerDatabaseUrl } from './db/worker-role.ts'
-import { createLogger, type Logger } from './logger.ts'
-import { clientErrorHandler } from './http/client-error.ts'
-import { createHttpMetrics } from './metrics.ts'
-import { createAccessLog } from './access-log.ts'
-import { createRoutingTable } from './plugins/routing-table.ts'
+import { loadSecretKey } from '../core/auth/secret-key.ts'
+import { createSignInThrottle } from '../core/auth/sign-in-throttle.ts'
+import { createTokenService } from '../core/auth/tokens.ts'
+import { headIsLegacy, useAuditKey } from '../core/audit/audit-log.ts'
+import { startCheckpoints } from '../core/audit/checkpoints.ts'
+import { bootstrap, type BootstrapResult } from '../core/bootstrap.ts'
+import type { Config } from '../core/config.ts'
+import { createDatabase, type Database } from '../core/db/database.ts'
+import { migrateToLatest } from '../core/db/migrate.ts'
+import { workerDatabaseUrl } from '../core/db/worker-role.ts'
+import { createLogger, type Logger } from '../core/logger.ts'
+import { clientErrorHandler } from '../core/http/client-error.ts'
+import { createHttpMetrics } from '../core/metrics.ts'
+import { createAccessLog } from '../core/access-log.ts'
+import { createRoutingTable } from '../registry/routing-table.ts'
 import { startEventRetention } from '../sandbox/event-retention.ts'
 import { createSupervisor } from '../sandbox/supervisor.ts'
 import { registryRoutes } from '../registry/routes.ts'
 import { reviewRoutes } from '../registry/review.ts'
 import { createRegistrySigner } from '../registry/signing.ts'
 import { createInstallationResolver } from '../registry/installation-resolver.ts'
-import { createSecretBox } from './auth/secret-box.ts'
+import { createSecretBox } from '../core/auth/secret-box.ts'
 import { installationRoutes } from '../registry/installation-routes.ts'
 import { publishFirstParty } from '../registry/first-party.ts'
 import { createPluginRoleCatalog } from '../registry/plugin-roles.ts'
-import { createChangeFeed, type ChangeFeed } from './events/change-feed.ts'
-import { createPrincipalCache } from './auth/principal-cache.ts'
+import { createChangeFeed, type ChangeFeed } from '../core/events/change-feed.ts'
+import { createPrincipalCache } from '../core/auth/principal-cache.ts'
 import { consoleRoutes } from '../console/routes.ts'
-import { createApp, createRequestListener } from './server.ts'
-import type { Services } from './services.ts'
-import { drainServer } from './shutdown.ts'
+import { createApp, PLATFORM_VERSION } from '../core/server.ts'
+import { createCloseStack } from './close-stack.ts'
+import { createRequestListener } from './listener.ts'
+import { platformStatusRoutes } from './platform-status.ts'
+import type { PlatformServices } from './services.ts'
+import { drainServer } from '../core/shutdown.ts'
 
 export interface Platform {
-  readonly services: Services
+  readonly services: PlatformServices
   readonly server: Server
   /** The core routes as mounted, for tests that check the OpenAPI document against them. */
   readonly router: Router
@@ -54,15 +57,16 @@ export interface StartOptions {
 /** Starts a gateway node: database and migrations, first-start bootstrap, then HTTP. */
 export async function startPlatform (config: Config, options: StartOptions = {}): Promise<Platform> {
   const logger = options.logger ?? createLogger(config.logLevel)
-  const db = createDatabase(config.databaseUrl)
-  let server: Server | undefined
-  let changes: ChangeFeed | undefined
-  let stopCheckpoints: (() => Promise<void>) | undefined
-  let stopRetention: (() => Promise<void>) | undefined
+  const parts = createCloseStack(logger)
   try {
+    const db = createDatabase(config.databaseUrl)
+    parts.push('database', () => db.close())
     const applied = await migrateToLatest(db)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
-    changes = await createChangeFeed(db, config.databaseUrl, logger)
+    const accessLog = createAccessLog(logger)
+    parts.push('access log', () => accessLog.close())
+    const changes = await createChangeFeed(db, config.databaseUrl, logger)
+    parts.push('change feed', () => changes.close())
     const secret = loadSecretKey(config.secretKey, config.dataDir)
     const auditKey = useAuditKey(db, secret)
     const first = await bootstrap(db, changes, config.adminPassword)
@@ -74,16 +78,18 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       logger,
       env: workerEnvironment(config, await workerDatabaseUrl(db, config.databaseUrl, secret, logger)),
     })
+    parts.push('sandbox supervisor', () => supervisor.close())
     const signer = createRegistrySigner(secret)
     const secretBox = createSecretBox(secret)
     const firstParty = await publishFirstParty(db, signer, logger, new URL('../plugins/', import.meta.url).pathname)
     if (firstParty.length > 0) logger.info({ plugins: firstParty }, 'first-party plugins published')
     const resolver = createInstallationResolver({ db, table, supervisor, signer, secretBox, dataDir: config.dataDir, changes, logger })
-    const services: Services = {
+    parts.push('installation resolver', () => resolver.close())
+    const services: PlatformServices = {
       config,
       db,
       logger,
-      accessLog: createAccessLog(logger),
+      accessLog,
       tokens: createTokenService(secret, config.tokenTtlSeconds),
       throttle: createSignInThrottle(),
       metrics: createHttpMetrics(),
@@ -94,22 +100,31 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       lifecycle: { ready: false, shuttingDown: false },
       auditKey,
     }
-    const { app, router } = createApp(services, [...registryRoutes(services), ...reviewRoutes(services, signer), ...installationRoutes(services, resolver, secretBox), ...consoleRoutes()])
-    stopRetention = startEventRetention(db, config.eventRetentionDays, logger)
-    stopCheckpoints = await startCheckpoints({ db, key: auditKey, dataDir: config.dataDir, logger, isLegacyHead: () => headIsLegacy(db, auditKey) })
+    const { app, router } = createApp(services, [
+      ...platformStatusRoutes(services, PLATFORM_VERSION),
+      ...registryRoutes(services, supervisor),
+      ...reviewRoutes(services, signer),
+      ...installationRoutes(services, resolver, secretBox),
+      ...consoleRoutes(),
+    ])
+    parts.push('event retention', startEventRetention(db, config.eventRetentionDays, logger))
+    parts.push('audit checkpoints', await startCheckpoints({ db, key: auditKey, dataDir: config.dataDir, logger, isLegacyHead: () => headIsLegacy(db, auditKey) }))
     // Node checks the header and request timeouts below only every `connectionsCheckingInterval`
     // (30 s by default), so a slow client could hold a socket for 30 s past them: check every second.
-    const listening = createServer({ connectionsCheckingInterval: 1000 }, createRequestListener(services, app))
-    server = listening
-    listening.on('clientError', clientErrorHandler(logger))
+    const server = createServer({ connectionsCheckingInterval: 1000 }, createRequestListener(services, app))
+    parts.push('http server', async () => {
+      const drained = await drainServer(server, config.shutdownTimeoutMs)
+      if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown: cut requests still in flight')
+    })
+    server.on('clientError', clientErrorHandler(logger))
     // Slow clients must not hold sockets forever; these bound header and idle time, not handler time.
-    listening.headersTimeout = 20_000
-    listening.requestTimeout = 60_000
-    listening.keepAliveTimeout = 5_000
+    server.headersTimeout = 20_000
+    server.requestTimeout = 60_000
+    server.keepAliveTimeout = 5_000
     await new Promise<void>((resolve, reject) => {
-      listening.once('error', reject)
-      listening.listen(config.port, config.host, () => {
-        listening.off('error', reject)
+      server.once('error', reject)
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject)
         resolve()
       })
     })
@@ -118,31 +133,25 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     const lastResort = (error: unknown): void => logger.fatal({ err: error }, 'uncaught exception; the node goes on')
     process.on('uncaughtException', lastResort)
     process.on('unhandledRejection', lastResort)
+    parts.push('last-resort handler', () => {
+      process.off('uncaughtException', lastResort)
+      process.off('unhandledRejection', lastResort)
+    })
     services.lifecycle.ready = true
-    const { port } = listening.address() as AddressInfo
+    const { port } = server.address() as AddressInfo
     const url = `http://127.0.0.1:${port}`
     logger.info({ port, database: db.dialect }, 'nentang listening')
     let closing: Promise<void> | undefined
     return {
       services,
-      server: listening,
+      server,
       router,
       url,
       bootstrap: first,
       close () {
         closing ??= (async () => {
           services.lifecycle.shuttingDown = true
-          process.off('uncaughtException', lastResort)
-          process.off('unhandledRejection', lastResort)
-          const drained = await drainServer(listening, config.shutdownTimeoutMs)
-          if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown: cut requests still in flight')
-          resolver.close()
-          await stopCheckpoints?.()
-          await stopRetention?.()
-          await services.plugins.supervisor.close()
-          services.accessLog.close()
-          await changes?.close()
-          await db.close()
+          await parts.unwind()
           logger.info('nentang stopped')
           await new Promise<void>((resolve) => logger.flush(() => resolve()))
         })()
@@ -150,11 +159,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       },
     }
   } catch (error) {
-    await stopRetention?.()
-    await stopCheckpoints?.()
-    server?.close()
-    await changes?.close()
-    await db.close()
+    await parts.unwind()
     throw error
   }
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
-import type { Database } from '../../core/db/database.ts'
-import type { PluginSpec } from '../protocol.ts'
+import type { Database } from '../../../core/db/database.ts'
+import type { PluginSpec } from '../../protocol.ts'
 import { HostCallError, denied, invalid, objectArg, stringArg } from './host-error.ts'
 import { LATER } from './later.ts'
 import { newDocumentId } from './document-id.ts'

@@ -1,4 +1,4 @@
-import type { ActiveInstallation } from './routing-table.ts'
+import type { ActiveInstallation } from '../registry/routing-table.ts'
 
 /**
  * The OpenAPI 3.1 document of one installation's routes, served at `/t/{tenant}/{mount}/openapi.json`:

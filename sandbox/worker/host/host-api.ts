@@ -1,6 +1,6 @@
-import type { Database } from '../../core/db/database.ts'
+import type { Database } from '../../../core/db/database.ts'
 import type { HostApi, RunningRequest } from '../plugin-isolate.ts'
-import type { PluginSpec } from '../protocol.ts'
+import type { PluginSpec } from '../../protocol.ts'
 import { publishEvent } from './events.ts'
 import { HostCallError } from './host-error.ts'
 import { fetchForPlugin, type FetchPolicy } from './http-fetch.ts'

@@ -1,0 +1,27 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type Koa from 'koa'
+import { createPluginGateway, isPluginPath } from './plugin-gateway.ts'
+import type { PlatformServices } from './services.ts'
+
+/**
+ * The gateway's HTTP listener: plugin requests (`/t/{tenant}/{mount}/…`) go straight to the plugin
+ * gateway on Node's own request and response, everything else through the core API's Koa app.
+ */
+export function createRequestListener (services: PlatformServices, app: Koa): (req: IncomingMessage, res: ServerResponse) => void {
+  const plugins = createPluginGateway(services)
+  const core = app.callback()
+  const pagesHost = services.config.pagesOrigin === undefined ? undefined : new URL(services.config.pagesOrigin).host
+  return function gatewayListener (req, res) {
+    if (isPluginPath(req.url)) plugins(req, res)
+    // The pages' own host name serves plugins (`/t/…`) and nothing else: not the console, not the API.
+    else if (pagesHost !== undefined && req.headers.host?.toLowerCase() === pagesHost) notOnPagesHost(res)
+    else void core(req, res)
+  }
+}
+
+function notOnPagesHost (res: ServerResponse): void {
+  const body = JSON.stringify({ error: { code: 'CORE_ERR_NOT_FOUND', message: "this host name serves plugins' pages only", requestId: randomUUID() } })
+  res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) })
+  res.end(body)
+}
