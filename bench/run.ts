@@ -98,8 +98,6 @@ try {
   started.push(bare)
   const platform = await startProcess([join(root, 'bench/platform-server.ts'), dir], {
     NENTANG_LOG_LEVEL: 'info',
-    // The storage target writes tens of thousands of documents at one unit: the quota is not what it measures.
-    NENTANG_SANDBOX_QUOTA_DOCUMENTS: String(100_000_000),
   }, (text) => Number(/BENCH_REPORT \{"port":(\d+)/.exec(text)?.[1]) || undefined, { discardStdout: true })
   started.push(platform)
   const report = JSON.parse(platform.firstLine().slice('BENCH_REPORT '.length)) as { token: string, cold: { p50: number, p99: number }, warmSequential: { p50: number }, memory: { isolates: number, held: number, before: number, after: number, perIsolate: number } }

@@ -20,6 +20,16 @@ export interface Config {
   /** `https://pages.example.gov.vn`: plugins' pages are served there only, apart from the console. */
   pagesOrigin: string | undefined
   eventRetentionDays: number
+  /** Isolates one sandbox worker keeps at most; the least recently used goes first. */
+  sandboxIsolates: number
+  /** Isolates of one installation in one worker, for its concurrent requests. */
+  sandboxIsolatesPerPlugin: number
+  /** An isolate with no request this long is disposed (ms). */
+  sandboxIdleMs: number
+  /** Documents one plugin keeps at most at one unit. */
+  sandboxQuotaDocuments: number
+  /** Bytes of documents one plugin keeps at most at one unit. */
+  sandboxQuotaBytes: number
   demo: boolean
 }
 
@@ -65,6 +75,11 @@ export const options: readonly Option[] = [
   { key: 'metricsToken', env: 'NENTANG_METRICS_TOKEN', flag: 'metrics-token', description: 'bearer token Prometheus sends for /metrics (unset: /metrics answers only on this host, over loopback)', parse: parseSecretKey },
   { key: 'pagesOrigin', env: 'NENTANG_PAGES_ORIGIN', flag: 'pages-origin', description: "origin of a host name of their own for plugins' pages, e.g. https://pages.example.gov.vn (unset: the console's)", parse: parseOrigin },
   { key: 'eventRetentionDays', env: 'NENTANG_EVENT_RETENTION_DAYS', flag: 'event-retention-days', description: 'days plugins\' published events are kept (default 30)', parse: integer(1, 3650) },
+  { key: 'sandboxIsolates', env: 'NENTANG_SANDBOX_ISOLATES', flag: 'sandbox-isolates', description: 'isolates one sandbox worker keeps at most (default 2000)', parse: integer(1, 100_000) },
+  { key: 'sandboxIsolatesPerPlugin', env: 'NENTANG_SANDBOX_ISOLATES_PER_PLUGIN', flag: 'sandbox-isolates-per-plugin', description: 'isolates of one installation in one worker, for concurrent requests (default 4)', parse: integer(1, 64) },
+  { key: 'sandboxIdleMs', env: 'NENTANG_SANDBOX_IDLE_MS', flag: 'sandbox-idle-ms', description: 'an isolate idle this long is disposed, in ms (default 600000)', parse: integer(1000, 86_400_000) },
+  { key: 'sandboxQuotaDocuments', env: 'NENTANG_SANDBOX_QUOTA_DOCUMENTS', flag: 'sandbox-quota-documents', description: 'documents one plugin keeps at most at one unit (default 100000)', parse: integer(1, 1_000_000_000) },
+  { key: 'sandboxQuotaBytes', env: 'NENTANG_SANDBOX_QUOTA_BYTES', flag: 'sandbox-quota-bytes', description: 'bytes of documents one plugin keeps at most at one unit (default 268435456)', parse: integer(1, 2 ** 50) },
   { key: 'trustProxy', env: 'NENTANG_TRUST_PROXY', flag: 'trust-proxy', description: 'trust X-Forwarded-For from a reverse proxy (default false)', parse: boolean },
   { key: 'demo', env: 'NENTANG_DEMO', flag: 'demo', description: 'create demo tenants and users on first start (default false)', parse: boolean },
 ]
@@ -87,6 +102,11 @@ export const defaults: Config = {
   metricsToken: undefined,
   pagesOrigin: undefined,
   eventRetentionDays: 30,
+  sandboxIsolates: 2000,
+  sandboxIsolatesPerPlugin: 4,
+  sandboxIdleMs: 10 * 60_000,
+  sandboxQuotaDocuments: 100_000,
+  sandboxQuotaBytes: 256 * 1024 * 1024,
 }
 
 function parseDatabaseUrl (raw: string, name: string): string {

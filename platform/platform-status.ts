@@ -3,6 +3,7 @@ import { defineRoute, type Route } from '../core/http/route.ts'
 import type { PlatformServices } from './services.ts'
 import { holds } from '../core/tenancy/access.ts'
 import { ROOT_TENANT } from '../core/tenancy/roles.ts'
+import { countVersionsByStatus } from '../registry/versions.ts'
 
 /** What the console's health page shows a platform-admin: this node, its sandbox workers, the registry. */
 export function platformStatusRoutes (services: PlatformServices, version: string): Route<any>[] {
@@ -41,7 +42,7 @@ export function platformStatusRoutes (services: PlatformServices, version: strin
       const [tenants, users, byStatus, workers] = await Promise.all([
         db.knex('tenants').count({ n: '*' }).first(),
         db.knex('users').count({ n: '*' }).first(),
-        db.knex('registry_versions').select('status').count({ n: '*' }).groupBy('status') as Promise<Array<{ status: string, n: number | string }>>,
+        countVersionsByStatus(db),
         supervisor.stats(),
       ])
       return {
@@ -52,7 +53,7 @@ export function platformStatusRoutes (services: PlatformServices, version: strin
           database: { dialect: db.dialect, tenants: Number(tenants?.n ?? 0), users: Number(users?.n ?? 0) },
           workers,
           standby: { 'first-party': supervisor.standby('first-party')?.started ?? false, tenant: supervisor.standby('tenant')?.started ?? false },
-          registry: Object.fromEntries(byStatus.map((row) => [String(row.status), Number(row.n)])),
+          registry: byStatus,
         },
       }
     },

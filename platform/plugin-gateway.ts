@@ -13,10 +13,11 @@ import type { PlatformServices } from './services.ts'
 import { canSee, holds, isAtOrBelow, type Principal } from '../core/tenancy/access.ts'
 import { TENANT_CODE_PATTERN } from '../core/tenancy/tenants.ts'
 import { pluginOpenApi } from './plugin-openapi.ts'
+import { MOUNT_PATTERN } from '../registry/schemas.ts'
 import { matchRoute, type ActiveInstallation, type PluginRoute } from '../registry/routing-table.ts'
 
 const tenantCode = new RegExp(TENANT_CODE_PATTERN)
-const mountName = /^[a-z][a-z0-9-]{0,62}$/
+const mountName = new RegExp(MOUNT_PATTERN)
 // The headers a plugin may set, and no others: framing belongs to the gateway, the request id to
 // the platform, and cookies, redirects to other sites (`Location`, `Refresh`), `Clear-Site-Data`
 // (it signs users out), security policies and the like to no plugin, since every tenant's plugins

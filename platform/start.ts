@@ -17,6 +17,7 @@ import { createHttpMetrics } from '../core/metrics.ts'
 import { createAccessLog } from '../core/access-log.ts'
 import { createRoutingTable } from '../registry/routing-table.ts'
 import { startEventRetention } from '../sandbox/event-retention.ts'
+import { workerSettings } from '../sandbox/protocol.ts'
 import { createSupervisor } from '../sandbox/supervisor.ts'
 import { registryRoutes } from '../registry/routes.ts'
 import { reviewRoutes } from '../registry/review.ts'
@@ -76,7 +77,8 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       tenantWorkers: config.workers,
       firstPartyWorkers: 1,
       logger,
-      env: workerEnvironment(config, await workerDatabaseUrl(db, config.databaseUrl, secret, logger)),
+      env: workerEnvironment(),
+      settings: workerSettings(config, await workerDatabaseUrl(db, config.databaseUrl, secret, logger)),
     })
     parts.push('sandbox supervisor', () => supervisor.close())
     const signer = createRegistrySigner(secret)
@@ -165,13 +167,13 @@ export async function startPlatform (config: Config, options: StartOptions = {})
 }
 
 /**
- * What a sandbox worker process is given of the gateway's environment: what Node and the worker
- * need, never the platform secret, the admin password or anything else it does not use.
+ * What a sandbox worker process is given of the gateway's environment: what Node needs, never the
+ * platform secret, the admin password or any other setting (those travel as its first message).
  */
-function workerEnvironment (config: Config, databaseUrl: string): NodeJS.ProcessEnv {
+function workerEnvironment (): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
-  for (const [name, value] of Object.entries(process.env)) {
-    if (['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'UV_THREADPOOL_SIZE'].includes(name) || name.startsWith('NENTANG_SANDBOX_')) env[name] = value
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'UV_THREADPOOL_SIZE']) {
+    if (process.env[name] !== undefined) env[name] = process.env[name]
   }
-  return { ...env, NENTANG_DATABASE_URL: databaseUrl, NENTANG_HTTP_ALLOW_PRIVATE: config.httpAllowPrivate.join(',') }
+  return env
 }

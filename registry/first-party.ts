@@ -9,6 +9,7 @@ import { handlersOf, runChecks } from './checks.ts'
 import { readPackage } from './package-reader.ts'
 import { sha256, storeBlob } from './package-store.ts'
 import type { RegistrySigner } from './signing.ts'
+import { insertVersion, recordedDigest } from './versions.ts'
 
 export const FIRST_PARTY_PUBLISHER = 'platform'
 
@@ -45,16 +46,16 @@ export async function publishFirstParty (db: Database, signer: RegistrySigner, l
     const bytes = await packFolder(folder)
     const { manifest } = await readPackage(bytes)
     const digest = sha256(bytes)
-    const existing = await db.knex('registry_versions').where({ name: manifest.name, version: manifest.version }).first('sha256')
-    if (existing !== undefined) {
-      if (existing.sha256 !== digest) logger.warn({ plugin: manifest.name, version: manifest.version }, 'first-party plugin changed without a new version; the registered bytes stay')
+    const recorded = await recordedDigest(db, manifest.name, manifest.version)
+    if (recorded !== undefined) {
+      if (recorded !== digest) logger.warn({ plugin: manifest.name, version: manifest.version }, 'first-party plugin changed without a new version; the registered bytes stay')
       continue
     }
     const now = new Date().toISOString()
     const checks = runChecks(manifest, { loaded: true, missing: [] }, undefined).map((check) => check.id === 'handlers' ? { ...check, message: `first-party: ${handlersOf(manifest).length} handler(s), checked by the repository's tests` } : check)
     await transaction(db, async (trx) => {
       await storeBlob(trx, digest, bytes)
-      await trx('registry_versions').insert({
+      await insertVersion(trx, {
         name: manifest.name,
         scope: manifest.name.slice(1).split('/')[0],
         version: manifest.version,

@@ -4,6 +4,8 @@ import type { ChangeFeed } from '../core/events/change-feed.ts'
 import type { Logger } from '../core/logger.ts'
 import type { ActiveInstallation, RoutingTable } from './routing-table.ts'
 import { isAtOrBelow } from '../core/tenancy/access.ts'
+import { INSTALLATIONS_CHANGED, sealedSecrets, servingAt } from './installations.ts'
+import { findVersion } from './versions.ts'
 import { findTenant } from '../core/tenancy/tenants.ts'
 import type { Supervisor } from '../sandbox/supervisor.ts'
 import { activate } from './activation.ts'
@@ -14,7 +16,6 @@ import { REGISTRY_CHANGED } from './review.ts'
 import type { RegistrySigner } from './signing.ts'
 import type { SecretBox } from '../core/auth/secret-box.ts'
 
-export const INSTALLATIONS_CHANGED = 'installations.changed'
 const RECONCILE_MS = 15_000
 
 export interface ResolverDeps {
@@ -55,19 +56,13 @@ export function createInstallationResolver (deps: ResolverDeps) {
   async function locate (tenantCode: string, mount: string): Promise<Located | undefined> {
     const tenant = await findTenant(db, tenantCode)
     if (tenant === undefined) return undefined
-    const codes = tenant.path.split('/')
-    const rows = await db.knex('installations as i').join('tenants as t', 't.id', 'i.tenant_id')
-      .whereIn('t.code', codes).andWhere('i.mount', mount)
-      .select('i.id', 'i.tenant_id', 'i.name', 'i.version', 'i.settings', 'i.inherit', 'i.updated_at', 't.code as tenant_code', 't.path as tenant_path')
-    const installation = rows
-      .filter((row) => row.tenant_code === tenantCode || row.inherit === true || row.inherit === 1)
-      .sort((a, b) => String(b.tenant_path).length - String(a.tenant_path).length)[0]
+    const installation = await servingAt(db, tenant, mount)
     if (installation === undefined) return undefined
-    const version = await db.knex('registry_versions').where({ name: installation.name, version: installation.version }).first()
+    const version = await findVersion(db, installation.name, installation.version)
     if (version === undefined) return undefined
     if (version.status === 'revoked') throw RegistryError.revoked(`${version.name}@${version.version} was revoked: ${version.revoke_reason ?? ''}`.trim())
     if (version.status !== 'approved') return undefined
-    const secretRows = await db.knex('installation_secrets').where({ tenant_id: installation.tenant_id, mount }).orderBy('name').select('name', 'updated_at')
+    const secretRows = await sealedSecrets(db, installation.tenant_id, mount)
     const secretsVersion = secretRows.map((row) => `${row.name}@${row.updated_at}`).join(',')
     return {
       tenant: { id: tenant.id, code: tenant.code, path: tenant.path },
@@ -99,7 +94,7 @@ export function createInstallationResolver (deps: ResolverDeps) {
     // Secrets belong to the installation (the province's, for a commune that inherits it).
     const secrets: Record<string, string> = {}
     const declared = pkg.manifest.permissions?.secrets ?? []
-    for (const row of await db.knex('installation_secrets').where({ tenant_id: located.installation.tenant_id, mount })) {
+    for (const row of await sealedSecrets(db, located.installation.tenant_id, mount)) {
       if (declared.includes(row.name)) secrets[row.name] = deps.secretBox.open(row.sealed, `${located.installation.tenant_id}/${mount}/${row.name}`)
     }
     return activate({

@@ -1,4 +1,3 @@
-import type { Knex } from 'knex'
 import { appendAudit } from '../core/audit/audit-log.ts'
 import { transaction, toBoolean, type Row } from '../core/db/database.ts'
 import { CoreError } from '../core/error-codes.ts'
@@ -10,8 +9,10 @@ import { tenantInReach } from '../core/tenancy/reach.ts'
 import { findTenant } from '../core/tenancy/tenants.ts'
 import { tenantCode } from '../core/routes/schemas.ts'
 import { RegistryError } from './errors.ts'
-import { INSTALLATIONS_CHANGED, type InstallationResolver } from './installation-resolver.ts'
-import type { Manifest } from './manifest.ts'
+import type { InstallationResolver } from './installation-resolver.ts'
+import { deleteInstallation, deleteSecret as removeSecret, effectiveInstallations, INSTALLATIONS_CHANGED, putSecret as storeSecret, saveInstallation, sealedSecrets, touchInstallation, type InstallationRecord } from './installations.ts'
+import { installationSchema, installBodySchema, mountParam, secretListSchema, secretNameParam, serviceSchema } from './schemas.ts'
+import { findVersion, manifestOf, type Manifests } from './versions.ts'
 import { compilePluginSchema } from './plugin-schemas.ts'
 import type { SecretBox } from '../core/auth/secret-box.ts'
 
@@ -22,47 +23,8 @@ interface InstallBody {
   inherit?: boolean
 }
 
-const mountParam = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' }
-const installationSchema = {
-  type: 'object',
-  properties: {
-    mount: { type: 'string' },
-    package: { type: 'string' },
-    version: { type: 'string' },
-    settings: { type: 'object' },
-    inherit: { type: 'boolean' },
-    updatedAt: { type: 'string' },
-    updatedBy: { type: 'string' },
-    pages: { type: ['string', 'null'], description: "where the plugin's pages are served at this tenant, if it has any" },
-  },
-}
-
-function view (row: Row): Record<string, unknown> {
+function view (row: Row | InstallationRecord): Record<string, unknown> {
   return { mount: row.mount, package: row.name, version: row.version, settings: JSON.parse(String(row.settings)), inherit: toBoolean(row.inherit), updatedAt: row.updated_at, updatedBy: row.updated_by }
-}
-
-type Manifests = Map<string, { manifest: Manifest, status: string }>
-
-/**
- * What serves a tenant: its own installations, and per mount not installed here the nearest
- * ancestor's installed with `inherit`; with the manifests of the versions they name.
- */
-async function effectiveInstallations (db: Services['db'], tenant: { code: string, path: string }): Promise<{ own: Row[], inherited: Row[], manifests: Manifests }> {
-  const rows = await db.knex('installations as i').join('tenants as t', 't.id', 'i.tenant_id')
-    .whereIn('t.code', tenant.path.split('/')).orderBy('i.mount').select('i.*', 't.code as tenant_code', 't.path as tenant_path')
-  const own = rows.filter((row) => row.tenant_code === tenant.code)
-  const mounts = new Set(own.map((row) => row.mount))
-  const inherited = new Map<string, Row>()
-  for (const row of rows.filter((r) => r.tenant_code !== tenant.code && toBoolean(r.inherit) && !mounts.has(r.mount))) {
-    const nearer = inherited.get(row.mount)
-    if (nearer === undefined || String(row.tenant_path).length > String(nearer.tenant_path).length) inherited.set(row.mount, row)
-  }
-  // Only the versions these installations name: every upload of the same package (pending ones
-  // with large manifests) once came along on every citizen's services page.
-  const named = [...own, ...inherited.values()]
-  const versions = named.length === 0 ? [] : await db.knex('registry_versions').whereIn(['name', 'version'], [...new Map(named.map((row) => [`${row.name}@${row.version}`, [row.name, row.version]])).values()]).select('name', 'version', 'manifest', 'status')
-  const manifests: Manifests = new Map(versions.map((v) => [`${v.name}@${v.version}`, { manifest: JSON.parse(String(v.manifest)) as Manifest, status: String(v.status) }]))
-  return { own, inherited: [...inherited.values()], manifests }
 }
 
 /** Where an installation's pages are served for `tenantCode`, if its version has any. */
@@ -106,12 +68,7 @@ export function installationRoutes (services: Services, resolver: InstallationRe
     tag: 'installations',
     auth: 'user',
     params: { code: tenantCode },
-    responses: {
-      200: {
-        description: 'Services, by mount',
-        schema: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { mount: { type: 'string' }, package: { type: 'string' }, version: { type: 'string' }, description: { type: ['string', 'null'] }, pages: { type: ['string', 'null'] } } } } } },
-      },
-    },
+    responses: { 200: { description: 'Services, by mount', schema: { type: 'object', properties: { items: { type: 'array', items: serviceSchema } } } } },
     errors: [CoreError.notFound],
     async handle ({ params, principal }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'see')
@@ -132,26 +89,16 @@ export function installationRoutes (services: Services, resolver: InstallationRe
     tag: 'installations',
     auth: 'user',
     params: { code: tenantCode, mount: mountParam },
-    body: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['package', 'version'],
-      properties: {
-        package: { type: 'string', pattern: '^@[a-z][a-z0-9-]{1,62}/[a-z][a-z0-9-]{0,62}$' },
-        version: { type: 'string', minLength: 1, maxLength: 64 },
-        settings: { type: 'object' },
-        inherit: { type: 'boolean' },
-      },
-    },
+    body: installBodySchema,
     responses: { 200: { description: 'Installed', schema: installationSchema } },
     errors: [CoreError.notFound, CoreError.forbidden, RegistryError.notInstallable, RegistryError.notApproved],
     async handle ({ params, body, principal, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
-      const version = await db.knex('registry_versions').where({ name: body.package, version: body.version }).first()
-      const manifest = version === undefined ? undefined : JSON.parse(String(version.manifest)) as Manifest
+      const version = await findVersion(db, body.package, body.version)
+      const manifest = version === undefined ? undefined : manifestOf(version)
       const scope = version === undefined ? undefined : await findTenant(db, String(version.scope))
       const reachable = manifest !== undefined && scope !== undefined && (manifest.visibility === 'public' || isAtOrBelow(tenant.path, scope.path))
-      if (!reachable) throw RegistryError.notInstallable(`${body.package}@${body.version} cannot be installed at '${tenant.code}'`, { field: 'package' })
+      if (!reachable || version === undefined) throw RegistryError.notInstallable(`${body.package}@${body.version} cannot be installed at '${tenant.code}'`, { field: 'package' })
       if (version.status !== 'approved') throw RegistryError.notApproved(`${body.package}@${body.version} is ${version.status}`, { field: 'version' })
       const settings = structuredClone(body.settings ?? {})
       if (manifest.settings !== undefined) {
@@ -161,16 +108,10 @@ export function installationRoutes (services: Services, resolver: InstallationRe
           throw CoreError.invalidField(`settings: ${failure.message}`, { field: `settings/${failure.field ?? ''}`.replace(/\/$/, '') })
         }
       }
-      const now = new Date().toISOString()
-      const row = { tenant_id: tenant.id, mount: params.mount!, name: body.package, version: body.version, settings: JSON.stringify(settings), inherit: body.inherit ?? false, updated_at: now, updated_by: principal.username }
+      const row: InstallationRecord = { tenant_id: tenant.id, mount: params.mount!, name: body.package, version: body.version, settings: JSON.stringify(settings), inherit: body.inherit ?? false, updated_at: new Date().toISOString(), updated_by: principal.username }
       await transaction(db, async (trx) => {
-        const existing = await trx('installations').where({ tenant_id: tenant.id, mount: params.mount }).first('id', 'version', 'name')
-        if (existing === undefined) await trx('installations').insert(row)
-        else await trx('installations').where({ id: existing.id }).update(row)
-        // A mount's secrets belong to the package they were set for: another package put there
-        // (which may ask for the same names) starts without them. Another version keeps them.
-        const secretsDeleted = existing !== undefined && existing.name !== body.package ? await trx('installation_secrets').where({ tenant_id: tenant.id, mount: params.mount }).delete() : 0
-        await appendAudit(trx, { actor: principal.username, action: existing === undefined ? 'plugin.install' : 'plugin.switch', tenant: tenant.code, target: `${params.mount}`, details: { package: body.package, version: body.version, from: existing === undefined ? null : `${existing.name}@${existing.version}`, inherit: row.inherit, ...(secretsDeleted > 0 ? { secretsDeleted } : {}) }, requestId })
+        const { previous, secretsDeleted } = await saveInstallation(trx, row)
+        await appendAudit(trx, { actor: principal.username, action: previous === undefined ? 'plugin.install' : 'plugin.switch', tenant: tenant.code, target: `${params.mount}`, details: { package: body.package, version: body.version, from: previous === undefined ? null : `${previous.name}@${previous.version}`, inherit: row.inherit, ...(secretsDeleted > 0 ? { secretsDeleted } : {}) }, requestId })
         await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount: params.mount, node: changes.name })
       })
       await resolver.refreshMount(tenant.path, params.mount!)
@@ -191,11 +132,9 @@ export function installationRoutes (services: Services, resolver: InstallationRe
     async handle ({ params, principal, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const deleted = await transaction(db, async (trx) => {
-        const existing = await trx('installations').where({ tenant_id: tenant.id, mount: params.mount }).first('id', 'name', 'version')
+        const existing = await deleteInstallation(trx, tenant.id, params.mount!)
         if (existing === undefined) return false
-        await trx('installations').where({ id: existing.id }).delete()
-        const secretsDeleted = await trx('installation_secrets').where({ tenant_id: tenant.id, mount: params.mount }).delete()
-        await appendAudit(trx, { actor: principal.username, action: 'plugin.uninstall', tenant: tenant.code, target: `${params.mount}`, details: { package: existing.name, version: existing.version, secretsDeleted }, requestId })
+        await appendAudit(trx, { actor: principal.username, action: 'plugin.uninstall', tenant: tenant.code, target: `${params.mount}`, details: { package: existing.name, version: existing.version, secretsDeleted: existing.secretsDeleted }, requestId })
         await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount: params.mount, node: changes.name })
         return true
       })
@@ -205,11 +144,11 @@ export function installationRoutes (services: Services, resolver: InstallationRe
     },
   })
 
-  const secretParams = { code: tenantCode, mount: mountParam, name: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{0,63}$' } }
+  const secretParams = { code: tenantCode, mount: mountParam, name: secretNameParam }
 
   /** After a secret changes, the installation is rebuilt (its key carries `updated_at`) on every node. */
-  async function touched (tenant: { id: number, path: string }, mount: string, trx: Knex.Transaction, username: string): Promise<void> {
-    await trx('installations').where({ tenant_id: tenant.id, mount }).update({ updated_at: new Date().toISOString(), updated_by: username })
+  async function touched (tenant: { id: number, path: string }, mount: string, trx: Parameters<typeof touchInstallation>[0], username: string): Promise<void> {
+    await touchInstallation(trx, tenant.id, mount, username)
     await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount, node: changes.name })
   }
 
@@ -221,11 +160,11 @@ export function installationRoutes (services: Services, resolver: InstallationRe
     tag: 'installations',
     auth: 'user',
     params: { code: tenantCode, mount: mountParam },
-    responses: { 200: { description: 'Secret names', schema: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, updatedAt: { type: 'string' }, updatedBy: { type: 'string' } } } } } } } },
+    responses: { 200: { description: 'Secret names', schema: secretListSchema } },
     errors: [CoreError.notFound, CoreError.forbidden],
     async handle ({ params, principal }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
-      const rows = await db.knex('installation_secrets').where({ tenant_id: tenant.id, mount: params.mount }).orderBy('name').select('name', 'updated_at', 'updated_by')
+      const rows = await sealedSecrets(db, tenant.id, params.mount!)
       return { status: 200, body: { items: rows.map((row) => ({ name: row.name, updatedAt: row.updated_at, updatedBy: row.updated_by })) } }
     },
   })
@@ -244,11 +183,8 @@ export function installationRoutes (services: Services, resolver: InstallationRe
     async handle ({ params, body, principal, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const sealed = secretBox.seal(body.value, `${tenant.id}/${params.mount}/${params.name}`)
-      const now = new Date().toISOString()
       await transaction(db, async (trx) => {
-        const existing = await trx('installation_secrets').where({ tenant_id: tenant.id, mount: params.mount, name: params.name }).first('id')
-        if (existing === undefined) await trx('installation_secrets').insert({ tenant_id: tenant.id, mount: params.mount, name: params.name, sealed, updated_at: now, updated_by: principal.username })
-        else await trx('installation_secrets').where({ id: existing.id }).update({ sealed, updated_at: now, updated_by: principal.username })
+        await storeSecret(trx, tenant.id, params.mount!, params.name!, sealed, principal.username)
         await appendAudit(trx, { actor: principal.username, action: 'plugin.secret-set', tenant: tenant.code, target: `${params.mount}/${params.name}`, requestId })
         await touched(tenant, params.mount!, trx, principal.username)
       })
@@ -270,8 +206,7 @@ export function installationRoutes (services: Services, resolver: InstallationRe
     async handle ({ params, principal, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const removed = await transaction(db, async (trx) => {
-        const count = await trx('installation_secrets').where({ tenant_id: tenant.id, mount: params.mount, name: params.name }).delete()
-        if (count === 0) return false
+        if (!await removeSecret(trx, tenant.id, params.mount!, params.name!)) return false
         await appendAudit(trx, { actor: principal.username, action: 'plugin.secret-delete', tenant: tenant.code, target: `${params.mount}/${params.name}`, requestId })
         await touched(tenant, params.mount!, trx, principal.username)
         return true

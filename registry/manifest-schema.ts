@@ -1,3 +1,6 @@
+import { ROLE_PATTERN } from '../core/tenancy/roles.ts'
+import { PACKAGE_NAME_PATTERN } from './schemas.ts'
+
 /**
  * The JSON Schema (2020-12) of `plugin.json` (SPEC §6). Published at /api/v1/schemas/plugin.json
  * with the registry; the sandbox reads limits and permissions only from manifests it validated.
@@ -10,7 +13,7 @@ export const manifestSchema = {
   additionalProperties: false,
   required: ['name', 'version', 'engine', 'main'],
   properties: {
-    name: { type: 'string', pattern: '^@[a-z][a-z0-9-]{1,62}/[a-z][a-z0-9-]{0,62}$', description: '@{tenant code}/{name}' },
+    name: { type: 'string', pattern: PACKAGE_NAME_PATTERN, description: '@{tenant code}/{name}' },
     version: { type: 'string', pattern: '^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$', maxLength: 64 },
     description: { type: 'string', maxLength: 500 },
     engine: { type: 'string', minLength: 1, maxLength: 64, description: 'semver range of the platform engine, e.g. ^1.0.0' },
@@ -45,14 +48,14 @@ export const manifestSchema = {
           method: { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] },
           path: { type: 'string', pattern: '^/([A-Za-z0-9._~-]+|:[a-z][A-Za-z0-9_]{0,31})?(/([A-Za-z0-9._~-]+|:[a-z][A-Za-z0-9_]{0,31}))*$', maxLength: 300 },
           handler: { type: 'string', pattern: '^[A-Za-z_$][A-Za-z0-9_$]{0,63}$' },
-          access: { type: 'string', pattern: '^(public|user|[a-z][a-z0-9-]{1,62})$', default: 'user' },
+          access: { type: 'string', pattern: `^(public|user|${ROLE_PATTERN.slice(1, -1)})$`, default: 'user' },
           body: { type: 'object' },
         },
       },
     },
     schemas: { type: 'object', maxProperties: 100, additionalProperties: { type: 'object' } },
     settings: { type: 'object' },
-    roles: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,62}$' } },
+    roles: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', pattern: ROLE_PATTERN } },
     limits: {
       type: 'object',
       additionalProperties: false,

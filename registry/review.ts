@@ -7,7 +7,9 @@ import { holds } from '../core/tenancy/access.ts'
 import { ROOT_TENANT } from '../core/tenancy/roles.ts'
 import { RegistryError } from './errors.ts'
 import { entryView } from './routes.ts'
+import { nameParam, scopeParam, versionParam } from './schemas.ts'
 import type { RegistrySigner } from './signing.ts'
+import { changeStatus, findVersion, findVersionById } from './versions.ts'
 
 export const REGISTRY_CHANGED = 'registry.changed'
 
@@ -35,7 +37,7 @@ export function reviewRoutes (services: Services, signer: RegistrySigner): Route
       summary: action === 'revoke' ? 'Revoke an approved version: every installation of it answers 410 on every node' : `${action === 'approve' ? 'Approve' : 'Reject'} a pending version (a platform-admin who is not its publisher)`,
       tag: 'registry',
       auth: 'user',
-      params: { scope: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,62}$' }, name: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' }, version: { type: 'string', pattern: '^[0-9A-Za-z.+-]{1,64}$' } },
+      params: { scope: scopeParam, name: nameParam, version: versionParam },
       body: {
         type: 'object',
         additionalProperties: false,
@@ -46,7 +48,7 @@ export function reviewRoutes (services: Services, signer: RegistrySigner): Route
       errors: [CoreError.notFound, CoreError.forbidden, RegistryError.selfReview, RegistryError.wrongStatus],
       async handle ({ params, body, principal, requestId }) {
         const name = `@${params.scope}/${params.name}`
-        const row = await db.knex('registry_versions').where({ name, version: params.version }).first()
+        const row = await findVersion(db, name, params.version!)
         if (row === undefined) throw CoreError.notFound(`${name}@${params.version} not found`)
         if (!holds(principal, 'platform-admin', ROOT_TENANT)) throw CoreError.forbidden(`only a platform-admin may ${action} a version`)
         if (action !== 'revoke' && row.publisher === principal.username) throw RegistryError.selfReview('you published this version; another platform-admin must review it')
@@ -58,12 +60,11 @@ export function reviewRoutes (services: Services, signer: RegistrySigner): Route
         if (action === 'approve') update.signature = signer.sign(name, String(row.version), String(row.sha256))
         await transaction(db, async (trx) => {
           // The status condition makes two racing reviews of one version resolve to one.
-          const changed = await trx('registry_versions').where({ id: row.id, status: from }).update(update)
-          if (changed !== 1) throw RegistryError.wrongStatus(`${name}@${params.version} changed meanwhile`)
+          if (!await changeStatus(trx, row.id, from, update)) throw RegistryError.wrongStatus(`${name}@${params.version} changed meanwhile`)
           await appendAudit(trx, { actor: principal.username, action: `registry.${action}`, tenant: String(row.scope), target: `${name}@${row.version}`, details: { [field]: body[field] ?? null, sha256: row.sha256 }, requestId })
           await changes.publish(trx, REGISTRY_CHANGED, { name, version: row.version, status: to })
         })
-        const fresh = await db.knex('registry_versions').where({ id: row.id }).first()
+        const fresh = await findVersionById(db, row.id)
         return { status: 200, body: entryView(fresh, true) }
       },
     })

@@ -10,28 +10,13 @@ import { canSee, holds, type Principal } from '../core/tenancy/access.ts'
 import { findTenant } from '../core/tenancy/tenants.ts'
 import { handlersOf, runChecks } from './checks.ts'
 import { RegistryError } from './errors.ts'
-import type { Manifest } from './manifest.ts'
 import { manifestSchema } from './manifest-schema.ts'
 import { PACKAGE_LIMITS, readPackage } from './package-reader.ts'
 import { sha256, storeBlob, unpackForCheck } from './package-store.ts'
+import { entrySchema, nameParam, scopeParam, versionParam } from './schemas.ts'
+import { findVersion, insertVersion, latestApprovedManifest, listVersions, manifestOf, versionExists, VERSION_STATUSES, type VersionStatus } from './versions.ts'
 
 const GZIP_TYPES = new Set(['application/gzip', 'application/x-gzip', 'application/octet-stream'])
-const scopeParam = { type: 'string', pattern: '^[a-z][a-z0-9-]{1,62}$' }
-const nameParam = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' }
-const versionParam = { type: 'string', pattern: '^[0-9A-Za-z.+-]{1,64}$' }
-const entrySchema = {
-  type: 'object',
-  properties: {
-    name: { type: 'string' },
-    version: { type: 'string' },
-    status: { enum: ['pending', 'approved', 'rejected', 'revoked'] },
-    sha256: { type: 'string' },
-    publisher: { type: 'string' },
-    publishedAt: { type: 'string' },
-    checks: { type: 'array' },
-  },
-}
-
 /** A registry row as the API shows it; the manifest only on the detail view. */
 export function entryView (row: Row, detail = false): Record<string, unknown> {
   return {
@@ -55,7 +40,7 @@ export function entryView (row: Row, detail = false): Record<string, unknown> {
 function visible (principal: Principal, row: Row, scopePath: string | undefined): boolean {
   if (holds(principal, 'platform-admin', 'vn')) return true
   if (scopePath !== undefined && canSee(principal, scopePath)) return true
-  const visibility = row.visibility !== undefined ? row.visibility : (JSON.parse(String(row.manifest)) as Manifest).visibility
+  const visibility = row.visibility !== undefined ? row.visibility : manifestOf(row).visibility
   return row.status === 'approved' && visibility === 'public'
 }
 
@@ -99,7 +84,7 @@ export function registryRoutes (services: Services, supervisor: Pick<Supervisor,
         throw RegistryError.scopeForbidden(`you are not a developer or tenant-admin of '${scopeName}', so you cannot publish @${scopeName}/${shortName}`, { field: 'name' })
       }
       const exists = (): Error => RegistryError.versionExists(`${manifest.name}@${manifest.version} exists; versions are immutable, publish a new version`, { field: 'version' })
-      if ((await db.knex('registry_versions').where({ name: manifest.name, version: manifest.version }).first('id')) !== undefined) throw exists()
+      if (await versionExists(db, manifest.name, manifest.version)) throw exists()
       const digest = sha256(bytes)
       // Unreviewed code is unpacked only for its check, apart from approved packages, and removed after.
       const dir = unpackForCheck(config.dataDir, pkg)
@@ -109,8 +94,7 @@ export function registryRoutes (services: Services, supervisor: Pick<Supervisor,
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }
-      const previous = await db.knex('registry_versions').where({ name: manifest.name, status: 'approved' }).orderBy('id', 'desc').first('manifest')
-      const checks = runChecks(manifest, load, previous === undefined ? undefined : JSON.parse(previous.manifest) as Manifest)
+      const checks = runChecks(manifest, load, await latestApprovedManifest(db, manifest.name))
       const row = {
         name: manifest.name,
         scope: scopeName,
@@ -125,7 +109,7 @@ export function registryRoutes (services: Services, supervisor: Pick<Supervisor,
       try {
         await transaction(db, async (trx) => {
           await storeBlob(trx, digest, bytes)
-          await trx('registry_versions').insert(row)
+          await insertVersion(trx, row)
           await appendAudit(trx, { actor: principal.username, action: 'registry.upload', tenant: scopeName, target: `${manifest.name}@${manifest.version}`, details: { sha256: digest, size: bytes.length }, requestId })
         })
       } catch (error) {
@@ -147,15 +131,10 @@ export function registryRoutes (services: Services, supervisor: Pick<Supervisor,
     errors: [CoreError.invalidField],
     async handle ({ ctx, principal }) {
       const status = ctx.query.status
-      if (status !== undefined && !['pending', 'approved', 'rejected', 'revoked'].includes(String(status))) {
+      if (status !== undefined && !VERSION_STATUSES.includes(String(status) as VersionStatus)) {
         throw CoreError.invalidField('status is pending, approved, rejected or revoked', { field: 'status' })
       }
-      // What the list shows, and the manifest's visibility alone: never whole manifests (up to 256 KiB each).
-      const visibility = db.dialect === 'postgres' ? "(manifest::jsonb ->> 'visibility') as visibility" : "json_extract(manifest, '$.visibility') as visibility"
-      const query = db.knex('registry_versions').orderBy('id', 'desc').limit(1000)
-        .select('name', 'scope', 'version', 'status', 'sha256', 'publisher', 'published_at', 'checks', db.knex.raw(visibility))
-      if (status !== undefined) query.where({ status: String(status) })
-      const rows = await query
+      const rows = await listVersions(db, status === undefined ? undefined : String(status) as VersionStatus)
       const paths = new Map<string, string | undefined>()
       const items = []
       for (const row of rows) {
@@ -177,7 +156,7 @@ export function registryRoutes (services: Services, supervisor: Pick<Supervisor,
     responses: { 200: { description: 'The entry', schema: entrySchema } },
     errors: [CoreError.notFound],
     async handle ({ params, principal }) {
-      const row = await db.knex('registry_versions').where({ name: `@${params.scope}/${params.name}`, version: params.version }).first()
+      const row = await findVersion(db, `@${params.scope}/${params.name}`, params.version!)
       const scope = await findTenant(db, params.scope!)
       if (row === undefined || !visible(principal, row, scope?.path)) throw CoreError.notFound(`@${params.scope}/${params.name}@${params.version} not found`)
       return { status: 200, body: entryView(row, true) }

@@ -1,9 +1,42 @@
+import type { Config } from '../core/config.ts'
 import type { SandboxErrorCode } from './errors.ts'
 
 /**
- * What crosses the IPC channel between the gateway and a sandbox worker. One request in, one
- * response out; a plugin's description travels once per worker, not with every request.
+ * The whole contract between the gateway and its sandbox workers: what crosses the IPC channel,
+ * and nothing else does. The worker's settings come first; then one request in, one response out;
+ * a plugin's description travels once per worker, not with every request.
  */
+
+/**
+ * What a worker process is told at its start, before anything else: its settings come from the
+ * platform's configuration (core/config.ts), never from environment variables of its own.
+ */
+export interface WorkerSettings {
+  /** The database the SDK's host functions use (on PostgreSQL, the workers' own role). */
+  databaseUrl: string
+  /** `host:port` that plugins may fetch although private or loopback. */
+  httpAllowPrivate: string[]
+  isolates: { max: number, perPlugin: number, idleMs: number }
+  /** What one plugin keeps at most at one unit. */
+  quota: { documents: number, bytes: number }
+}
+
+export function workerSettings (config: Config, databaseUrl: string): WorkerSettings {
+  return {
+    databaseUrl,
+    httpAllowPrivate: config.httpAllowPrivate,
+    isolates: { max: config.sandboxIsolates, perPlugin: config.sandboxIsolatesPerPlugin, idleMs: config.sandboxIdleMs },
+    quota: { documents: config.sandboxQuotaDocuments, bytes: config.sandboxQuotaBytes },
+  }
+}
+
+/** The signed-in caller of a plugin request, as the plugin sees it (`users.current()`); null on a public route. */
+export interface RequestUser {
+  username: string
+  displayName: string
+  tenant: string
+  roles: string[]
+}
 
 /** Limits of one plugin version, after the platform's caps (SPEC §8). */
 export interface PluginLimits {
@@ -45,7 +78,7 @@ export interface PluginRequest {
   query: Record<string, string | string[]>
   headers: Record<string, string>
   body: unknown
-  user: { username: string, displayName: string, tenant: string, roles: string[] } | null
+  user: RequestUser | null
   tenant: string
 }
 
@@ -54,6 +87,20 @@ export interface PluginResponse {
   headers: Record<string, string>
   /** The JSON text of the body, already size-checked. */
   body: string
+}
+
+/** How one request to a plugin ended: its response, or a sandbox error code. */
+export type Outcome =
+  | { ok: true, response: PluginResponse }
+  | { ok: false, code: SandboxErrorCode, message: string }
+
+/** What a worker reports of itself (the platform-status route shows it per worker). */
+export interface WorkerStats {
+  isolates: number
+  /** Installations proven quick, whose requests run on the worker's own thread. */
+  onThread: number
+  heapUsed: number
+  rss: number
 }
 
 /**
@@ -98,6 +145,8 @@ export function createBatcher<T> (send: (batch: Batch<T>) => void, undeliverable
 export const WARM_HANDLER = '\u0000warm'
 
 export type ToWorker =
+  /** The first message a worker gets, once. */
+  | { t: 'settings', settings: WorkerSettings }
   | { t: 'spec', spec: PluginSpec }
   | { t: 'forget', key: string }
   | { t: 'req', id: number, key: string, handler: string, requestId: string, request: PluginRequest }
@@ -117,7 +166,7 @@ export type FromWorker =
   | { t: 'ready' }
   | { t: 'res', id: number, response: PluginResponse }
   | { t: 'err', id: number, code: SandboxErrorCode, message: string }
-  | { t: 'stats', isolates: number, onThread: number, heapUsed: number, rss: number }
+  | ({ t: 'stats' } & WorkerStats)
   /** A plugin version blocked the worker's thread: no worker runs it there again (the supervisor remembers it across restarts). */
   | { t: 'off-thread', version: string }
   | { t: 'checked', id: number, result: LoadCheck }

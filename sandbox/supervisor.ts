@@ -1,8 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import type { Logger } from '../core/logger.ts'
-import type { Outcome } from './worker/plugin-isolate.ts'
-import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type LoadCheck, type PluginRequest, type PluginSpec, type ToWorker } from './protocol.ts'
+import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type LoadCheck, type Outcome, type PluginRequest, type PluginSpec, type ToWorker, type WorkerSettings, type WorkerStats } from './protocol.ts'
 
 /**
  * Trust tiers: first-party and tenant plugins never share a worker process, and unreviewed uploads
@@ -13,7 +12,10 @@ export type Tier = 'first-party' | 'tenant' | 'check'
 export interface SupervisorOptions {
   tenantWorkers: number
   firstPartyWorkers: number
+  /** The workers' environment: what Node needs, no setting of the platform's (those are `settings`). */
   env: NodeJS.ProcessEnv
+  /** Sent to each worker as its first message. */
+  settings: WorkerSettings
   logger: Logger
   /** How long a request waits for its worker to (re)start before SBX_ERR_UNAVAILABLE. */
   startTimeoutMs?: number
@@ -69,7 +71,7 @@ export interface Supervisor {
   workerIndex(tier: Tier, key: string): number | undefined
   /** The tier's standby worker, once forked: the next worker of the tier to start (a restart) takes it over. */
   standby(tier: Tier): { pid: number | undefined, ready: Promise<void>, started: boolean } | undefined
-  stats(): Promise<Array<{ tier: Tier, isolates: number, onThread: number, rss: number, heapUsed: number }>>
+  stats(): Promise<Array<{ tier: Tier } & WorkerStats>>
   /** Loads a package folder in a throwaway isolate, in the worker kept for unreviewed code (the registry's checks). */
   check(dir: string, main: string, handlers: string[]): Promise<LoadCheck>
   close(): Promise<void>
@@ -150,7 +152,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       if (slot.specs.delete(key)) slot.send?.({ t: 'forget', key })
     }
   }
-  const statsWaiters = new Map<ChildProcess, (value: { isolates: number, onThread: number, rss: number, heapUsed: number }) => void>()
+  const statsWaiters = new Map<ChildProcess, (value: WorkerStats) => void>()
 
   function newSlot (tier: Tier, index: number): Slot {
     // Started on its first request: a node serving no plugin of a tier runs no worker for it.
@@ -160,9 +162,10 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
   function spawn (tier: Tier): Worker {
     const child = fork(workerMain, [], {
       execArgv: ['--no-node-snapshot'],
-      env: { ...options.env, NENTANG_SANDBOX_TIER: tier },
+      env: options.env,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
+    child.send({ t: 'batch', m: [{ t: 'settings', settings: options.settings }] } satisfies Batch<ToWorker>)
     let ready!: () => void
     const worker: Worker = { tier, child, ready: new Promise((resolve) => { ready = resolve }), started: false, slot: undefined }
     child.on('message', (batch: Batch<FromWorker>) => {
@@ -349,7 +352,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
         const child = slot.child
         if (child === undefined) return { tier: slot.tier, isolates: 0, onThread: 0, rss: 0, heapUsed: 0 }
         // A worker that dies or hangs before answering reports nothing rather than holding the caller.
-        const result = await new Promise<{ isolates: number, onThread: number, rss: number, heapUsed: number }>((resolve) => {
+        const result = await new Promise<WorkerStats>((resolve) => {
           const timer = setTimeout(() => resolve({ isolates: 0, onThread: 0, rss: 0, heapUsed: 0 }), 2_000)
           statsWaiters.set(child, (stats) => {
             clearTimeout(timer)

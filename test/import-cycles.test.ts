@@ -1,19 +1,9 @@
-import { readFileSync } from 'node:fs'
-import { dirname, join, relative, resolve } from 'node:path'
+import { join, relative } from 'node:path'
 import t from 'tap'
-import { sourceFiles } from './helpers/source-files.ts'
+import { importsOf, sourceFiles } from './helpers/source-files.ts'
 
 const root = new URL('../', import.meta.url).pathname
-const folders = ['core', 'sandbox', 'registry', 'console', 'cli', 'plugins', 'examples', 'sdk', 'client', 'bench']
-
-/** Every relative module a file imports or re-exports, types included, as absolute paths. */
-export function importsOf (file: string, text = readFileSync(file, 'utf8')): string[] {
-  const found: string[] = []
-  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/g)) {
-    found.push(resolve(dirname(file), (match[1] ?? match[2] ?? match[3])!))
-  }
-  return found
-}
+const folders = ['core', 'platform', 'sandbox', 'registry', 'console', 'cli', 'plugins', 'examples', 'sdk', 'client', 'bench']
 
 /** The first cycle found in the import graph, as the files in order, or undefined. */
 export function findCycle (graph: Map<string, string[]>): string[] | undefined {

@@ -1,5 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { TENANT_CODE_PATTERN } from '../../core/tenancy/tenants.ts'
+import { PLUGIN_NAME_PATTERN } from '../../registry/schemas.ts'
 import { parseArgs } from '../args.ts'
 
 export const pluginInitUsage = `usage: nentang plugin init <@scope/name | name> [--scope <tenant>] [--dir <folder>] [--description <text>]
@@ -13,8 +15,8 @@ Creates a plugin project: plugin.json, index.js (handlers checked with the SDK's
 
 const templates = new URL('../templates/plugin/', import.meta.url).pathname
 const sdkTypes = new URL('../../sdk/', import.meta.url).pathname
-const SCOPE = /^[a-z][a-z0-9-]{1,62}$/
-const NAME = /^[a-z][a-z0-9-]{0,62}$/
+const SCOPE = new RegExp(TENANT_CODE_PATTERN)
+const NAME = new RegExp(PLUGIN_NAME_PATTERN)
 
 /** `nentang plugin init`: scaffolds a plugin project from `cli/templates/plugin`. */
 export async function pluginInitCommand (args: string[]): Promise<number> {

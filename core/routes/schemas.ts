@@ -1,3 +1,4 @@
+import { ROLE_PATTERN } from '../tenancy/roles.ts'
 import { TENANT_CODE_PATTERN } from '../tenancy/tenants.ts'
 import { USERNAME_PATTERN } from '../tenancy/users.ts'
 import type { JsonSchema } from '../http/validation.ts'
@@ -6,7 +7,7 @@ import type { JsonSchema } from '../http/validation.ts'
 export const tenantCode: JsonSchema = { type: 'string', pattern: TENANT_CODE_PATTERN }
 export const username: JsonSchema = { type: 'string', pattern: USERNAME_PATTERN }
 export const password: JsonSchema = { type: 'string', minLength: 10, maxLength: 256 }
-export const role: JsonSchema = { type: 'string', pattern: '^[a-z][a-z0-9-]{1,62}$' }
+export const role: JsonSchema = { type: 'string', pattern: ROLE_PATTERN }
 export const displayName: JsonSchema = { type: 'string', minLength: 1, maxLength: 200 }
 export const id: JsonSchema = { type: 'string', pattern: '^[1-9][0-9]{0,15}$' }
 

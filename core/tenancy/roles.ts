@@ -3,6 +3,8 @@ export const BUILT_IN_ROLES = ['platform-admin', 'tenant-admin', 'developer', 'o
 export type BuiltInRole = typeof BUILT_IN_ROLES[number]
 
 export const ROOT_TENANT = 'vn'
+/** A role's name, built in or a plugin's: a lower-case letter, then lower-case letters, digits and dashes. */
+export const ROLE_PATTERN = '^[a-z][a-z0-9-]{1,62}$'
 /** Roles that only their own holders may grant; a tenant-admin grants every other role. */
 export const ADMIN_ROLES: readonly string[] = ['platform-admin', 'tenant-admin']
 /** Roles that exist only at the root tenant. */

@@ -9,107 +9,121 @@ import { createHostApi } from './host/host-api.ts'
 import { createIsolatePool } from './isolate-pool.ts'
 import { PluginLoadError } from './module-loader.ts'
 import { createPluginIsolate } from './plugin-isolate.ts'
-import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type LoadCheck, type PluginSpec, type ToWorker } from '../protocol.ts'
+import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type LoadCheck, type PluginSpec, type ToWorker, type WorkerSettings } from '../protocol.ts'
 
-const db = createDatabase(process.env.NENTANG_DATABASE_URL ?? 'sqlite:./data/nentang.db')
-db.now()
-// Storage writes answered on this thread are committed before any answer leaves (core/db/database.ts).
-const send = createBatcher<FromWorker>((batch) => {
-  db.now()?.commit()
-  process.send?.(batch)
-}, (message) => {
-  // Answers carry JSON text already, so this is a bug's trace: the request still gets its answer.
-  if (message.t === 'res') send({ t: 'err', id: message.id, code: 'SBX_ERR_BAD_RESPONSE', message: 'the response could not be handed back' })
-})
-const log = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void => send({ t: 'log', level, fields, msg })
-
-const host = createHostApi({
-  db,
-  log,
-  fetchPolicy: {
-    allowPrivate: (process.env.NENTANG_HTTP_ALLOW_PRIVATE ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    timeoutMs: 10_000,
-    maxBodyBytes: 1024 * 1024,
-    maxRedirects: 5,
-    maxInFlight: 8,
-  },
-})
-const pool = createIsolatePool(host, {
-  maxIsolates: Number(process.env.NENTANG_SANDBOX_ISOLATES ?? 2000),
-  maxPerKey: Number(process.env.NENTANG_SANDBOX_ISOLATES_PER_PLUGIN ?? 4),
-  idleMs: Number(process.env.NENTANG_SANDBOX_IDLE_MS ?? 10 * 60_000),
-  runawayCpuMs: 100,
-}, (event, spec, detail) => log(event === 'runaway' || event === 'quarantined' ? 'warn' : 'info', { tenant: spec.tenant, plugin: spec.name, version: spec.version, event }, detail ?? `isolate ${event}`),
-(version) => send({ t: 'off-thread', version }))
-const specs = new Map<string, PluginSpec>()
-
-process.on('message', (batch: Batch<ToWorker>) => {
-  for (const message of batch.m) receive(message)
+process.once('message', (first: Batch<ToWorker>) => {
+  const [settings, ...rest] = first.m
+  if (settings?.t !== 'settings') throw new Error('a sandbox worker is told its settings first')
+  const worker = startWorker(settings.settings)
+  for (const message of rest) worker.receive(message)
+  process.on('message', (batch: Batch<ToWorker>) => {
+    for (const message of batch.m) worker.receive(message)
+  })
+  worker.send({ t: 'ready' })
 })
 
-function receive (message: ToWorker): void {
-  switch (message.t) {
-    case 'spec':
-      if (specs.has(message.spec.key)) pool.forget(message.spec.key)
-      specs.set(message.spec.key, message.spec)
-      return
-    case 'forget':
-      specs.delete(message.key)
-      pool.forget(message.key)
-      return
-    case 'check':
-      checkPackage(message.dir, message.main, message.handlers).then((result) => send({ t: 'checked', id: message.id, result }))
-      return
-    case 'off-thread':
-      pool.keepOffThread(message.versions)
-      return
-    case 'stats':
-      send({ t: 'stats', isolates: pool.size(), onThread: pool.onThread(), heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss })
-      return
-    case 'req': {
-      const spec = specs.get(message.key)
-      if (spec === undefined) {
-        send({ t: 'err', id: message.id, code: 'SBX_ERR_UNAVAILABLE', message: 'the plugin is not loaded on this worker' })
+/** The worker, once it knows its settings: its database connection, host functions and isolate pool. */
+function startWorker (settings: WorkerSettings): { receive(message: ToWorker): void, send(message: FromWorker): void } {
+  const db = createDatabase(settings.databaseUrl)
+  db.now()
+  // Storage writes answered on this thread are committed before any answer leaves (core/db/database.ts).
+  const send = createBatcher<FromWorker>((batch) => {
+    db.now()?.commit()
+    // After the gateway has gone (a stop), there is no one to answer: the worker is on its way out.
+    if (process.connected) process.send?.(batch)
+  }, (message) => {
+    // Answers carry JSON text already, so this is a bug's trace: the request still gets its answer.
+    if (message.t === 'res') send({ t: 'err', id: message.id, code: 'SBX_ERR_BAD_RESPONSE', message: 'the response could not be handed back' })
+  })
+  const log = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void => send({ t: 'log', level, fields, msg })
+
+  const host = createHostApi({
+    db,
+    quota: settings.quota,
+    log,
+    fetchPolicy: {
+      allowPrivate: settings.httpAllowPrivate,
+      timeoutMs: 10_000,
+      maxBodyBytes: 1024 * 1024,
+      maxRedirects: 5,
+      maxInFlight: 8,
+    },
+  })
+  const pool = createIsolatePool(host, {
+    maxIsolates: settings.isolates.max,
+    maxPerKey: settings.isolates.perPlugin,
+    idleMs: settings.isolates.idleMs,
+    runawayCpuMs: 100,
+  }, (event, spec, detail) => log(event === 'runaway' || event === 'quarantined' ? 'warn' : 'info', { tenant: spec.tenant, plugin: spec.name, version: spec.version, event }, detail ?? `isolate ${event}`),
+  (version) => send({ t: 'off-thread', version }))
+  const specs = new Map<string, PluginSpec>()
+
+  function receive (message: ToWorker): void {
+    switch (message.t) {
+      case 'settings':
         return
-      }
-      if (message.handler === WARM_HANDLER) {
-        pool.warm(spec).then(() => send({ t: 'res', id: message.id, response: { status: 204, headers: {}, body: 'null' } }), (error: unknown) => {
-          send({ t: 'err', id: message.id, code: 'SBX_ERR_LOAD_FAILED', message: String((error as Error)?.message ?? error) })
-        })
+      case 'spec':
+        if (specs.has(message.spec.key)) pool.forget(message.spec.key)
+        specs.set(message.spec.key, message.spec)
         return
-      }
-      // Host calls end a little before the plugin's own time does, so it still has time to answer with what it got.
-      const deadline = Date.now() + spec.limits.timeoutMs - Math.min(100, spec.limits.timeoutMs / 10)
-      const request = { requestId: message.requestId, user: message.request.user, hostCalls: 0, overBudget: false, deadline }
-      pool.run(spec, message.handler, JSON.stringify(message.request), request).then((outcome) => {
-        if (outcome.ok) send({ t: 'res', id: message.id, response: outcome.response })
-        else {
-          if (outcome.code !== 'SBX_ERR_HOST_CALL_LIMIT') log(outcome.code === 'SBX_ERR_PLUGIN_FAILED' ? 'warn' : 'error', { tenant: spec.tenant, plugin: spec.name, version: spec.version, requestId: message.requestId, code: outcome.code }, outcome.message)
-          send({ t: 'err', id: message.id, code: outcome.code, message: outcome.message })
+      case 'forget':
+        specs.delete(message.key)
+        pool.forget(message.key)
+        return
+      case 'check':
+        checkPackage(message.dir, message.main, message.handlers).then((result) => send({ t: 'checked', id: message.id, result }))
+        return
+      case 'off-thread':
+        pool.keepOffThread(message.versions)
+        return
+      case 'stats':
+        send({ t: 'stats', isolates: pool.size(), onThread: pool.onThread(), heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss })
+        return
+      case 'req': {
+        const spec = specs.get(message.key)
+        if (spec === undefined) {
+          send({ t: 'err', id: message.id, code: 'SBX_ERR_UNAVAILABLE', message: 'the plugin is not loaded on this worker' })
+          return
         }
-      }, (error: unknown) => {
-        log('error', { requestId: message.requestId, err: String((error as Error)?.stack ?? error) }, 'sandbox worker failed a request')
-        send({ t: 'err', id: message.id, code: 'SBX_ERR_PLUGIN_FAILED', message: 'the plugin failed' })
-      })
+        if (message.handler === WARM_HANDLER) {
+          pool.warm(spec).then(() => send({ t: 'res', id: message.id, response: { status: 204, headers: {}, body: 'null' } }), (error: unknown) => {
+            send({ t: 'err', id: message.id, code: 'SBX_ERR_LOAD_FAILED', message: String((error as Error)?.message ?? error) })
+          })
+          return
+        }
+        // Host calls end a little before the plugin's own time does, so it still has time to answer with what it got.
+        const deadline = Date.now() + spec.limits.timeoutMs - Math.min(100, spec.limits.timeoutMs / 10)
+        const request = { requestId: message.requestId, user: message.request.user, hostCalls: 0, overBudget: false, deadline }
+        pool.run(spec, message.handler, JSON.stringify(message.request), request).then((outcome) => {
+          if (outcome.ok) send({ t: 'res', id: message.id, response: outcome.response })
+          else {
+            if (outcome.code !== 'SBX_ERR_HOST_CALL_LIMIT') log(outcome.code === 'SBX_ERR_PLUGIN_FAILED' ? 'warn' : 'error', { tenant: spec.tenant, plugin: spec.name, version: spec.version, requestId: message.requestId, code: outcome.code }, outcome.message)
+            send({ t: 'err', id: message.id, code: outcome.code, message: outcome.message })
+          }
+        }, (error: unknown) => {
+          log('error', { requestId: message.requestId, err: String((error as Error)?.stack ?? error) }, 'sandbox worker failed a request')
+          send({ t: 'err', id: message.id, code: 'SBX_ERR_PLUGIN_FAILED', message: 'the plugin failed' })
+        })
+      }
     }
   }
-}
 
-/** Loads a package in a throwaway isolate with no permission at all, and lists the handlers it lacks. */
-async function checkPackage (dir: string, main: string, handlers: string[]): Promise<LoadCheck> {
-  const spec: PluginSpec = { key: `check:${dir}`, tenant: 'check', tenantId: 0, mount: 'check', name: 'check', version: '0.0.0', dir, main, permissions: {}, limits: { timeoutMs: 2000, memoryMb: 64, hostCalls: 0 }, settings: {}, secrets: {} }
-  try {
-    const isolate = await createPluginIsolate(spec, host)
-    const missing = isolate.missingExports(handlers)
-    isolate.dispose()
-    return { loaded: true, missing }
-  } catch (error) {
-    return { loaded: false, error: error instanceof PluginLoadError ? error.message : 'the package could not be loaded', missing: handlers }
+  /** Loads a package in a throwaway isolate with no permission at all, and lists the handlers it lacks. */
+  async function checkPackage (dir: string, main: string, handlers: string[]): Promise<LoadCheck> {
+    const spec: PluginSpec = { key: `check:${dir}`, tenant: 'check', tenantId: 0, mount: 'check', name: 'check', version: '0.0.0', dir, main, permissions: {}, limits: { timeoutMs: 2000, memoryMb: 64, hostCalls: 0 }, settings: {}, secrets: {} }
+    try {
+      const isolate = await createPluginIsolate(spec, host)
+      const missing = isolate.missingExports(handlers)
+      isolate.dispose()
+      return { loaded: true, missing }
+    } catch (error) {
+      return { loaded: false, error: error instanceof PluginLoadError ? error.message : 'the package could not be loaded', missing: handlers }
+    }
   }
-}
 
-process.on('disconnect', () => {
-  pool.close()
-  db.close().finally(() => process.exit(0))
-})
-process.send?.({ t: 'batch', m: [{ t: 'ready' }] } satisfies Batch<FromWorker>)
+  process.on('disconnect', () => {
+    pool.close()
+    db.close().finally(() => process.exit(0))
+  })
+  return { receive, send }
+}

@@ -1,8 +1,7 @@
 import { validateHeaderValue } from 'node:http'
 import ivm from 'isolated-vm'
 import { createModuleLoader, PluginLoadError } from './module-loader.ts'
-import type { SandboxErrorCode } from '../errors.ts'
-import type { PluginResponse, PluginSpec } from '../protocol.ts'
+import type { Outcome, PluginSpec, RequestUser } from '../protocol.ts'
 import { invokeSource, sdkSource } from './sdk-source.ts'
 import { LATER } from './host/later.ts'
 import type { BlankIsolate } from './spare-isolate.ts'
@@ -13,7 +12,7 @@ export const RESPONSE_LIMIT = 5 * 1024 * 1024
 /** What a host call knows of the request it serves. */
 export interface RunningRequest {
   requestId: string
-  user: { username: string, displayName: string, tenant: string, roles: string[] } | null
+  user: RequestUser | null
   hostCalls: number
   overBudget: boolean
   /** When the request's time runs out (Date.now() ms): host calls that wait (fetches) end by then. */
@@ -32,10 +31,6 @@ export interface HostApi {
   callNow(spec: PluginSpec, request: RunningRequest, op: string, args: unknown[]): unknown
   log(spec: PluginSpec, request: RunningRequest | undefined, level: string, text: string): void
 }
-
-export type Outcome =
-  | { ok: true, response: PluginResponse }
-  | { ok: false, code: SandboxErrorCode, message: string }
 
 export interface PluginIsolate {
   readonly spec: PluginSpec

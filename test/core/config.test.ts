@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { defaults, loadConfig } from '../../core/config.ts'
+import { defaults, loadConfig, options } from '../../core/config.ts'
+import { workerSettings } from '../../sandbox/protocol.ts'
 
 t.test('defaults, environment, then flags', async (t) => {
   t.same(loadConfig([], {}), defaults)
@@ -17,4 +19,23 @@ t.test('every invalid value is reported at once', async (t) => {
     message: /NENTANG_PORT must be an integer from 0 to 65535 \(got 70000\)[\s\S]*NENTANG_LOG_LEVEL must be one of[\s\S]*NENTANG_TRUST_PROXY must be true or false/,
   })
   t.throws(() => loadConfig([], { NENTANG_ADMIN_PASSWORD: 'short' }), { message: /NENTANG_ADMIN_PASSWORD must have 10 to 256 characters/ })
+})
+
+t.test('every setting is in docs/operations.md, with its variable and flag', async (t) => {
+  const table = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8')
+  for (const option of options) {
+    const row = table.split('\n').find((line) => line.startsWith(`| \`${option.env}\` |`))
+    t.ok(row?.includes(`\`--${option.flag}\``), `${option.env} is documented with --${option.flag}`)
+  }
+})
+
+t.test('the sandbox settings reach a worker as its first message, built from the configuration', async (t) => {
+  const config = loadConfig(['--sandbox-quota-documents', '40'], { NENTANG_SANDBOX_ISOLATES: '10', NENTANG_HTTP_ALLOW_PRIVATE: '10.0.0.5:8443' })
+  t.same(workerSettings(config, 'sqlite:/tmp/x.db'), {
+    databaseUrl: 'sqlite:/tmp/x.db',
+    httpAllowPrivate: ['10.0.0.5:8443'],
+    isolates: { max: 10, perPlugin: 4, idleMs: 600_000 },
+    quota: { documents: 40, bytes: 256 * 1024 * 1024 },
+  })
+  t.throws(() => loadConfig([], { NENTANG_SANDBOX_ISOLATES: 'many' }), /NENTANG_SANDBOX_ISOLATES must be an integer/)
 })

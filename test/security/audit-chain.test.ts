@@ -5,7 +5,9 @@ import canonicalize from 'canonicalize'
 import t from 'tap'
 import { recordAudit, toEntry } from '../../core/audit/audit-log.ts'
 import { CHECKPOINT_FILE } from '../../core/audit/checkpoints.ts'
+import { deriveKey } from '../../core/auth/secret-key.ts'
 import { createDatabase } from '../../core/db/database.ts'
+import { workerRoleName } from '../../core/db/worker-role.ts'
 import { runCli } from '../helpers/cli.ts'
 import { startPluginPlatform } from '../helpers/plugins.ts'
 import { ADMIN_PASSWORD, startTestPlatform, type TestPlatform } from '../helpers/platform.ts'
@@ -109,7 +111,8 @@ t.test('TRUNCATE is refused on PostgreSQL; sandbox workers never see the secret 
   t.ok(pid !== undefined, 'a worker runs')
   const environment = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')
   t.notOk(environment.some((line) => line.startsWith('NENTANG_SECRET_KEY=') || line.startsWith('NENTANG_ADMIN_PASSWORD=')), 'neither is in the worker\'s environment')
-  t.ok(environment.some((line) => line.startsWith('NENTANG_DATABASE_URL=')), 'what it needs is')
+  t.notOk(environment.some((line) => line.startsWith('NENTANG_')), 'nor any setting of the platform: its settings come as its first message')
+  t.ok(environment.some((line) => line.startsWith('PATH=')), 'what Node needs is there')
 })
 
 t.test('on PostgreSQL a sandbox worker logs in as a role that reaches the plugin tables only', { skip: process.env.NENTANG_TEST_DATABASE !== 'postgres' && 'PostgreSQL only (SQLite has no roles)' }, async (t) => {
@@ -117,10 +120,15 @@ t.test('on PostgreSQL a sandbox worker logs in as a role that reaches the plugin
   await p.install('hn', 'probe', 'storage-probe')
   t.equal((await p.call('POST', '/t/hn/probe/docs', { body: { n: 1, tên: 'Nguyễn Văn An' } })).status, 200, 'storage works as the worker\'s role')
   t.equal((await p.call('POST', '/t/hn/probe/shout', { body: { n: 1, size: 10 } })).body.published, 1, 'and the event outbox')
-  const pid = p.platform.services.plugins.supervisor.pids('tenant')[0]!
-  const url = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((line) => line.startsWith('NENTANG_DATABASE_URL='))!.slice('NENTANG_DATABASE_URL='.length)
-  t.match(new URL(url).username, /^nentang_worker_[0-9a-f]{16}$/, 'the worker\'s role, not the gateway\'s')
-  const worker = createDatabase(url)
+  const role = workerRoleName(p.config.databaseUrl)
+  t.match(role, /^nentang_worker_[0-9a-f]{16}$/)
+  const sessions = await p.platform.services.db.knex('pg_stat_activity').where({ datname: new URL(p.config.databaseUrl).pathname.slice(1) }).pluck('usename')
+  t.ok(sessions.includes(role), 'the worker is connected as its role, not the gateway\'s')
+  // The same role, logged in with the password the platform gives it.
+  const url = new URL(p.config.databaseUrl)
+  url.username = role
+  url.password = Buffer.from(deriveKey(p.config.secretKey!, 'worker-database')).toString('hex')
+  const worker = createDatabase(url.toString())
   t.teardown(() => worker.close())
   for (const table of ['users', 'audit_log', 'installation_secrets', 'registry_blobs', 'grants']) {
     await t.rejects(worker.knex(table).select().limit(1), /permission denied/, `it cannot read ${table}`)

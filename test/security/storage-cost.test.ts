@@ -1,3 +1,4 @@
+import { defaults } from '../../core/config.ts'
 import t from 'tap'
 import { findTenant } from '../../core/tenancy/tenants.ts'
 import { createStorage } from '../../sandbox/worker/host/storage.ts'
@@ -66,7 +67,7 @@ t.test('on PostgreSQL a storage statement is cut at the request\'s deadline', { 
   const p = await startPluginPlatform(t)
   await seed(p, 'hn', 20_000)
   const { db } = p.platform.services
-  const storage = createStorage(db)
+  const storage = createStorage(db, { documents: defaults.sandboxQuotaDocuments, bytes: defaults.sandboxQuotaBytes })
   const hn = (await findTenant(db, 'hn'))!
   const spec = { key: 'hn/probe/@hn/storage-probe@1.0.0', tenant: 'hn', tenantId: hn.id, mount: 'probe', name: '@hn/storage-probe', version: '1.0.0', dir: '', main: 'index.js', permissions: { storage: true }, limits: { timeoutMs: 1000, memoryMb: 64, hostCalls: 100 }, settings: {}, secrets: {} }
   const filter = { n: { $gte: 0, $lt: 1e9 }, a: { $gte: 0, $lte: 6 }, ward: { $ne: 'x' } }

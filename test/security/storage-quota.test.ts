@@ -14,9 +14,7 @@ t.test('one anonymous request writes at most 4 MiB of documents', async (t) => {
 })
 
 t.test('a plugin keeps at most its quota of documents at a unit; other units and plugins are not held', async (t) => {
-  process.env.NENTANG_SANDBOX_QUOTA_DOCUMENTS = '40'
-  t.teardown(() => { delete process.env.NENTANG_SANDBOX_QUOTA_DOCUMENTS })
-  const p = await startPluginPlatform(t)
+  const p = await startPluginPlatform(t, { sandboxQuotaDocuments: 40 })
   await p.install('hn', 'probe', 'storage-probe')
   await p.install('hcm', 'probe', 'storage-probe')
   t.match((await p.call('POST', '/t/hn/probe/fill', { body: { n: 60, size: 100 } })).body, { written: 40, error: 'QuotaExceeded', message: /at most 40 documents/ })

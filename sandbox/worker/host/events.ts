@@ -2,7 +2,7 @@ import type { Database } from '../../../core/db/database.ts'
 import type { RunningRequest } from '../plugin-isolate.ts'
 import type { PluginSpec } from '../../protocol.ts'
 import { HostCallError, denied, invalid, stringArg } from './host-error.ts'
-import { STORAGE_QUOTA } from './storage.ts'
+import { BYTES_PER_REQUEST } from './storage.ts'
 
 const MAX_PAYLOAD = 64 * 1024
 
@@ -17,7 +17,7 @@ export async function publishEvent (db: Database, spec: PluginSpec, request: Run
   if (payload.length > MAX_PAYLOAD) throw invalid(`the payload is larger than ${MAX_PAYLOAD} characters`)
   // Events share the request's budget of bytes written with its documents (storage.ts).
   const written = request.written ??= { bytes: 0 }
-  if (written.bytes + payload.length > STORAGE_QUOTA.bytesPerRequest) throw new HostCallError('QuotaExceeded', `one request writes at most ${STORAGE_QUOTA.bytesPerRequest} bytes of documents and events`)
+  if (written.bytes + payload.length > BYTES_PER_REQUEST) throw new HostCallError('QuotaExceeded', `one request writes at most ${BYTES_PER_REQUEST} bytes of documents and events`)
   written.bytes += payload.length
   await db.knex('plugin_events').insert({
     tenant_id: spec.tenantId,

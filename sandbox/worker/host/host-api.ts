@@ -1,6 +1,6 @@
 import type { Database } from '../../../core/db/database.ts'
 import type { HostApi, RunningRequest } from '../plugin-isolate.ts'
-import type { PluginSpec } from '../../protocol.ts'
+import type { PluginSpec, WorkerSettings } from '../../protocol.ts'
 import { publishEvent } from './events.ts'
 import { HostCallError } from './host-error.ts'
 import { fetchForPlugin, type FetchPolicy } from './http-fetch.ts'
@@ -24,6 +24,7 @@ const either = (fn: HostFunction['later']): HostFunction => ({ now: fn, later: f
 
 export interface HostDeps {
   db: Database
+  quota: WorkerSettings['quota']
   fetchPolicy: FetchPolicy
   log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void
 }
@@ -34,7 +35,7 @@ export interface HostDeps {
  * is logged for the audit trail.
  */
 export function createHostApi (deps: HostDeps): HostApi {
-  const storage = createStorage(deps.db)
+  const storage = createStorage(deps.db, deps.quota)
   const pluginLog = createPluginLog(deps.log)
   const functions: Record<string, HostFunction> = {
     'secrets.get': either((spec, _request, args) => getSecret(spec, args)),

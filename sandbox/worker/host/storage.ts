@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import type { Database } from '../../../core/db/database.ts'
-import type { PluginSpec } from '../../protocol.ts'
+import type { PluginSpec, WorkerSettings } from '../../protocol.ts'
 import { HostCallError, denied, invalid, objectArg, stringArg } from './host-error.ts'
 import { LATER } from './later.ts'
 import { newDocumentId } from './document-id.ts'
@@ -15,12 +15,8 @@ const METRICS = new Set(['count', 'sum', 'avg', 'min', 'max'])
 const MAX_FILTER_FIELDS = 10
 const MAX_FILTER_CONDITIONS = 20
 const MAX_OFFSET = 10_000
-/** What one plugin may keep at one tenant, across its collections; and write in one request. */
-export const STORAGE_QUOTA = {
-  documents: Number(process.env.NENTANG_SANDBOX_QUOTA_DOCUMENTS ?? 100_000),
-  bytes: Number(process.env.NENTANG_SANDBOX_QUOTA_BYTES ?? 256 * 1024 * 1024),
-  bytesPerRequest: 4 * 1024 * 1024,
-}
+/** What one request may write, documents and event payloads together. */
+export const BYTES_PER_REQUEST = 4 * 1024 * 1024
 /**
  * Usage is counted afresh this often (a scan of the plugin's documents at the unit: tens of ms for
  * 100,000 on SQLite, so not per write) and kept up to date from this worker's own writes in between.
@@ -61,7 +57,8 @@ const REMOVE_SQL = `delete from plugin_documents where ${SCOPE}`
  * installation, not from the plugin. On PostgreSQL each call runs as `nentang_sandbox` with the
  * tenant set for its transaction, so row-level security backs up the scoping.
  */
-export function createStorage (db: Database) {
+/** `quota`: what one plugin may keep at one unit, across its collections (the platform's settings). */
+export function createStorage (db: Database, limits: WorkerSettings['quota']) {
   const postgres = db.dialect === 'postgres'
 
   /** SQL for a document field: `json_extract(data, '$.a.b')` or `(data #> '{a,b}')`. Field names are validated first. */
@@ -254,7 +251,7 @@ export function createStorage (db: Database) {
 
   function * quota (spec: PluginSpec, written: { bytes: number }, addDocuments: number, addBytes: number): Generator<Step, void, unknown> {
     written.bytes += addBytes
-    if (written.bytes > STORAGE_QUOTA.bytesPerRequest) throw new HostCallError('QuotaExceeded', `one request writes at most ${STORAGE_QUOTA.bytesPerRequest} bytes of documents`)
+    if (written.bytes > BYTES_PER_REQUEST) throw new HostCallError('QuotaExceeded', `one request writes at most ${BYTES_PER_REQUEST} bytes of documents`)
     const key = `${spec.tenantId}\u0000${spec.name}`
     let known = usage.get(key)
     if (known === undefined || Date.now() - known.countedAt > USAGE_RECOUNT_MS) {
@@ -263,8 +260,8 @@ export function createStorage (db: Database) {
       known = { documents: Number(row?.documents ?? 0), bytes: Number(row?.bytes ?? 0), countedAt: Date.now() }
       usage.set(key, known)
     }
-    if (known.documents + addDocuments > STORAGE_QUOTA.documents) throw new HostCallError('QuotaExceeded', `a plugin keeps at most ${STORAGE_QUOTA.documents} documents at a unit`)
-    if (known.bytes + addBytes > STORAGE_QUOTA.bytes) throw new HostCallError('QuotaExceeded', `a plugin keeps at most ${STORAGE_QUOTA.bytes} bytes of documents at a unit`)
+    if (known.documents + addDocuments > limits.documents) throw new HostCallError('QuotaExceeded', `a plugin keeps at most ${limits.documents} documents at a unit`)
+    if (known.bytes + addBytes > limits.bytes) throw new HostCallError('QuotaExceeded', `a plugin keeps at most ${limits.bytes} bytes of documents at a unit`)
     known.documents += addDocuments
     known.bytes += addBytes
   }
