@@ -9,7 +9,12 @@ export interface Started {
 }
 
 /** Starts a server process and waits for a line on stdout or stderr that `findPort` reads a port from. */
-export function startProcess (args: string[], env: NodeJS.ProcessEnv, findPort: (text: string) => number | undefined, options: { discardStdout?: boolean } = {}): Promise<Started> {
+export function startProcess (
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  findPort: (text: string) => number | undefined,
+  options: { discardStdout?: boolean } = {}
+): Promise<Started> {
   // The platform's JSON log goes to /dev/null: reading it here would load the CPU the servers share.
   const child = spawn(process.execPath, ['--no-node-snapshot', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', options.discardStdout === true ? 'ignore' : 'pipe', 'pipe'] })
   return new Promise((resolve, reject) => {
@@ -25,9 +30,9 @@ export function startProcess (args: string[], env: NodeJS.ProcessEnv, findPort: 
         child,
         firstLine: () => line,
         url: `http://127.0.0.1:${port}`,
-        stop: () => new Promise((done) => {
-          if (child.exitCode !== null) return done()
-          child.once('exit', () => done())
+        stop: () => new Promise((resolve) => {
+          if (child.exitCode !== null) return resolve()
+          child.once('exit', () => resolve())
           child.kill('SIGTERM')
         }),
       })

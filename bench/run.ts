@@ -17,7 +17,13 @@ const root = new URL('../', import.meta.url).pathname
 
 function merge (results: LoadResult[]): LoadResult {
   const mean = (pick: (r: LoadResult) => number): number => results.reduce((sum, r) => sum + pick(r), 0) / results.length
-  return { requestsPerSecond: mean((r) => r.requestsPerSecond), p50: mean((r) => r.p50), p99: mean((r) => r.p99), errors: results.reduce((n, r) => n + r.errors, 0), non2xx: results.reduce((n, r) => n + r.non2xx, 0) }
+  return {
+    requestsPerSecond: mean((r) => r.requestsPerSecond),
+    p50: mean((r) => r.p50),
+    p99: mean((r) => r.p99),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+  }
 }
 
 interface Paired {

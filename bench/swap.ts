@@ -1,6 +1,7 @@
 /**
  * Registry figures for `npm run bench` (run as its own process by bench/run.ts): with two gateway
- * nodes (node B in a process of its own) on a fresh PostgreSQL database, the time from approve + PUT on node A to the new version's
+ * nodes (node B in a process of its own) on a fresh PostgreSQL database, the time from approve + PUT on node A to
+ * the new version's
  * first response on node B; and node A's throughput on a plugin route while its version is switched
  * every 100 ms, against the same route steady (alternating slices, the median ratio). Prints one JSON line.
  */
@@ -109,16 +110,16 @@ try {
   let errors = 0
   for (let round = 0; round < slices; round++) {
     const steady = await load(route, { seconds: slice, connections: 32 })
-    let switching = true
+    const live = { switching: true }
     const switcher = (async () => {
-      while (switching) {
+      while (live.switching) {
         await json(a, 'PUT', '/api/v1/tenants/hn/plugins/hello', token, { package: '@hn/hello', version: versions[switches % 2 === 0 ? 1 : 0] })
         switches++
         await new Promise((resolve) => setTimeout(resolve, 100))
       }
     })()
     const during = await load(route, { seconds: slice, connections: 32 })
-    switching = false
+    live.switching = false
     await switcher
     errors += during.errors + during.non2xx
     steadyRates.push(steady.requestsPerSecond)

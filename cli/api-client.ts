@@ -4,7 +4,12 @@ export interface ApiResponse {
   body: any
 }
 
-export async function apiCall (url: string, method: string, path: string, options: { token?: string, body?: unknown, raw?: Buffer, contentType?: string } = {}): Promise<ApiResponse> {
+export async function apiCall (
+  url: string,
+  method: string,
+  path: string,
+  options: { token?: string, body?: unknown, raw?: Buffer, contentType?: string } = {}
+): Promise<ApiResponse> {
   const headers: Record<string, string> = { accept: 'application/json' }
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
   let body: string | Buffer | undefined

@@ -80,5 +80,5 @@ main(process.argv.slice(2)).then(
       console.error(`nentang: ${isPlatformError(error) ? `${error.code}: ${error.message}` : (error as Error)?.stack ?? String(error)}`)
       process.exitCode = 1
     }
-  },
+  }
 )

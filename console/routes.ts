@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CoreError } from '../core/error-codes.ts'
+import { CoreError } from '../core/errors.ts'
 import { defineRoute, type Route, type RouteResult } from '../core/http/route.ts'
 import { staticFile, type StaticFile } from '../core/http/static-files.ts'
 
@@ -71,7 +71,15 @@ const text = { type: 'string' }
  * A page at `path` and its files at `path/:file`, under `policy`. The files are read on the first
  * request, not at start (Swagger UI alone is 1.5 MB), and kept.
  */
-function siteRoutes (spec: { path: string, assetsPath: string, operationId: string, summary: string, assetsSummary: string, policy: (host: string) => string, load: () => Site }): Route<any>[] {
+function siteRoutes (spec: {
+  path: string,
+  assetsPath: string,
+  operationId: string,
+  summary: string,
+  assetsSummary: string,
+  policy: (host: string) => string,
+  load: () => Site,
+}): Route<any>[] {
   let site: Site | undefined
   const loaded = (): Site => (site ??= spec.load())
   const page = defineRoute({

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { CoreError } from './error-codes.ts'
+import { CoreError } from './errors.ts'
 
 /** The platform's configuration (SPEC §11): environment variables, each overridable by a CLI flag. */
 export interface Config {

@@ -13,6 +13,6 @@ export function createLogger (level: LogLevel, destination?: NodeJS.WritableStre
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: ['password', '*.password', 'token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ?? pino.destination({ dest: 1, sync: false })
   )
 }

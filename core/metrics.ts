@@ -64,7 +64,7 @@ export function createHttpMetrics (): HttpMetrics {
   registry.registerMetric(requests as unknown as Metric)
   registry.registerMetric(duration as unknown as Metric)
   let inFlight = 0
-  new Gauge({ name: 'nentang_http_requests_in_flight', help: 'HTTP requests being served', registers: [registry], collect () { this.set(inFlight) } })
+  registry.registerMetric(new Gauge({ name: 'nentang_http_requests_in_flight', help: 'HTTP requests being served', registers: [], collect () { this.set(inFlight) } }) as unknown as Metric)
 
   return {
     registry,

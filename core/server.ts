@@ -1,6 +1,6 @@
 import Router from '@koa/router'
 import Koa from 'koa'
-import { CoreError } from './error-codes.ts'
+import { CoreError } from './errors.ts'
 import { authenticate } from './http/authenticate.ts'
 import { errorHandler } from './http/error-handler.ts'
 import { requestContext } from './http/request-context.ts'
@@ -17,7 +17,10 @@ import type { Services } from './services.ts'
 
 export const PLATFORM_VERSION = '0.1.0'
 
-/** Every route of the HTTP API (the core's and those other layers hand in), in the order the OpenAPI document lists them. */
+/**
+ * Every route of the HTTP API (the core's and those other layers hand in), in the order the OpenAPI document lists
+ * them.
+ */
 export function coreRoutes (services: Services, extraRoutes: readonly Route<any>[] = []): Route<any>[] {
   const routes = [
     ...healthRoutes(services),

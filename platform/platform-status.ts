@@ -1,4 +1,4 @@
-import { CoreError } from '../core/error-codes.ts'
+import { CoreError } from '../core/errors.ts'
 import { defineRoute, type Route } from '../core/http/route.ts'
 import type { PlatformServices } from './services.ts'
 import { holds } from '../core/tenancy/access.ts'

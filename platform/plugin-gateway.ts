@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parse as parseQuery } from 'node:querystring'
 import type { PluginRequest } from '../sandbox/protocol.ts'
 import { SandboxError } from '../sandbox/errors.ts'
-import { CoreError } from '../core/error-codes.ts'
+import { CoreError } from '../core/errors.ts'
 import { principalFrom } from '../core/http/authenticate.ts'
 import { readJsonBody } from '../core/http/body.ts'
 import { errorAnswer } from '../core/http/error-handler.ts'
@@ -25,16 +25,23 @@ const mountName = new RegExp(MOUNT_PATTERN)
 const PLUGIN_HEADERS = new Set(['cache-control', 'content-language', 'content-disposition', 'etag', 'expires', 'last-modified', 'vary', 'retry-after', 'location'])
 const PLATFORM_X_HEADERS = new Set(['x-request-id', 'x-content-type-options', 'x-frame-options', 'x-xss-protection', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-powered-by', 'x-dns-prefetch-control', 'x-permitted-cross-domain-policies'])
 const MAX_PLUGIN_HEADERS = 20
-/** `Location` only to a path on this platform (`/t/…`, not `//host` nor `/\host`, which browsers read as another site). */
+/**
+ * `Location` only to a path on this platform (`/t/…`, not `//host` nor `/\host`, which browsers read as another
+ * site).
+ */
 const localPath = /^\/(?![/\\])[^\s]*$/
 const forwardedHeaders = ['accept', 'accept-language', 'content-type', 'user-agent', 'x-request-id'] as const
 // Statuses whose responses carry no body (and so no Content-Type).
 const bodiless = new Set([204, 205, 304])
 const JSON_TYPE = 'application/json; charset=utf-8'
 
-const sandboxErrors: Record<string, (typeof SandboxError)[keyof typeof SandboxError]> = Object.fromEntries(Object.values(SandboxError).map((factory) => [factory.code, factory]))
+type SandboxErrorFactory = (typeof SandboxError)[keyof typeof SandboxError]
+const sandboxErrors: Record<string, SandboxErrorFactory> = Object.fromEntries(Object.values(SandboxError).map((factory) => [factory.code, factory]))
 
-/** Whether a request target is a plugin's (`/t/…`): those are served by `createPluginGateway`, the rest by the core API. */
+/**
+ * Whether a request target is a plugin's (`/t/…`): those are served by `createPluginGateway`, the rest by the core
+ * API.
+ */
 export const isPluginPath = (url: string | undefined): boolean => url !== undefined && url.startsWith('/t/')
 
 /** One request to a plugin while it is served: what its access-log line and metrics will say. */
@@ -156,12 +163,14 @@ export function createPluginGateway (services: PlatformServices): (req: Incoming
       query: exchange.search === undefined ? {} : { ...parseQuery(exchange.search) } as Record<string, string | string[]>,
       headers,
       body,
-      user: principal === undefined ? null : {
-        username: principal.username,
-        displayName: principal.displayName,
-        tenant: principal.home.code,
-        roles: [...new Set(principal.grants.filter((g) => g.path === installation.tenant.path || (g.includeDescendants && isAtOrBelow(installation.tenant.path, g.path))).map((g) => g.role))],
-      },
+      user: principal === undefined
+        ? null
+        : {
+            username: principal.username,
+            displayName: principal.displayName,
+            tenant: principal.home.code,
+            roles: rolesAt(principal, installation.tenant.path),
+          },
       tenant: installation.tenant.code,
     }
     const outcome = await supervisor.dispatch(installation.tier, installation.spec, route.handler, exchange.requestId, request)
@@ -187,7 +196,8 @@ export function createPluginGateway (services: PlatformServices): (req: Incoming
     } catch (caught) {
       code = fail(res, exchange, caught)
     }
-    recordRequest(services, { requestId: exchange.requestId, clientRequestId: exchange.clientRequestId, method: exchange.method, route: exchange.route, status: exchange.status, started, user: exchange.principal?.username, code })
+    const { requestId, clientRequestId, method, route, status, principal } = exchange
+    recordRequest(services, { requestId, clientRequestId, method, route, status, started, user: principal?.username, code })
   }
 
   return function servePluginRequest (req: IncomingMessage, res: ServerResponse): void {
@@ -273,7 +283,12 @@ function authorize (installation: ActiveInstallation, route: PluginRoute, princi
   if (principal === undefined) throw CoreError.unauthenticated('sign in first: send Authorization: Bearer <token>')
   const path = installation.tenant.path
   const belongs = isAtOrBelow(path, principal.home.path) || canSee(principal, path)
-  if (!belongs) throw CoreError.notFound(`no route for this tenant`)
+  if (!belongs) throw CoreError.notFound('no route for this tenant')
   if (route.access === 'user') return
   if (!holds(principal, route.access, path)) throw CoreError.forbidden(`this route needs the role '${route.access}' at '${installation.tenant.code}'`)
+}
+
+/** The roles `principal` holds at `path`: granted there, or above it with its descendants. */
+function rolesAt (principal: Principal, path: string): string[] {
+  return [...new Set(principal.grants.filter((g) => g.path === path || (g.includeDescendants && isAtOrBelow(path, g.path))).map((g) => g.role))]
 }

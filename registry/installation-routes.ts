@@ -1,6 +1,6 @@
 import { appendAudit } from '../core/audit/audit-log.ts'
 import { transaction, toBoolean, type Row } from '../core/db/database.ts'
-import { CoreError } from '../core/error-codes.ts'
+import { CoreError } from '../core/errors.ts'
 import { defineRoute, type Route } from '../core/http/route.ts'
 import { validationError } from '../core/http/validation.ts'
 import type { Services } from '../core/services.ts'
@@ -24,7 +24,15 @@ interface InstallBody {
 }
 
 function view (row: Row | InstallationRecord): Record<string, unknown> {
-  return { mount: row.mount, package: row.name, version: row.version, settings: JSON.parse(String(row.settings)), inherit: toBoolean(row.inherit), updatedAt: row.updated_at, updatedBy: row.updated_by }
+  return {
+    mount: row.mount,
+    package: row.name,
+    version: row.version,
+    settings: JSON.parse(String(row.settings)),
+    inherit: toBoolean(row.inherit),
+    updatedAt: row.updated_at,
+    updatedBy: row.updated_by,
+  }
 }
 
 /** Where an installation's pages are served for `tenantCode`, if its version has any. */
@@ -64,7 +72,7 @@ export function installationRoutes (services: Services, resolver: InstallationRe
     method: 'GET',
     path: '/api/v1/tenants/:code/services',
     operationId: 'listServices',
-    summary: "The plugins that serve this tenant (its own and those inherited), as its users see them: name, description, where its pages are; no settings",
+    summary: 'The plugins that serve this tenant (its own and those inherited), as its users see them: name, description, where its pages are; no settings',
     tag: 'installations',
     auth: 'user',
     params: { code: tenantCode },
@@ -108,7 +116,16 @@ export function installationRoutes (services: Services, resolver: InstallationRe
           throw CoreError.invalidField(`settings: ${failure.message}`, { field: `settings/${failure.field ?? ''}`.replace(/\/$/, '') })
         }
       }
-      const row: InstallationRecord = { tenant_id: tenant.id, mount: params.mount!, name: body.package, version: body.version, settings: JSON.stringify(settings), inherit: body.inherit ?? false, updated_at: new Date().toISOString(), updated_by: principal.username }
+      const row: InstallationRecord = {
+        tenant_id: tenant.id,
+        mount: params.mount!,
+        name: body.package,
+        version: body.version,
+        settings: JSON.stringify(settings),
+        inherit: body.inherit ?? false,
+        updated_at: new Date().toISOString(),
+        updated_by: principal.username,
+      }
       await transaction(db, async (trx) => {
         const { previous, secretsDeleted } = await saveInstallation(trx, row)
         await appendAudit(trx, { actor: principal.username, action: previous === undefined ? 'plugin.install' : 'plugin.switch', tenant: tenant.code, target: `${params.mount}`, details: { package: body.package, version: body.version, from: previous === undefined ? null : `${previous.name}@${previous.version}`, inherit: row.inherit, ...(secretsDeleted > 0 ? { secretsDeleted } : {}) }, requestId })

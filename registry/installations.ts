@@ -39,8 +39,15 @@ export async function installationsAlong (db: Database, tenant: { path: string }
   return query
 }
 
-/** What serves a tenant, every mount: its own installations and the inherited ones, with the manifests of the versions they name. */
-export async function effectiveInstallations (db: Database, tenant: { code: string, path: string }): Promise<{ own: PlacedInstallation[], inherited: PlacedInstallation[], manifests: Manifests }> {
+/**
+ * What serves a tenant, every mount: its own installations and the inherited ones, with the manifests of the versions
+ * they name.
+ */
+export async function effectiveInstallations (db: Database, tenant: { code: string, path: string }): Promise<{
+  own: PlacedInstallation[],
+  inherited: PlacedInstallation[],
+  manifests: Manifests,
+}> {
   const { own, inherited } = servingInstallations(await installationsAlong(db, tenant), tenant.code)
   // Only the versions these installations name: every upload of the same package (pending ones
   // with large manifests) once came along on every citizen's services page.
@@ -70,7 +77,10 @@ export interface InstallationRecord {
  * were set for: another package put there (which may ask for the same names) starts without them;
  * another version keeps them. Returns what was there before, and how many secrets were deleted.
  */
-export async function saveInstallation (trx: Knex.Transaction, record: InstallationRecord): Promise<{ previous: { name: string, version: string } | undefined, secretsDeleted: number }> {
+export async function saveInstallation (trx: Knex.Transaction, record: InstallationRecord): Promise<{
+  previous: { name: string, version: string } | undefined,
+  secretsDeleted: number,
+}> {
   const existing = await trx('installations').where({ tenant_id: record.tenant_id, mount: record.mount }).first('id', 'version', 'name')
   if (existing === undefined) await trx('installations').insert(record)
   else await trx('installations').where({ id: existing.id }).update(record)
@@ -79,7 +89,11 @@ export async function saveInstallation (trx: Knex.Transaction, record: Installat
 }
 
 /** Uninstalls what is at `mount` and deletes its secrets; undefined when nothing was installed there. */
-export async function deleteInstallation (trx: Knex.Transaction, tenantId: number, mount: string): Promise<{ name: string, version: string, secretsDeleted: number } | undefined> {
+export async function deleteInstallation (trx: Knex.Transaction, tenantId: number, mount: string): Promise<{
+  name: string,
+  version: string,
+  secretsDeleted: number,
+} | undefined> {
   const existing = await trx('installations').where({ tenant_id: tenantId, mount }).first('id', 'name', 'version')
   if (existing === undefined) return undefined
   await trx('installations').where({ id: existing.id }).delete()
@@ -96,7 +110,12 @@ function deleteSecretsAt (trx: Knex.Transaction, tenantId: number, mount: string
 }
 
 /** The secrets set at a mount, sealed, by name. */
-export function sealedSecrets (db: Database, tenantId: unknown, mount: string): Promise<Array<{ name: string, sealed: string, updated_at: string, updated_by: string }>> {
+export function sealedSecrets (db: Database, tenantId: unknown, mount: string): Promise<Array<{
+  name: string,
+  sealed: string,
+  updated_at: string,
+  updated_by: string,
+}>> {
   return db.knex('installation_secrets').where({ tenant_id: tenantId, mount }).orderBy('name').select('name', 'sealed', 'updated_at', 'updated_by')
 }
 

@@ -34,7 +34,10 @@ export const DEFAULT_LIMITS: PluginLimits = { timeoutMs: 1000, memoryMb: 64, hos
 
 const validate = validator<Manifest>(manifestSchema as unknown as Record<string, unknown>)
 
-/** Validates a manifest and the safety of its schemas; a failure is REG_ERR_MANIFEST_INVALID naming the path of each problem. */
+/**
+ * Validates a manifest and the safety of its schemas; a failure is REG_ERR_MANIFEST_INVALID naming the path of each
+ * problem.
+ */
 export function parseManifest (value: unknown): Manifest {
   let manifest: Manifest
   try {
@@ -53,8 +56,10 @@ export function limitsOf (manifest: Manifest): PluginLimits {
 }
 
 function allowListProblems (manifest: Manifest): FieldError[] {
-  return (manifest.permissions?.http?.allow ?? []).flatMap((pattern, index) => parseUrlPattern(pattern) !== undefined ? [] : [{
-    field: `permissions/http/allow/${index}`,
-    message: `'permissions/http/allow/${index}' must be scheme://host[:port][/path]: a '*' only as the host's whole left-most label (or the whole host), as the port, or in the path`,
-  }])
+  return (manifest.permissions?.http?.allow ?? []).flatMap((pattern, index) => parseUrlPattern(pattern) !== undefined
+    ? []
+    : [{
+        field: `permissions/http/allow/${index}`,
+        message: `'permissions/http/allow/${index}' must be scheme://host[:port][/path]: a '*' only as the host's whole left-most label (or the whole host), as the port, or in the path`,
+      }])
 }

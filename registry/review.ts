@@ -1,6 +1,6 @@
 import { appendAudit } from '../core/audit/audit-log.ts'
 import { transaction } from '../core/db/database.ts'
-import { CoreError } from '../core/error-codes.ts'
+import { CoreError } from '../core/errors.ts'
 import { defineRoute, type Route } from '../core/http/route.ts'
 import type { Services } from '../core/services.ts'
 import { holds } from '../core/tenancy/access.ts'

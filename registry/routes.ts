@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs'
 import { appendAudit } from '../core/audit/audit-log.ts'
 import { transaction, isUniqueViolation, type Row } from '../core/db/database.ts'
-import { CoreError } from '../core/error-codes.ts'
+import { CoreError } from '../core/errors.ts'
 import { readBody } from '../core/http/body.ts'
 import { defineRoute, type Route } from '../core/http/route.ts'
 import type { Services } from '../core/services.ts'
@@ -30,7 +30,14 @@ export function entryView (row: Row, detail = false): Record<string, unknown> {
     ...(detail
       ? {
           manifest: JSON.parse(String(row.manifest)),
-          review: row.reviewer == null ? null : { reviewer: row.reviewer, reviewedAt: row.reviewed_at, comment: row.review_comment, revokeReason: row.revoke_reason },
+          review: row.reviewer == null
+            ? null
+            : {
+                reviewer: row.reviewer,
+                reviewedAt: row.reviewed_at,
+                comment: row.review_comment,
+                revokeReason: row.revoke_reason,
+              },
         }
       : {}),
   }
@@ -71,7 +78,15 @@ export function registryRoutes (services: Services, supervisor: Pick<Supervisor,
     auth: 'user',
     rawBody: { contentType: 'application/gzip', description: 'The package: a gzipped tar with plugin.json at its root (at most 5 MiB)' },
     responses: { 201: { description: 'Uploaded, pending review', schema: entrySchema } },
-    errors: [CoreError.unsupportedMediaType, CoreError.bodyTooLarge, RegistryError.packageInvalid, RegistryError.packageTooLarge, RegistryError.manifestInvalid, RegistryError.scopeForbidden, RegistryError.versionExists],
+    errors: [
+      CoreError.unsupportedMediaType,
+      CoreError.bodyTooLarge,
+      RegistryError.packageInvalid,
+      RegistryError.packageTooLarge,
+      RegistryError.manifestInvalid,
+      RegistryError.scopeForbidden,
+      RegistryError.versionExists,
+    ],
     async handle ({ ctx, principal, requestId }) {
       const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase()
       if (!GZIP_TYPES.has(type)) throw CoreError.unsupportedMediaType('send the package as application/gzip', { field: '(body)' })

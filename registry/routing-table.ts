@@ -62,7 +62,9 @@ export function compilePath (path: string): PluginRoute['segments'] {
   return path.split('/').filter((s) => s !== '').map((s) => (s.startsWith(':') ? { param: s.slice(1) } : s))
 }
 
-/** Finds the route for a method and the path segments after the mount; `methodMismatch` when only the method differs. */
+/**
+ * Finds the route for a method and the path segments after the mount; `methodMismatch` when only the method differs.
+ */
 export function matchRoute (routes: readonly PluginRoute[], method: string, segments: readonly string[]): { route: PluginRoute, params: Record<string, string> } | 'methodMismatch' | undefined {
   let pathMatched = false
   for (const route of routes) {

@@ -6,7 +6,10 @@ import { TENANT_CODE_PATTERN } from '../core/tenancy/tenants.ts'
  * the same objects validate requests, plugin.json and the OpenAPI document.
  */
 
-/** A plugin's own name (`{name}` in `@{scope}/{name}`), and a mount: a lower-case letter, then lower-case letters, digits and dashes. */
+/**
+ * A plugin's own name (`{name}` in `@{scope}/{name}`), and a mount: a lower-case letter, then lower-case letters,
+ * digits and dashes.
+ */
 export const PLUGIN_NAME_PATTERN = '^[a-z][a-z0-9-]{0,62}$'
 export const MOUNT_PATTERN = PLUGIN_NAME_PATTERN
 /** `@{scope}/{name}`: the scope is the publishing tenant's code. */

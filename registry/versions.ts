@@ -71,7 +71,10 @@ export async function insertVersion (trx: Knex.Transaction, row: Row): Promise<v
   await trx('registry_versions').insert(row)
 }
 
-/** Moves a version from `from` to another status; false when it was no longer `from` (two racing reviews resolve to one). */
+/**
+ * Moves a version from `from` to another status; false when it was no longer `from` (two racing reviews resolve to
+ * one).
+ */
 export async function changeStatus (trx: Knex.Transaction, id: number, from: VersionStatus, update: Row): Promise<boolean> {
   return (await trx('registry_versions').where({ id, status: from }).update(update)) === 1
 }

@@ -151,7 +151,9 @@ export type ToWorker =
   | { t: 'forget', key: string }
   | { t: 'req', id: number, key: string, handler: string, requestId: string, request: PluginRequest }
   | { t: 'stats' }
-  /** Plugin versions (`name@version`) that must not run on the worker's own thread: sent to every worker at its start. */
+  /**
+   * Plugin versions (`name@version`) that must not run on the worker's own thread: sent to every worker at its start.
+   */
   | { t: 'off-thread', versions: string[] }
   | { t: 'check', id: number, dir: string, main: string, handlers: string[] }
 
@@ -167,7 +169,10 @@ export type FromWorker =
   | { t: 'res', id: number, response: PluginResponse }
   | { t: 'err', id: number, code: SandboxErrorCode, message: string }
   | ({ t: 'stats' } & WorkerStats)
-  /** A plugin version blocked the worker's thread: no worker runs it there again (the supervisor remembers it across restarts). */
+  /**
+   * A plugin version blocked the worker's thread: no worker runs it there again (the supervisor remembers it across
+   * restarts).
+   */
   | { t: 'off-thread', version: string }
   | { t: 'checked', id: number, result: LoadCheck }
   | { t: 'log', level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string }

@@ -23,7 +23,10 @@ export interface SupervisorOptions {
 
 interface Pending {
   resolve(outcome: Outcome): void
-  /** When the worker counts as stuck if it has not answered (Date.now() ms): the plugin's time limit and STUCK_MS more. */
+  /**
+   * When the worker counts as stuck if it has not answered (Date.now() ms): the plugin's time limit and STUCK_MS
+   * more.
+   */
   deadline: number
 }
 
@@ -50,16 +53,25 @@ interface Slot {
 }
 
 const workerMain = new URL('./worker/main.ts', import.meta.url).pathname
-/** How long past a plugin's time limit a worker may stay silent about a request before it counts as stuck (see `overdue`). */
+/**
+ * How long past a plugin's time limit a worker may stay silent about a request before it counts as stuck (see
+ * `overdue`).
+ */
 const STUCK_MS = 10_000
-/** How long after a worker of a tier starts the supervisor forks that tier's standby (not in the middle of the platform's own start). */
+/**
+ * How long after a worker of a tier starts the supervisor forks that tier's standby (not in the middle of the
+ * platform's own start).
+ */
 const STANDBY_DELAY_MS = 2000
 
 export interface Supervisor {
   dispatch(tier: Tier, spec: PluginSpec, handler: string, requestId: string, request: PluginRequest): Promise<Outcome>
   /** Tells every worker that holds `key` to dispose its isolate. */
   forget(key: string): void
-  /** Forgets `key` once the requests it is serving have finished, and 10 s more without a request (a version switched away from). */
+  /**
+   * Forgets `key` once the requests it is serving have finished, and 10 s more without a request (a version switched
+   * away from).
+   */
   retire(key: string): void
   /** Loads an installation's isolate ahead of its first request (before the routing table flips to it). */
   warm(tier: Tier, spec: PluginSpec): Promise<void>
@@ -78,7 +90,8 @@ export interface Supervisor {
 }
 
 /**
- * Runs the sandbox worker processes (each started on its first request) and keeps them alive. A request for a plugin installation
+ * Runs the sandbox worker processes (each started on its first request) and keeps them alive. A request for a plugin
+ * installation
  * always goes to the same worker of its tier (by a hash of its key) while that worker lives. When
  * a worker dies, its in-flight requests get SBX_ERR_WORKER_CRASHED and it restarts after a backoff
  * (0 ms, then doubling to 5 s while it keeps dying within 10 s of starting).
@@ -170,8 +183,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     const worker: Worker = { tier, child, ready: new Promise((resolve) => { ready = resolve }), started: false, slot: undefined }
     child.on('message', (batch: Batch<FromWorker>) => {
       for (const message of batch.m) {
-        if (message.t === 'ready') { worker.started = true; ready() }
-        else receive(worker, message)
+        if (message.t === 'ready') { worker.started = true; ready() } else receive(worker, message)
       }
     })
     child.on('exit', (code, signal) => exited(worker, code, signal))

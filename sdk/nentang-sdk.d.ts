@@ -106,7 +106,7 @@ declare module 'nentang:sdk' {
   }
 
   /** The installation's settings, validated against plugin.json's `settings` schema, defaults filled in. */
-  export function settings<T extends Record<string, Json> = Record<string, Json>>(): T
+  export function settings<T extends Record<string, Json> = Record<string, Json>> (): T
 
   /** Thrown by a call the manifest did not ask for. */
   export class PermissionDenied extends Error {}

@@ -1,6 +1,7 @@
 /**
- * `npm test`: the type check, then the whole suite on SQLite, then again on a fresh PostgreSQL when one answers at
- * NENTANG_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres), and one last
+ * `npm test`: the type check and the linter, then the whole suite on SQLite, then again on a fresh
+ * PostgreSQL when one answers at NENTANG_TEST_POSTGRES_URL (default
+ * postgres://postgres@127.0.0.1:5432/postgres), and one last
  * line `N passed, N failed` summed over both runs. Without PostgreSQL it says it skipped that
  * run, unless NENTANG_TEST_REQUIRE_POSTGRES=1 (CI), which makes that a failure.
  * Extra arguments go to tap (e.g. a test file).
@@ -83,8 +84,14 @@ const typecheck = spawnSync(new URL('../node_modules/.bin/tsc', import.meta.url)
 const typed: RunResult = typecheck.status === 0 ? { passed: 1, failed: 0, exitCode: 0 } : { passed: 0, failed: 1, exitCode: 1 }
 console.log(typecheck.status === 0 ? 'types: ok' : 'types: tsc found errors')
 
+// The style is a test of its own too: the linter (eslint.config.js) must find nothing.
+console.log('\n=== lint (eslint) ===\n')
+const lint = spawnSync(new URL('../node_modules/.bin/eslint', import.meta.url).pathname, ['.'], { stdio: 'inherit', cwd: new URL('../', import.meta.url).pathname })
+const linted: RunResult = lint.status === 0 ? { passed: 1, failed: 0, exitCode: 0 } : { passed: 0, failed: 1, exitCode: 1 }
+console.log(lint.status === 0 ? 'lint: ok' : 'lint: eslint found problems')
+
 const runId = randomBytes(4).toString('hex')
-const results: RunResult[] = [typed, await runTap('sqlite', runId)]
+const results: RunResult[] = [typed, linted, await runTap('sqlite', runId)]
 const unreachable = await postgresReachable()
 if (unreachable === undefined) {
   results.push(await runTap('postgres', runId))

@@ -53,10 +53,10 @@ export async function devCommand (args: string[]): Promise<number> {
     timers.set(folder, setTimeout(() => install(folder), 50))
   })
   process.stderr.write(`\n  nentang dev is listening on ${platform.url.replace('127.0.0.1', 'localhost')}, watching ${targets.length} folder(s)\n\n`)
-  return new Promise((done) => {
+  return new Promise((resolve) => {
     const stop = (): void => {
       logger.info('shutting down')
-      watcher.close().then(() => platform.close()).then(() => done(0), () => done(1))
+      watcher.close().then(() => platform.close()).then(() => resolve(0), () => resolve(1))
     }
     process.once('SIGTERM', stop)
     process.once('SIGINT', stop)

@@ -17,11 +17,9 @@ async function readPassword (fromStdin: boolean): Promise<string> {
   if (!fromStdin && process.env.NENTANG_PASSWORD !== undefined) return process.env.NENTANG_PASSWORD
   const lines = createInterface({ input: process.stdin, terminal: false })
   if (!fromStdin && process.stdin.isTTY) process.stderr.write('password: ')
-  for await (const line of lines) {
-    lines.close()
-    return line
-  }
-  return ''
+  const first = await lines[Symbol.asyncIterator]().next()
+  lines.close()
+  return first.done === true ? '' : first.value
 }
 
 /** `nentang login`: signs in and keeps the token for the other commands. */

@@ -96,14 +96,14 @@ export async function pluginTestCommand (args: string[]): Promise<number> {
     }
     const url = `${platform.url}/t/${TENANT}/${mount}`
     process.stderr.write(`installed at ${url}; running ${files.length} test file(s): ${files.map((f) => relative(folder, f)).join(', ')}\n`)
-    return await new Promise<number>((done, fail) => {
+    return await new Promise<number>((resolve, reject) => {
       const child = spawn(process.execPath, ['--test', ...files], {
         cwd: folder,
         env: { ...process.env, NENTANG_TEST_URL: url, NENTANG_TEST_TOKENS: JSON.stringify(tokens) },
         stdio: 'inherit',
       })
-      child.on('error', fail)
-      child.on('close', (code) => done(code ?? 1))
+      child.on('error', reject)
+      child.on('close', (code) => resolve(code ?? 1))
     })
   } finally {
     await platform.close()

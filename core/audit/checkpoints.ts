@@ -59,7 +59,13 @@ export function readCheckpoints (dataDir: string, key: Uint8Array): { checkpoint
  * Writes a checkpoint at start (marking the unkeyed entries of an older chain as legacy, once), then
  * every second while the chain grows, and at close. Returns the function that stops it.
  */
-export async function startCheckpoints (options: { db: Database, key: Uint8Array, dataDir: string, logger: Logger, isLegacyHead(head: { seq: number, hash: string }): Promise<boolean> }): Promise<() => Promise<void>> {
+export async function startCheckpoints (options: {
+  db: Database,
+  key: Uint8Array,
+  dataDir: string,
+  logger: Logger,
+  isLegacyHead(head: { seq: number, hash: string }): Promise<boolean>,
+}): Promise<() => Promise<void>> {
   const { db, key, dataDir, logger } = options
   mkdirSync(dataDir, { recursive: true })
   const file = join(dataDir, CHECKPOINT_FILE)

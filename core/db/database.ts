@@ -63,7 +63,10 @@ function createSqlite (file: string): Database {
   // Transactions take the write lock when they begin (BEGIN IMMEDIATE), waiting for it up to the busy
   // timeout. A deferred BEGIN reads first and then fails at once with SQLITE_BUSY (the snapshot is
   // stale) if a sandbox worker committed in between: an audited sign-in answered 500 that way.
-  const makeTransaction = knex.client.transaction.bind(knex.client) as (...args: unknown[]) => { begin(conn: unknown): unknown, query(conn: unknown, sql: string): unknown }
+  const makeTransaction = knex.client.transaction.bind(knex.client) as (...args: unknown[]) => {
+    begin(conn: unknown): unknown,
+    query(conn: unknown, sql: string): unknown,
+  }
   knex.client.transaction = (...args: unknown[]) => {
     const trx = makeTransaction(...args)
     trx.begin = (conn: unknown) => trx.query(conn, 'BEGIN IMMEDIATE;')

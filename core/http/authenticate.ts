@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa'
-import { CoreError } from '../error-codes.ts'
+import { CoreError } from '../errors.ts'
 import type { Services } from '../services.ts'
 import type { Principal } from '../tenancy/access.ts'
 

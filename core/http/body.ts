@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import { CoreError } from '../error-codes.ts'
+import { CoreError } from '../errors.ts'
 import { jsonShapeProblem } from './json-shape.ts'
 
 export const JSON_BODY_LIMIT = 1024 * 1024

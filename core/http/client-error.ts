@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { CoreError } from '../error-codes.ts'
+import { CoreError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 
 /**

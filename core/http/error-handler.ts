@@ -1,6 +1,5 @@
 import type { Context, Next } from 'koa'
-import { CoreError } from '../error-codes.ts'
-import { isPlatformError, type PlatformError } from '../errors.ts'
+import { CoreError, isPlatformError, type PlatformError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 
 /** The answer to a failed request: its status, the error's own headers, and the JSON body of SPEC §8. */

@@ -1,6 +1,6 @@
 import type Router from '@koa/router'
 import type { Context } from 'koa'
-import { CoreError } from '../error-codes.ts'
+import { CoreError } from '../errors.ts'
 import type { ErrorFactory } from '../errors.ts'
 import type { Principal } from '../tenancy/access.ts'
 import { readJsonBody } from './body.ts'

@@ -1,6 +1,6 @@
 import Ajv2020Module, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
-import { CoreError } from '../error-codes.ts'
+import { CoreError } from '../errors.ts'
 import type { FieldError, PlatformError } from '../errors.ts'
 
 export type JsonSchema = Record<string, unknown>

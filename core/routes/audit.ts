@@ -1,6 +1,6 @@
 import { toEntry } from '../audit/audit-log.ts'
 import { verifyAuditChain } from '../audit/verify.ts'
-import { CoreError } from '../error-codes.ts'
+import { CoreError } from '../errors.ts'
 import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
 import { holds } from '../tenancy/access.ts'

@@ -2,7 +2,7 @@ import { recordAudit } from '../audit/audit-log.ts'
 import { createConcurrencyLimit } from '../auth/concurrency.ts'
 import { decoyHash, verifyPassword } from '../auth/passwords.ts'
 import { toBoolean } from '../db/database.ts'
-import { CoreError } from '../error-codes.ts'
+import { CoreError } from '../errors.ts'
 import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
 import { findUser, userView } from '../tenancy/users.ts'
@@ -55,7 +55,10 @@ export function authRoutes (services: Services): Route<any>[] {
       let signedIn = false
       try {
         const [row] = await db.read('select id, password_hash, disabled, token_version from users where username = ?', [body.username])
-        const passwordMatches = await verifications(async () => verifyPassword(body.password, row === undefined ? await decoyHash() : String(row.password_hash)))
+        const passwordMatches = await verifications(async () => verifyPassword(
+          body.password,
+          row === undefined ? await decoyHash() : String(row.password_hash)
+        ))
         if (passwordMatches === undefined) throw CoreError.unavailable('too many sign-ins at once; try again in a second', { headers: { 'Retry-After': '1' } })
         if (row === undefined || !passwordMatches || toBoolean(row.disabled)) {
           await recordAudit(db, { actor: null, action: 'auth.sign-in-failed', target: body.username, details: { address }, requestId })

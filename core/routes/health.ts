@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto'
 import { migrationsDone } from '../db/migrate.ts'
-import { CoreError } from '../error-codes.ts'
+import { CoreError } from '../errors.ts'
 import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
 
@@ -67,7 +67,10 @@ export function healthRoutes ({ db, metrics, lifecycle, config }: Services): Rou
 
 const loopback = (address: string): boolean => address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.')
 
-/** The token in constant time when one is set; else only a client on this host (the socket's address, never a forwarded one). */
+/**
+ * The token in constant time when one is set; else only a client on this host (the socket's address, never a
+ * forwarded one).
+ */
 function mayScrape (token: string | undefined, authorization: string, address: string | undefined): boolean {
   if (token === undefined) return address !== undefined && loopback(address)
   const given = Buffer.from(authorization.startsWith('Bearer ') ? authorization.slice(7) : '')

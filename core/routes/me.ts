@@ -1,7 +1,7 @@
 import { appendAudit } from '../audit/audit-log.ts'
 import { verifyPassword } from '../auth/passwords.ts'
 import { transaction } from '../db/database.ts'
-import { CoreError } from '../error-codes.ts'
+import { CoreError } from '../errors.ts'
 import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
 import { findUser, updateUser } from '../tenancy/users.ts'

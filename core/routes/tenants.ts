@@ -1,6 +1,6 @@
 import { appendAudit } from '../audit/audit-log.ts'
 import { transaction } from '../db/database.ts'
-import { CoreError } from '../error-codes.ts'
+import { CoreError } from '../errors.ts'
 import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
 import { tenantInReach } from '../tenancy/reach.ts'

@@ -1,4 +1,4 @@
-import { CoreError } from '../error-codes.ts'
+import { CoreError } from '../errors.ts'
 import { holds, holdsSubtree, type Grant, type Principal } from './access.ts'
 import { ADMIN_ROLES, ROOT_ONLY_ROLES, ROOT_TENANT } from './roles.ts'
 import type { Tenant } from './tenants.ts'

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import { isUniqueViolation, toBoolean, type Database, type Row } from '../db/database.ts'
-import { CoreError } from '../error-codes.ts'
+import { CoreError } from '../errors.ts'
 import type { ChangeFeed } from '../events/change-feed.ts'
 import { PRINCIPAL_CHANGED } from './principal-changed.ts'
 import type { Grant, Principal } from './access.ts'
@@ -13,7 +13,14 @@ export interface GrantRecord extends Grant {
 }
 
 export function grantView (grant: GrantRecord): Record<string, unknown> {
-  return { id: grant.id, username: grant.username, role: grant.role, tenant: grant.tenant, includeDescendants: grant.includeDescendants, createdAt: grant.createdAt }
+  return {
+    id: grant.id,
+    username: grant.username,
+    role: grant.role,
+    tenant: grant.tenant,
+    includeDescendants: grant.includeDescendants,
+    createdAt: grant.createdAt,
+  }
 }
 
 const grantColumns = 'g.id, g.role, g.include_descendants, g.created_at, t.code as tenant_code, t.path as tenant_path, u.username'
@@ -40,7 +47,14 @@ export async function findGrant (db: Database, tenant: Tenant, id: number): Prom
   return rows[0] === undefined ? undefined : toGrant(rows[0])
 }
 
-export async function createGrant (trx: Knex.Transaction, changes: ChangeFeed, user: User, role: string, tenant: Tenant, includeDescendants: boolean): Promise<GrantRecord> {
+export async function createGrant (
+  trx: Knex.Transaction,
+  changes: ChangeFeed,
+  user: User,
+  role: string,
+  tenant: Tenant,
+  includeDescendants: boolean
+): Promise<GrantRecord> {
   const conflict = (): Error => CoreError.grantExists(`'${user.username}' already holds '${role}' at '${tenant.code}'`, { field: 'role' })
   const existing = await trx('grants').where({ user_id: user.id, role, tenant_id: tenant.id }).first('id')
   if (existing !== undefined) throw conflict()

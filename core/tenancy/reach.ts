@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.ts'
-import { CoreError } from '../error-codes.ts'
+import { CoreError } from '../errors.ts'
 import { canSee, isTenantAdmin, type Principal } from './access.ts'
 import { findTenant, type Tenant } from './tenants.ts'
 

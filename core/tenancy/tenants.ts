@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import { isUniqueViolation, type Database, type Row } from '../db/database.ts'
-import { CoreError } from '../error-codes.ts'
+import { CoreError } from '../errors.ts'
 
 export interface Tenant {
   id: number

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import { isUniqueViolation, toBoolean, type Database, type Row } from '../db/database.ts'
-import { CoreError } from '../error-codes.ts'
+import { CoreError } from '../errors.ts'
 import type { ChangeFeed } from '../events/change-feed.ts'
 import { PRINCIPAL_CHANGED } from './principal-changed.ts'
 import { hashPassword } from '../auth/passwords.ts'
@@ -33,7 +33,14 @@ function toUser (row: Row): User {
 
 /** The public view of a user: never its password hash or token version. */
 export function userView (user: User): Record<string, unknown> {
-  return { username: user.username, displayName: user.displayName, tenant: user.tenant, disabled: user.disabled, createdAt: user.createdAt, updatedAt: user.updatedAt }
+  return {
+    username: user.username,
+    displayName: user.displayName,
+    tenant: user.tenant,
+    disabled: user.disabled,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+  }
 }
 
 export async function findUser (db: Database, username: string): Promise<User | undefined> {

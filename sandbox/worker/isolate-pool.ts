@@ -16,7 +16,10 @@ export interface PoolOptions {
 
 type Outcome = Awaited<ReturnType<PluginIsolate['run']>>
 
-/** How an installation's requests have gone: quick ones in a row, the running average of how long they blocked the thread. */
+/**
+ * How an installation's requests have gone: quick ones in a row, the running average of how long they blocked the
+ * thread.
+ */
 interface Pace {
   fast: number
   blockedMs: number
@@ -32,7 +35,10 @@ interface Pace {
  * plugin does not (under load this machine stalled quick requests for up to 19 ms now and then: the
  * thread preempted, or a collection of the worker's heap, measured over 700,000 requests).
  */
-/** How long after its last request began an isolate is still watched for CPU burnt with no request running (past every time limit and host call's). */
+/**
+ * How long after its last request began an isolate is still watched for CPU burnt with no request running (past every
+ * time limit and host call's).
+ */
 const RUNAWAY_WATCH_MS = 60_000
 const SYNC_AFTER = 8
 const FAST_MS = 5
@@ -48,7 +54,12 @@ const QUARANTINE_MS = 5 * 60_000
  * serve), so a busy installation gets up to `maxPerKey` isolates. Module state lives as long as
  * its isolate, and is not shared between the isolates of one installation.
  */
-export function createIsolatePool (host: HostApi, options: PoolOptions, onEvent: (event: string, spec: PluginSpec, detail?: string) => void, onOffThread: (version: string) => void = () => {}) {
+export function createIsolatePool (
+  host: HostApi,
+  options: PoolOptions,
+  onEvent: (event: string, spec: PluginSpec, detail?: string) => void,
+  onOffThread: (version: string) => void = () => {}
+) {
   // Plugin versions (`name@version`) taken off the thread: for every installation of the version
   // (each commune that inherits it would otherwise get its own chance to stall the worker), and
   // for good (the supervisor sends the list again to a restarted worker).

@@ -149,7 +149,8 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
     sdk.instantiateSync(context, () => { throw new Error('the SDK imports nothing') })
     sdk.evaluateSync({ timeout: 1000 })
     const entry = isolate.compileScriptSync(invokeSource, { filename: 'nentang:invoke' }).runSync(context, { reference: true }) as ivm.Reference<Record<number, unknown>>
-    const [invoke, wait, invokeAsync] = [0, 1, 2].map((index) => entry.getSync(index, { reference: true }) as ivm.Reference<unknown>) as [ivm.Reference<unknown>, ivm.Reference<unknown>, ivm.Reference<unknown>]
+    type Ref = ivm.Reference<unknown>
+    const [invoke, wait, invokeAsync] = [0, 1, 2].map((index) => entry.getSync(index, { reference: true }) as Ref) as [Ref, Ref, Ref]
     entry.release()
     const namespace = await createModuleLoader(isolate, spec.dir, sdk).load(context, spec.main, spec.limits.timeoutMs)
 
@@ -187,7 +188,11 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
         if (sync) {
           // On this thread: no hop to isolated-vm's pool and back. `timeout` bounds the call and the
           // microtasks it leaves, so an endless promise chain stops here too.
-          result = invoke.applySync(undefined, [target.derefInto(), requestJson, RESPONSE_LIMIT], { timeout: Math.min(limit, ON_THREAD_MAX_MS), result: { copy: true } })
+          result = invoke.applySync(
+            undefined,
+            [target.derefInto(), requestJson, RESPONSE_LIMIT],
+            { timeout: Math.min(limit, ON_THREAD_MAX_MS), result: { copy: true } }
+          )
           request.blockedMs = performance.now() - started
           if (Array.isArray(result) && result[0] === 'pending') {
             const left = Math.max(1, Math.ceil(limit - request.blockedMs))
@@ -196,7 +201,11 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
           }
         } else {
           watch(limit)
-          result = await invokeAsync.apply(undefined, [target.derefInto(), requestJson, RESPONSE_LIMIT], { timeout: limit, result: { promise: true, copy: true } })
+          result = await invokeAsync.apply(
+            undefined,
+            [target.derefInto(), requestJson, RESPONSE_LIMIT],
+            { timeout: limit, result: { promise: true, copy: true } }
+          )
         }
         if (request.overBudget) return { ok: false, code: 'SBX_ERR_HOST_CALL_LIMIT', message: `more than ${spec.limits.hostCalls} host calls in one request` }
         if (!Array.isArray(result)) return { ok: false, code: 'SBX_ERR_BAD_RESPONSE', message: 'the plugin gave no response' }
@@ -243,7 +252,14 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
       lastUsed: Date.now(),
       run (handler, requestJson, request, sync = false) {
         // An idle isolate starts at once; a busy one queues the request behind the one it runs.
-        const result = (running++ === 0 ? runNow(handler, requestJson, request, sync) : tail.then(() => runNow(handler, requestJson, request, sync))).finally(() => { running-- })
+        const result = (running++ === 0
+          ? runNow(
+            handler,
+            requestJson,
+            request,
+            sync
+          )
+          : tail.then(() => runNow(handler, requestJson, request, sync))).finally(() => { running-- })
         tail = result
         return result
       },

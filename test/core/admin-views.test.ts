@@ -61,7 +61,10 @@ t.test('the views the console is built on: search, roles, audit, chain, status',
   t.match(verification.body, { ok: true, entries: Number })
   t.equal((await p.call('GET', '/api/v1/audit/verification', { token: hnAdmin })).status, 403)
   const status = await p.call('GET', '/api/v1/platform/status', { token: admin })
-  t.match(status.body, { version: String, node: { ready: true, pid: process.pid }, database: { dialect: p.platform.services.db.dialect, tenants: 5, users: 2 } })
+  t.match(
+    status.body,
+    { version: String, node: { ready: true, pid: process.pid }, database: { dialect: p.platform.services.db.dialect, tenants: 5, users: 2 } }
+  )
   t.equal((await p.call('GET', '/api/v1/platform/status', { token: hnAdmin })).status, 403)
 })
 

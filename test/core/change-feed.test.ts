@@ -28,7 +28,6 @@ t.test('a change is announced when its transaction commits, never when it rolls 
   t.same(heard, [{ n: 1 }], 'nothing after unsubscribing')
 })
 
-
 t.test('two gateway nodes: disabling a user on one refuses its token on the other', { skip: testDialect === 'postgres' ? false : 'several gateway nodes share a PostgreSQL database; this runs in the PostgreSQL pass' }, async (t) => {
   const a = await startTestPlatform(t)
   const b = await startTestPlatform(t, {}, a)

@@ -32,7 +32,7 @@ const segment = fc.oneof(
   fc.string({ maxLength: 40 }).map(encodeURIComponent),
   fc.string({ unit: 'grapheme', maxLength: 20 }).map(encodeURIComponent),
   fc.constantFrom(...nasty),
-  fc.constant('a'.repeat(5000)),
+  fc.constant('a'.repeat(5000))
 )
 
 const jsonText = fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value) ?? 'null')
@@ -41,7 +41,7 @@ const pollution = fc.constantFrom(
   '{"constructor":{"prototype":{"admin":true}}}',
   '{"username":{"$gt":""},"password":{"$ne":null}}',
   '{"code":"vn","name":"again"}',
-  '{"username":"admin","role":"platform-admin","includeDescendants":"yes"}',
+  '{"username":"admin","role":"platform-admin","includeDescendants":"yes"}'
 )
 const malformed = fc.oneof(fc.string({ maxLength: 200 }), fc.constantFrom('', '{', '{"a":', '[1,2', 'nul', '{"a":1}}', '\u0000', '{"a":"\\ud800"}'))
 const deep = fc.integer({ min: 1000, max: 100_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth))
@@ -53,7 +53,7 @@ const hostileBody = fc.oneof(
   { weight: 2, arbitrary: malformed.map((s) => Buffer.from(s)) },
   { weight: 1, arbitrary: deep.map((s) => Buffer.from(s)) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from([0xc3, 0x28, ...bytes])) },
-  { weight: 3, arbitrary: fc.record({ field: fc.constantFrom('code', 'name', 'username', 'password', 'role', 'includeDescendants', 'disabled', 'displayName', 'adminUnitCode', 'roles', 'newPassword', 'currentPassword'), value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.string({ minLength: 300, maxLength: 400 })), extra: fc.string({ minLength: 1, maxLength: 10 }) }).map(({ field, value, extra }) => Buffer.from(JSON.stringify({ [field]: value, [`x-${extra}`]: 1 }))) },
+  { weight: 3, arbitrary: fc.record({ field: fc.constantFrom('code', 'name', 'username', 'password', 'role', 'includeDescendants', 'disabled', 'displayName', 'adminUnitCode', 'roles', 'newPassword', 'currentPassword'), value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.string({ minLength: 300, maxLength: 400 })), extra: fc.string({ minLength: 1, maxLength: 10 }) }).map(({ field, value, extra }) => Buffer.from(JSON.stringify({ [field]: value, [`x-${extra}`]: 1 }))) }
 )
 
 t.test('no generated request gets a 500, and no rejected request changes the database', async (t) => {

@@ -8,7 +8,9 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs `nentang <args>` as a separate process, as an operator would, bounded in time; `input` is its standard input. */
+/**
+ * Runs `nentang <args>` as a separate process, as an operator would, bounded in time; `input` is its standard input.
+ */
 export function runCli (args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000, input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--no-node-snapshot', cliPath, ...args], {

@@ -5,7 +5,11 @@ import { examples, type PluginPlatform } from './plugins.ts'
  * tenant whose requests must keep succeeding while another tenant's plugin misbehaves.
  * Returns every status it got, and the result of `during`.
  */
-export async function whileNeighbourServes<T> (p: PluginPlatform, during: () => Promise<T>, options: { otherWorkerThan?: string } = {}): Promise<{ statuses: number[], result: T }> {
+export async function whileNeighbourServes<T> (
+  p: PluginPlatform,
+  during: () => Promise<T>,
+  options: { otherWorkerThan?: string } = {}
+): Promise<{ statuses: number[], result: T }> {
   const { table, supervisor } = p.platform.services.plugins
   let mount = 'hello'
   await p.install('hcm', mount, `${examples}hello`)
@@ -16,9 +20,9 @@ export async function whileNeighbourServes<T> (p: PluginPlatform, during: () => 
   }
   const path = `/t/hcm/${mount}/hello`
   const statuses: number[] = [(await p.call('GET', path)).status]
-  let running = true
+  const live = { running: true }
   const loop = (async () => {
-    while (running) {
+    while (live.running) {
       statuses.push((await p.call('GET', path)).status)
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
@@ -27,7 +31,7 @@ export async function whileNeighbourServes<T> (p: PluginPlatform, during: () => 
     const result = await during()
     return { statuses, result }
   } finally {
-    running = false
+    live.running = false
     await loop
     statuses.push((await p.call('GET', path)).status)
   }

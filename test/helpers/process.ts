@@ -18,7 +18,12 @@ export function startNode (t: { teardown(fn: () => unknown): void }, args: strin
 }
 
 /** Runs `nentang <args>` and waits for `listening` to match its port on stderr. */
-export async function startNodeWith (t: { teardown(fn: () => unknown): void }, args: string[], env: NodeJS.ProcessEnv, listening: RegExp): Promise<RunningNode> {
+export async function startNodeWith (
+  t: { teardown(fn: () => unknown): void },
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  listening: RegExp
+): Promise<RunningNode> {
   const child = spawn(process.execPath, ['--no-node-snapshot', cliPath, ...args], {
     env: { ...process.env, NENTANG_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

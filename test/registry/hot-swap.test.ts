@@ -4,7 +4,6 @@ import { request } from '../helpers/http.ts'
 import { startPluginPlatform } from '../helpers/plugins.ts'
 import { helloPackage } from '../helpers/tgz.ts'
 
-
 t.test('switching versions twenty times under load: no failed response', async (t) => {
   const p = await startPluginPlatform(t)
   await p.call('POST', '/api/v1/tenants/hn/users', { token: p.admin, body: { username: 'hn-dev', password: 'hn-dev-password', roles: ['developer'] } })
@@ -28,11 +27,11 @@ t.test('switching versions twenty times under load: no failed response', async (
     req.end()
   })
   const results: Array<{ status: number, body: string }> = []
-  let running = true
+  const live = { running: true }
   let maxInFlight = 0
   let inFlight = 0
   const workers = Array.from({ length: 24 }, async () => {
-    while (running) {
+    while (live.running) {
       inFlight++
       maxInFlight = Math.max(maxInFlight, inFlight)
       results.push(await get())
@@ -44,7 +43,7 @@ t.test('switching versions twenty times under load: no failed response', async (
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   t.equal((await install('1.0.0')).status, 200, 'the last switch lands on 1.0.0')
-  running = false
+  live.running = false
   await Promise.all(workers)
 
   t.ok(maxInFlight >= 20, `${maxInFlight} requests were in flight at once`)

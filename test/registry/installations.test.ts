@@ -3,7 +3,6 @@ import { request } from '../helpers/http.ts'
 import { startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
 import { helloPackage } from '../helpers/tgz.ts'
 
-
 async function publishAndApprove (p: PluginPlatform, dev: string, reviewer: string, version: string, visibility?: string): Promise<void> {
   const uploaded = await request(p.url, 'POST', '/api/v1/registry/packages', { token: dev, raw: await helloPackage(version, visibility), headers: { 'content-type': 'application/gzip' } })
   if (uploaded.status !== 201) throw new Error(`upload ${version}: ${JSON.stringify(uploaded.body)}`)

@@ -6,7 +6,10 @@ import { pluginEntries, tgz } from '../helpers/tgz.ts'
 t.test('roles a plugin declares can be granted where it runs, and guard its routes', async (t) => {
   const p = await startPluginPlatform(t)
   const manifest = {
-    name: '@hn/parking', version: '1.0.0', engine: '^1.0.0', main: 'index.js',
+    name: '@hn/parking',
+    version: '1.0.0',
+    engine: '^1.0.0',
+    main: 'index.js',
     roles: ['permit-officer'],
     routes: [{ method: 'GET', path: '/desk', handler: 'desk', access: 'permit-officer' }],
   }

@@ -4,7 +4,6 @@ import { request } from '../helpers/http.ts'
 import { startPluginPlatform } from '../helpers/plugins.ts'
 import { permitsPackage } from '../helpers/tgz.ts'
 
-
 t.test('review: platform-admins approve or reject, never their own upload; approval is signed; revoke', async (t) => {
   const p = await startPluginPlatform(t)
   await p.call('POST', '/api/v1/tenants/hn/users', { token: p.admin, body: { username: 'hn-dev', password: 'hn-dev-password', roles: ['developer'] } })

@@ -6,7 +6,10 @@ import { pluginEntries, tgz } from '../helpers/tgz.ts'
 t.test('secrets: set by a tenant-admin, sealed at rest, readable only by a plugin that declares them, never returned', async (t) => {
   const p = await startPluginPlatform(t)
   const manifest = {
-    name: '@hn/lgsp-client', version: '1.0.0', engine: '^1.0.0', main: 'index.js',
+    name: '@hn/lgsp-client',
+    version: '1.0.0',
+    engine: '^1.0.0',
+    main: 'index.js',
     permissions: { secrets: ['API_KEY'] },
     routes: [{ method: 'GET', path: '/key', handler: 'key', access: 'public' }, { method: 'GET', path: '/other', handler: 'other', access: 'public' }],
   }

@@ -6,8 +6,6 @@ import { within } from '../helpers/wait.ts'
 import { startTestPlatform } from '../helpers/platform.ts'
 import { helloPackage } from '../helpers/tgz.ts'
 
-
-
 t.test('two gateway nodes: install, switch and revoke on A reach B within 2 s; B converges after losing its connection', { skip: testDialect === 'postgres' ? false : 'several gateway nodes share a PostgreSQL database; this runs in the PostgreSQL pass' }, async (t) => {
   const a = await startPluginPlatform(t)
   const b = await startTestPlatform(t, {}, a)

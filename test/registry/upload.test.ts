@@ -3,7 +3,6 @@ import { request } from '../helpers/http.ts'
 import { examples, startPluginPlatform } from '../helpers/plugins.ts'
 import { folderEntries, tgz } from '../helpers/tgz.ts'
 
-
 t.test('upload: scope, immutability, hostile packages, automated checks, visibility', async (t) => {
   const p = await startPluginPlatform(t)
   await p.call('POST', '/api/v1/tenants/hn/users', { token: p.admin, body: { username: 'hn-dev', password: 'hn-dev-password', roles: ['developer'] } })

@@ -38,7 +38,7 @@ t.test("a plugin reads only its own tenant's and its own plugin's documents", as
   }))
   t.same(result.hn.items.map((d: { owner: string, n: number }) => `${d.owner}${d.n}`), ['hn1', 'hn2'], 'hn sees its two documents')
   t.equal(result.hn.count, 2)
-  t.same(result.hcm.items.map((d: { owner: string }) => d.owner), ['hcm'], "hcm sees only its own, though it is the same plugin")
+  t.same(result.hcm.items.map((d: { owner: string }) => d.owner), ['hcm'], 'hcm sees only its own, though it is the same plugin')
   t.same(result.hcmGetsHnId, { doc: null }, "hcm cannot get hn's document by id")
   t.same(result.otherPlugin, { items: [], count: 0 }, "another plugin of hn sees nothing of this one's")
   t.same(result.otherGetsHnId, { doc: null })

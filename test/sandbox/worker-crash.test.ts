@@ -12,7 +12,9 @@ async function restartedWithin (p: PluginPlatform, ms: number): Promise<number> 
   }
 }
 
-/** The tenant tier's standby worker, once it has started (the supervisor forks it 2 s after the tier's first worker). */
+/**
+ * The tenant tier's standby worker, once it has started (the supervisor forks it 2 s after the tier's first worker).
+ */
 async function standbyReady (p: PluginPlatform): Promise<number> {
   const { supervisor } = p.platform.services.plugins
   for (let i = 0; i < 200; i++) {
@@ -96,4 +98,3 @@ t.test('killed again before the next standby is ready: a worker starts cold, ser
   await p.platform.close()
   t.same(pids.filter((pid) => { try { process.kill(pid, 0); return true } catch { return false } }), [], 'closing the platform stops the standby too')
 })
-

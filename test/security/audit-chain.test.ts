@@ -12,7 +12,10 @@ import { runCli } from '../helpers/cli.ts'
 import { startPluginPlatform } from '../helpers/plugins.ts'
 import { ADMIN_PASSWORD, startTestPlatform, type TestPlatform } from '../helpers/platform.ts'
 
-/** Someone with write access to the database but not the platform's secret: the append-only triggers are no obstacle to them. */
+/**
+ * Someone with write access to the database but not the platform's secret: the append-only triggers are no obstacle
+ * to them.
+ */
 async function dropTriggers (p: TestPlatform): Promise<void> {
   const { db } = p.platform.services
   if (db.dialect === 'postgres') await db.knex.raw('alter table audit_log disable trigger user')

@@ -6,7 +6,7 @@ import { pluginEntries, tgz } from '../helpers/tgz.ts'
 /** Two packages asking for the same secret name: an LGSP client, and another that would like its key. */
 const reader = (name: string) => ({
   manifest: { name, version: '1.0.0', engine: '^1.0.0', main: 'index.js', permissions: { secrets: ['API_KEY'] }, routes: [{ method: 'GET', path: '/key', handler: 'key', access: 'public' }] },
-  source: `import { secrets } from 'nentang:sdk'\nexport async function key () { return { key: await secrets.get('API_KEY') } }`,
+  source: 'import { secrets } from \'nentang:sdk\'\nexport async function key () { return { key: await secrets.get(\'API_KEY\') } }',
 })
 
 t.test('a mount\'s secrets go with the package they were set for: not to another package put there, not past an uninstall', async (t) => {

@@ -2,7 +2,9 @@ import { connect } from 'node:net'
 import t from 'tap'
 import { ADMIN_PASSWORD, startTestPlatform } from '../helpers/platform.ts'
 
-/** Opens a connection that sends `start`, then one byte every 200 ms; resolves with how long the server kept it open. */
+/**
+ * Opens a connection that sends `start`, then one byte every 200 ms; resolves with how long the server kept it open.
+ */
 function trickle (port: number, start: string, giveUpMs: number): Promise<number> {
   return new Promise((resolve) => {
     const began = performance.now()

@@ -16,9 +16,9 @@ async function seed (p: PluginPlatform, tenant: string, count: number): Promise<
 /** Calls hcm's copy of the plugin on the same worker while `during` runs. */
 async function whileStorageNeighbourServes<T> (p: PluginPlatform, during: () => Promise<T>): Promise<{ statuses: number[], result: T }> {
   const statuses: number[] = []
-  let running = true
+  const live = { running: true }
   const loop = (async () => {
-    while (running) {
+    while (live.running) {
       statuses.push((await p.call('GET', '/t/hcm/probe/docs')).status)
       await new Promise((resolve) => setTimeout(resolve, 10))
     }
@@ -26,7 +26,7 @@ async function whileStorageNeighbourServes<T> (p: PluginPlatform, during: () => 
   try {
     return { statuses, result: await during() }
   } finally {
-    running = false
+    live.running = false
     await loop
   }
 }
@@ -39,7 +39,15 @@ t.test('a filter is bounded in fields and conditions, an offset in rows skipped'
   const wide = Object.fromEntries(Array.from({ length: 990 }, (_, i) => [`f${i}`, i]))
   const { statuses, result } = await whileStorageNeighbourServes(p, async () => ({
     wide: await probe({ filter: wide }),
-    conditions: await probe({ filter: { n: { $gt: 1, $gte: 1, $lt: 9, $lte: 9, $ne: 5 }, a: { $gt: 1, $gte: 1, $lt: 9, $lte: 9, $ne: 5 }, b: { $gt: 1, $gte: 1, $lt: 9, $lte: 9, $ne: 5 }, c: { $gt: 1, $gte: 1, $lt: 9, $lte: 9, $ne: 5 }, d: { $eq: 1 } } }),
+    conditions: await probe({
+      filter: {
+        n: { $gt: 1, $gte: 1, $lt: 9, $lte: 9, $ne: 5 },
+        a: { $gt: 1, $gte: 1, $lt: 9, $lte: 9, $ne: 5 },
+        b: { $gt: 1, $gte: 1, $lt: 9, $lte: 9, $ne: 5 },
+        c: { $gt: 1, $gte: 1, $lt: 9, $lte: 9, $ne: 5 },
+        d: { $eq: 1 },
+      }
+    }),
     offset: await probe({ options: { offset: 1_000_000 } }),
     fine: await probe({ filter: { n: { $gte: 0 }, ward: 'Phường Ba Đình' }, options: { offset: 10_000 } }),
   }))

@@ -17,6 +17,11 @@ export async function listItems () {
 /** @type {import('./types/plugin').Handler<{ title: string, done?: boolean }>} */
 export async function createItem (request) {
   const user = request.user
-  const item = await items.insert({ title: request.body.title, done: request.body.done ?? false, owner: user?.username ?? null, createdAt: new Date().toISOString() })
+  const item = await items.insert({
+    title: request.body.title,
+    done: request.body.done ?? false,
+    owner: user?.username ?? null,
+    createdAt: new Date().toISOString(),
+  })
   return { status: 201, body: item }
 }

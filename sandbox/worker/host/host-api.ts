@@ -44,7 +44,10 @@ export function createHostApi (deps: HostDeps): HostApi {
     'http.fetch': { later: (spec, request, args) => fetchForPlugin(deps.fetchPolicy, spec, request, args) },
   }
   for (const op of storage.operations) {
-    functions[`storage.${op}`] = { now: (spec, request, args) => storage.now(op, spec, args, request.written ??= { bytes: 0 }), later: (spec, request, args) => storage.later(op, spec, args, request.written ??= { bytes: 0 }, request.deadline) }
+    functions[`storage.${op}`] = {
+      now: (spec, request, args) => storage.now(op, spec, args, writtenBy(request)),
+      later: (spec, request, args) => storage.later(op, spec, args, writtenBy(request), request.deadline),
+    }
   }
 
   /** The call's function, counted against the request's budget (SPEC §8). */
@@ -96,4 +99,10 @@ export function createHostApi (deps: HostDeps): HostApi {
     },
     log: pluginLog,
   }
+}
+
+/** What `request` has written so far (the per-request part of the storage quota), counted from its first write. */
+function writtenBy (request: RunningRequest): { bytes: number } {
+  request.written ??= { bytes: 0 }
+  return request.written
 }

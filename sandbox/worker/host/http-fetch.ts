@@ -134,7 +134,16 @@ async function resolveChecked (hostname: string, port: number, policy: FetchPoli
   return first
 }
 
-function send (url: URL, target: { address: string, family: number }, method: string, headers: Record<string, unknown>, body: string | undefined, policy: FetchPolicy, timeoutMs: number): Promise<{ status: number, headers: Record<string, string>, body: string, location: string | undefined }> {
+function send (
+  url: URL,
+  target: { address: string, family: number },
+  method: string,
+  headers: Record<string,
+  unknown>,
+  body: string | undefined,
+  policy: FetchPolicy,
+  timeoutMs: number
+): Promise<{ status: number, headers: Record<string, string>, body: string, location: string | undefined }> {
   const outgoing: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) {
     if (typeof value === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(name) && !/[\r\n]/.test(value) && !['host', 'connection', 'transfer-encoding', 'content-length'].includes(name.toLowerCase())) outgoing[name] = value

@@ -35,7 +35,6 @@ type Step = { rows: Query } | { change: Query }
 /** A storage operation: yields its queries in turn, gets each one's result back. */
 type Operation<T> = (table: () => Knex.QueryBuilder) => Generator<Step, T, unknown>
 
-
 function * rows (query: Query): Generator<Step, Array<Record<string, any>>, unknown> {
   return (yield { rows: query }) as Array<Record<string, any>>
 }
@@ -61,7 +60,9 @@ const REMOVE_SQL = `delete from plugin_documents where ${SCOPE}`
 export function createStorage (db: Database, limits: WorkerSettings['quota']) {
   const postgres = db.dialect === 'postgres'
 
-  /** SQL for a document field: `json_extract(data, '$.a.b')` or `(data #> '{a,b}')`. Field names are validated first. */
+  /**
+   * SQL for a document field: `json_extract(data, '$.a.b')` or `(data #> '{a,b}')`. Field names are validated first.
+   */
   const fieldSql = (field: string): string => postgres ? `(data #> '{${field.split('.').join(',')}}')` : `json_extract(data, '$.${field}')`
   const textSql = (field: string): string => postgres ? `(data #>> '{${field.split('.').join(',')}}')` : fieldSql(field)
   const bind = (value: unknown): Knex.Value => {
@@ -112,10 +113,12 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
     const current = entry
     if (current.running >= STORAGE_CALLS_IN_FLIGHT) {
       await new Promise<void>((resolve, reject) => {
-        const timer = deadline === undefined ? undefined : setTimeout(() => {
-          current.waiting.splice(current.waiting.indexOf(wake), 1)
-          reject(new HostCallError('Timeout', 'the storage call waited past the request\'s time'))
-        }, Math.max(0, deadline - Date.now()))
+        const timer = deadline === undefined
+          ? undefined
+          : setTimeout(() => {
+            current.waiting.splice(current.waiting.indexOf(wake), 1)
+            reject(new HostCallError('Timeout', 'the storage call waited past the request\'s time'))
+          }, Math.max(0, deadline - Date.now()))
         const wake = (): void => { clearTimeout(timer); resolve() }
         current.waiting.push(wake)
       })
@@ -361,7 +364,13 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
   return {
     /** Answers `storage.<op>` on this thread, or LATER when it cannot here. */
     now: (op: string, spec: PluginSpec, args: unknown[], written: { bytes: number }): unknown => now(spec, operations[op]!(spec, args, written)),
-    later: (op: string, spec: PluginSpec, args: unknown[], written: { bytes: number }, deadline?: number): Promise<unknown> => later(spec, operations[op]!(spec, args, written), deadline),
+    later: (
+      op: string,
+      spec: PluginSpec,
+      args: unknown[],
+      written: { bytes: number },
+      deadline?: number
+    ): Promise<unknown> => later(spec, operations[op]!(spec, args, written), deadline),
     operations: Object.keys(operations),
   }
 }
