@@ -32,6 +32,7 @@ import { createPrincipalCache } from '../core/auth/principal-cache.ts'
 import { consoleRoutes } from '../console/routes.ts'
 import { createApp, PLATFORM_VERSION } from '../core/server.ts'
 import { createCloseStack } from './close-stack.ts'
+import { createGatewayCalls } from './gateway-calls.ts'
 import { createRequestListener } from './listener.ts'
 import { platformStatusRoutes } from './platform-status.ts'
 import type { PlatformServices } from './services.ts'
@@ -79,6 +80,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       logger,
       env: workerEnvironment(),
       settings: workerSettings(config, await workerDatabaseUrl(db, config.databaseUrl, secret, logger)),
+      answer: createGatewayCalls(db),
     })
     parts.push('sandbox supervisor', () => supervisor.close())
     const signer = createRegistrySigner(secret)

@@ -22,6 +22,8 @@ export function permissionList (manifest: Manifest): string[] {
     ...(p.events?.publish ?? []).map((type) => `publish:${type}`),
     ...Object.keys(p.events?.subscribe ?? {}).map((type) => `subscribe:${type}`),
     ...(p.signature === true ? ['signature'] : []),
+    ...(p.audit === true ? ['audit'] : []),
+    ...(p.directory === true ? ['directory'] : []),
   ]
 }
 

@@ -35,6 +35,8 @@ export const manifestSchema = {
           },
         },
         signature: { type: 'boolean' },
+        audit: { type: 'boolean', description: "append entries to the platform's audit log (audit.record)" },
+        directory: { type: 'boolean', description: "read the unit's users and roles, and the unit tree (directory.users, directory.units)" },
       },
     },
     routes: {

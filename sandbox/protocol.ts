@@ -50,6 +50,8 @@ export interface PluginPermissions {
   http?: { allow: string[] }
   secrets?: string[]
   events?: { publish?: string[], subscribe?: Record<string, string> }
+  audit?: boolean
+  directory?: boolean
 }
 
 /** Everything a worker needs to run one installation of one plugin version. */
@@ -88,6 +90,16 @@ export interface PluginResponse {
   /** The JSON text of the body, already size-checked. */
   body: string
 }
+
+/**
+ * What a plugin asks that its worker cannot answer itself (a worker reaches the plugin tables only, never users,
+ * tenants or the audit log): the gateway answers, for the request it dispatched, so the plugin, the tenant and the
+ * caller are the ones the gateway knows, whatever the worker says.
+ */
+export type GatewayCall =
+  | { op: 'audit.record', action: string, target: string | null, details: Record<string, unknown> }
+  | { op: 'directory.users', role: string | null }
+  | { op: 'directory.units' }
 
 /** How one request to a plugin ended: its response, or a sandbox error code. */
 export type Outcome =
@@ -155,6 +167,8 @@ export type ToWorker =
    * Plugin versions (`name@version`) that must not run on the worker's own thread: sent to every worker at its start.
    */
   | { t: 'off-thread', versions: string[] }
+  /** The gateway's answer to `ask`: a value, or an error the plugin sees by `name`. */
+  | { t: 'answer', ask: number, value?: unknown, error?: { name: string, message: string } }
   | { t: 'check', id: number, dir: string, main: string, handlers: string[] }
 
 /** What loading a package in a throwaway isolate found (the registry's automated check). */
@@ -175,4 +189,6 @@ export type FromWorker =
    */
   | { t: 'off-thread', version: string }
   | { t: 'checked', id: number, result: LoadCheck }
+  /** A gateway call for the request `id` is serving; `ask` numbers the question. */
+  | { t: 'ask', id: number, ask: number, call: GatewayCall }
   | { t: 'log', level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string }

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import type { Logger } from '../core/logger.ts'
-import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type LoadCheck, type Outcome, type PluginRequest, type PluginSpec, type ToWorker, type WorkerSettings, type WorkerStats } from './protocol.ts'
+import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type GatewayCall, type LoadCheck, type Outcome, type PluginRequest, type PluginSpec, type ToWorker, type WorkerSettings, type WorkerStats } from './protocol.ts'
 
 /**
  * Trust tiers: first-party and tenant plugins never share a worker process, and unreviewed uploads
@@ -16,13 +16,23 @@ export interface SupervisorOptions {
   env: NodeJS.ProcessEnv
   /** Sent to each worker as its first message. */
   settings: WorkerSettings
+  /** Answers what a plugin asks of the gateway (`GatewayCall`), for a request the supervisor dispatched. */
+  answer?: (call: GatewayCall, asker: Asker) => Promise<unknown>
   logger: Logger
   /** How long a request waits for its worker to (re)start before SBX_ERR_UNAVAILABLE. */
   startTimeoutMs?: number
 }
 
+/** Who asks a gateway call, as the gateway knows it: the installation and request it dispatched. */
+export interface Asker {
+  spec: PluginSpec
+  request: PluginRequest
+  requestId: string
+}
+
 interface Pending {
   resolve(outcome: Outcome): void
+  asker: Asker
   /**
    * When the worker counts as stuck if it has not answered (Date.now() ms): the plugin's time limit and STUCK_MS
    * more.
@@ -53,6 +63,11 @@ interface Slot {
 }
 
 const workerMain = new URL('./worker/main.ts', import.meta.url).pathname
+/**
+ * The errors of a gateway call that reach the plugin with their message; any other is logged, and the plugin gets
+ * `HostError`.
+ */
+const ANSWERED_ERRORS = new Set(['PermissionDenied', 'InvalidArgument', 'NotFound'])
 /**
  * How long past a plugin's time limit a worker may stay silent about a request before it counts as stuck (see
  * `overdue`).
@@ -240,6 +255,8 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       if (versions.has(message.version) || versions.size >= 100_000) return
       versions.add(message.version)
       for (const other of slots[worker.tier]) if (other !== slot) other.send?.({ t: 'off-thread', versions: [message.version] })
+    } else if (message.t === 'ask') {
+      ask(slot, message.id, message.ask, message.call)
     } else if (message.t === 'log') {
       logger[message.level]({ ...message.fields, tier: worker.tier, worker: slot?.index ?? 'standby' }, message.msg)
     } else if (message.t === 'checked') {
@@ -249,6 +266,21 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       const { isolates, onThread, rss, heapUsed } = message
       statsWaiters.get(worker.child)?.({ isolates, onThread, rss, heapUsed })
     }
+  }
+
+  /** A gateway call: answered only for a request this worker is serving, with what the gateway knows of it. */
+  function ask (slot: Slot | undefined, id: number, question: number, call: GatewayCall): void {
+    const asker = slot?.pending.get(id)?.asker
+    const reply = (answer: { value?: unknown, error?: { name: string, message: string } }): void => slot?.send?.({ t: 'answer', ask: question, ...answer })
+    if (asker === undefined || options.answer === undefined) {
+      reply({ error: { name: 'HostError', message: 'the request this call was for is over' } })
+      return
+    }
+    options.answer(call, asker).then((value) => reply({ value: value ?? null }), (error: unknown) => {
+      const known = error instanceof Error && ANSWERED_ERRORS.has(error.name)
+      if (!known) logger.error({ err: error, plugin: asker.spec.name, tenant: asker.spec.tenant }, 'a gateway call failed')
+      reply({ error: known ? { name: error.name, message: error.message } : { name: 'HostError', message: 'the platform could not answer' } })
+    })
   }
 
   function exited (worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
@@ -320,7 +352,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       if (grace !== undefined) { clearTimeout(grace); graceTimers.delete(spec.key) }
       return new Promise<Outcome>((resolve) => {
         // A backstop behind the worker's own watchdog (see `overdue`).
-        slot.pending.set(id, { resolve, deadline: Date.now() + spec.limits.timeoutMs + STUCK_MS })
+        slot.pending.set(id, { resolve, asker: { spec, request, requestId }, deadline: Date.now() + spec.limits.timeoutMs + STUCK_MS })
         slot.send!({ t: 'req', id, key: spec.key, handler, requestId, request })
       }).finally(() => settle(spec.key))
     },

@@ -20,6 +20,10 @@ export interface Manifest {
     secrets?: string[]
     events?: { publish?: string[], subscribe?: Record<string, string> }
     signature?: boolean
+    /** `audit.record`: entries in the platform's audit log. */
+    audit?: boolean
+    /** `directory.users` and `directory.units`: the unit's users and roles, and where it sits in the tree. */
+    directory?: boolean
   }
   routes?: Array<{
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'

@@ -29,28 +29,58 @@ declare module 'nentang:sdk' {
   /** `{field: value}` or `{field: {$gt: 3}}`; a field may be a path such as `owner.name`. */
   export type Filter = Record<string, Json | Condition>
 
+  /**
+   * A field to sort by, `'-field'` for descending. Values order by type first, the same on every database: missing
+   * and null, then `false` before `true`, numbers by value, strings by code point, arrays and objects last; ties in
+   * the order the documents were made.
+   */
+  export type SortKey = string
+
   export interface FindOptions {
-    /** `'field'` ascending, `'-field'` descending. */
-    sort?: string
+    /** One key, or up to 3 (`['-pinned', '-postedAt']`). */
+    sort?: SortKey | SortKey[]
     /** At most 1000; default 100. */
     limit?: number
+    /** At most 10,000. */
     offset?: number
   }
 
+  /** A metric of a group: how many documents, or the sum, average, least or greatest of a field's numbers. */
+  export type Metric =
+    | { op: 'count' }
+    | { op: 'sum' | 'avg' | 'min' | 'max', field: string }
+
   export interface AggregateSpec {
-    /** Fields to group by; none gives one row for the whole collection. */
-    groupBy?: string[]
-    /** `{total: {count: true}}`, `{sum: {sum: 'amount'}}`, `avg`, `min`, `max`. */
-    metrics: Record<string, { count: true } | { sum: string } | { avg: string } | { min: string } | { max: string }>
+    /**
+     * Up to 3 fields to group by; none gives one row for the whole collection. Each row carries the group's values
+     * as the JSON they are (`1` and `'1'` are two groups; a missing field and `null` are one), in sort order.
+     */
+    groupBy?: string | string[]
+    /**
+     * 1 to 10 metrics by the name each gets in the rows: `{n: {op: 'count'}, total: {op: 'sum', field: 'fee'}}`.
+     * Only numbers count for `sum`, `avg`, `min` and `max` (a string such as `'1000'` does not). Default: `{count:
+     * {op: 'count'}}`.
+     */
+    metrics?: Record<string, Metric>
     filter?: Filter
+  }
+
+  export interface UpdateOptions {
+    /** A filter the document must match for the update to happen: `{state: 'submitted'}`. */
+    expect?: Filter
   }
 
   /** JSON documents scoped to this tenant and this plugin. Needs `permissions.storage`. */
   export interface Collection<T extends Record<string, Json> = Record<string, Json>> {
     insert(doc: T): Promise<Stored<T>>
     get(id: string): Promise<Stored<T> | null>
-    /** Merges `patch` into the document; null when there is no such document. */
-    update(id: string, patch: Partial<T>): Promise<Stored<T> | null>
+    /**
+     * Merges `patch` into the document (its top-level fields replace the document's); null when there is no such
+     * document, or when it does not match `options.expect`. The write lands only on the version it read, so of two
+     * concurrent updates with the same `expect` (a dossier moving from `submitted`) exactly one succeeds, and two
+     * patches of different fields both land. Throws `Conflict` when the document kept changing under it.
+     */
+    update(id: string, patch: Partial<T>, options?: UpdateOptions): Promise<Stored<T> | null>
     remove(id: string): Promise<boolean>
     find(filter?: Filter, options?: FindOptions): Promise<Array<Stored<T>>>
     count(filter?: Filter): Promise<number>
@@ -98,6 +128,36 @@ declare module 'nentang:sdk' {
   /** The caller, or null on a public route. */
   export const users: { current(): Promise<CurrentUser | null> }
 
+  /**
+   * Needs `permissions.audit`. Appends an entry to the platform's hash-chained audit log, as
+   * `plugin:{your plugin's name}:{action}`, with this unit, the caller (null on a public route) and the request's id:
+   * what an inspector reads beside the platform's own entries. `action`: lower-case letters, digits, `.`, `_`, `-`
+   * (`'dossier.approved'`); `target` at most 256 characters; `details` at most 4 KiB of JSON.
+   */
+  export const audit: { record(action: string, target?: string | null, details?: Record<string, Json>): Promise<null> }
+
+  export interface DirectoryUser {
+    username: string
+    displayName: string
+    /** The roles the user holds at this unit: granted here, or above it with its descendants. */
+    roles: string[]
+  }
+
+  export interface DirectoryUnit {
+    code: string
+    name: string
+    /** The official administrative unit code, when the unit has one (`'79'`, `'26743'`). */
+    adminUnitCode: string | null
+  }
+
+  /** Needs `permissions.directory`: who works at this unit, and where the unit sits in the tree. */
+  export const directory: {
+    /** The enabled users holding `role` (or any role) at this unit, by username; at most 1000. */
+    users(options?: { role?: string }): Promise<DirectoryUser[]>
+    /** The units from the root down to this one, and this one's children. */
+    units(): Promise<{ lineage: DirectoryUnit[], children: DirectoryUnit[] }>
+  }
+
   /** A line in the platform log, tagged with tenant, plugin, version and request id; rate-limited. */
   export const log: {
     info(...values: unknown[]): void
@@ -112,7 +172,8 @@ declare module 'nentang:sdk' {
   export class PermissionDenied extends Error {}
   /**
    * Thrown by a host call that failed; `name` says why: `InvalidArgument`, `BudgetExceeded` (host calls),
-   * `NotFound`, `Timeout` (the request's time ran out while the call waited), `QuotaExceeded` (storage), or
+   * `NotFound`, `Timeout` (the request's time ran out while the call waited), `QuotaExceeded` (storage), `Conflict`
+   * (an update whose document kept changing), or
    * `HostError` (network error…).
    */
   export class HostError extends Error {}
@@ -123,6 +184,8 @@ declare module 'nentang:sdk' {
     secrets: typeof secrets
     events: typeof events
     users: typeof users
+    audit: typeof audit
+    directory: typeof directory
     log: typeof log
     settings: typeof settings
     PermissionDenied: typeof PermissionDenied

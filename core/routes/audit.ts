@@ -34,7 +34,7 @@ export function auditRoutes ({ db, auditKey, config }: Services): Route<any>[] {
     auth: 'user',
     params: { code: schema.tenantCode },
     query: {
-      action: { type: 'string', pattern: '^[a-z][a-z0-9.-]{0,63}$', description: 'an action, or a prefix ending in a dot (`grant.`)' },
+      action: { type: 'string', pattern: '^[a-z][a-z0-9.:@/_-]{0,191}$', description: 'an action, or a prefix ending in a dot or a colon (`grant.`, `plugin:@hn/permits:`)' },
       actor: schema.username,
       before: schema.id,
       limit: { type: 'string', pattern: '^([1-9][0-9]?|1[0-9][0-9]|200)$', description: '1–200, default 50' },
@@ -50,7 +50,7 @@ export function auditRoutes ({ db, auditKey, config }: Services): Route<any>[] {
         query.whereIn('tenant', db.knex('tenants').select('code').where('path', tenant.path).orWhere('path', 'like', `${tenant.path}/%`))
       }
       if (action !== undefined) {
-        if (action.endsWith('.')) query.where('action', 'like', `${action}%`)
+        if (action.endsWith('.') || action.endsWith(':')) query.whereRaw("action like ? escape '\\'", [`${action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`])
         else query.where('action', action)
       }
       if (actor !== undefined) query.where('actor', actor)

@@ -7,7 +7,7 @@ const permits = storage.collection('permits')
 const isOfficer = (user) => user !== null && user.roles.includes('officer')
 
 export async function createPermit (request) {
-  const { maxPerUser, feePerMonth } = settings()
+  const { maxPerUser, feePerMonth } = /** @type {{ maxPerUser: number, feePerMonth: number }} */ (settings())
   const owner = request.user.username
   const held = await permits.count({ owner, status: { $ne: 'rejected' } })
   if (held >= maxPerUser) {
@@ -29,6 +29,7 @@ export async function createPermit (request) {
 
 export async function listPermits (request) {
   const user = await users.current()
+  /** @type {import('nentang:sdk').Filter} */
   const filter = {}
   if (typeof request.query.status === 'string') filter.status = request.query.status
   if (typeof request.query.plate === 'string') filter.plate = request.query.plate

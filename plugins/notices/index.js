@@ -4,7 +4,7 @@ import { settings, storage } from 'nentang:sdk'
 const notices = storage.collection('notices')
 
 export async function listNotices (request) {
-  const { pageSize } = settings()
+  const { pageSize } = /** @type {{ pageSize: number }} */ (settings())
   const page = Math.max(0, Number.parseInt(request.query.page ?? '0', 10) || 0)
   const items = await notices.find({}, { sort: ['-pinned', '-postedAt'], limit: pageSize, offset: page * pageSize })
   return { items, page }

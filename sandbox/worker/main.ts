@@ -9,7 +9,8 @@ import { createHostApi } from './host/host-api.ts'
 import { createIsolatePool } from './isolate-pool.ts'
 import { PluginLoadError } from './module-loader.ts'
 import { createPluginIsolate } from './plugin-isolate.ts'
-import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type LoadCheck, type PluginSpec, type ToWorker, type WorkerSettings } from '../protocol.ts'
+import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type GatewayCall, type LoadCheck, type PluginSpec, type ToWorker, type WorkerSettings } from '../protocol.ts'
+import { HostCallError, type HostCallName } from './host/host-error.ts'
 
 process.once('message', (first: Batch<ToWorker>) => {
   const [settings, ...rest] = first.m
@@ -37,9 +38,18 @@ function startWorker (settings: WorkerSettings): { receive(message: ToWorker): v
   })
   const log = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void => send({ t: 'log', level, fields, msg })
 
+  // Gateway calls waiting for their answer, by question number.
+  const questions = new Map<number, { resolve: (value: unknown) => void, reject: (error: Error) => void }>()
+  let nextQuestion = 1
+  const ask = (ticket: number, call: GatewayCall): Promise<unknown> => new Promise((resolve, reject) => {
+    const question = nextQuestion++
+    questions.set(question, { resolve, reject })
+    send({ t: 'ask', id: ticket, ask: question, call })
+  })
   const host = createHostApi({
     db,
     quota: settings.quota,
+    ask,
     log,
     fetchPolicy: {
       allowPrivate: settings.httpAllowPrivate,
@@ -62,6 +72,13 @@ function startWorker (settings: WorkerSettings): { receive(message: ToWorker): v
     switch (message.t) {
       case 'settings':
         return
+      case 'answer': {
+        const question = questions.get(message.ask)
+        questions.delete(message.ask)
+        if (message.error === undefined) question?.resolve(message.value)
+        else question?.reject(new HostCallError(message.error.name as HostCallName, message.error.message))
+        return
+      }
       case 'spec':
         if (specs.has(message.spec.key)) pool.forget(message.spec.key)
         specs.set(message.spec.key, message.spec)
@@ -93,7 +110,7 @@ function startWorker (settings: WorkerSettings): { receive(message: ToWorker): v
         }
         // Host calls end a little before the plugin's own time does, so it still has time to answer with what it got.
         const deadline = Date.now() + spec.limits.timeoutMs - Math.min(100, spec.limits.timeoutMs / 10)
-        const request = { requestId: message.requestId, user: message.request.user, hostCalls: 0, overBudget: false, deadline }
+        const request = { requestId: message.requestId, ticket: message.id, user: message.request.user, hostCalls: 0, overBudget: false, deadline }
         pool.run(spec, message.handler, JSON.stringify(message.request), request).then((outcome) => {
           if (outcome.ok) send({ t: 'res', id: message.id, response: outcome.response })
           else {

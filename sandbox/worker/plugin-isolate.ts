@@ -12,6 +12,8 @@ export const RESPONSE_LIMIT = 5 * 1024 * 1024
 /** What a host call knows of the request it serves. */
 export interface RunningRequest {
   requestId: string
+  /** The id the gateway dispatched this request under: gateway calls name it, and are answered only while it runs. */
+  ticket?: number
   user: RequestUser | null
   hostCalls: number
   overBudget: boolean

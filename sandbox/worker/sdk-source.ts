@@ -30,7 +30,7 @@ function collection (name) {
   return Object.freeze({
     insert: (doc) => call('storage.insert', name, doc),
     get: (id) => call('storage.get', name, id),
-    update: (id, patch) => call('storage.update', name, id, patch),
+    update: (id, patch, options = {}) => call('storage.update', name, id, patch, options),
     remove: (id) => call('storage.remove', name, id),
     find: (filter = {}, options = {}) => call('storage.find', name, filter, options),
     count: (filter = {}) => call('storage.count', name, filter),
@@ -48,13 +48,15 @@ export const http = Object.freeze({ fetch: (url, init = {}) => call('http.fetch'
 export const secrets = Object.freeze({ get: (name) => call('secrets.get', name) })
 export const events = Object.freeze({ publish: (type, payload) => call('events.publish', type, payload) })
 export const users = Object.freeze({ current: () => call('users.current') })
+export const audit = Object.freeze({ record: (action, target = null, details = {}) => call('audit.record', action, target, details) })
+export const directory = Object.freeze({ users: (options = {}) => call('directory.users', options), units: () => call('directory.units') })
 export const log = Object.freeze({
   info: (...args) => write('info', args),
   warn: (...args) => write('warn', args),
   error: (...args) => write('error', args),
 })
 export function settings () { return JSON.parse(settingsJson) }
-export default Object.freeze({ storage, http, secrets, events, users, log, settings, PermissionDenied })
+export default Object.freeze({ storage, http, secrets, events, users, audit, directory, log, settings, PermissionDenied })
 `
 
 /**

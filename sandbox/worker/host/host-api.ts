@@ -2,6 +2,7 @@ import type { Database } from '../../../core/db/database.ts'
 import type { HostApi, RunningRequest } from '../plugin-isolate.ts'
 import type { PluginSpec, WorkerSettings } from '../../protocol.ts'
 import { publishEvent } from './events.ts'
+import { createGatewayCalls, type Ask } from './gateway-calls.ts'
 import { HostCallError } from './host-error.ts'
 import { fetchForPlugin, type FetchPolicy } from './http-fetch.ts'
 import { createPluginLog } from './log.ts'
@@ -25,6 +26,8 @@ const either = (fn: HostFunction['later']): HostFunction => ({ now: fn, later: f
 export interface HostDeps {
   db: Database
   quota: WorkerSettings['quota']
+  /** Asks the gateway what the worker cannot answer (audit, directory). */
+  ask: Ask
   fetchPolicy: FetchPolicy
   log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void
 }
@@ -43,6 +46,7 @@ export function createHostApi (deps: HostDeps): HostApi {
     'events.publish': { later: (spec, request, args) => publishEvent(deps.db, spec, request, args) },
     'http.fetch': { later: (spec, request, args) => fetchForPlugin(deps.fetchPolicy, spec, request, args) },
   }
+  for (const [op, call] of Object.entries(createGatewayCalls(deps.ask))) functions[op] = { later: call }
   for (const op of storage.operations) {
     functions[`storage.${op}`] = {
       now: (spec, request, args) => storage.now(op, spec, args, writtenBy(request)),

@@ -1,6 +1,8 @@
 /** An error a host function throws back into the plugin; `name` reaches the plugin as the error's name. */
+export type HostCallName = 'PermissionDenied' | 'InvalidArgument' | 'BudgetExceeded' | 'NotFound' | 'Timeout' | 'QuotaExceeded' | 'Conflict' | 'HostError'
+
 export class HostCallError extends Error {
-  constructor (name: 'PermissionDenied' | 'InvalidArgument' | 'BudgetExceeded' | 'NotFound' | 'Timeout' | 'QuotaExceeded' | 'HostError', message: string) {
+  constructor (name: HostCallName, message: string) {
     super(message)
     this.name = name
   }

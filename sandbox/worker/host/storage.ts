@@ -24,6 +24,8 @@ export const BYTES_PER_REQUEST = 4 * 1024 * 1024
 const USAGE_RECOUNT_MS = 60_000
 /** Storage calls one installation may have waiting for PostgreSQL at once (the pool has ten connections). */
 const STORAGE_CALLS_IN_FLIGHT = 2
+/** How many times an update whose document changed under it reads again before it gives up (`Conflict`). */
+const UPDATE_ATTEMPTS = 8
 
 type Doc = Record<string, unknown>
 
@@ -47,7 +49,6 @@ const native = (query: Query): Sql => (isSql(query) ? query : query.toSQL().toNa
 const SCOPE = 'tenant_id = ? and plugin = ? and collection = ? and doc_id = ?'
 const GET_SQL = `select doc_id, data from plugin_documents where ${SCOPE} limit 1`
 const INSERT_SQL = 'insert into plugin_documents (tenant_id, plugin, collection, doc_id, data, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)'
-const UPDATE_SQL = `update plugin_documents set data = ?, updated_at = ? where ${SCOPE}`
 const REMOVE_SQL = `delete from plugin_documents where ${SCOPE}`
 
 /**
@@ -64,7 +65,38 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
    * SQL for a document field: `json_extract(data, '$.a.b')` or `(data #> '{a,b}')`. Field names are validated first.
    */
   const fieldSql = (field: string): string => postgres ? `(data #> '{${field.split('.').join(',')}}')` : `json_extract(data, '$.${field}')`
-  const textSql = (field: string): string => postgres ? `(data #>> '{${field.split('.').join(',')}}')` : fieldSql(field)
+  /** A field as JSON: jsonb on PostgreSQL, JSON text on SQLite; SQL null when the document lacks it. */
+  const jsonSql = (field: string): string => postgres ? fieldSql(field) : `(data -> '$.${field}')`
+  /**
+   * The JSON type of a JSON value, in PostgreSQL's words: null (also when missing), boolean, number, string, array,
+   * object.
+   */
+  const typeOf = (json: string): string => postgres
+    ? `coalesce(jsonb_typeof(${json}), 'null')`
+    : `(case coalesce(json_type(${json}), 'null') when 'true' then 'boolean' when 'false' then 'boolean' when 'integer' then 'number' when 'real' then 'number' when 'text' then 'string' else coalesce(json_type(${json}), 'null') end)`
+  /** A field's value as an SQL number when it is a JSON number, else null. */
+  const numberSql = (field: string): string => postgres
+    ? `(case when jsonb_typeof(${fieldSql(field)}) = 'number' then (${fieldSql(field)})::numeric end)`
+    : `(case when json_type(data, '$.${field}') in ('integer', 'real') then ${fieldSql(field)} end)`
+  /**
+   * The keys that order a JSON value, the same on both databases: missing and null first, then false before true,
+   * numbers by value, strings by code point, arrays and objects last (ties go by creation, the caller's last key).
+   */
+  const orderSql = (json: string, direction: 'asc' | 'desc'): string => {
+    const type = typeOf(json)
+    const rank = `(case ${type} when 'boolean' then 1 when 'number' then 2 when 'string' then 3 when 'array' then 4 when 'object' then 4 else 0 end)`
+    const scalar = postgres
+      ? `(case ${type} when 'boolean' then (case when ${json} = 'true'::jsonb then 1 else 0 end) when 'number' then (${json})::numeric end)`
+      : `(case when ${type} in ('boolean', 'number') then (${json} ->> '$') end)`
+    const text = postgres ? `((case ${type} when 'string' then (${json} #>> '{}') end) collate "C")` : `(case ${type} when 'string' then (${json} ->> '$') end)`
+    return [rank, scalar, text].map((key) => `${key} ${direction}`).join(', ')
+  }
+  /**
+   * What a group's key is: the field as JSON, missing and null alike (PostgreSQL hands jsonb back parsed, SQLite as
+   * text).
+   */
+  const groupSql = (field: string): string => `coalesce(${jsonSql(field)}, ${postgres ? "'null'::jsonb" : "'null'"})`
+  const groupKey = (value: unknown): unknown => postgres ? value : JSON.parse(String(value))
   const bind = (value: unknown): Knex.Value => {
     if (postgres) return JSON.stringify(value)
     return (typeof value === 'boolean' ? (value ? 1 : 0) : value) as Knex.Value
@@ -283,19 +315,34 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
       const row = yield * one(spec, collectionArg(args[0]), idArg(args[1]))
       return row === undefined ? null : parse(row)
     },
-    update: (spec, args, written) => function * () {
+    update: (spec, args, written) => function * (table) {
       const collection = collectionArg(args[0])
       const docId = idArg(args[1])
       const patch = documentArg(args[2]).data
-      const row = yield * one(spec, collection, docId)
-      if (row === undefined) return null
-      const merged = { ...parse(row), ...patch }
-      delete merged._id
-      const text = JSON.stringify(merged)
-      if (text.length > MAX_DOCUMENT) throw invalid(`a document is at most ${MAX_DOCUMENT} characters of JSON`)
-      yield * quota(spec, written, 0, Math.max(0, text.length - String(typeof row.data === 'string' ? row.data : JSON.stringify(row.data)).length))
-      yield * change({ sql: UPDATE_SQL, bindings: [text, new Date().toISOString(), spec.tenantId, spec.name, collection, docId] })
-      return { ...merged, _id: docId }
+      const options = objectArg(args[3] ?? {}, 'the options')
+      const expect = options.expect === undefined ? undefined : objectArg(options.expect, 'expect')
+      // Compare-and-set: the write lands only on the version that was read and, with `expect`, only
+      // while the document still matches it. A write that lost a race reads again and tries again,
+      // so two officers acting on one dossier never both succeed, and two patches never lose one.
+      for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+        const row = yield * one(spec, collection, docId)
+        if (row === undefined) return null
+        const before = typeof row.data === 'string' ? row.data : JSON.stringify(row.data)
+        const merged = { ...parse(row), ...patch }
+        delete merged._id
+        const text = JSON.stringify(merged)
+        if (text.length > MAX_DOCUMENT) throw invalid(`a document is at most ${MAX_DOCUMENT} characters of JSON`)
+        if (attempt === 0) yield * quota(spec, written, 0, Math.max(0, text.length - before.length))
+        const query = base(table, spec, collection).where('doc_id', docId).whereRaw(postgres ? 'data = ?::jsonb' : 'data = ?', [before])
+        if (expect !== undefined) applyFilter(query, expect)
+        if ((yield * change(query.update({ data: text, updated_at: new Date().toISOString() }))) > 0) return { ...merged, _id: docId }
+        if (expect !== undefined) {
+          const now = yield * one(spec, collection, docId)
+          // Unchanged since it was read: it does not match `expect`.
+          if (now === undefined || (typeof now.data === 'string' ? now.data : JSON.stringify(now.data)) === before) return null
+        }
+      }
+      throw new HostCallError('Conflict', 'the document kept changing while it was updated; try again')
     },
     remove: (spec, args) => function * () {
       return (yield * change({ sql: REMOVE_SQL, bindings: [spec.tenantId, spec.name, collectionArg(args[0]), idArg(args[1])] })) > 0
@@ -309,7 +356,7 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
       for (const key of sort) {
         if (typeof key !== 'string') throw invalid("sort takes field names, '-field' for descending")
         const descending = key.startsWith('-')
-        query.orderByRaw(`${textSql(field(descending ? key.slice(1) : key, 'a sort field'))} ${descending ? 'desc' : 'asc'}`)
+        query.orderByRaw(orderSql(jsonSql(field(descending ? key.slice(1) : key, 'a sort field')), descending ? 'desc' : 'asc'))
       }
       query.orderBy('id')
       const limit = options.limit ?? 100
@@ -331,7 +378,7 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
       const metrics = objectArg(request.metrics ?? { count: { op: 'count' } }, 'metrics')
       const query = base(table, spec, collectionArg(args[0]))
       applyFilter(query, request.filter)
-      const selects: string[] = groupBy.map((g, i) => `${textSql(g)} as g${i}`)
+      const selects: string[] = groupBy.map((g, i) => `${groupSql(g)} as g${i}`)
       const names = Object.keys(metrics)
       if (names.length === 0 || names.length > 10) throw invalid('ask for 1 to 10 metrics')
       names.forEach((name, i) => {
@@ -340,12 +387,13 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
         if (metric.op === 'count') {
           selects.push(`count(*) as m${i}`)
         } else {
-          const value = postgres ? `(${textSql(field(metric.field, `metric '${name}' field`))})::numeric` : fieldSql(field(metric.field, `metric '${name}' field`))
-          selects.push(`${metric.op}(${value}) as m${i}`)
+          // Numbers only: a string or a boolean in the field counts as missing, on both databases.
+          selects.push(`${metric.op}(${numberSql(field(metric.field, `metric '${name}' field`))}) as m${i}`)
         }
       })
       query.select(db.knex.raw(selects.join(', ')))
-      groupBy.forEach((_, i) => query.groupByRaw(`g${i}`))
+      groupBy.forEach((g) => query.groupByRaw(groupSql(g)))
+      groupBy.forEach((g) => query.orderByRaw(orderSql(groupSql(g), 'asc')))
       let found: Array<Record<string, unknown>>
       try {
         found = yield * rows(query)
@@ -354,7 +402,7 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
       }
       return found.map((row) => {
         const out: Record<string, unknown> = {}
-        groupBy.forEach((g, i) => { out[g] = row[`g${i}`] ?? null })
+        groupBy.forEach((g, i) => { out[g] = groupKey(row[`g${i}`]) })
         names.forEach((name, i) => { out[name] = row[`m${i}`] === null ? null : Number(row[`m${i}`]) })
         return out
       })
