@@ -36,6 +36,7 @@ export function activate (input: ActivationInput): ActiveInstallation {
       key: input.key,
       tenant: tenant.code,
       tenantId: tenant.id,
+      tenantPath: tenant.path,
       mount: input.mount,
       name: manifest.name,
       version: manifest.version,

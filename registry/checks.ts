@@ -16,7 +16,8 @@ export interface Check {
 export function permissionList (manifest: Manifest): string[] {
   const p = manifest.permissions ?? {}
   return [
-    ...(p.storage === true ? ['storage'] : []),
+    ...(p.storage === true || typeof p.storage === 'object' ? ['storage'] : []),
+    ...(typeof p.storage === 'object' ? (p.storage.read ?? []).map((scope) => `storage.read:${scope}`) : []),
     ...(p.http?.allow ?? []).map((pattern) => `http:${pattern}`),
     ...(p.secrets ?? []).map((name) => `secret:${name}`),
     ...(p.events?.publish ?? []).map((type) => `publish:${type}`),
@@ -24,6 +25,7 @@ export function permissionList (manifest: Manifest): string[] {
     ...(p.signature === true ? ['signature'] : []),
     ...(p.audit === true ? ['audit'] : []),
     ...(p.directory === true ? ['directory'] : []),
+    ...(p.timers ?? []).map((handler) => `timer:${handler}`),
   ]
 }
 
@@ -53,7 +55,8 @@ export function runChecks (manifest: Manifest, load: LoadCheck, lastApproved: Ma
   ]
 }
 
-/** The handlers a manifest names, from its routes and event subscriptions. */
+/** The handlers a manifest names, from its routes, event subscriptions and timers. */
 export function handlersOf (manifest: Manifest): string[] {
-  return [...new Set([...(manifest.routes ?? []).map((r) => r.handler), ...Object.values(manifest.permissions?.events?.subscribe ?? {})])]
+  const permissions = manifest.permissions ?? {}
+  return [...new Set([...(manifest.routes ?? []).map((r) => r.handler), ...Object.values(permissions.events?.subscribe ?? {}), ...(permissions.timers ?? [])])]
 }

@@ -23,7 +23,17 @@ export const manifestSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        storage: { type: 'boolean' },
+        storage: {
+          oneOf: [
+            { type: 'boolean' },
+            {
+              type: 'object',
+              additionalProperties: false,
+              properties: { read: { type: 'array', maxItems: 2, uniqueItems: true, items: { enum: ['lineage', 'subtree'] } } },
+              description: "storage, and reading the same plugin's documents at the unit's ancestors (lineage) or descendants (subtree)",
+            },
+          ],
+        },
         http: { type: 'object', additionalProperties: false, required: ['allow'], properties: { allow: { type: 'array', maxItems: 20, items: { type: 'string', pattern: '^https?://[^\\s]{1,500}$' } } } },
         secrets: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{0,63}$' } },
         events: {
@@ -36,6 +46,7 @@ export const manifestSchema = {
         },
         signature: { type: 'boolean' },
         audit: { type: 'boolean', description: "append entries to the platform's audit log (audit.record)" },
+        timers: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', pattern: '^[A-Za-z_$][A-Za-z0-9_$]{0,63}$' }, description: 'the handlers timers.at may run later' },
         directory: { type: 'boolean', description: "read the unit's users and roles, and the unit tree (directory.users, directory.units)" },
       },
     },

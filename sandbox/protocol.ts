@@ -45,13 +45,19 @@ export interface PluginLimits {
   hostCalls: number
 }
 
+/** Documents a plugin may read beyond its tenant's: its ancestors' (`lineage`), its descendants' (`subtree`). */
+export type ReadScope = 'lineage' | 'subtree'
+
 export interface PluginPermissions {
-  storage?: boolean
+  /** `true`, or `{read: [...]}`: storage, and reading across the unit tree too. */
+  storage?: boolean | { read?: ReadScope[] }
   http?: { allow: string[] }
   secrets?: string[]
   events?: { publish?: string[], subscribe?: Record<string, string> }
   audit?: boolean
   directory?: boolean
+  /** The handlers `timers.at` may name. */
+  timers?: string[]
 }
 
 /** Everything a worker needs to run one installation of one plugin version. */
@@ -60,6 +66,8 @@ export interface PluginSpec {
   key: string
   tenant: string
   tenantId: number
+  /** `vn/hn/hn-ba-dinh`: where the tenant sits in the unit tree. */
+  tenantPath: string
   mount: string
   name: string
   version: string
@@ -100,6 +108,8 @@ export type GatewayCall =
   | { op: 'audit.record', action: string, target: string | null, details: Record<string, unknown> }
   | { op: 'directory.users', role: string | null }
   | { op: 'directory.units' }
+  | { op: 'timers.at', at: string, handler: string, payload: unknown }
+  | { op: 'timers.cancel', id: string }
 
 /** How one request to a plugin ended: its response, or a sandbox error code. */
 export type Outcome =

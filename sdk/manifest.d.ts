@@ -15,7 +15,10 @@ export interface Manifest {
   /** `private` (default): only the publisher's subtree may install it; `public`: any tenant. */
   visibility?: 'private' | 'public'
   permissions?: {
-    storage?: boolean
+    /**
+     * `true`, or `{ read: ['lineage', 'subtree'] }` to read the same plugin's documents up or down the unit tree too.
+     */
+    storage?: boolean | { read?: Array<'lineage' | 'subtree'> }
     http?: { allow: string[] }
     secrets?: string[]
     events?: { publish?: string[], subscribe?: Record<string, string> }
@@ -24,6 +27,8 @@ export interface Manifest {
     audit?: boolean
     /** `directory.users` and `directory.units`: the unit's users and roles, and where it sits in the tree. */
     directory?: boolean
+    /** The handlers `timers.at` may run later (each must be exported by `main`). */
+    timers?: string[]
   }
   routes?: Array<{
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'

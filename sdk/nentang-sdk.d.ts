@@ -87,9 +87,26 @@ declare module 'nentang:sdk' {
     aggregate(spec: AggregateSpec): Promise<Array<Record<string, Json>>>
   }
 
+  /** A document read across the unit tree: `_tenant` is the code of the unit it belongs to. */
+  export type Placed<T> = Stored<T> & { _tenant: string }
+
+  /**
+   * The same plugin's documents of this unit and, read only, its ancestors' (`lineage`: nearest first when
+   * unsorted, e.g. a commune's own price list before its province's) or its descendants' (`subtree`: a province's
+   * report over its communes; `groupBy: ['_tenant']` groups by unit). Needs `permissions.storage.read` naming the
+   * scope. Writing through it throws `InvalidArgument`: each unit writes only its own documents.
+   */
+  export interface ScopedCollection<T extends Record<string, Json> = Record<string, Json>> {
+    get(id: string): Promise<Placed<T> | null>
+    find(filter?: Filter, options?: FindOptions): Promise<Array<Placed<T>>>
+    count(filter?: Filter): Promise<number>
+    aggregate(spec: AggregateSpec): Promise<Array<Record<string, Json>>>
+  }
+
   export const storage: {
     /** A collection by name (`^[a-z][a-z0-9_-]{0,63}$`). */
     collection<T extends Record<string, Json> = Record<string, Json>>(name: string): Collection<T>
+    collection<T extends Record<string, Json> = Record<string, Json>>(name: string, options: { scope: 'lineage' | 'subtree' }): ScopedCollection<T>
   }
 
   export interface FetchInit {
@@ -135,6 +152,22 @@ declare module 'nentang:sdk' {
    * (`'dossier.approved'`); `target` at most 256 characters; `details` at most 4 KiB of JSON.
    */
   export const audit: { record(action: string, target?: string | null, details?: Record<string, Json>): Promise<null> }
+
+  /**
+   * Needs the handler in `permissions.timers`. Runs an exported handler of this plugin later, at least once: as a
+   * request with no user, whose `body` is `payload`, at this unit and mount, by whichever version is installed then
+   * (not at all if the plugin was uninstalled there or its version revoked). A handler that throws or answers 5xx
+   * is tried again after 1, 2, 4 and 8 s, then dropped. A deadline per record (a dossier due in 15 days), not a cron.
+   */
+  export const timers: {
+    /**
+     * `when`: a Date, an ISO 8601 string or milliseconds since 1970, at most 366 days ahead; `payload` at most 16 KiB
+     * of JSON. The timer's id.
+     */
+    at(when: Date | string | number, handler: string, payload?: Json): Promise<string>
+    /** Cancels a timer this installation set; false when it has run or never was. */
+    cancel(id: string): Promise<boolean>
+  }
 
   export interface DirectoryUser {
     username: string
@@ -186,6 +219,7 @@ declare module 'nentang:sdk' {
     users: typeof users
     audit: typeof audit
     directory: typeof directory
+    timers: typeof timers
     log: typeof log
     settings: typeof settings
     PermissionDenied: typeof PermissionDenied

@@ -6,6 +6,8 @@ import * as registry0003 from './migrations/0003-registry.ts'
 import * as installations0004 from './migrations/0004-installations.ts'
 import * as secrets0005 from './migrations/0005-installation-secrets.ts'
 import * as auditNoTruncate0006 from './migrations/0006-audit-no-truncate.ts'
+import * as documentScopes0007 from './migrations/0007-document-scopes.ts'
+import * as pluginTimers0008 from './migrations/0008-plugin-timers.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -20,6 +22,8 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0004-installations', installations0004],
   ['0005-installation-secrets', secrets0005],
   ['0006-audit-no-truncate', auditNoTruncate0006],
+  ['0007-document-scopes', documentScopes0007],
+  ['0008-plugin-timers', pluginTimers0008],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

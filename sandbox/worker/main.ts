@@ -127,7 +127,7 @@ function startWorker (settings: WorkerSettings): { receive(message: ToWorker): v
 
   /** Loads a package in a throwaway isolate with no permission at all, and lists the handlers it lacks. */
   async function checkPackage (dir: string, main: string, handlers: string[]): Promise<LoadCheck> {
-    const spec: PluginSpec = { key: `check:${dir}`, tenant: 'check', tenantId: 0, mount: 'check', name: 'check', version: '0.0.0', dir, main, permissions: {}, limits: { timeoutMs: 2000, memoryMb: 64, hostCalls: 0 }, settings: {}, secrets: {} }
+    const spec: PluginSpec = { key: `check:${dir}`, tenant: 'check', tenantId: 0, tenantPath: 'check', mount: 'check', name: 'check', version: '0.0.0', dir, main, permissions: {}, limits: { timeoutMs: 2000, memoryMb: 64, hostCalls: 0 }, settings: {}, secrets: {} }
     try {
       const isolate = await createPluginIsolate(spec, host)
       const missing = isolate.missingExports(handlers)

@@ -26,15 +26,16 @@ async function call (op, ...args) {
   return out.value
 }
 
-function collection (name) {
+function collection (name, options = {}) {
+  const target = options.scope === undefined ? name : { name, scope: options.scope }
   return Object.freeze({
-    insert: (doc) => call('storage.insert', name, doc),
-    get: (id) => call('storage.get', name, id),
-    update: (id, patch, options = {}) => call('storage.update', name, id, patch, options),
-    remove: (id) => call('storage.remove', name, id),
-    find: (filter = {}, options = {}) => call('storage.find', name, filter, options),
-    count: (filter = {}) => call('storage.count', name, filter),
-    aggregate: (spec) => call('storage.aggregate', name, spec),
+    insert: (doc) => call('storage.insert', target, doc),
+    get: (id) => call('storage.get', target, id),
+    update: (id, patch, options = {}) => call('storage.update', target, id, patch, options),
+    remove: (id) => call('storage.remove', target, id),
+    find: (filter = {}, options = {}) => call('storage.find', target, filter, options),
+    count: (filter = {}) => call('storage.count', target, filter),
+    aggregate: (spec) => call('storage.aggregate', target, spec),
   })
 }
 
@@ -49,6 +50,10 @@ export const secrets = Object.freeze({ get: (name) => call('secrets.get', name) 
 export const events = Object.freeze({ publish: (type, payload) => call('events.publish', type, payload) })
 export const users = Object.freeze({ current: () => call('users.current') })
 export const audit = Object.freeze({ record: (action, target = null, details = {}) => call('audit.record', action, target, details) })
+export const timers = Object.freeze({
+  at: (when, handler, payload = null) => call('timers.at', when instanceof Date ? when.toISOString() : when, handler, payload),
+  cancel: (id) => call('timers.cancel', id),
+})
 export const directory = Object.freeze({ users: (options = {}) => call('directory.users', options), units: () => call('directory.units') })
 export const log = Object.freeze({
   info: (...args) => write('info', args),
@@ -56,7 +61,7 @@ export const log = Object.freeze({
   error: (...args) => write('error', args),
 })
 export function settings () { return JSON.parse(settingsJson) }
-export default Object.freeze({ storage, http, secrets, events, users, audit, directory, log, settings, PermissionDenied })
+export default Object.freeze({ storage, http, secrets, events, users, audit, directory, timers, log, settings, PermissionDenied })
 `
 
 /**

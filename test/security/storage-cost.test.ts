@@ -77,7 +77,7 @@ t.test('on PostgreSQL a storage statement is cut at the request\'s deadline', { 
   const { db } = p.platform.services
   const storage = createStorage(db, { documents: defaults.sandboxQuotaDocuments, bytes: defaults.sandboxQuotaBytes })
   const hn = (await findTenant(db, 'hn'))!
-  const spec = { key: 'hn/probe/@hn/storage-probe@1.0.0', tenant: 'hn', tenantId: hn.id, mount: 'probe', name: '@hn/storage-probe', version: '1.0.0', dir: '', main: 'index.js', permissions: { storage: true }, limits: { timeoutMs: 1000, memoryMb: 64, hostCalls: 100 }, settings: {}, secrets: {} }
+  const spec = { key: 'hn/probe/@hn/storage-probe@1.0.0', tenant: 'hn', tenantId: hn.id, tenantPath: hn.path, mount: 'probe', name: '@hn/storage-probe', version: '1.0.0', dir: '', main: 'index.js', permissions: { storage: true }, limits: { timeoutMs: 1000, memoryMb: 64, hostCalls: 100 }, settings: {}, secrets: {} }
   const filter = { n: { $gte: 0, $lt: 1e9 }, a: { $gte: 0, $lte: 6 }, ward: { $ne: 'x' } }
   t.equal(await storage.later('count', spec, ['docs', filter], { bytes: 0 }, Date.now() + 5000), 20_000, 'with time, the count runs')
   await t.rejects(storage.later('count', spec, ['docs', filter], { bytes: 0 }, Date.now() + 2), { name: 'Timeout' }, 'with 2 ms left, the statement is cut')

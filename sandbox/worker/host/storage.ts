@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import type { Database } from '../../../core/db/database.ts'
-import type { PluginSpec, WorkerSettings } from '../../protocol.ts'
+import type { PluginSpec, ReadScope, WorkerSettings } from '../../protocol.ts'
 import { HostCallError, denied, invalid, objectArg, stringArg } from './host-error.ts'
 import { LATER } from './later.ts'
 import { newDocumentId } from './document-id.ts'
@@ -28,6 +28,16 @@ const STORAGE_CALLS_IN_FLIGHT = 2
 const UPDATE_ATTEMPTS = 8
 
 type Doc = Record<string, unknown>
+/** Whose documents a call reads: this tenant's, or up or down the unit tree too. */
+type Scope = 'tenant' | ReadScope
+interface Target { name: string, scope: Scope }
+/** The group key that stands for the unit a document belongs to. */
+const TENANT_KEY = '_tenant'
+/** The scope a call names, for the transaction's row-level security (the operation checks it properly). */
+const scopeOf = (collection: unknown): Scope => {
+  const scope = (collection as { scope?: unknown } | null)?.scope
+  return scope === 'lineage' || scope === 'subtree' ? scope : 'tenant'
+}
 
 /** SQL with `?` placeholders, for the queries whose shape never changes (no knex to build them). */
 interface Sql { sql: string, bindings: unknown[] }
@@ -48,7 +58,7 @@ const native = (query: Query): Sql => (isSql(query) ? query : query.toSQL().toNa
 
 const SCOPE = 'tenant_id = ? and plugin = ? and collection = ? and doc_id = ?'
 const GET_SQL = `select doc_id, data from plugin_documents where ${SCOPE} limit 1`
-const INSERT_SQL = 'insert into plugin_documents (tenant_id, plugin, collection, doc_id, data, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)'
+const INSERT_SQL = 'insert into plugin_documents (tenant_id, tenant_path, plugin, collection, doc_id, data, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)'
 const REMOVE_SQL = `delete from plugin_documents where ${SCOPE}`
 
 /**
@@ -162,12 +172,12 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
     }
   }
 
-  async function later<T> (spec: PluginSpec, operation: Operation<T>, deadline?: number): Promise<T> {
+  async function later<T> (spec: PluginSpec, operation: Operation<T>, deadline?: number, scope: Scope = 'tenant'): Promise<T> {
     allowed(spec)
     if (postgres) {
       const release = await slot(spec.key, deadline)
       try {
-        return await laterNow(spec, operation, deadline)
+        return await laterNow(spec, operation, deadline, scope)
       } catch (error) {
         if ((error as { code?: string }).code === '57014') throw new HostCallError('Timeout', 'the storage call ran past the request\'s time')
         throw error
@@ -175,10 +185,10 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
         release()
       }
     }
-    return laterNow(spec, operation, deadline)
+    return laterNow(spec, operation, deadline, scope)
   }
 
-  async function laterNow<T> (spec: PluginSpec, operation: Operation<T>, deadline: number | undefined): Promise<T> {
+  async function laterNow<T> (spec: PluginSpec, operation: Operation<T>, deadline: number | undefined, scope: Scope): Promise<T> {
     const drive = async (table: () => Knex.QueryBuilder, exec: (step: Step) => Promise<unknown>): Promise<T> => {
       const work = operation(table)
       let next = work.next()
@@ -204,7 +214,12 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
       // Every statement ends by the request's deadline (57014 when cut), whatever the plugin asked.
       const left = deadline === undefined ? 30_000 : Math.ceil(deadline - Date.now())
       if (left <= 0) throw new HostCallError('Timeout', 'the request has no time left for a storage call')
-      await trx.raw("select set_config('role', 'nentang_sandbox', true), set_config('nentang.tenant_id', ?, true), set_config('statement_timeout', ?, true)", [String(spec.tenantId), String(left)])
+      // Row-level security: writes at this tenant only; reads across the unit tree only in the scope the call names.
+      await trx.raw(
+        "select set_config('role', 'nentang_sandbox', true), set_config('nentang.tenant_id', ?, true), set_config('nentang.tenant_path', ?, true), " +
+          "set_config('nentang.read_scope', ?, true), set_config('statement_timeout', ?, true)",
+        [String(spec.tenantId), spec.tenantPath, scope, String(left)]
+      )
       return drive(() => trx('plugin_documents'), async (step) => {
         const query = 'rows' in step ? step.rows : step.change
         if (isSql(query)) {
@@ -217,11 +232,21 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
   }
 
   function allowed (spec: PluginSpec): void {
-    if (spec.permissions.storage !== true) throw denied('the manifest does not ask for storage')
+    const storage = spec.permissions.storage
+    if (storage !== true && (storage === null || typeof storage !== 'object')) throw denied('the manifest does not ask for storage')
   }
 
-  function base (table: () => Knex.QueryBuilder, spec: PluginSpec, collection: string): Knex.QueryBuilder {
-    return table().where({ tenant_id: spec.tenantId, plugin: spec.name, collection })
+  /** The documents of `target`: this tenant's, or (reading only) its ancestors' or descendants' too. */
+  function base (table: () => Knex.QueryBuilder, spec: PluginSpec, target: Target): Knex.QueryBuilder {
+    if (target.scope === 'tenant') return table().where({ tenant_id: spec.tenantId, plugin: spec.name, collection: target.name })
+    const storage = spec.permissions.storage
+    if (typeof storage !== 'object' || !(storage.read ?? []).includes(target.scope)) throw denied(`the manifest does not ask for storage.read: ['${target.scope}']`)
+    const query = table().where({ plugin: spec.name, collection: target.name })
+    if (target.scope === 'lineage') {
+      const codes = spec.tenantPath.split('/')
+      return query.whereIn('tenant_path', codes.map((_, i) => codes.slice(0, i + 1).join('/')))
+    }
+    return query.where((inner) => { inner.where('tenant_path', spec.tenantPath).orWhere('tenant_path', 'like', `${spec.tenantPath}/%`) })
   }
 
   function field (value: unknown, what: string): string {
@@ -255,9 +280,10 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
     }
   }
 
-  const parse = (row: { doc_id: string, data: unknown }): Doc => {
+  const parse = (row: { doc_id: string, data: unknown, tenant_path?: unknown }): Doc => {
     const data = (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as Doc
-    return { ...data, _id: row.doc_id }
+    // Read across the unit tree, each document says whose it is.
+    return row.tenant_path === undefined ? { ...data, _id: row.doc_id } : { ...data, _id: row.doc_id, _tenant: String(row.tenant_path).split('/').at(-1) }
   }
 
   function documentArg (value: unknown): { data: Doc, text: string } {
@@ -268,7 +294,21 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
     return { data, text }
   }
 
+  /** A collection as a call names it: `'name'` (this tenant's), or `{name, scope}` to read across the unit tree. */
+  const targetArg = (value: unknown): Target => {
+    if (typeof value === 'string') return { name: collectionName(value), scope: 'tenant' }
+    const arg = objectArg(value, 'the collection')
+    const scope = arg.scope ?? 'tenant'
+    if (scope !== 'tenant' && scope !== 'lineage' && scope !== 'subtree') throw invalid("a collection's scope is 'lineage' or 'subtree'")
+    return { name: collectionName(arg.name), scope }
+  }
+  /** A collection written to: only this tenant's (a lineage or subtree collection reads only). */
   const collectionArg = (value: unknown): string => {
+    const target = targetArg(value)
+    if (target.scope !== 'tenant') throw invalid(`a ${target.scope} collection is read-only: write through storage.collection('${target.name}')`)
+    return target.name
+  }
+  const collectionName = (value: unknown): string => {
     const name = stringArg(value, 'the collection name', 64)
     if (!COLLECTION.test(name)) throw invalid('a collection name is lower-case letters, digits, - and _')
     return name
@@ -308,12 +348,18 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
       yield * quota(spec, written, 1, text.length)
       const now = new Date().toISOString()
       const docId = newDocumentId()
-      yield * change({ sql: INSERT_SQL, bindings: [spec.tenantId, spec.name, collection, docId, text, now, now] })
+      yield * change({ sql: INSERT_SQL, bindings: [spec.tenantId, spec.tenantPath, spec.name, collection, docId, text, now, now] })
       return { ...data, _id: docId }
     },
-    get: (spec, args) => function * () {
-      const row = yield * one(spec, collectionArg(args[0]), idArg(args[1]))
-      return row === undefined ? null : parse(row)
+    get: (spec, args) => function * (table) {
+      const target = targetArg(args[0])
+      const docId = idArg(args[1])
+      if (target.scope === 'tenant') {
+        const row = yield * one(spec, target.name, docId)
+        return row === undefined ? null : parse(row)
+      }
+      const [row] = yield * rows(base(table, spec, target).where('doc_id', docId).select('doc_id', 'data', 'tenant_path').limit(1))
+      return row === undefined ? null : parse(row as { doc_id: string, data: unknown, tenant_path: string })
     },
     update: (spec, args, written) => function * (table) {
       const collection = collectionArg(args[0])
@@ -333,7 +379,7 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
         const text = JSON.stringify(merged)
         if (text.length > MAX_DOCUMENT) throw invalid(`a document is at most ${MAX_DOCUMENT} characters of JSON`)
         if (attempt === 0) yield * quota(spec, written, 0, Math.max(0, text.length - before.length))
-        const query = base(table, spec, collection).where('doc_id', docId).whereRaw(postgres ? 'data = ?::jsonb' : 'data = ?', [before])
+        const query = base(table, spec, { name: collection, scope: 'tenant' }).where('doc_id', docId).whereRaw(postgres ? 'data = ?::jsonb' : 'data = ?', [before])
         if (expect !== undefined) applyFilter(query, expect)
         if ((yield * change(query.update({ data: text, updated_at: new Date().toISOString() }))) > 0) return { ...merged, _id: docId }
         if (expect !== undefined) {
@@ -348,7 +394,8 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
       return (yield * change({ sql: REMOVE_SQL, bindings: [spec.tenantId, spec.name, collectionArg(args[0]), idArg(args[1])] })) > 0
     },
     find: (spec, args) => function * (table) {
-      const query = base(table, spec, collectionArg(args[0])).select('doc_id', 'data')
+      const target = targetArg(args[0])
+      const query = base(table, spec, target).select(...(target.scope === 'tenant' ? ['doc_id', 'data'] : ['doc_id', 'data', 'tenant_path']))
       applyFilter(query, args[1])
       const options = objectArg(args[2] ?? {}, 'the options')
       const sort = options.sort === undefined ? [] : Array.isArray(options.sort) ? options.sort : [options.sort]
@@ -358,6 +405,8 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
         const descending = key.startsWith('-')
         query.orderByRaw(orderSql(jsonSql(field(descending ? key.slice(1) : key, 'a sort field')), descending ? 'desc' : 'asc'))
       }
+      // Up the tree, the nearest unit's documents come first (a commune's own price before its province's).
+      if (sort.length === 0 && target.scope === 'lineage') query.orderByRaw('length(tenant_path) desc')
       query.orderBy('id')
       const limit = options.limit ?? 100
       const offset = options.offset ?? 0
@@ -366,19 +415,21 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
       return (yield * rows(query.limit(limit as number).offset(offset as number))).map((row) => parse(row as { doc_id: string, data: unknown }))
     },
     count: (spec, args) => function * (table) {
-      const query = base(table, spec, collectionArg(args[0]))
+      const query = base(table, spec, targetArg(args[0]))
       applyFilter(query, args[1])
       const [row] = yield * rows(query.count({ n: '*' }))
       return Number(row?.n ?? 0)
     },
     aggregate: (spec, args) => function * (table) {
       const request = objectArg(args[1], 'the aggregation')
-      const groupBy = request.groupBy === undefined ? [] : (Array.isArray(request.groupBy) ? request.groupBy : [request.groupBy]).map((g) => field(g, 'groupBy'))
+      const groupBy = request.groupBy === undefined ? [] : (Array.isArray(request.groupBy) ? request.groupBy : [request.groupBy]).map((g) => g === TENANT_KEY ? g : field(g, 'groupBy'))
       if (groupBy.length > 3) throw invalid('group by at most 3 fields')
       const metrics = objectArg(request.metrics ?? { count: { op: 'count' } }, 'metrics')
-      const query = base(table, spec, collectionArg(args[0]))
+      const query = base(table, spec, targetArg(args[0]))
       applyFilter(query, request.filter)
-      const selects: string[] = groupBy.map((g, i) => `${groupSql(g)} as g${i}`)
+      // `_tenant` groups by unit (a province's report over its communes).
+      const keySql = (g: string): string => g === TENANT_KEY ? 'tenant_path' : groupSql(g)
+      const selects: string[] = groupBy.map((g, i) => `${keySql(g)} as g${i}`)
       const names = Object.keys(metrics)
       if (names.length === 0 || names.length > 10) throw invalid('ask for 1 to 10 metrics')
       names.forEach((name, i) => {
@@ -392,8 +443,8 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
         }
       })
       query.select(db.knex.raw(selects.join(', ')))
-      groupBy.forEach((g) => query.groupByRaw(groupSql(g)))
-      groupBy.forEach((g) => query.orderByRaw(orderSql(groupSql(g), 'asc')))
+      groupBy.forEach((g) => query.groupByRaw(keySql(g)))
+      groupBy.forEach((g) => query.orderByRaw(g === TENANT_KEY ? 'tenant_path asc' : orderSql(groupSql(g), 'asc')))
       let found: Array<Record<string, unknown>>
       try {
         found = yield * rows(query)
@@ -402,7 +453,7 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
       }
       return found.map((row) => {
         const out: Record<string, unknown> = {}
-        groupBy.forEach((g, i) => { out[g] = groupKey(row[`g${i}`]) })
+        groupBy.forEach((g, i) => { out[g] = g === TENANT_KEY ? String(row[`g${i}`]).split('/').at(-1) : groupKey(row[`g${i}`]) })
         names.forEach((name, i) => { out[name] = row[`m${i}`] === null ? null : Number(row[`m${i}`]) })
         return out
       })
@@ -418,7 +469,7 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
       args: unknown[],
       written: { bytes: number },
       deadline?: number
-    ): Promise<unknown> => later(spec, operations[op]!(spec, args, written), deadline),
+    ): Promise<unknown> => later(spec, operations[op]!(spec, args, written), deadline, scopeOf(args[0])),
     operations: Object.keys(operations),
   }
 }

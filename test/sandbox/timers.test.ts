@@ -1,0 +1,88 @@
+import t from 'tap'
+import { request } from '../helpers/http.ts'
+import { fixtures, startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
+import { startTestPlatform } from '../helpers/platform.ts'
+import { folderEntries, tgz } from '../helpers/tgz.ts'
+
+const testDialect = process.env.NENTANG_TEST_DATABASE ?? 'sqlite'
+
+type Run = { handler: string, payload?: any, user?: unknown, at?: number, key?: string }
+
+/** Polls `read` until `done` holds (at most `ms`), and returns the last value read. */
+async function until<T> (read: () => Promise<T>, done: (value: T) => boolean, ms: number): Promise<T> {
+  const end = Date.now() + ms
+  let value = await read()
+  while (!done(value) && Date.now() < end) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    value = await read()
+  }
+  return value
+}
+
+const runsAt = (p: PluginPlatform, tenant = 'hn') => async (): Promise<Run[]> => (await p.call('GET', `/t/${tenant}/rem/ran`)).body.runs
+
+/** Publishes the reminder fixture through the registry, approved (what a node learns from the database). */
+async function publishReminder (p: { url: string, call: PluginPlatform['call'] }, admin: string): Promise<void> {
+  const uploaded = await request(p.url, 'POST', '/api/v1/registry/packages', { token: admin, raw: await tgz(folderEntries(`${fixtures}reminder`)), headers: { 'content-type': 'application/gzip' } })
+  if (uploaded.status !== 201) throw new Error(JSON.stringify(uploaded.body))
+  // The publisher may not approve its own upload: a second platform-admin does.
+  await p.call('POST', '/api/v1/tenants/vn/users', { token: admin, body: { username: 'reviewer', password: 'reviewer-password', displayName: 'Người duyệt', roles: ['platform-admin'] } })
+  const reviewer = (await p.call('POST', '/api/v1/auth/token', { body: { username: 'reviewer', password: 'reviewer-password' } })).body.token
+  const approved = await p.call('POST', '/api/v1/registry/packages/hn/reminder/versions/1.0.0/approve', { token: reviewer, body: {} })
+  if (approved.status !== 200) throw new Error(JSON.stringify(approved.body))
+}
+
+t.test('a timer runs its handler once, when it falls due, with its payload and no user', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.install('hn', 'rem', 'reminder')
+  const setAt = Date.now()
+  const set = await p.call('POST', '/t/hn/rem/set', { body: { inMs: 400, payload: { hồSơ: 'HS-2026-001', hạn: 'ngày 15' } } })
+  t.match(set.body, { id: /^[0-9a-f-]{36}$/ })
+  const runs = await until(runsAt(p), (r) => r.length > 0, 5000)
+  t.equal(runs.length, 1)
+  t.match(runs[0], { handler: 'remind', payload: { hồSơ: 'HS-2026-001', hạn: 'ngày 15' }, user: null })
+  t.ok(runs[0]!.at! >= setAt + 400, `not before it was due (${runs[0]!.at! - setAt} ms after it was set)`)
+  await new Promise((resolve) => setTimeout(resolve, 800))
+  t.equal((await runsAt(p)()).length, 1, 'and only once')
+})
+
+t.test('a failing handler is tried again until it succeeds; a cancelled timer does not run; bad timers are refused', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.install('hn', 'rem', 'reminder')
+  await p.call('POST', '/t/hn/rem/set', { body: { handler: 'flaky', payload: { key: 'k1', failures: 2 } } })
+  const cancelled = (await p.call('POST', '/t/hn/rem/set', { body: { inMs: 600, payload: { never: true } } })).body.id
+  t.same((await p.call('POST', '/t/hn/rem/cancel', { body: { id: cancelled } })).body, { cancelled: true })
+  t.same((await p.call('POST', '/t/hn/rem/cancel', { body: { id: cancelled } })).body, { cancelled: false }, 'a second time: nothing to cancel')
+  const runs = await until(runsAt(p), (r) => r.some((run) => run.handler === 'flaky'), 10_000)
+  t.equal(runs.filter((run) => run.handler === 'flaky-try').length, 3, 'two failures, then a success')
+  t.equal(runs.filter((run) => run.handler === 'flaky').length, 1)
+  t.notOk(runs.some((run) => run.payload?.never === true), 'the cancelled timer did not run')
+  const set = async (body: unknown): Promise<any> => (await p.call('POST', '/t/hn/rem/set', { body })).body
+  t.match(await set({ handler: 'ran' }), { error: 'PermissionDenied', message: /permissions.timers/ }, 'a handler the manifest does not name for timers')
+  t.match(await set({ when: 'sau ba ngày' }), { error: 'InvalidArgument', message: /ISO 8601/ })
+  t.match(await set({ when: Date.now() + 400 * 24 * 3600_000 }), { error: 'InvalidArgument', message: /366 days/ })
+  t.match(await set({ payload: { text: 'đ'.repeat(20_000) } }), { error: 'InvalidArgument', message: /16384/ })
+})
+
+t.test('a timer of a version revoked before it falls due does not run', async (t) => {
+  const p = await startPluginPlatform(t)
+  await publishReminder(p, p.admin)
+  t.equal((await p.call('PUT', '/api/v1/tenants/hn/plugins/rem', { token: p.admin, body: { package: '@hn/reminder', version: '1.0.0' } })).status, 200)
+  t.match((await p.call('POST', '/t/hn/rem/set', { body: { inMs: 1200 } })).body, { id: /./ })
+  t.equal((await p.call('POST', '/api/v1/registry/packages/hn/reminder/versions/1.0.0/revoke', { token: p.admin, body: { reason: 'gửi nhắc nhở sai người' } })).status, 200)
+  const { db } = p.platform.services
+  const waiting = await until(async () => Number((await db.knex('plugin_timers').count({ n: '*' }))[0]!.n), (n) => n === 0, 5000)
+  t.equal(waiting, 0, 'the timer was dropped')
+  t.equal(Number((await db.knex('plugin_documents').where({ plugin: '@hn/reminder' }).count({ n: '*' }))[0]!.n), 0, 'without running')
+})
+
+t.test('two gateway nodes never run one timer twice', { skip: testDialect === 'postgres' ? false : 'several gateway nodes share a PostgreSQL database; this runs in the PostgreSQL pass' }, async (t) => {
+  const a = await startPluginPlatform(t)
+  const b = await startTestPlatform(t, {}, a)
+  await publishReminder(a, a.admin)
+  t.equal((await a.call('PUT', '/api/v1/tenants/hn/plugins/rem', { token: a.admin, body: { package: '@hn/reminder', version: '1.0.0' } })).status, 200)
+  const due = Date.now() + 1000
+  await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? a : b).call('POST', '/t/hn/rem/set', { body: { when: due, payload: { n: i } } })))
+  const runs = await until(runsAt(a), (r) => r.length >= 60, 15_000)
+  t.same(runs.map((run) => run.payload.n).sort((x: number, y: number) => x - y), Array.from({ length: 60 }, (_, i) => i), 'each of the sixty ran exactly once')
+})
