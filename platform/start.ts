@@ -33,6 +33,7 @@ import { consoleRoutes } from '../console/routes.ts'
 import { createApp, PLATFORM_VERSION } from '../core/server.ts'
 import { createCloseStack } from './close-stack.ts'
 import { createGatewayCalls } from './gateway-calls.ts'
+import { startEventDelivery } from './event-delivery.ts'
 import { startTimers } from './timers.ts'
 import { createRequestListener } from './listener.ts'
 import { platformStatusRoutes } from './platform-status.ts'
@@ -114,6 +115,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     ])
     parts.push('event retention', startEventRetention(db, config.eventRetentionDays, logger))
     parts.push('plugin timers', startTimers({ db, logger, supervisor, resolve: resolver.resolve }))
+    parts.push('event delivery', startEventDelivery({ db, logger }))
     parts.push('audit checkpoints', await startCheckpoints({ db, key: auditKey, dataDir: config.dataDir, logger, isLegacyHead: () => headIsLegacy(db, auditKey) }))
     // Node checks the header and request timeouts below only every `connectionsCheckingInterval`
     // (30 s by default), so a slow client could hold a socket for 30 s past them: check every second.

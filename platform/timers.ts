@@ -10,6 +10,12 @@ const BATCH = 20
 const LEASE_MS = 60_000
 /** A timer whose handler keeps failing is tried this often, with a doubling pause (1 s, 2 s, 4 s…), then dropped. */
 const MAX_ATTEMPTS = 5
+/**
+ * Due, not held by a node, and first in its queue: an event's deliveries to one subscriber run one after another,
+ * in the order the events were published (a failing one holds the rest back until it succeeds or is dropped).
+ */
+const CLAIMABLE = `due_at <= ? and (claimed_until is null or claimed_until < ?)
+  and (queue is null or not exists (select 1 from plugin_timers e where e.queue = t.queue and e.id < t.id))`
 
 export interface TimerDeps {
   db: Database
@@ -28,6 +34,8 @@ interface Claimed {
   handler: string
   payload: string
   attempts: number
+  /** Set for an event's delivery: the handler is a subscriber's. */
+  event_id: number | null
 }
 
 /**
@@ -48,12 +56,12 @@ export function startTimers (deps: TimerDeps): () => Promise<void> {
     const now = new Date().toISOString()
     const lease = new Date(Date.now() + LEASE_MS).toISOString()
     // A read first: most ticks find nothing due, and an UPDATE would take SQLite's one write lock for nothing.
-    const [any] = await db.read('select id from plugin_timers where due_at <= ? and (claimed_until is null or claimed_until < ?) limit 1', [now, now])
+    const [any] = await db.read(`select id from plugin_timers t where ${CLAIMABLE} limit 1`, [now, now])
     if (any === undefined) return []
     const lock = db.dialect === 'postgres' ? 'for update skip locked' : ''
     const result = await db.knex.raw(`update plugin_timers set claimed_until = ?, attempts = attempts + 1
-      where id in (select id from plugin_timers where due_at <= ? and (claimed_until is null or claimed_until < ?) order by due_at limit ${BATCH} ${lock})
-      returning id, timer_id, tenant_id, mount, plugin, handler, payload, attempts`, [lease, now, now])
+      where id in (select id from plugin_timers t where ${CLAIMABLE} order by due_at limit ${BATCH} ${lock})
+      returning id, timer_id, tenant_id, mount, plugin, handler, payload, attempts, event_id`, [lease, now, now])
     return (db.dialect === 'postgres' ? result.rows : result) as Claimed[]
   }
 
@@ -72,10 +80,11 @@ export function startTimers (deps: TimerDeps): () => Promise<void> {
       throw error
     }
     if (installation === undefined || installation.name !== due.plugin) return drop('its plugin is no longer installed there')
-    if (!(installation.spec.permissions.timers ?? []).includes(due.handler)) return drop('the installed version does not name its handler')
+    const named = due.event_id === null ? installation.spec.permissions.timers ?? [] : Object.values(installation.spec.permissions.events?.subscribe ?? {})
+    if (!named.includes(due.handler)) return drop('the installed version does not name its handler')
     const outcome = await deps.supervisor.dispatch(installation.tier, installation.spec, due.handler, randomUUID(), {
       method: 'POST',
-      path: `/timers/${due.handler}`,
+      path: due.event_id === null ? `/timers/${due.handler}` : `/events/${due.handler}`,
       params: {},
       query: {},
       headers: {},

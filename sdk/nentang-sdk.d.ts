@@ -130,7 +130,10 @@ declare module 'nentang:sdk' {
   /** Needs the name in `permissions.secrets`; set by a tenant administrator, never logged. */
   export const secrets: { get(name: string): Promise<string | null> }
 
-  /** Needs the type in `permissions.events.publish`. */
+  /**
+   * Needs the type in `permissions.events.publish`. Delivered, at least once and in order, to the handlers that the
+   * unit's installations name for it under `permissions.events.subscribe` (the body is an `EventDelivery`).
+   */
   export const events: { publish(type: string, payload: Json): Promise<void> }
 
   export interface CurrentUser {

@@ -21,6 +21,17 @@ export interface PluginRequest<Body = Json | null> {
   tenant: string
 }
 
+/** The body of a request that delivers an event to a subscriber's handler (`permissions.events.subscribe`). */
+export interface EventDelivery<Payload = Json> {
+  /** The event's id: increasing in the order events were published. */
+  id: number
+  type: string
+  payload: Payload
+  /** The plugin that published it, at this unit. */
+  publisher: { plugin: string, tenant: string }
+  publishedAt: string
+}
+
 /** Either a JSON body (status 200), or an object whose only keys are `status`, `headers` and `body`. */
 export type PluginResponse = Json | { status: number, headers?: Record<string, string>, body?: Json }
 

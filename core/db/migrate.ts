@@ -8,6 +8,7 @@ import * as secrets0005 from './migrations/0005-installation-secrets.ts'
 import * as auditNoTruncate0006 from './migrations/0006-audit-no-truncate.ts'
 import * as documentScopes0007 from './migrations/0007-document-scopes.ts'
 import * as pluginTimers0008 from './migrations/0008-plugin-timers.ts'
+import * as eventDelivery0009 from './migrations/0009-event-delivery.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -24,6 +25,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0006-audit-no-truncate', auditNoTruncate0006],
   ['0007-document-scopes', documentScopes0007],
   ['0008-plugin-timers', pluginTimers0008],
+  ['0009-event-delivery', eventDelivery0009],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -30,8 +30,8 @@ function startWorker (settings: WorkerSettings): { receive(message: ToWorker): v
   // Storage writes answered on this thread are committed before any answer leaves (core/db/database.ts).
   const send = createBatcher<FromWorker>((batch) => {
     db.now()?.commit()
-    // After the gateway has gone (a stop), there is no one to answer: the worker is on its way out.
-    if (process.connected) process.send?.(batch)
+    // After the gateway has gone (a stop, or it died), there is no one to answer: the worker leaves quietly.
+    if (process.connected) process.send?.(batch, undefined, undefined, (error) => { if (error !== null) process.exit(0) })
   }, (message) => {
     // Answers carry JSON text already, so this is a bug's trace: the request still gets its answer.
     if (message.t === 'res') send({ t: 'err', id: message.id, code: 'SBX_ERR_BAD_RESPONSE', message: 'the response could not be handed back' })

@@ -1,8 +1,7 @@
 import t from 'tap'
-import { request } from '../helpers/http.ts'
-import { fixtures, startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
+import { startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
 import { startTestPlatform } from '../helpers/platform.ts'
-import { folderEntries, tgz } from '../helpers/tgz.ts'
+import { publishFixture } from '../helpers/registry.ts'
 
 const testDialect = process.env.NENTANG_TEST_DATABASE ?? 'sqlite'
 
@@ -21,16 +20,7 @@ async function until<T> (read: () => Promise<T>, done: (value: T) => boolean, ms
 
 const runsAt = (p: PluginPlatform, tenant = 'hn') => async (): Promise<Run[]> => (await p.call('GET', `/t/${tenant}/rem/ran`)).body.runs
 
-/** Publishes the reminder fixture through the registry, approved (what a node learns from the database). */
-async function publishReminder (p: { url: string, call: PluginPlatform['call'] }, admin: string): Promise<void> {
-  const uploaded = await request(p.url, 'POST', '/api/v1/registry/packages', { token: admin, raw: await tgz(folderEntries(`${fixtures}reminder`)), headers: { 'content-type': 'application/gzip' } })
-  if (uploaded.status !== 201) throw new Error(JSON.stringify(uploaded.body))
-  // The publisher may not approve its own upload: a second platform-admin does.
-  await p.call('POST', '/api/v1/tenants/vn/users', { token: admin, body: { username: 'reviewer', password: 'reviewer-password', displayName: 'Người duyệt', roles: ['platform-admin'] } })
-  const reviewer = (await p.call('POST', '/api/v1/auth/token', { body: { username: 'reviewer', password: 'reviewer-password' } })).body.token
-  const approved = await p.call('POST', '/api/v1/registry/packages/hn/reminder/versions/1.0.0/approve', { token: reviewer, body: {} })
-  if (approved.status !== 200) throw new Error(JSON.stringify(approved.body))
-}
+const publishReminder = (p: PluginPlatform, admin: string): Promise<void> => publishFixture(p, admin, 'reminder')
 
 t.test('a timer runs its handler once, when it falls due, with its payload and no user', async (t) => {
   const p = await startPluginPlatform(t)
