@@ -103,7 +103,19 @@ declare module 'nentang:sdk' {
     aggregate(spec: AggregateSpec): Promise<Array<Record<string, Json>>>
   }
 
+  /** One write of a `storage.batch`, on a collection of this unit. */
+  export type BatchOperation =
+    | { op: 'insert', collection: string, doc: Record<string, Json> }
+    | { op: 'update', collection: string, id: string, patch: Record<string, Json>, expect?: Filter }
+    | { op: 'remove', collection: string, id: string }
+
   export const storage: {
+    /**
+     * Runs 1 to 20 writes together, all or nothing: each one's result in order, or null (nothing written) when an
+     * update or a remove finds no document, or one that does not match its `expect`. An operation that throws
+     * writes nothing either (a dossier and its history entry land together, or neither does).
+     */
+    batch(operations: BatchOperation[]): Promise<Array<Stored<Record<string, Json>> | true> | null>
     /** A collection by name (`^[a-z][a-z0-9_-]{0,63}$`). */
     collection<T extends Record<string, Json> = Record<string, Json>>(name: string): Collection<T>
     collection<T extends Record<string, Json> = Record<string, Json>>(name: string, options: { scope: 'lineage' | 'subtree' }): ScopedCollection<T>

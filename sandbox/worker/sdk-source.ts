@@ -44,7 +44,7 @@ function write (level, args) {
   logHost(level, args.map((a) => { try { return typeof a === 'string' ? a.slice(0, 2000) : String(JSON.stringify(a)).slice(0, 2000) } catch { return '[unprintable]' } }).join(' ').slice(0, 2000))
 }
 
-export const storage = Object.freeze({ collection })
+export const storage = Object.freeze({ collection, batch: (operations) => call('storage.batch', operations) })
 export const http = Object.freeze({ fetch: (url, init = {}) => call('http.fetch', url, init) })
 export const secrets = Object.freeze({ get: (name) => call('secrets.get', name) })
 export const events = Object.freeze({ publish: (type, payload) => call('events.publish', type, payload) })

@@ -35,3 +35,37 @@ t.test('concurrent patches of different fields all land; a patch that no longer 
   t.match((await p.call('POST', `/t/hn/probe/docs/${id}/patch`, { body: { patch: { a: 1 }, options: { expect: { state: { $regex: '.*' } } } } })).body, { error: 'InvalidArgument', message: /unknown operator/ })
   t.same((await p.call('POST', '/t/hn/probe/docs/0192d0c4-0000-7000-8000-000000000000/patch', { body: { patch: { a: 1 } } })).body, { doc: null }, 'no such document')
 })
+
+t.test('a batch writes all its operations or none: a dossier moves and its history entry lands together, or neither does', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.install('hn', 'probe', 'storage-probe')
+  const { _id: id } = (await p.call('POST', '/t/hn/probe/docs', { body: { hồSơ: 'HS-01', state: 'submitted' } })).body
+  const batch = async (operations: unknown): Promise<any> => (await p.call('POST', '/t/hn/probe/batch', { body: { operations } })).body
+  const count = async (collection: string): Promise<number> => (await p.call('POST', '/t/hn/probe/probe', { body: { collection } })).body.result.length
+  const moved = await batch([
+    { op: 'update', collection: 'docs', id, patch: { state: 'approved' }, expect: { state: 'submitted' } },
+    { op: 'insert', collection: 'history', doc: { dossier: id, từ: 'submitted', đến: 'approved', by: 'Trần Thị Bình' } },
+  ])
+  t.match(moved.result, [{ _id: id, state: 'approved' }, { dossier: id, đến: 'approved' }])
+  t.equal(await count('history'), 1)
+  const again = await batch([
+    { op: 'insert', collection: 'history', doc: { dossier: id, đến: 'rejected' } },
+    { op: 'update', collection: 'docs', id, patch: { state: 'rejected' }, expect: { state: 'submitted' } },
+  ])
+  t.same(again, { result: null }, 'the second transition finds it approved: null')
+  t.equal(await count('history'), 1, 'and its history entry, written first, was rolled back')
+  t.equal((await p.call('GET', `/t/hn/probe/docs/${id}`)).body.doc.state, 'approved')
+  const broken = await batch([
+    { op: 'insert', collection: 'history', doc: { dossier: id, note: 'trước lỗi' } },
+    { op: 'insert', collection: 'Not A Name', doc: {} },
+  ])
+  t.match(broken, { error: 'InvalidArgument', message: /collection name/ })
+  t.equal(await count('history'), 1, 'an operation that throws rolls back the ones before it')
+  t.match(await batch([]), { error: 'InvalidArgument', message: /1 to 20/ })
+  t.match(await batch(Array.from({ length: 21 }, () => ({ op: 'remove', collection: 'docs', id }))), { error: 'InvalidArgument', message: /1 to 20/ })
+  t.match(await batch([{ op: 'drop', collection: 'docs' }]), { error: 'InvalidArgument', message: /insert, update or remove/ })
+  t.same(await batch([{ op: 'remove', collection: 'docs', id: '0192d0c4-0000-7000-8000-000000000000' }]), { result: null }, 'a remove that finds nothing: null')
+  const many = await batch(Array.from({ length: 20 }, (_, i) => ({ op: 'insert', collection: 'history', doc: { i } })))
+  t.equal(many.result.length, 20)
+  t.equal(await count('history'), 21)
+})

@@ -26,6 +26,8 @@ const USAGE_RECOUNT_MS = 60_000
 const STORAGE_CALLS_IN_FLIGHT = 2
 /** How many times an update whose document changed under it reads again before it gives up (`Conflict`). */
 const UPDATE_ATTEMPTS = 8
+/** Operations one `storage.batch` runs together at most. */
+const MAX_BATCH = 20
 
 type Doc = Record<string, unknown>
 /** Whose documents a call reads: this tenant's, or up or down the unit tree too. */
@@ -231,6 +233,17 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
     })
   }
 
+  /**
+   * A batch on SQLite before the worker's own connections are open (its first moments): waits for them, since the
+   * batch's savepoint must sit in the transaction those connections keep.
+   */
+  async function batchLater<T> (spec: PluginSpec, operation: Operation<T>): Promise<T> {
+    for (let waited = 0; db.now() === undefined && waited < 2000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10))
+    const answer = now(spec, operation)
+    if (answer === LATER) throw new HostCallError('HostError', 'the database is not open yet')
+    return answer
+  }
+
   function allowed (spec: PluginSpec): void {
     const storage = spec.permissions.storage
     if (storage !== true && (storage === null || typeof storage !== 'object')) throw denied('the manifest does not ask for storage')
@@ -393,6 +406,38 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
     remove: (spec, args) => function * () {
       return (yield * change({ sql: REMOVE_SQL, bindings: [spec.tenantId, spec.name, collectionArg(args[0]), idArg(args[1])] })) > 0
     },
+    batch: (spec, args, written) => function * (table) {
+      const items = args[0]
+      if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH) throw invalid(`a batch is an array of 1 to ${MAX_BATCH} operations`)
+      const steps = items.map((value, i) => {
+        const item = objectArg(value, `operation ${i}`)
+        if (item.op === 'insert') return operations.insert!(spec, [item.collection, item.doc], written)
+        if (item.op === 'update') return operations.update!(spec, [item.collection, item.id, item.patch, item.expect === undefined ? {} : { expect: item.expect }], written)
+        if (item.op === 'remove') return operations.remove!(spec, [item.collection, item.id], written)
+        throw invalid(`operation ${i}: op is insert, update or remove`)
+      })
+      // All or nothing: a savepoint inside the call's transaction (on SQLite, the turn's), rolled back when an
+      // operation fails, or when an update or a remove finds no document (or one that does not match `expect`).
+      yield * change({ sql: 'savepoint nentang_batch', bindings: [] })
+      const results: unknown[] = []
+      try {
+        for (const step of steps) {
+          const result = yield * step(table)
+          if (result === null || result === false) {
+            yield * change({ sql: 'rollback to savepoint nentang_batch', bindings: [] })
+            yield * change({ sql: 'release savepoint nentang_batch', bindings: [] })
+            return null
+          }
+          results.push(result)
+        }
+      } catch (error) {
+        yield * change({ sql: 'rollback to savepoint nentang_batch', bindings: [] })
+        yield * change({ sql: 'release savepoint nentang_batch', bindings: [] })
+        throw error
+      }
+      yield * change({ sql: 'release savepoint nentang_batch', bindings: [] })
+      return results
+    },
     find: (spec, args) => function * (table) {
       const target = targetArg(args[0])
       const query = base(table, spec, target).select(...(target.scope === 'tenant' ? ['doc_id', 'data'] : ['doc_id', 'data', 'tenant_path']))
@@ -469,7 +514,9 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
       args: unknown[],
       written: { bytes: number },
       deadline?: number
-    ): Promise<unknown> => later(spec, operations[op]!(spec, args, written), deadline, scopeOf(args[0])),
+    ): Promise<unknown> => op === 'batch' && !postgres
+      ? batchLater(spec, operations[op]!(spec, args, written))
+      : later(spec, operations[op]!(spec, args, written), deadline, scopeOf(args[0])),
     operations: Object.keys(operations),
   }
 }
