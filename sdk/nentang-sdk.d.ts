@@ -23,11 +23,24 @@ declare module 'nentang:sdk' {
     $gte?: string | number
     $lt?: string | number
     $lte?: string | number
+    /** 1 to 100 values. */
     $in?: Json[]
+    /** 1 to 100 values; a document without the field matches too. */
+    $nin?: Json[]
+    /** Whether the document has the field (set to null counts as having it). */
+    $exists?: boolean
+    /**
+     * Every word (1 to 10, 200 characters at most) somewhere in the field's text, ignoring case and Vietnamese marks:
+     * `'nguyen van'` finds `'Nguyễn Văn An'`, `'dao'` finds `'ĐÀO'`. Only strings are searched.
+     */
+    $search?: string
   }
 
-  /** `{field: value}` or `{field: {$gt: 3}}`; a field may be a path such as `owner.name`. */
-  export type Filter = Record<string, Json | Condition>
+  /**
+   * `{field: value}` or `{field: {$gt: 3}}`, all of which must hold; a field may be a path such as `owner.name`.
+   * `$or: [filter, …]` (1 to 10, not nested) holds when any of them does. At most 10 fields and 20 conditions.
+   */
+  export type Filter = { [field: string]: Json | Condition | Filter[] | undefined, $or?: Filter[] }
 
   /**
    * A field to sort by, `'-field'` for descending. Values order by type first, the same on every database: missing

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import knexFactory, { type Knex } from 'knex'
+import { fold } from './fold.ts'
 
 export type Dialect = 'sqlite' | 'postgres'
 export type Row = Record<string, unknown>
@@ -56,6 +57,7 @@ function createSqlite (file: string): Database {
         connection.pragma('synchronous = NORMAL')
         connection.pragma('foreign_keys = ON')
         connection.pragma('busy_timeout = 5000')
+        withFunctions(connection)
         done(null, connection)
       },
     },
@@ -122,6 +124,11 @@ function createSqlite (file: string): Database {
   }
 }
 
+/** The SQL functions PostgreSQL has by migration, on a SQLite connection: `nentang_fold` (core/db/fold.ts). */
+function withFunctions (connection: BetterSqlite3.Database): void {
+  connection.function('nentang_fold', { deterministic: true }, (text: unknown) => typeof text === 'string' ? fold(text) : null)
+}
+
 /**
  * A better-sqlite3 connection beside knex's, with a cache of prepared statements. Opened on first
  * use, once knex has created the file.
@@ -136,6 +143,7 @@ function preparedConnection (knex: Knex, filename: string, pragmas: string[]) {
         opening ??= knex.raw('select 1').then(() => {
           const opened = new BetterSqlite3(filename, { fileMustExist: true })
           for (const pragma of pragmas) opened.pragma(pragma)
+          withFunctions(opened)
           return opened
         })
         connection = await opening

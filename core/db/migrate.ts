@@ -9,6 +9,7 @@ import * as auditNoTruncate0006 from './migrations/0006-audit-no-truncate.ts'
 import * as documentScopes0007 from './migrations/0007-document-scopes.ts'
 import * as pluginTimers0008 from './migrations/0008-plugin-timers.ts'
 import * as eventDelivery0009 from './migrations/0009-event-delivery.ts'
+import * as foldFunction0010 from './migrations/0010-fold-function.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -26,6 +27,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0007-document-scopes', documentScopes0007],
   ['0008-plugin-timers', pluginTimers0008],
   ['0009-event-delivery', eventDelivery0009],
+  ['0010-fold-function', foldFunction0010],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -1,0 +1,26 @@
+/**
+ * Folding for search: lower case, Vietnamese letters without their marks (`Nguyễn Văn Đức` → `nguyen van duc`).
+ * The same on both databases: `nentang_fold(text)` is this function registered on every SQLite connection, and on
+ * PostgreSQL `translate(lower(text), FOLD_FROM, FOLD_TO)` (migration 0010), which the map below spells out.
+ */
+const BASES: Record<string, string> = { a: 'a', ă: 'a', â: 'a', e: 'e', ê: 'e', i: 'i', o: 'o', ô: 'o', ơ: 'o', u: 'u', ư: 'u', y: 'y' }
+const TONES = ['', '\u0300', '\u0301', '\u0303', '\u0309', '\u0323']
+
+const map = new Map<string, string>([['đ', 'd'], ['Đ', 'd']])
+for (const [letter, base] of Object.entries(BASES)) {
+  for (const tone of TONES) {
+    const lower = (letter + tone).normalize('NFC')
+    if (lower !== base) map.set(lower, base)
+    map.set(lower.toUpperCase(), base)
+  }
+}
+
+/** The characters folding replaces, and what each becomes (one for one, for PostgreSQL's `translate`). */
+export const FOLD_FROM = [...map.keys()].join('')
+export const FOLD_TO = [...map.values()].join('')
+
+export function fold (text: string): string {
+  let out = ''
+  for (const char of text.toLowerCase()) out += map.get(char) ?? char
+  return out
+}

@@ -1,0 +1,41 @@
+import t from 'tap'
+import { startPluginPlatform } from '../helpers/plugins.ts'
+
+const people = [
+  { name: 'Nguyễn Văn An', ward: 'Ba Đình', fee: 10 },
+  { name: 'Trần Thị Bình', ward: 'Hoàn Kiếm', fee: 20 },
+  { name: 'Lê Văn Cường', ward: 'Ba Đình' },
+  { name: 'NGUYỄN THỊ ĐÀO', note: null, fee: 5 },
+  { name: 'nguyen van an (không dấu)', fee: '10' },
+  { name: 'Mã hồ sơ', code: 'HS_100%' },
+  { name: 'Mã khác', code: 'HSX1000' },
+]
+
+t.test('$search, $exists, $nin and $or: what an officer types finds the same documents on both databases', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.install('hn', 'probe', 'storage-probe')
+  for (const person of people) t.equal((await p.call('POST', '/t/hn/probe/docs', { body: person })).status, 200)
+  const names = async (filter: unknown): Promise<string[]> => {
+    const answer = await p.call('POST', '/t/hn/probe/probe', { body: { filter } })
+    t.ok(Array.isArray(answer.body.result), JSON.stringify(answer.body))
+    return answer.body.result.map((doc: { name: string }) => doc.name).sort()
+  }
+  t.same(await names({ name: { $search: 'nguyen van' } }), ['Nguyễn Văn An', 'nguyen van an (không dấu)'], 'without marks, any case')
+  t.same(await names({ name: { $search: 'Đào  nguyễn' } }), ['NGUYỄN THỊ ĐÀO'], 'every word, in any order; đ is d')
+  t.same(await names({ name: { $search: 'văn' }, ward: 'Ba Đình' }), ['Lê Văn Cường', 'Nguyễn Văn An'])
+  t.same(await names({ code: { $search: '_100%' } }), ['Mã hồ sơ'], '_ and % are letters, not wildcards')
+  t.same(await names({ fee: { $search: '10' } }), ['nguyen van an (không dấu)'], 'the text "10" is found; the number 10 is not text')
+  t.same(await names({ note: { $exists: true } }), ['NGUYỄN THỊ ĐÀO'], 'a field set to null exists')
+  t.same(await names({ fee: { $exists: false } }), ['Lê Văn Cường', 'Mã hồ sơ', 'Mã khác'])
+  t.same(await names({ ward: { $nin: ['Ba Đình'] } }), ['Mã hồ sơ', 'Mã khác', 'NGUYỄN THỊ ĐÀO', 'Trần Thị Bình', 'nguyen van an (không dấu)'], 'a missing ward is none of those')
+  t.same(await names({ $or: [{ ward: 'Hoàn Kiếm' }, { fee: { $gte: 10 }, ward: 'Ba Đình' }] }), ['Nguyễn Văn An', 'Trần Thị Bình'])
+  t.same(await names({ $or: [{ name: { $search: 'dao' } }, { code: { $exists: true } }], fee: { $exists: true } }), ['NGUYỄN THỊ ĐÀO'])
+  const refused = async (filter: unknown): Promise<string> => (await p.call('POST', '/t/hn/probe/probe', { body: { filter } })).body.message
+  t.match(await refused({ $or: [{ $or: [{ a: 1 }] }] }), /not nested/)
+  t.match(await refused({ $or: Array.from({ length: 11 }, (_, i) => ({ i })) }), /1 to 10 filters/)
+  t.match(await refused({ $or: [] }), /1 to 10 filters/)
+  t.match(await refused({ name: { $search: 'a '.repeat(11) } }), /1 to 10 words/)
+  t.match(await refused({ name: { $search: 'x'.repeat(201) } }), /1 to 200/)
+  t.match(await refused({ name: { $exists: 'yes' } }), /true or false/)
+  t.match(await refused({ $or: Array.from({ length: 10 }, () => ({ a: 1, b: 2, c: 3 })) }), /at most 20 conditions/, 'conditions inside $or count too')
+})
