@@ -2,6 +2,16 @@ import { api, versionPath } from './api.js'
 import { t } from './i18n.js'
 import { ActionForm, Field, formatDate, html, Loading, Section, useLoad } from './ui.js'
 
+/** A permission as `registry/checks.ts` lists it (`http:https://…`, `secret:KEY`, `storage`…), in a reviewer's words. */
+function describe (permission) {
+  const colon = permission.indexOf(':')
+  const kind = colon === -1 || permission.startsWith('storage.read:') ? permission : permission.slice(0, colon)
+  const value = colon === -1 || kind === permission ? '' : permission.slice(colon + 1)
+  const key = `permission.${kind.replace(':', '.')}`
+  const words = t(key, { value })
+  return words === key ? permission : words
+}
+
 /** A registry version as a reviewer needs it: checks, permissions (and what is new), manifest; then the decision. */
 export function ReviewPage ({ name, version, can }) {
   const entry = useLoad(() => api('GET', versionPath(name, version)), [name, version])
@@ -22,9 +32,9 @@ export function ReviewPage ({ name, version, can }) {
         ${e.review ? html`<p>${t('review.reviewed', { reviewer: e.review.reviewer, at: formatDate(e.review.reviewedAt), comment: e.review.comment ?? '' })}${e.review.revokeReason ? ` · ${e.review.revokeReason}` : ''}</p>` : null}
         <div class="grid">
           <${Section} title=${t('review.permissions')} id="permissions-title">
-            ${asked.length === 0 ? html`<p class="muted">${t('review.noPermissions')}</p>` : html`<ul data-testid="permissions">${asked.map((p) => html`<li><code>${p}</code>${added.includes(p) ? html` <span class="badge new">${t('review.new')}</span>` : null}</li>`)}</ul>`}
+            ${asked.length === 0 ? html`<p class="muted">${t('review.noPermissions')}</p>` : html`<ul data-testid="permissions">${asked.map((p) => html`<li>${describe(p)} <code>${p}</code>${added.includes(p) ? html` <span class="badge new">${t('review.new')}</span>` : null}</li>`)}</ul>`}
             <h3>${t('review.newPermissions')}</h3>
-            ${added.length === 0 ? html`<p class="muted">${t('review.noNewPermissions')}</p>` : html`<ul data-testid="new-permissions">${added.map((p) => html`<li><code>${p}</code></li>`)}</ul>`}
+            ${added.length === 0 ? html`<p class="muted">${t('review.noNewPermissions')}</p>` : html`<ul data-testid="new-permissions">${added.map((p) => html`<li>${describe(p)} <code>${p}</code></li>`)}</ul>`}
           <//>
           <${Section} title=${t('review.checks')} id="checks-title">
             <ul class="checks">${e.checks.map((c) => html`<li class=${c.ok ? 'ok' : 'failed'}><span aria-hidden="true">${c.ok ? '✓' : '✗'}</span> <strong>${c.id}</strong> (${c.ok ? t('review.ok') : t('review.failed')}): ${c.message}</li>`)}</ul>

@@ -94,6 +94,7 @@ t.test('from an empty platform to a plugin page in a commune, all in the console
   await admin.getByRole('link', { name: 'Xem @hn/permits@1.0.0' }).click()
   await admin.getByRole('heading', { name: 'Duyệt @hn/permits@1.0.0' }).waitFor()
   t.match(await admin.getByTestId('permissions').textContent(), /storage/, 'the permissions it asks for are shown')
+  t.match(await admin.getByTestId('permissions').textContent(), /Lưu dữ liệu riêng tại mỗi đơn vị/, 'in words a reviewer reads')
   t.match(await admin.getByRole('region', { name: 'Kiểm tra tự động' }).textContent(), /handlers \(đạt\)/, 'and the automated checks')
   await browser.screenshot(admin, '03-review')
   const approve = admin.getByRole('form', { name: 'Phê duyệt' })

@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import t from 'tap'
+import { permissionList } from '../../registry/checks.ts'
+import type { Manifest } from '../../registry/manifest.ts'
 
 const app = new URL('../../console/app/', import.meta.url).pathname
 const source = readFileSync(`${app}i18n.js`, 'utf8')
@@ -20,4 +22,25 @@ t.test('every console text exists in Vietnamese and in English', async (t) => {
   }
   t.ok(used.size > 80)
   t.same([...used].filter((key) => !vi.has(key)), [], 'every text the pages ask for is defined')
+})
+
+t.test('every permission the registry lists has its words for reviewers, in both languages', async (t) => {
+  const vi = keysOf(source.slice(source.indexOf('  vi: {'), source.indexOf('  en: {')))
+  const en = keysOf(source.slice(source.indexOf('  en: {')))
+  const everything = {
+    storage: { read: ['lineage', 'subtree'] },
+    http: { allow: ['https://x.gov.vn/*'] },
+    secrets: ['KEY'],
+    events: { publish: ['a.b'], subscribe: { 'c.d': 'onEvent' } },
+    signature: true,
+    audit: true,
+    directory: true,
+    timers: ['remind'],
+  }
+  const listed = permissionList({ permissions: everything } as unknown as Manifest)
+  t.equal(listed.length, 11)
+  // As page-review.js's describe() names them: `http:…` → permission.http,
+  // `storage.read:lineage` → permission.storage.read.lineage.
+  const keys = listed.map((p) => `permission.${(p.startsWith('storage.read:') ? p : p.split(':')[0]!).replace(':', '.')}`)
+  t.same(keys.filter((key) => !vi.has(key) || !en.has(key)), [])
 })
