@@ -54,8 +54,10 @@ declare module 'nentang:sdk' {
     sort?: SortKey | SortKey[]
     /** At most 1000; default 100. */
     limit?: number
-    /** At most 10,000. */
+    /** At most 10,000. For deeper pages use `after`. */
     offset?: number
+    /** The next page in the order documents were made, after this document's `_id` (not with `sort` or `offset`). */
+    after?: string
   }
 
   /** A metric of a group: how many documents, or the sum, average, least or greatest of a field's numbers. */

@@ -39,3 +39,24 @@ t.test('$search, $exists, $nin and $or: what an officer types finds the same doc
   t.match(await refused({ name: { $exists: 'yes' } }), /true or false/)
   t.match(await refused({ $or: Array.from({ length: 10 }, () => ({ a: 1, b: 2, c: 3 })) }), /at most 20 conditions/, 'conditions inside $or count too')
 })
+
+t.test('keyset paging: `after` a document gives the next page, however deep, without gaps or repeats', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.install('hn', 'probe', 'storage-probe')
+  for (let i = 0; i < 25; i++) await p.call('POST', '/t/hn/probe/docs', { body: { i, kind: i % 2 === 0 ? 'chẵn' : 'lẻ' } })
+  const page = async (options: Record<string, unknown>, filter = {}): Promise<any> => (await p.call('POST', '/t/hn/probe/probe', { body: { filter, options } })).body
+  const seen: number[] = []
+  let after: string | undefined
+  for (;;) {
+    const { result } = await page({ limit: 10, ...(after === undefined ? {} : { after }) })
+    seen.push(...result.map((doc: { i: number }) => doc.i))
+    if (result.length < 10) break
+    after = result.at(-1)._id
+  }
+  t.same(seen, Array.from({ length: 25 }, (_, i) => i), 'three pages: 10, 10 and 5')
+  const evens = await page({ limit: 5, after: (await page({ limit: 1 }, { kind: 'chẵn' })).result[0]._id }, { kind: 'chẵn' })
+  t.same(evens.result.map((doc: { i: number }) => doc.i), [2, 4, 6, 8, 10], 'with a filter too')
+  t.match(await page({ after, sort: '-i' }), { error: 'InvalidArgument', message: /not with sort/ })
+  t.match(await page({ after, offset: 10 }), { error: 'InvalidArgument', message: /offset/ })
+  t.same((await page({ after: '0192d0c4-0000-7000-8000-000000000000' })).result, [], 'after a document that is not there: nothing')
+})

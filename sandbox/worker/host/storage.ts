@@ -29,6 +29,8 @@ const USAGE_RECOUNT_MS = 60_000
 const STORAGE_CALLS_IN_FLIGHT = 2
 /** How many times an update whose document changed under it reads again before it gives up (`Conflict`). */
 const UPDATE_ATTEMPTS = 8
+/** Rows an aggregation answers at most (groups past them are cut). */
+const MAX_GROUPS = 1000
 /** Operations one `storage.batch` runs together at most. */
 const MAX_BATCH = 20
 
@@ -490,6 +492,14 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
       // Up the tree, the nearest unit's documents come first (a commune's own price before its province's).
       if (sort.length === 0 && target.scope === 'lineage') query.orderByRaw('length(tenant_path) desc')
       query.orderBy('id')
+      if (options.after !== undefined) {
+        // Keyset paging in the order documents were made: the next page starts after a document, however deep.
+        if (sort.length > 0 || target.scope === 'lineage' || options.offset !== undefined) throw invalid('after pages in the order documents were made: not with sort, offset or a lineage scope')
+        const after = idArg(options.after)
+        const scoped = target.scope === 'tenant' ? 'tenant_id = ? and ' : ''
+        query.whereRaw(`id > coalesce((select id from plugin_documents where ${scoped}plugin = ? and collection = ? and doc_id = ?), ${Number.MAX_SAFE_INTEGER})`,
+          [...(target.scope === 'tenant' ? [spec.tenantId] : []), spec.name, target.name, after])
+      }
       const limit = options.limit ?? 100
       const offset = options.offset ?? 0
       if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000) throw invalid('limit is an integer from 1 to 1000')
@@ -526,6 +536,7 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
       })
       query.select(db.knex.raw(selects.join(', ')))
       groupBy.forEach((g) => query.groupByRaw(keySql(g)))
+      query.limit(MAX_GROUPS)
       groupBy.forEach((g) => query.orderByRaw(g === TENANT_KEY ? 'tenant_path asc' : orderSql(groupSql(g), 'asc')))
       let found: Array<Record<string, unknown>>
       try {
