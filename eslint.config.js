@@ -26,7 +26,7 @@ export default [
   },
   {
     // What runs in the browser: the console and plugins' pages.
-    files: ['console/app/**', '**/ui/**'],
+    files: ['console/app/**', '**/ui/**', 'sdk/nentang-page.js'],
     languageOptions: { globals: globals.browser },
   },
   {

@@ -2143,6 +2143,60 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  "/api/v1/tenants/{code}/plugins/{mount}/page-token": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    /** A short token for a plugin's page to act as you on that plugin's routes at this tenant, and nowhere else (5 minutes) */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+          mount: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              token?: string
+              expiresAt?: string
+              /** t/{tenant}/{mount}: the only routes the token is good for */
+              audience?: string
+              user?: {
+                username?: string
+                displayName?: string
+                tenant?: string
+                roles?: Array<string>
+              }
+            }
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   "/": {
     parameters: { query?: never, header?: never, path?: never, cookie?: never }
     /** Redirects to the web console */

@@ -111,10 +111,10 @@ export function createPluginGateway (services: PlatformServices): (req: Incoming
 
   async function serve (req: IncomingMessage, exchange: Exchange): Promise<Answer> {
     const { method, path } = exchange
-    exchange.principal = await principalFrom(services, req.headers.authorization)
     const [, , tenant = '', mount = '', ...rest] = path.split('/')
     const notFound = (): Error => CoreError.notFound(`no route for ${method} ${path.slice(0, 200)}`)
     if (!tenantCode.test(tenant) || !mountName.test(mount)) throw notFound()
+    exchange.principal = await principalFrom(services, req.headers.authorization, `t/${tenant}/${mount}`)
     const installation = await resolve(tenant, mount)
     if (installation === undefined) throw notFound()
     let segments: string[]
@@ -133,6 +133,7 @@ export function createPluginGateway (services: PlatformServices): (req: Incoming
         const location = `${services.config.pagesOrigin}${path}${exchange.search === undefined ? '' : `?${exchange.search}`}`
         return { status: 308, headers: { location, 'content-type': 'text/plain; charset=utf-8' }, body: `Redirecting to ${location}.` }
       }
+      if (segments.length === 2 && segments[1] === PAGE_SDK_NAME) return pageSdk(req)
       return pluginPage(req, path, installation.ui, segments.slice(1), `${base}/ui/`)
     }
     const matched = matchRoute(installation.routes, method, segments)
@@ -246,6 +247,16 @@ function lowerCased (headers: Record<string, string> | undefined): Record<string
 // with a bearer token (no cookies exist here).
 const PAGE_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
   "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'; sandbox allow-scripts allow-forms allow-popups"
+
+/** The page side of the SDK (sdk/nentang-page.js), served beside every plugin's pages under this name. */
+const PAGE_SDK_NAME = 'nentang-page.js'
+const pageSdkFile = readInside(new URL('../sdk/', import.meta.url).pathname, PAGE_SDK_NAME)!
+
+function pageSdk (req: IncomingMessage): Answer {
+  const headers: Record<string, string> = { 'content-security-policy': PAGE_POLICY, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache', etag: pageSdkFile.etag }
+  if (req.headers['if-none-match'] === pageSdkFile.etag) return { status: 304, headers, body: undefined }
+  return { status: 200, headers: { ...headers, 'content-type': 'text/javascript; charset=utf-8' }, body: pageSdkFile.bytes }
+}
 
 function pluginPage (req: IncomingMessage, path: string, root: string, segments: string[], base: string): Answer {
   if (segments.length === 0 && !path.endsWith('/')) {

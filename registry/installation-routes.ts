@@ -4,14 +4,14 @@ import { CoreError } from '../core/errors.ts'
 import { defineRoute, type Route } from '../core/http/route.ts'
 import { validationError } from '../core/http/validation.ts'
 import type { Services } from '../core/services.ts'
-import { isAtOrBelow } from '../core/tenancy/access.ts'
+import { covers, isAtOrBelow } from '../core/tenancy/access.ts'
 import { tenantInReach } from '../core/tenancy/reach.ts'
 import { findTenant } from '../core/tenancy/tenants.ts'
 import { tenantCode } from '../core/routes/schemas.ts'
 import { RegistryError } from './errors.ts'
 import type { InstallationResolver } from './installation-resolver.ts'
 import { deleteInstallation, deleteSecret as removeSecret, effectiveInstallations, INSTALLATIONS_CHANGED, putSecret as storeSecret, saveInstallation, sealedSecrets, touchInstallation, type InstallationRecord } from './installations.ts'
-import { installationSchema, installBodySchema, mountParam, secretListSchema, secretNameParam, serviceSchema } from './schemas.ts'
+import { installationSchema, installBodySchema, mountParam, pageTokenSchema, secretListSchema, secretNameParam, serviceSchema } from './schemas.ts'
 import { findVersion, manifestOf, type Manifests } from './versions.ts'
 import { compilePluginSchema } from './plugin-schemas.ts'
 import type { SecretBox } from '../core/auth/secret-box.ts'
@@ -22,6 +22,9 @@ interface InstallBody {
   settings?: Record<string, unknown>
   inherit?: boolean
 }
+
+/** How long a plugin page's token lasts; the page SDK renews it before then. */
+const PAGE_TOKEN_TTL_SECONDS = 300
 
 function view (row: Row | InstallationRecord): Record<string, unknown> {
   return {
@@ -234,5 +237,28 @@ export function installationRoutes (services: Services, resolver: InstallationRe
     },
   })
 
-  return [list, servicesList, put, remove, listSecrets, putSecret, deleteSecret]
+  const pageToken = defineRoute({
+    method: 'POST',
+    path: '/api/v1/tenants/:code/plugins/:mount/page-token',
+    operationId: 'issuePageToken',
+    summary: "A short token for a plugin's page to act as you on that plugin's routes at this tenant, and nowhere else (5 minutes)",
+    tag: 'installations',
+    auth: 'user',
+    params: { code: tenantCode, mount: mountParam },
+    responses: { 200: { description: 'The token, what it is good for, and who it acts as', schema: pageTokenSchema } },
+    errors: [CoreError.notFound],
+    async handle ({ params, principal }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'see')
+      if (await resolver.resolve(tenant.code, params.mount!) === undefined) throw CoreError.notFound(`nothing is served at '${params.mount}'`)
+      const state = await services.principals.get(principal.id)
+      if (state === undefined) throw CoreError.notFound('no such user')
+      const audience = `t/${tenant.code}/${params.mount}`
+      const issued = await services.tokens.issue(principal.id, state.tokenVersion, { audience, ttlSeconds: PAGE_TOKEN_TTL_SECONDS })
+      const roles = [...new Set(principal.grants.filter((g) => covers(g, tenant.path)).map((g) => g.role))]
+      const user = { username: principal.username, displayName: principal.displayName, tenant: principal.home.code, roles }
+      return { status: 200, body: { ...issued, audience, user } }
+    },
+  })
+
+  return [list, servicesList, put, remove, listSecrets, putSecret, deleteSecret, pageToken]
 }

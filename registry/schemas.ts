@@ -77,3 +77,14 @@ export const secretListSchema: JsonSchema = {
   type: 'object',
   properties: { items: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, updatedAt: { type: 'string' }, updatedBy: { type: 'string' } } } } },
 }
+
+/** A plugin page's token (`POST …/plugins/{mount}/page-token`). */
+export const pageTokenSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    token: { type: 'string' },
+    expiresAt: { type: 'string' },
+    audience: { type: 'string', description: 't/{tenant}/{mount}: the only routes the token is good for' },
+    user: { type: 'object', properties: { username: { type: 'string' }, displayName: { type: 'string' }, tenant: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } } },
+  },
+}

@@ -9,6 +9,7 @@ import { HealthPage } from './page-health.js'
 import { HomePage } from './page-home.js'
 import { RegistryPage } from './page-registry.js'
 import { ReviewPage } from './page-review.js'
+import { ServicePage } from './page-service.js'
 import { SignInPage } from './page-sign-in.js'
 import { UnitPage } from './page-unit.js'
 import { UnitsPage } from './page-units.js'
@@ -49,6 +50,7 @@ function route (hash, me, can) {
   if (first === 'review' && rest.length === 3 && (can.publishAt.length > 0 || can.platformAdmin)) return html`<${ReviewPage} name=${`${rest[0]}/${rest[1]}`} version=${rest[2]} can=${can} />`
   if (first === 'audit' && admin) return html`<${AuditPage} roots=${can.adminAt} can=${can} />`
   if (first === 'health' && can.platformAdmin) return html`<${HealthPage} />`
+  if (first === 'services' && rest.length === 2) return html`<${ServicePage} tenant=${rest[0]} mount=${rest[1]} />`
   return html`<p class="card">${t('error.notFound')}</p>`
 }
 

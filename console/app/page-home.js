@@ -19,7 +19,7 @@ export function HomePage ({ me, can }) {
         ? html`<p class="muted">${t('home.noServices')}</p>`
         : html`<ul class="results">${data.items.map((service) => html`<li>
             <strong>${service.mount}</strong>${service.description ? html` · ${service.description}` : null}
-            ${service.pages ? html` <a href=${service.pages} target="_blank" rel="noopener" aria-label=${`${t('plugins.openPage')} ${service.mount}`}>${t('plugins.openPage')}</a>` : null}
+            ${service.pages ? html` <a href=${`#/services/${me.user.tenant}/${service.mount}`} aria-label=${`${t('plugins.openPage')} ${service.mount}`}>${t('plugins.openPage')}</a>` : null}
           </li>`)}</ul>`}<//>
     <//>
     <${Section} title=${t('home.changePassword')} id="password-title">

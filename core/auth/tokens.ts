@@ -6,10 +6,13 @@ export interface TokenClaims {
   tokenVersion: number
   /** Expiry, seconds since the epoch. */
   expiresAt: number
+  /** Set on a plugin page's token: `t/{tenant}/{mount}`, the only routes it is good for. */
+  audience?: string
 }
 
 export interface TokenService {
-  issue(userId: number, tokenVersion: number): Promise<{ token: string, expiresAt: string }>
+  /** A sign-in token; with `audience`, a plugin page's short token for that mount's routes only. */
+  issue(userId: number, tokenVersion: number, options?: { audience: string, ttlSeconds: number }): Promise<{ token: string, expiresAt: string }>
   /** The token's claims if its signature and expiry hold, else undefined. */
   verify(token: string): Promise<TokenClaims | undefined>
 }
@@ -27,9 +30,11 @@ export function createTokenService (secret: string, ttlSeconds: number): TokenSe
   const verified = new Map<string, TokenClaims>()
 
   return {
-    async issue (userId, tokenVersion) {
-      const expiresAt = Math.floor(Date.now() / 1000) + ttlSeconds
-      const token = await new SignJWT({ tv: tokenVersion })
+    async issue (userId, tokenVersion, options) {
+      const expiresAt = Math.floor(Date.now() / 1000) + (options?.ttlSeconds ?? ttlSeconds)
+      const jwt = new SignJWT({ tv: tokenVersion })
+      if (options !== undefined) jwt.setAudience(options.audience)
+      const token = await jwt
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setIssuer(ISSUER)
         .setSubject(String(userId))
@@ -49,7 +54,8 @@ export function createTokenService (secret: string, ttlSeconds: number): TokenSe
         const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] })
         const userId = Number(payload.sub)
         if (!Number.isSafeInteger(userId) || typeof payload.tv !== 'number' || typeof payload.exp !== 'number') return undefined
-        claims = { userId, tokenVersion: payload.tv, expiresAt: payload.exp }
+        if (payload.aud !== undefined && typeof payload.aud !== 'string') return undefined
+        claims = { userId, tokenVersion: payload.tv, expiresAt: payload.exp, ...(payload.aud === undefined ? {} : { audience: payload.aud }) }
       } catch {
         return undefined
       }

@@ -11,12 +11,20 @@ const BEARER = /^Bearer ([A-Za-z0-9_\-.]+)$/
  * token version come from the principal cache, which every change to a user or its grants clears
  * on commit, so disabling a user or changing its password takes effect on its very next request.
  */
-export async function principalFrom ({ principals, tokens }: Pick<Services, 'principals' | 'tokens'>, header: string | undefined): Promise<Principal | undefined> {
+export async function principalFrom (
+  { principals, tokens }: Pick<Services, 'principals' | 'tokens'>,
+  header: string | undefined,
+  /** `t/{tenant}/{mount}` on a plugin's routes: a plugin page's token is good there and nowhere else. */
+  audience?: string
+): Promise<Principal | undefined> {
   if (header === undefined || header === '') return undefined
   const match = BEARER.exec(header)
   if (match === null) throw CoreError.unauthenticated('the Authorization header must be "Bearer <token>"', { field: 'authorization' })
   const claims = await tokens.verify(match[1]!)
   if (claims === undefined) throw CoreError.unauthenticated('the token is invalid or expired; sign in again', { field: 'authorization' })
+  if (claims.audience !== undefined && claims.audience !== audience) {
+    throw CoreError.unauthenticated(`this token is a plugin page's, good for /${claims.audience}/… only`, { field: 'authorization' })
+  }
   const state = await principals.get(claims.userId)
   if (state === undefined || state.disabled || state.tokenVersion !== claims.tokenVersion) {
     throw CoreError.unauthenticated('the token was revoked; sign in again', { field: 'authorization' })

@@ -191,14 +191,13 @@ t.test('a member sees no administrative page or button, and the API refuses each
   await page.keyboard.press('Enter')
   await page.getByRole('heading', { name: 'Xin chào, Nguyễn Văn Dân' }).waitFor()
   await page.getByTestId('no-admin').waitFor()
-  // The unit's services, with the link to hello's page.
-  const [servicePage] = await Promise.all([
-    page.context().waitForEvent('page'),
-    page.getByRole('link', { name: 'Mở trang hello' }).click(),
-  ])
-  await servicePage.getByRole('heading', { name: /Xin chào/ }).waitFor()
-  t.equal(new URL(servicePage.url()).pathname, '/t/hn/hello/ui/', "a member opens its unit's service page")
-  await servicePage.close()
+  // The unit's services, with the link to hello's page, which the console frames.
+  await page.getByRole('link', { name: 'Mở trang hello' }).click()
+  await page.frameLocator('iframe.plugin-page').getByRole('heading', { name: /Xin chào/ }).waitFor()
+  t.equal(new URL(page.url()).hash, '#/services/hn/hello', "a member opens its unit's service page in the console")
+  t.equal(await page.locator('iframe.plugin-page').getAttribute('src'), '/t/hn/hello/ui/')
+  await page.goto(`${p.url}/console/`)
+  await page.getByTestId('no-admin').waitFor()
   const links = await page.getByRole('navigation', { name: 'Điều hướng chính' }).getByRole('link').allTextContents()
   t.same(links, ['Trang chính', 'Tài liệu API'], 'only the home page and the API reference')
   t.same(await page.getByRole('button').allTextContents(), ['English', 'Đăng xuất', 'Đổi mật khẩu'], 'no administrative button: languages, sign out, own password')
