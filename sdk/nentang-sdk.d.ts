@@ -199,6 +199,16 @@ declare module 'nentang:sdk' {
     cancel(id: string): Promise<boolean>
   }
 
+  /** Needs no permission. Digests run on the host: the sandbox has no crypto of its own. */
+  export const crypto: {
+    /**
+     * The hex digest of a string's UTF-8 bytes as they are, or of any other JSON value in canonical form (RFC 8785,
+     * every string in Unicode NFC first, so `Nguyễn` typed on any keyboard digests the same): what a form's
+     * signature covers. At most 4 MiB.
+     */
+    digest(algorithm: 'SHA-256' | 'SHA-384' | 'SHA-512', data: Json): Promise<string>
+  }
+
   export interface DirectoryUser {
     username: string
     displayName: string
@@ -250,6 +260,7 @@ declare module 'nentang:sdk' {
     audit: typeof audit
     directory: typeof directory
     timers: typeof timers
+    crypto: typeof crypto
     log: typeof log
     settings: typeof settings
     PermissionDenied: typeof PermissionDenied

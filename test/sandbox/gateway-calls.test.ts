@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import t, { type Test } from 'tap'
 import { createGatewayCalls } from '../../platform/gateway-calls.ts'
 import { whileNeighbourServes } from '../helpers/neighbour.ts'
@@ -74,4 +75,20 @@ t.test('directory: the unit\'s officers (granted above it with its descendants) 
   t.match(units.body.lineage[2], { name: 'Phường Ba Đình', adminUnitCode: '00004' })
   t.same(units.body.children, [])
   t.match((await p.call('GET', '/t/hn-ba-dinh/plain/units')).status, 500, 'without `directory` the plugin\'s call is refused (it does not catch it)')
+})
+
+t.test('crypto.digest: a string\'s bytes as they are, a JSON value in canonical form with its text in NFC', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.install('hn', 'plain', 'registrar-unpermitted')
+  const digest = async (algorithm: string, data: unknown): Promise<any> => (await p.call('POST', '/t/hn/plain/digest', { body: { algorithm, data } })).body
+  const composed = 'Nguyễn Văn An'.normalize('NFC')
+  const decomposed = composed.normalize('NFD')
+  const sha = (text: string, algorithm = 'sha256'): string => createHash(algorithm).update(text, 'utf8').digest('hex')
+  t.same(await digest('SHA-256', composed), { digest: sha(composed) }, 'no permission needed; the same as Node\'s')
+  t.same(await digest('SHA-512', 'x'), { digest: sha('x', 'sha512') })
+  t.not((await digest('SHA-256', decomposed)).digest, (await digest('SHA-256', composed)).digest, 'a string is digested as it is')
+  const form = { hoTen: decomposed, soHoSo: 'HS-001', phi: 50000, ngay: '2026-12-02' }
+  const canonical = '{"hoTen":"' + composed + '","ngay":"2026-12-02","phi":50000,"soHoSo":"HS-001"}'
+  t.same(await digest('SHA-256', form), { digest: sha(canonical) }, 'a form: keys sorted, text in NFC, whatever the keyboard typed')
+  t.match(await digest('MD5', 'x'), { error: 'InvalidArgument', message: /SHA-256/ })
 })

@@ -1,6 +1,7 @@
 import type { Database } from '../../../core/db/database.ts'
 import type { HostApi, RunningRequest } from '../plugin-isolate.ts'
 import type { PluginSpec, WorkerSettings } from '../../protocol.ts'
+import { digest } from './digest.ts'
 import { publishEvent } from './events.ts'
 import { createGatewayCalls, type Ask } from './gateway-calls.ts'
 import { HostCallError } from './host-error.ts'
@@ -43,6 +44,7 @@ export function createHostApi (deps: HostDeps): HostApi {
   const functions: Record<string, HostFunction> = {
     'secrets.get': either((spec, _request, args) => getSecret(spec, args)),
     'users.current': either((_spec, request) => currentUser(request)),
+    'crypto.digest': either((_spec, _request, args) => digest(args)),
     'events.publish': { later: (spec, request, args) => publishEvent(deps.db, spec, request, args) },
     'http.fetch': { later: (spec, request, args) => fetchForPlugin(deps.fetchPolicy, spec, request, args) },
   }
