@@ -100,4 +100,5 @@ export const CoreError = {
   adminUnitTaken: defineError('CORE_ERR_ADMIN_UNIT_TAKEN', 409, 'Another tenant has this administrative unit code'),
   userExists: defineError('CORE_ERR_USER_EXISTS', 409, 'A user with this username already exists'),
   grantExists: defineError('CORE_ERR_GRANT_EXISTS', 409, 'This grant already exists'),
+  certificateExists: defineError('CORE_ERR_CERTIFICATE_EXISTS', 409, 'This certificate is registered already'),
 } as const

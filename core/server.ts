@@ -7,6 +7,7 @@ import { requestContext } from './http/request-context.ts'
 import { defineRoute, mountRoutes, type Route } from './http/route.ts'
 import { buildOpenApi } from './openapi.ts'
 import { auditRoutes } from './routes/audit.ts'
+import { certificateRoutes } from './routes/certificates.ts'
 import { authRoutes } from './routes/auth.ts'
 import { grantRoutes } from './routes/grants.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -30,6 +31,7 @@ export function coreRoutes (services: Services, extraRoutes: readonly Route<any>
     ...userRoutes(services),
     ...grantRoutes(services),
     ...auditRoutes(services),
+    ...certificateRoutes(services),
     ...extraRoutes,
   ]
   let document: Record<string, unknown> | undefined

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { recordAudit } from '../core/audit/audit-log.ts'
 import type { Database } from '../core/db/database.ts'
+import { anchorsFor, fingerprintsOf } from '../core/signatures/store.ts'
+import { verifySignature } from '../core/signatures/verify.ts'
 import { unitsAround, usersAt } from '../core/tenancy/directory.ts'
 import { findTenant } from '../core/tenancy/tenants.ts'
 import type { GatewayCall } from '../sandbox/protocol.ts'
@@ -63,6 +65,13 @@ export function createGatewayCalls (db: Database): (call: GatewayCall, asker: As
       case 'timers.cancel':
         if ((spec.permissions.timers ?? []).length === 0) throw new CallError('PermissionDenied', 'the manifest does not ask for timers')
         return (await db.knex('plugin_timers').where({ timer_id: String(call.id), tenant_id: spec.tenantId, mount: spec.mount, plugin: spec.name }).delete()) > 0
+      case 'signature.verify': {
+        if (spec.permissions.signature !== true) throw new CallError('PermissionDenied', 'the manifest does not ask for signature')
+        if (request.user === null) throw new CallError('InvalidArgument', 'a signature is checked as the signed-in user\'s, and this request has none')
+        if (typeof call.signature !== 'string' || typeof call.content !== 'string') throw new CallError('InvalidArgument', 'a signature and its content, in base64')
+        const [anchors, fingerprints] = await Promise.all([anchorsFor(db, tenant), fingerprintsOf(db, request.user.username)])
+        return verifySignature({ signature: Buffer.from(call.signature, 'base64'), content: Buffer.from(call.content, 'base64'), anchors, signerFingerprints: fingerprints })
+      }
       case 'directory.units':
         if (spec.permissions.directory !== true) throw new CallError('PermissionDenied', 'the manifest does not ask for directory')
         return unitsAround(db, tenant)

@@ -56,6 +56,8 @@ export interface PluginPermissions {
   events?: { publish?: string[], subscribe?: Record<string, string> }
   audit?: boolean
   directory?: boolean
+  /** `signature.verify`. */
+  signature?: boolean
   /** The handlers `timers.at` may name. */
   timers?: string[]
 }
@@ -110,6 +112,8 @@ export type GatewayCall =
   | { op: 'directory.units' }
   | { op: 'timers.at', at: string, handler: string, payload: unknown }
   | { op: 'timers.cancel', id: string }
+  /** A detached CMS signature and the bytes it should cover, both base64. */
+  | { op: 'signature.verify', signature: string, content: string }
 
 /** How one request to a plugin ended: its response, or a sandbox error code. */
 export type Outcome =

@@ -209,6 +209,30 @@ declare module 'nentang:sdk' {
     digest(algorithm: 'SHA-256' | 'SHA-384' | 'SHA-512', data: Json): Promise<string>
   }
 
+  /** Why a signature does or does not hold: each failure its own code. */
+  export type SignatureCode = 'SIG_OK' | 'SIG_MALFORMED' | 'SIG_INVALID' | 'SIG_EXPIRED' | 'SIG_KEY_USAGE' | 'SIG_UNTRUSTED' | 'SIG_NOT_SIGNER'
+
+  export interface SignatureCheck {
+    ok: boolean
+    code: SignatureCode
+    message: string
+    /** The signer's certificate, once the signature parsed and matched. */
+    signer?: { subject: string, fingerprint: string, notBefore: string, notAfter: string }
+    signingTime?: string
+  }
+
+  /**
+   * Needs `permissions.signature`. Checks a detached CMS / CAdES-BES signature (a `.p7s` as its user's signing tool
+   * makes it) over `content` (a string's UTF-8 bytes, or any other JSON value canonical with its strings in NFC, as
+   * `crypto.digest` takes it), on the host: that it parses (SIG_MALFORMED), covers exactly these bytes
+   * (SIG_INVALID), was made while the certificate was valid (SIG_EXPIRED), by a certificate that may sign documents
+   * (SIG_KEY_USAGE), issued by an authority this unit or one above it trusts (SIG_UNTRUSTED, `trust-anchors` in the
+   * API), and registered by the signed-in user as theirs (SIG_NOT_SIGNER, `/api/v1/me/certificates`).
+   */
+  export const signature: {
+    verify(check: { signature: string, content: Json, signer: 'current-user' }): Promise<SignatureCheck>
+  }
+
   export interface DirectoryUser {
     username: string
     displayName: string
@@ -261,6 +285,7 @@ declare module 'nentang:sdk' {
     directory: typeof directory
     timers: typeof timers
     crypto: typeof crypto
+    signature: typeof signature
     log: typeof log
     settings: typeof settings
     PermissionDenied: typeof PermissionDenied

@@ -10,6 +10,7 @@ import * as documentScopes0007 from './migrations/0007-document-scopes.ts'
 import * as pluginTimers0008 from './migrations/0008-plugin-timers.ts'
 import * as eventDelivery0009 from './migrations/0009-event-delivery.ts'
 import * as foldFunction0010 from './migrations/0010-fold-function.ts'
+import * as signatures0011 from './migrations/0011-signatures.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -28,6 +29,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0008-plugin-timers', pluginTimers0008],
   ['0009-event-delivery', eventDelivery0009],
   ['0010-fold-function', foldFunction0010],
+  ['0011-signatures', signatures0011],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -51,6 +51,7 @@ export const events = Object.freeze({ publish: (type, payload) => call('events.p
 export const users = Object.freeze({ current: () => call('users.current') })
 export const audit = Object.freeze({ record: (action, target = null, details = {}) => call('audit.record', action, target, details) })
 export const crypto = Object.freeze({ digest: (algorithm, data) => call('crypto.digest', algorithm, data) })
+export const signature = Object.freeze({ verify: (check) => call('signature.verify', check) })
 export const timers = Object.freeze({
   at: (when, handler, payload = null) => call('timers.at', when instanceof Date ? when.toISOString() : when, handler, payload),
   cancel: (id) => call('timers.cancel', id),
@@ -62,7 +63,7 @@ export const log = Object.freeze({
   error: (...args) => write('error', args),
 })
 export function settings () { return JSON.parse(settingsJson) }
-export default Object.freeze({ storage, http, secrets, events, users, audit, directory, timers, crypto, log, settings, PermissionDenied })
+export default Object.freeze({ storage, http, secrets, events, users, audit, directory, timers, crypto, signature, log, settings, PermissionDenied })
 `
 
 /**

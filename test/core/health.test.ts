@@ -55,6 +55,9 @@ t.test('every route is in the OpenAPI document', async (t) => {
     'get /api/v1/tenants/{code}/plugins/{mount}/secrets', 'put /api/v1/tenants/{code}/plugins/{mount}/secrets/{name}', 'delete /api/v1/tenants/{code}/plugins/{mount}/secrets/{name}',
     'get /api/v1/tenants/{code}/search', 'get /api/v1/tenants/{code}/services', 'get /api/v1/tenants/{code}/roles', 'get /api/v1/tenants/{code}/audit', 'get /api/v1/audit/verification', 'get /api/v1/platform/status',
     'get /', 'get /console/', 'get /console/{file}', 'get /api/docs', 'get /api/docs/{file}',
+    'post /api/v1/tenants/{code}/plugins/{mount}/page-token',
+    'get /api/v1/tenants/{code}/trust-anchors', 'post /api/v1/tenants/{code}/trust-anchors', 'delete /api/v1/tenants/{code}/trust-anchors/{id}',
+    'get /api/v1/me/certificates', 'post /api/v1/me/certificates',
   ]
   const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))
   t.same(documented.sort(), routes.sort())

@@ -20,9 +20,13 @@ function nfc (value: unknown): unknown {
 export function digest (args: unknown[]): string {
   const algorithm = ALGORITHMS[String(args[0])]
   if (algorithm === undefined) throw invalid(`the algorithm is one of ${Object.keys(ALGORITHMS).join(', ')}`)
-  const data = args[1]
+  return createHash(algorithm).update(signedText(args[1], 'data'), 'utf8').digest('hex')
+}
+
+/** The text a digest or a signature covers: a string as it is, any other JSON value canonical, its strings in NFC. */
+export function signedText (data: unknown, what: string): string {
   const text = typeof data === 'string' ? data : canonicalize(nfc(data))
-  if (text === undefined) throw invalid('data is a string or a JSON value')
-  if (text.length > MAX_INPUT) throw invalid(`data is at most ${MAX_INPUT} characters`)
-  return createHash(algorithm).update(text, 'utf8').digest('hex')
+  if (text === undefined) throw invalid(`${what} is a string or a JSON value`)
+  if (text.length > MAX_INPUT) throw invalid(`${what} is at most ${MAX_INPUT} characters`)
+  return text
 }

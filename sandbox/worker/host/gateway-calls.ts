@@ -1,5 +1,6 @@
 import type { GatewayCall, PluginSpec } from '../../protocol.ts'
 import type { RunningRequest } from '../plugin-isolate.ts'
+import { signedText } from './digest.ts'
 import { HostCallError, denied, invalid, objectArg } from './host-error.ts'
 
 /** Asks the gateway, for the request `ticket` names; settles with its answer. */
@@ -54,6 +55,16 @@ export function createGatewayCalls (ask: Ask) {
       if ((spec.permissions.timers ?? []).length === 0) throw denied('the manifest does not ask for timers')
       if (typeof args[0] !== 'string' || args[0].length > 36) throw invalid('a timer id is the string timers.at gave')
       return forRequest(request, { op: 'timers.cancel', id: args[0] })
+    },
+    'signature.verify': (spec: PluginSpec, request: RunningRequest, args: unknown[]): Promise<unknown> => {
+      if (spec.permissions.signature !== true) throw denied('the manifest does not ask for signature')
+      const check = objectArg(args[0], 'the signature check')
+      if (check.signer !== 'current-user') throw invalid("signer is 'current-user': a signature is checked as the acting user's")
+      if (typeof check.signature !== 'string' || check.signature.length > 65_536 || !/^[A-Za-z0-9+/=\s]+$/.test(check.signature)) {
+        throw invalid('signature is a detached CMS (.p7s) in base64, at most 64 KiB')
+      }
+      const content = Buffer.from(signedText(check.content, 'content'), 'utf8').toString('base64')
+      return forRequest(request, { op: 'signature.verify', signature: check.signature.replace(/\s+/g, ''), content })
     },
     'directory.units': (spec: PluginSpec, request: RunningRequest): Promise<unknown> => {
       if (spec.permissions.directory !== true) throw denied('the manifest does not ask for directory')
