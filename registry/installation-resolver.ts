@@ -52,6 +52,19 @@ export function createInstallationResolver (deps: ResolverDeps) {
     key: string
   }
 
+  /**
+   * The secrets an installation serves `tenant` with: the installation's own (the province's, for a commune that
+   * inherits it), each overridden by one the serving unit set for itself at that mount (a commune's own API key).
+   */
+  type Sealed = Awaited<ReturnType<typeof sealedSecrets>>[number]
+  async function secretsFor (installationTenantId: unknown, tenantId: number, mount: string): Promise<Array<{ row: Sealed, tenantId: unknown }>> {
+    const own = (await sealedSecrets(db, installationTenantId, mount)).map((row) => ({ row, tenantId: installationTenantId }))
+    if (Number(installationTenantId) === tenantId) return own
+    const local = (await sealedSecrets(db, tenantId, mount)).map((row) => ({ row, tenantId }))
+    const names = new Set(local.map(({ row }) => row.name))
+    return [...own.filter(({ row }) => !names.has(row.name)), ...local].sort((a, b) => a.row.name.localeCompare(b.row.name))
+  }
+
   /** Which installation and version serve `tenant/mount`, from the database only (cheap: no package bytes). */
   async function locate (tenantCode: string, mount: string): Promise<Located | undefined> {
     const tenant = await findTenant(db, tenantCode)
@@ -62,7 +75,7 @@ export function createInstallationResolver (deps: ResolverDeps) {
     if (version === undefined) return undefined
     if (version.status === 'revoked') throw RegistryError.revoked(`${version.name}@${version.version} was revoked: ${version.revoke_reason ?? ''}`.trim())
     if (version.status !== 'approved') return undefined
-    const secretRows = await sealedSecrets(db, installation.tenant_id, mount)
+    const secretRows = (await secretsFor(installation.tenant_id, tenant.id, mount)).map(({ row }) => row)
     const secretsVersion = secretRows.map((row) => `${row.name}@${row.updated_at}`).join(',')
     return {
       tenant: { id: tenant.id, code: tenant.code, path: tenant.path },
@@ -91,11 +104,10 @@ export function createInstallationResolver (deps: ResolverDeps) {
       if (unpacked.size > 1000) unpacked.clear()
       unpacked.set(version.sha256, pkg)
     }
-    // Secrets belong to the installation (the province's, for a commune that inherits it).
     const secrets: Record<string, string> = {}
     const declared = pkg.manifest.permissions?.secrets ?? []
-    for (const row of await sealedSecrets(db, located.installation.tenant_id, mount)) {
-      if (declared.includes(row.name)) secrets[row.name] = deps.secretBox.open(row.sealed, `${located.installation.tenant_id}/${mount}/${row.name}`)
+    for (const { row, tenantId } of await secretsFor(located.installation.tenant_id, tenant.id, mount)) {
+      if (declared.includes(row.name)) secrets[row.name] = deps.secretBox.open(row.sealed, `${tenantId}/${mount}/${row.name}`)
     }
     return activate({
       secrets,

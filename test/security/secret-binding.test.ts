@@ -1,6 +1,7 @@
 import t from 'tap'
 import { whileNeighbourServes } from '../helpers/neighbour.ts'
 import { startPluginPlatform } from '../helpers/plugins.ts'
+import { publishFixture } from '../helpers/registry.ts'
 import { pluginEntries, tgz } from '../helpers/tgz.ts'
 
 /** Two packages asking for the same secret name: an LGSP client, and another that would like its key. */
@@ -36,4 +37,20 @@ t.test('a mount\'s secrets go with the package they were set for: not to another
   t.same((await p.call('GET', '/t/hn/lgsp/key')).body, { key: null }, 'an uninstall deletes them: a reinstall starts clean')
   const audit = await p.platform.services.db.knex('audit_log').where({ action: 'plugin.uninstall' }).first('details')
   t.match(JSON.parse(audit.details), { secretsDeleted: 1 }, 'and the audit log says so')
+})
+
+t.test('a commune that inherits a plugin may set its own secret, which it alone uses; the others keep the province\'s', async (t) => {
+  const p = await startPluginPlatform(t)
+  for (const code of ['hn-ba-dinh', 'hn-hoan-kiem']) await p.call('POST', '/api/v1/tenants/hn/children', { token: p.admin, body: { code, name: code } })
+  await publishFixture(p, p.admin, 'secret-reader')
+  t.equal((await p.call('PUT', '/api/v1/tenants/hn/plugins/lgsp', { token: p.admin, body: { package: '@hn/secret-reader', version: '1.0.0', inherit: true } })).status, 200)
+  t.equal((await p.call('PUT', '/api/v1/tenants/hn/plugins/lgsp/secrets/API_KEY', { token: p.admin, body: { value: 'khoá-của-tỉnh' } })).status, 204)
+  const key = async (tenant: string): Promise<unknown> => (await p.call('GET', `/t/${tenant}/lgsp/key`)).body.key
+  t.equal(await key('hn-ba-dinh'), 'khoá-của-tỉnh', 'inherited with the province\'s key')
+  t.equal((await p.call('PUT', '/api/v1/tenants/hn-ba-dinh/plugins/lgsp/secrets/API_KEY', { token: p.admin, body: { value: 'khoá-của-phường' } })).status, 204)
+  t.equal(await key('hn-ba-dinh'), 'khoá-của-phường', 'the commune\'s own key, at once')
+  t.equal(await key('hn-hoan-kiem'), 'khoá-của-tỉnh', 'its sibling keeps the province\'s')
+  t.equal(await key('hn'), 'khoá-của-tỉnh', 'and so does the province')
+  t.equal((await p.call('DELETE', '/api/v1/tenants/hn-ba-dinh/plugins/lgsp/secrets/API_KEY', { token: p.admin })).status, 204)
+  t.equal(await key('hn-ba-dinh'), 'khoá-của-tỉnh', 'removed, the province\'s again')
 })
