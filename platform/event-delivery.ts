@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Database } from '../core/db/database.ts'
 import type { Logger } from '../core/logger.ts'
 import { effectiveInstallations } from '../registry/installations.ts'
+import { startPolling } from './poll-loop.ts'
 
 const POLL_MS = 250
 const BATCH = 200
@@ -26,10 +27,6 @@ export interface Delivered {
  */
 export function startEventDelivery (deps: { db: Database, logger: Logger }): () => Promise<void> {
   const { db, logger } = deps
-  let stopped = false
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> = Promise.resolve()
-
   async function fanOut (): Promise<void> {
     const [waiting] = await db.read('select id from plugin_events where fanned_out_at is null limit 1')
     if (waiting === undefined) return
@@ -89,17 +86,5 @@ export function startEventDelivery (deps: { db: Database, logger: Logger }): () 
     })
   }
 
-  const schedule = (): void => {
-    if (stopped) return
-    timer = setTimeout(() => {
-      running = fanOut().catch((error: unknown) => { logger.error({ err: error }, 'fanning out plugin events failed') }).finally(schedule)
-    }, POLL_MS)
-    timer.unref()
-  }
-  schedule()
-  return async () => {
-    stopped = true
-    clearTimeout(timer)
-    await running
-  }
+  return startPolling(POLL_MS, fanOut, (error) => { logger.error({ err: error }, 'fanning out plugin events failed') })
 }

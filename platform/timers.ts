@@ -3,6 +3,7 @@ import type { Database } from '../core/db/database.ts'
 import type { Logger } from '../core/logger.ts'
 import type { ActiveInstallation } from '../registry/routing-table.ts'
 import type { Supervisor } from '../sandbox/supervisor.ts'
+import { startPolling } from './poll-loop.ts'
 
 /** How often a node looks for due timers, how many it takes at once, and how long it holds them. */
 const POLL_MS = 250
@@ -48,10 +49,6 @@ interface Claimed {
  */
 export function startTimers (deps: TimerDeps): () => Promise<void> {
   const { db, logger } = deps
-  let stopped = false
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> = Promise.resolve()
-
   async function claim (): Promise<Claimed[]> {
     const now = new Date().toISOString()
     const lease = new Date(Date.now() + LEASE_MS).toISOString()
@@ -115,17 +112,5 @@ export function startTimers (deps: TimerDeps): () => Promise<void> {
     }
   }
 
-  const schedule = (): void => {
-    if (stopped) return
-    timer = setTimeout(() => {
-      running = tick().finally(schedule)
-    }, POLL_MS)
-    timer.unref()
-  }
-  schedule()
-  return async () => {
-    stopped = true
-    clearTimeout(timer)
-    await running
-  }
+  return startPolling(POLL_MS, tick, (error) => { logger.error({ err: error }, 'running timers failed') })
 }

@@ -7,3 +7,14 @@ export async function within (timeoutMs: number, check: () => Promise<boolean>):
   }
   return Date.now() - started
 }
+
+/** Polls `read` every 100 ms until `done` holds (at most `ms`), and returns the last value read. */
+export async function until<T> (read: () => Promise<T>, done: (value: T) => boolean, ms: number): Promise<T> {
+  const end = Date.now() + ms
+  let value = await read()
+  while (!done(value) && Date.now() < end) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    value = await read()
+  }
+  return value
+}

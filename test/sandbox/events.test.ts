@@ -1,17 +1,7 @@
 import t, { type Test } from 'tap'
 import { startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
 import { publishFixture } from '../helpers/registry.ts'
-
-/** Polls `read` until `done` holds (at most `ms`), and returns the last value read. */
-async function until<T> (read: () => Promise<T>, done: (value: T) => boolean, ms: number): Promise<T> {
-  const end = Date.now() + ms
-  let value = await read()
-  while (!done(value) && Date.now() < end) {
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    value = await read()
-  }
-  return value
-}
+import { until } from '../helpers/wait.ts'
 
 /** The probe publishing at Ba Đình, the log subscribed at Hà Nội and inherited by its communes. */
 async function setUp (t: Test): Promise<PluginPlatform> {

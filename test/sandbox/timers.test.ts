@@ -2,21 +2,11 @@ import t from 'tap'
 import { startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
 import { startTestPlatform } from '../helpers/platform.ts'
 import { publishFixture } from '../helpers/registry.ts'
+import { until } from '../helpers/wait.ts'
 
 const testDialect = process.env.NENTANG_TEST_DATABASE ?? 'sqlite'
 
 type Run = { handler: string, payload?: any, user?: unknown, at?: number, key?: string }
-
-/** Polls `read` until `done` holds (at most `ms`), and returns the last value read. */
-async function until<T> (read: () => Promise<T>, done: (value: T) => boolean, ms: number): Promise<T> {
-  const end = Date.now() + ms
-  let value = await read()
-  while (!done(value) && Date.now() < end) {
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    value = await read()
-  }
-  return value
-}
 
 const runsAt = (p: PluginPlatform, tenant = 'hn') => async (): Promise<Run[]> => (await p.call('GET', `/t/${tenant}/rem/ran`)).body.runs
 
