@@ -1,8 +1,21 @@
 import { createHash } from 'node:crypto'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { createGatewayCalls } from '../../platform/gateway-calls.ts'
 import { whileNeighbourServes } from '../helpers/neighbour.ts'
-import { startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
+import { fixtures, startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
+
+/** The registrar's code under another name, asking for no permission: what it may not do. */
+function unpermitted (t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nentang-registrar-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  cpSync(join(fixtures, 'registrar'), dir, { recursive: true })
+  const manifest = JSON.parse(readFileSync(join(dir, 'plugin.json'), 'utf8'))
+  writeFileSync(join(dir, 'plugin.json'), JSON.stringify({ ...manifest, name: '@hn/registrar-unpermitted', permissions: {} }))
+  return dir
+}
 
 /**
  * hn with a commune below it, an officer of hn and its communes, a member of the commune, and the registrar installed
@@ -16,7 +29,7 @@ async function registryOffice (t: Test): Promise<PluginPlatform & { officer: str
   t.equal((await p.call('POST', '/api/v1/tenants/hn/grants', { ...admin, body: { username: 'binh', role: 'officer', includeDescendants: true } })).status, 201)
   t.equal((await p.call('POST', '/api/v1/tenants/hn-ba-dinh/users', { ...admin, body: { username: 'an', password: 'mật-khẩu-của-an', displayName: 'Nguyễn Văn An', roles: ['member'] } })).status, 201)
   await p.install('hn-ba-dinh', 'reg', 'registrar')
-  await p.install('hn-ba-dinh', 'plain', 'registrar-unpermitted')
+  await p.install('hn-ba-dinh', 'plain', unpermitted(t))
   return { ...p, officer: await p.signIn('binh', 'mật-khẩu-của-bình') }
 }
 
@@ -79,7 +92,7 @@ t.test('directory: the unit\'s officers (granted above it with its descendants) 
 
 t.test('crypto.digest: a string\'s bytes as they are, a JSON value in canonical form with its text in NFC', async (t) => {
   const p = await startPluginPlatform(t)
-  await p.install('hn', 'plain', 'registrar-unpermitted')
+  await p.install('hn', 'plain', unpermitted(t))
   const digest = async (algorithm: string, data: unknown): Promise<any> => (await p.call('POST', '/t/hn/plain/digest', { body: { algorithm, data } })).body
   const composed = 'Nguyễn Văn An'.normalize('NFC')
   const decomposed = composed.normalize('NFD')
