@@ -7,6 +7,8 @@ import { requestContext } from './http/request-context.ts'
 import { defineRoute, mountRoutes, type Route } from './http/route.ts'
 import { buildOpenApi } from './openapi.ts'
 import { auditRoutes } from './routes/audit.ts'
+import { fileRoutes } from './routes/files.ts'
+import { sealRoutes } from './routes/seal.ts'
 import { certificateRoutes } from './routes/certificates.ts'
 import { authRoutes } from './routes/auth.ts'
 import { grantRoutes } from './routes/grants.ts'
@@ -32,6 +34,8 @@ export function coreRoutes (services: Services, extraRoutes: readonly Route<any>
     ...grantRoutes(services),
     ...auditRoutes(services),
     ...certificateRoutes(services),
+    ...fileRoutes(services),
+    ...sealRoutes(services),
     ...extraRoutes,
   ]
   let document: Record<string, unknown> | undefined

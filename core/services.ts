@@ -6,6 +6,8 @@ import type { SignInThrottle } from './auth/sign-in-throttle.ts'
 import type { TokenService } from './auth/tokens.ts'
 import type { Config } from './config.ts'
 import type { Database } from './db/database.ts'
+import type { FileLinks } from './files/file-links.ts'
+import type { SecretBox } from './auth/secret-box.ts'
 import type { Logger } from './logger.ts'
 import type { HttpMetrics } from './metrics.ts'
 
@@ -25,4 +27,8 @@ export interface Services {
   readonly lifecycle: { ready: boolean, shuttingDown: boolean }
   /** The audit chain's key (core/audit/audit-log.ts), derived from the platform secret. */
   readonly auditKey: Uint8Array
+  /** Signed, expiring download links for plugins' files (core/files/file-links.ts). */
+  readonly fileLinks: FileLinks
+  /** Encryption at rest for what administrators set and nobody reads back (secrets, a unit's seal key). */
+  readonly secretBox: SecretBox
 }

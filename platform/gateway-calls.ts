@@ -1,20 +1,15 @@
 import { randomUUID } from 'node:crypto'
 import { recordAudit } from '../core/audit/audit-log.ts'
-import type { Database } from '../core/db/database.ts'
 import { anchorsFor, fingerprintsOf } from '../core/signatures/store.ts'
 import { verifySignature } from '../core/signatures/verify.ts'
 import { unitsAround, usersAt } from '../core/tenancy/directory.ts'
 import { findTenant } from '../core/tenancy/tenants.ts'
 import type { GatewayCall } from '../sandbox/protocol.ts'
 import type { Asker } from '../sandbox/supervisor.ts'
+import { CallError } from './call-error.ts'
+import { createFileCalls, type FileCallDeps } from './file-calls.ts'
 
-/** An error the plugin sees by its name (the supervisor passes these on, and masks any other). */
-class CallError extends Error {
-  constructor (name: 'PermissionDenied' | 'InvalidArgument' | 'NotFound' | 'QuotaExceeded', message: string) {
-    super(message)
-    this.name = name
-  }
-}
+export type GatewayCallDeps = FileCallDeps
 
 const ACTION = /^[a-z][a-z0-9._-]{0,63}$/
 /** Timers one installation may have waiting at once. */
@@ -28,8 +23,11 @@ const ROLE = /^[a-z][a-z0-9-]{1,62}$/
  * caller are the gateway's own record of that request. The worker checked the arguments already; a worker is not
  * trusted, so they are checked again here, with the permission.
  */
-export function createGatewayCalls (db: Database): (call: GatewayCall, asker: Asker) => Promise<unknown> {
+export function createGatewayCalls (deps: GatewayCallDeps): (call: GatewayCall, asker: Asker) => Promise<unknown> {
+  const { db } = deps
+  const fileCall = createFileCalls(deps)
   return async (call, { spec, request, requestId }) => {
+    if (call.op.startsWith('files.') || call.op === 'signature.seal' || call.op.startsWith('exports.')) return fileCall(call, { spec, request, requestId })
     const tenant = await findTenant(db, spec.tenant)
     if (tenant === undefined) throw new CallError('NotFound', 'this unit no longer exists')
     switch (call.op) {

@@ -13,6 +13,7 @@ import type { PlatformServices } from './services.ts'
 import { canSee, holds, isAtOrBelow, type Principal } from '../core/tenancy/access.ts'
 import { TENANT_CODE_PATTERN } from '../core/tenancy/tenants.ts'
 import { pluginOpenApi } from './plugin-openapi.ts'
+import { keepUploads, readUpload } from './uploads.ts'
 import { MOUNT_PATTERN } from '../registry/schemas.ts'
 import { matchRoute, type ActiveInstallation, type PluginRoute } from '../registry/routing-table.ts'
 
@@ -147,8 +148,15 @@ export function createPluginGateway (services: PlatformServices): (req: Incoming
     exchange.route = base + route.path
     const principal = exchange.principal
     authorize(installation, route, principal)
+    const query = exchange.search === undefined ? {} : { ...parseQuery(exchange.search) } as Record<string, string | string[]>
     let body: unknown = null
-    if (route.validateBody !== undefined) {
+    let files: PluginRequest['files']
+    if (route.upload !== undefined) {
+      const upload = await readUpload(req, route.upload, query)
+      if (route.validateBody !== undefined && !route.validateBody(upload.fields)) throw validationError(route.validateBody.errors ?? [])
+      body = route.upload.as === 'raw' ? null : upload.fields
+      files = await keepUploads(services.db, { tenantId: installation.spec.tenantId, plugin: installation.name }, upload.files, exchange.requestId)
+    } else if (route.validateBody !== undefined) {
       body = await readJsonBody(req)
       if (!route.validateBody(body)) throw validationError(route.validateBody.errors ?? [])
     }
@@ -161,9 +169,10 @@ export function createPluginGateway (services: PlatformServices): (req: Incoming
       method,
       path: '/' + segments.join('/'),
       params,
-      query: exchange.search === undefined ? {} : { ...parseQuery(exchange.search) } as Record<string, string | string[]>,
+      query,
       headers,
       body,
+      ...(files === undefined ? {} : { files }),
       user: principal === undefined
         ? null
         : {

@@ -33,6 +33,9 @@ import { consoleRoutes } from '../console/routes.ts'
 import { createApp, PLATFORM_VERSION } from '../core/server.ts'
 import { createCloseStack } from './close-stack.ts'
 import { createGatewayCalls } from './gateway-calls.ts'
+import { createFileLinks } from '../core/files/file-links.ts'
+import { createExports } from './exports.ts'
+import { startFileSweep } from './file-sweep.ts'
 import { startEventDelivery } from './event-delivery.ts'
 import { startTimers } from './timers.ts'
 import { createRequestListener } from './listener.ts'
@@ -76,17 +79,18 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     const first = await bootstrap(db, changes, config.adminPassword)
     await options.beforeListen?.(db, changes)
     const table = createRoutingTable()
+    const fileLinks = createFileLinks(secret)
+    const secretBox = createSecretBox(secret)
     const supervisor = createSupervisor({
       tenantWorkers: config.workers,
       firstPartyWorkers: 1,
       logger,
       env: workerEnvironment(),
       settings: workerSettings(config, await workerDatabaseUrl(db, config.databaseUrl, secret, logger)),
-      answer: createGatewayCalls(db),
+      answer: createGatewayCalls({ db, fileLinks, secretBox, exports: createExports({ db, logger }) }),
     })
     parts.push('sandbox supervisor', () => supervisor.close())
     const signer = createRegistrySigner(secret)
-    const secretBox = createSecretBox(secret)
     const firstParty = await publishFirstParty(db, signer, logger, new URL('../plugins/', import.meta.url).pathname)
     if (firstParty.length > 0) logger.info({ plugins: firstParty }, 'first-party plugins published')
     const resolver = createInstallationResolver({ db, table, supervisor, signer, secretBox, dataDir: config.dataDir, changes, logger })
@@ -105,6 +109,8 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       plugins: { table, supervisor, resolve: resolver.resolve },
       lifecycle: { ready: false, shuttingDown: false },
       auditKey,
+      fileLinks,
+      secretBox,
     }
     const { app, router } = createApp(services, [
       ...platformStatusRoutes(services, PLATFORM_VERSION),
@@ -116,6 +122,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     parts.push('event retention', startEventRetention(db, config.eventRetentionDays, logger))
     parts.push('plugin timers', startTimers({ db, logger, supervisor, resolve: resolver.resolve }))
     parts.push('event delivery', startEventDelivery({ db, logger }))
+    parts.push('file sweep', startFileSweep(db, logger))
     parts.push('audit checkpoints', await startCheckpoints({ db, key: auditKey, dataDir: config.dataDir, logger, isLegacyHead: () => headIsLegacy(db, auditKey) }))
     // Node checks the header and request timeouts below only every `connectionsCheckingInterval`
     // (30 s by default), so a slow client could hold a socket for 30 s past them: check every second.

@@ -55,6 +55,7 @@ export function activate (input: ActivationInput): ActiveInstallation {
       handler: route.handler,
       access: route.access ?? 'user',
       validateBody: route.body === undefined ? undefined : compilePluginSchema(manifest, route.body),
+      upload: route.upload === undefined ? undefined : { as: 'multipart', maxFiles: 1, ...route.upload },
     })),
   }
 }

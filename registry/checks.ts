@@ -26,6 +26,9 @@ export function permissionList (manifest: Manifest): string[] {
     ...(p.audit === true ? ['audit'] : []),
     ...(p.directory === true ? ['directory'] : []),
     ...(p.timers ?? []).map((handler) => `timer:${handler}`),
+    ...(p.files === true ? ['files'] : []),
+    ...(p.exports === true ? ['exports'] : []),
+    ...(p.seal === true ? ['seal'] : []),
   ]
 }
 

@@ -48,6 +48,9 @@ export const manifestSchema = {
         audit: { type: 'boolean', description: "append entries to the platform's audit log (audit.record)" },
         timers: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', pattern: '^[A-Za-z_$][A-Za-z0-9_$]{0,63}$' }, description: 'the handlers timers.at may run later' },
         directory: { type: 'boolean', description: "read the unit's users and roles, and the unit tree (directory.users, directory.units)" },
+        files: { type: 'boolean', description: 'keep files at each unit: uploads to its routes, files.* and signed download links' },
+        exports: { type: 'boolean', description: 'export its documents as CSV or XLSX files (exports.start); needs files and storage' },
+        seal: { type: 'boolean', description: "sign content with the unit's own seal (signature.seal); the key never reaches the plugin" },
       },
     },
     routes: {
@@ -63,6 +66,18 @@ export const manifestSchema = {
           handler: { type: 'string', pattern: '^[A-Za-z_$][A-Za-z0-9_$]{0,63}$' },
           access: { type: 'string', pattern: `^(public|user|${ROLE_PATTERN.slice(1, -1)})$`, default: 'user' },
           body: { type: 'object' },
+          upload: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['maxBytes', 'types'],
+            description: 'the route takes files: multipart/form-data (text fields become the body) or the raw body as one file',
+            properties: {
+              as: { enum: ['multipart', 'raw'], default: 'multipart' },
+              maxBytes: { type: 'integer', minimum: 1, maximum: 52_428_800, description: 'per file; the platform caps it at 50 MiB' },
+              maxFiles: { type: 'integer', minimum: 1, maximum: 10, default: 1 },
+              types: { type: 'array', minItems: 1, maxItems: 20, uniqueItems: true, items: { type: 'string', pattern: '^[a-z]+/[a-z0-9.+-]{1,100}$' } },
+            },
+          },
         },
       },
     },

@@ -12,6 +12,15 @@ export interface RouteManifest {
   handler: string
   access?: string
   body?: Record<string, unknown>
+  upload?: UploadManifest
+}
+
+/** What a route that takes files accepts (SPEC §6: `routes[].upload`). */
+export interface UploadManifest {
+  as?: 'multipart' | 'raw'
+  maxBytes: number
+  maxFiles?: number
+  types: string[]
 }
 
 export interface Manifest {
@@ -46,13 +55,30 @@ export function parseManifest (value: unknown): Manifest {
     const failure = error as ReturnType<typeof validationError>
     throw RegistryError.manifestInvalid(`plugin.json: ${failure.message}`, { field: failure.field ?? '(manifest)', ...(failure.errors === undefined ? {} : { errors: failure.errors }) })
   }
-  const problems = [...allowListProblems(manifest), ...schemaProblems(manifest)]
+  const problems = [...allowListProblems(manifest), ...uploadProblems(manifest), ...schemaProblems(manifest)]
   if (problems.length > 0) throw RegistryError.manifestInvalid(`plugin.json: ${problems[0]!.message}`, { field: problems[0]!.field, errors: problems })
   return manifest
 }
 
 export function limitsOf (manifest: Manifest): PluginLimits {
   return { ...DEFAULT_LIMITS, ...manifest.limits }
+}
+
+/** A route that takes files needs the files permission, a method with a body, and (raw) no body schema. */
+function uploadProblems (manifest: Manifest): FieldError[] {
+  const problems: FieldError[] = []
+  const p = manifest.permissions ?? {}
+  ;(manifest.routes ?? []).forEach((route, index) => {
+    if (route.upload === undefined) return
+    const field = `routes/${index}/upload`
+    if (p.files !== true) problems.push({ field, message: `'${field}' takes files: the manifest must ask for permissions.files` })
+    if (route.method !== 'POST' && route.method !== 'PUT') problems.push({ field, message: `'${field}': only a POST or PUT route takes files` })
+    if (route.upload.as === 'raw' && route.body !== undefined) problems.push({ field, message: `'${field}': a raw upload is the whole body, so the route has no body schema` })
+  })
+  if (p.exports === true && (p.files !== true || (p.storage === undefined || p.storage === false))) {
+    problems.push({ field: 'permissions/exports', message: "'permissions/exports' writes files of stored documents: ask for permissions.files and permissions.storage too" })
+  }
+  return problems
 }
 
 function allowListProblems (manifest: Manifest): FieldError[] {

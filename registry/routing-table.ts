@@ -1,6 +1,7 @@
 import type { ValidateFunction } from 'ajv'
 import type { Tier } from '../sandbox/supervisor.ts'
 import type { PluginSpec } from '../sandbox/protocol.ts'
+import type { UploadManifest } from './manifest.ts'
 
 export interface PluginRoute {
   method: string
@@ -10,6 +11,8 @@ export interface PluginRoute {
   handler: string
   access: string
   validateBody: ValidateFunction | undefined
+  /** Files the route takes, if it takes any (platform/uploads.ts reads them). */
+  upload: Required<UploadManifest> | undefined
 }
 
 /** One plugin version installed at one mount of one tenant, ready to serve. */

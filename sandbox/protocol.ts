@@ -60,6 +60,12 @@ export interface PluginPermissions {
   signature?: boolean
   /** The handlers `timers.at` may name. */
   timers?: string[]
+  /** `files.*` and uploads to its routes. */
+  files?: boolean
+  /** `exports.start`. */
+  exports?: boolean
+  /** `signature.seal`: sign with the unit's seal. */
+  seal?: boolean
 }
 
 /** Everything a worker needs to run one installation of one plugin version. */
@@ -90,8 +96,23 @@ export interface PluginRequest {
   query: Record<string, string | string[]>
   headers: Record<string, string>
   body: unknown
+  /** The files a route that takes them received, stored as uploads (`files.keep` keeps one). */
+  files?: Array<UploadedFile>
   user: RequestUser | null
   tenant: string
+}
+
+/** A file as the plugin sees it (`files.info`, `request.files`). */
+export interface UploadedFile {
+  id: string
+  /** The form field it came in. */
+  field?: string
+  name: string
+  type: string
+  size: number
+  sha256: string
+  createdAt: string
+  kept: boolean
 }
 
 export interface PluginResponse {
@@ -114,6 +135,15 @@ export type GatewayCall =
   | { op: 'timers.cancel', id: string }
   /** A detached CMS signature and the bytes it should cover, both base64. */
   | { op: 'signature.verify', signature: string, content: string }
+  /** The bytes to seal, base64. */
+  | { op: 'signature.seal', content: string }
+  | { op: 'files.info' | 'files.keep' | 'files.remove', id: string }
+  | { op: 'files.read', id: string, encoding: 'base64' | 'utf8' }
+  /** The content in base64. */
+  | { op: 'files.create', name: string, type: string, content: string }
+  | { op: 'files.url', id: string, seconds: number }
+  | { op: 'exports.start', job: Record<string, unknown> }
+  | { op: 'exports.status', id: string }
 
 /** How one request to a plugin ended: its response, or a sandbox error code. */
 export type Outcome =

@@ -67,7 +67,7 @@ const workerMain = new URL('./worker/main.ts', import.meta.url).pathname
  * The errors of a gateway call that reach the plugin with their message; any other is logged, and the plugin gets
  * `HostError`.
  */
-const ANSWERED_ERRORS = new Set(['PermissionDenied', 'InvalidArgument', 'NotFound', 'QuotaExceeded'])
+const ANSWERED_ERRORS = new Set(['PermissionDenied', 'InvalidArgument', 'NotFound', 'QuotaExceeded', 'Conflict'])
 /**
  * How long past a plugin's time limit a worker may stay silent about a request before it counts as stuck (see
  * `overdue`).

@@ -11,6 +11,7 @@ import * as pluginTimers0008 from './migrations/0008-plugin-timers.ts'
 import * as eventDelivery0009 from './migrations/0009-event-delivery.ts'
 import * as foldFunction0010 from './migrations/0010-fold-function.ts'
 import * as signatures0011 from './migrations/0011-signatures.ts'
+import * as pluginFiles0012 from './migrations/0012-plugin-files.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -30,6 +31,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0009-event-delivery', eventDelivery0009],
   ['0010-fold-function', foldFunction0010],
   ['0011-signatures', signatures0011],
+  ['0012-plugin-files', pluginFiles0012],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -10,7 +10,7 @@ import { createIsolatePool } from './isolate-pool.ts'
 import { PluginLoadError } from './module-loader.ts'
 import { createPluginIsolate } from './plugin-isolate.ts'
 import { WARM_HANDLER, createBatcher, type Batch, type FromWorker, type GatewayCall, type LoadCheck, type PluginSpec, type ToWorker, type WorkerSettings } from '../protocol.ts'
-import { HostCallError, type HostCallName } from './host/host-error.ts'
+import { HostCallError, type HostCallName } from '../host-error.ts'
 
 process.once('message', (first: Batch<ToWorker>) => {
   const [settings, ...rest] = first.m

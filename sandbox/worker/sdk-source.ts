@@ -51,7 +51,16 @@ export const events = Object.freeze({ publish: (type, payload) => call('events.p
 export const users = Object.freeze({ current: () => call('users.current') })
 export const audit = Object.freeze({ record: (action, target = null, details = {}) => call('audit.record', action, target, details) })
 export const crypto = Object.freeze({ digest: (algorithm, data) => call('crypto.digest', algorithm, data) })
-export const signature = Object.freeze({ verify: (check) => call('signature.verify', check) })
+export const signature = Object.freeze({ verify: (check) => call('signature.verify', check), seal: (content) => call('signature.seal', content) })
+export const files = Object.freeze({
+  info: (id) => call('files.info', id),
+  read: (id, options = {}) => call('files.read', id, options),
+  create: (file) => call('files.create', file),
+  keep: (id) => call('files.keep', id),
+  remove: (id) => call('files.remove', id),
+  url: (id, options = {}) => call('files.url', id, options),
+})
+export const exports = Object.freeze({ start: (job) => call('exports.start', job), status: (id) => call('exports.status', id) })
 export const timers = Object.freeze({
   at: (when, handler, payload = null) => call('timers.at', when instanceof Date ? when.toISOString() : when, handler, payload),
   cancel: (id) => call('timers.cancel', id),
@@ -63,7 +72,7 @@ export const log = Object.freeze({
   error: (...args) => write('error', args),
 })
 export function settings () { return JSON.parse(settingsJson) }
-export default Object.freeze({ storage, http, secrets, events, users, audit, directory, timers, crypto, signature, log, settings, PermissionDenied })
+export default Object.freeze({ storage, http, secrets, events, users, audit, directory, timers, crypto, signature, files, exports, log, settings, PermissionDenied })
 `
 
 /**

@@ -3,7 +3,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
+import { createExports } from '../../platform/exports.ts'
 import { createGatewayCalls } from '../../platform/gateway-calls.ts'
+import type { GatewayCall } from '../../sandbox/protocol.ts'
 import { whileNeighbourServes } from '../helpers/neighbour.ts'
 import { fixtures, startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
 
@@ -66,11 +68,19 @@ t.test('what a plugin may not record: no permission, a bad action, a target or d
 
 t.test('the gateway checks again what a worker asks: a worker that lies about a permission is refused', async (t) => {
   const p = await startPluginPlatform(t)
-  const answer = createGatewayCalls(p.platform.services.db)
+  const { services } = p.platform
+  const answer = createGatewayCalls({ ...services, exports: createExports(services) })
   const spec = { key: 'hn/x/@hn/x@1.0.0', tenant: 'hn', tenantId: 2, tenantPath: 'vn/hn', mount: 'x', name: '@hn/x', version: '1.0.0', dir: '/nowhere', main: 'index.js', permissions: {}, limits: { timeoutMs: 1000, memoryMb: 64, hostCalls: 10 }, settings: {}, secrets: {} }
   const request = { method: 'GET', path: '/', params: {}, query: {}, headers: {}, body: null, user: null, tenant: 'hn' }
   await t.rejects(answer({ op: 'audit.record', action: 'forged', target: null, details: {} }, { spec, request, requestId: 'r1' }), { name: 'PermissionDenied' })
   await t.rejects(answer({ op: 'directory.users', role: null }, { spec, request, requestId: 'r1' }), { name: 'PermissionDenied' })
+  const forged: GatewayCall[] = [
+    { op: 'files.create', name: 'x.txt', type: 'text/plain', content: 'eA==' },
+    { op: 'files.url', id: '00000000-0000-4000-8000-000000000000', seconds: 60 },
+    { op: 'signature.seal', content: 'eA==' },
+    { op: 'exports.start', job: { collection: 'x', columns: ['a'], format: 'csv' } },
+  ]
+  for (const call of forged) await t.rejects(answer(call, { spec, request, requestId: 'r1' }), { name: 'PermissionDenied' }, call.op)
   const permitted = { ...spec, permissions: { audit: true } }
   await t.rejects(answer({ op: 'audit.record', action: 'Forged Action', target: null, details: {} }, { spec: permitted, request, requestId: 'r1' }), { name: 'InvalidArgument' })
   await t.rejects(answer({ op: 'audit.record', action: 'ok', target: null, details: 'not an object' as never }, { spec: permitted, request, requestId: 'r1' }), { name: 'InvalidArgument' })

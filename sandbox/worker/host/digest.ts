@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import canonicalize from 'canonicalize'
-import { invalid } from './host-error.ts'
+import { invalid } from '../../host-error.ts'
 
 const ALGORITHMS: Record<string, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }
 const MAX_INPUT = 4 * 1024 * 1024

@@ -1,7 +1,7 @@
 import type { Database } from '../../../core/db/database.ts'
 import type { RunningRequest } from '../plugin-isolate.ts'
 import type { PluginSpec } from '../../protocol.ts'
-import { HostCallError, denied, invalid, stringArg } from './host-error.ts'
+import { HostCallError, denied, invalid, stringArg } from '../../host-error.ts'
 import { BYTES_PER_REQUEST } from './storage.ts'
 
 const MAX_PAYLOAD = 64 * 1024

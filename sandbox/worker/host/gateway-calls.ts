@@ -1,7 +1,8 @@
 import type { GatewayCall, PluginSpec } from '../../protocol.ts'
 import type { RunningRequest } from '../plugin-isolate.ts'
 import { signedText } from './digest.ts'
-import { HostCallError, denied, invalid, objectArg } from './host-error.ts'
+import { fileCalls } from './file-calls.ts'
+import { HostCallError, denied, invalid, objectArg } from '../../host-error.ts'
 
 /** Asks the gateway, for the request `ticket` names; settles with its answer. */
 export type Ask = (ticket: number, call: GatewayCall) => Promise<unknown>
@@ -23,6 +24,7 @@ export function createGatewayCalls (ask: Ask) {
     return ask(request.ticket, call)
   }
   return {
+    ...fileCalls(forRequest),
     'audit.record': (spec: PluginSpec, request: RunningRequest, args: unknown[]): Promise<unknown> => {
       if (spec.permissions.audit !== true) throw denied('the manifest does not ask for audit')
       const [action, target = null, details = {}] = args

@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https'
 import { BlockList, isIP } from 'node:net'
 import type { RunningRequest } from '../plugin-isolate.ts'
 import type { PluginSpec } from '../../protocol.ts'
-import { HostCallError, denied, invalid, objectArg, stringArg } from './host-error.ts'
+import { HostCallError, denied, invalid, objectArg, stringArg } from '../../host-error.ts'
 import { parseUrlPattern, urlMatches, type UrlPattern } from '../../url-pattern.ts'
 
 export interface FetchPolicy {

@@ -1,5 +1,5 @@
 import type { PluginSpec } from '../../protocol.ts'
-import { denied, stringArg } from './host-error.ts'
+import { denied, stringArg } from '../../host-error.ts'
 
 /** `secrets.get(name)`: a secret the manifest declared and the installation set; null when declared but unset. */
 export function getSecret (spec: PluginSpec, args: unknown[]): string | null {
