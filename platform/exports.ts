@@ -113,7 +113,9 @@ export function createExports ({ db, logger }: ExportDeps) {
   const sql = createDocumentSql(postgres)
 
   function documents (spec: PluginSpec, job: ExportJob, after: number): Knex.QueryBuilder {
-    const query = db.knex('plugin_documents').where({ plugin: spec.name, collection: job.collection }).andWhere('id', '>', after)
+    // Literals, as storage writes them (validated names), so a declared partial index serves a selective filter.
+    if (!/^[@a-z0-9/_.-]{1,200}$/.test(spec.name)) throw new CallError('InvalidArgument', 'not a plugin name')
+    const query = db.knex('plugin_documents').whereRaw(`plugin = '${spec.name}' and collection = '${job.collection}'`).andWhere('id', '>', after)
     if (job.scope === 'tenant') query.andWhere('tenant_id', spec.tenantId)
     else if (job.scope === 'lineage') {
       const codes = spec.tenantPath.split('/')

@@ -6,6 +6,7 @@ import { appendAudit } from '../core/audit/audit-log.ts'
 import { isUniqueViolation, transaction, type Database } from '../core/db/database.ts'
 import type { Logger } from '../core/logger.ts'
 import { handlersOf, runChecks } from './checks.ts'
+import { createDeclaredIndexes } from './indexes.ts'
 import { readPackage } from './package-reader.ts'
 import { sha256, storeBlob } from './package-store.ts'
 import type { RegistrySigner } from './signing.ts'
@@ -47,6 +48,7 @@ export async function publishFirstParty (db: Database, signer: RegistrySigner, l
     const { manifest } = await readPackage(bytes)
     const digest = sha256(bytes)
     const recorded = await recordedDigest(db, manifest.name, manifest.version)
+    await createDeclaredIndexes(db, manifest, logger)
     if (recorded !== undefined) {
       if (recorded !== digest) logger.warn({ plugin: manifest.name, version: manifest.version }, 'first-party plugin changed without a new version; the registered bytes stay')
       continue

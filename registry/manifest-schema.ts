@@ -82,6 +82,23 @@ export const manifestSchema = {
       },
     },
     schemas: { type: 'object', maxProperties: 100, additionalProperties: { type: 'object' } },
+    collections: {
+      type: 'object',
+      maxProperties: 50,
+      propertyNames: { pattern: '^[a-z][a-z0-9_-]{0,63}$' },
+      description: 'per collection, the indexes the platform creates when a version is approved: up to 8, of up to 3 fields each',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          indexes: {
+            type: 'array',
+            maxItems: 8,
+            items: { type: 'array', minItems: 1, maxItems: 3, uniqueItems: true, items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}(\\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,4}$' } },
+          },
+        },
+      },
+    },
     settings: { type: 'object' },
     roles: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', pattern: ROLE_PATTERN } },
     limits: {

@@ -37,6 +37,8 @@ export interface Manifest {
   roles?: string[]
   limits?: Partial<PluginLimits>
   ui?: string
+  /** Per collection, the indexes the platform creates when a version is approved (registry/indexes.ts). */
+  collections?: Record<string, { indexes?: string[][] }>
 }
 
 export const DEFAULT_LIMITS: PluginLimits = { timeoutMs: 1000, memoryMb: 64, hostCalls: 100 }

@@ -6,6 +6,8 @@ import type { Services } from '../core/services.ts'
 import { holds } from '../core/tenancy/access.ts'
 import { ROOT_TENANT } from '../core/tenancy/roles.ts'
 import { RegistryError } from './errors.ts'
+import { createDeclaredIndexes } from './indexes.ts'
+import { parseManifest } from './manifest.ts'
 import { entryView } from './routes.ts'
 import { nameParam, scopeParam, versionParam } from './schemas.ts'
 import type { RegistrySigner } from './signing.ts'
@@ -64,6 +66,7 @@ export function reviewRoutes (services: Services, signer: RegistrySigner): Route
           await appendAudit(trx, { actor: principal.username, action: `registry.${action}`, tenant: String(row.scope), target: `${name}@${row.version}`, details: { [field]: body[field] ?? null, sha256: row.sha256 }, requestId })
           await changes.publish(trx, REGISTRY_CHANGED, { name, version: row.version, status: to })
         })
+        if (action === 'approve') await createDeclaredIndexes(db, parseManifest(JSON.parse(String(row.manifest))), services.logger)
         const fresh = await findVersionById(db, row.id)
         return { status: 200, body: entryView(fresh, true) }
       },

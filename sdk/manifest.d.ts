@@ -29,6 +29,12 @@ export interface Manifest {
     directory?: boolean
     /** The handlers `timers.at` may run later (each must be exported by `main`). */
     timers?: string[]
+    /** `files.*`, and routes that take uploads (`routes[].upload`). */
+    files?: boolean
+    /** `exports.start`: CSV or XLSX files of its documents; needs `files` and `storage`. */
+    exports?: boolean
+    /** `signature.seal`: sign with the unit's own seal (its key never reaches the plugin). */
+    seal?: boolean
   }
   routes?: Array<{
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -37,8 +43,14 @@ export interface Manifest {
     handler: string
     /** `public`, `user` (default), or a role held at the tenant. */
     access?: string
-    /** A JSON Schema, or `{ "$ref": "#/schemas/name" }`. */
+    /** A JSON Schema, or `{ "$ref": "#/schemas/name" }`. With `upload` as multipart, the form's text fields. */
     body?: Record<string, unknown>
+    /**
+     * The route takes files (POST or PUT; needs `permissions.files`): a `multipart/form-data` form of at most
+     * `maxFiles` files (default), or the `raw` body as one file (its name from `?filename=`). Each file at most
+     * `maxBytes` (50 MiB at most; 413 past it, nothing stored), of one of `types`, checked against its bytes (415).
+     */
+    upload?: { as?: 'multipart' | 'raw', maxBytes: number, maxFiles?: number, types: string[] }
   }>
   schemas?: Record<string, Record<string, unknown>>
   /** JSON Schema of the installation's settings; the console builds its form from it. */
@@ -48,4 +60,10 @@ export interface Manifest {
   limits?: { timeoutMs?: number, memoryMb?: number, hostCalls?: number }
   /** A folder of static pages, served at `/t/{tenant}/{mount}/ui/`. */
   ui?: string
+  /**
+   * Per collection, up to 8 indexes of up to 3 fields each (`[['state', 'createdAt'], ['owner.id']]`), created when
+   * a version is approved: a `find`/`count` filtering on a prefix of an index's fields reads only the matching
+   * documents of the unit instead of the whole collection.
+   */
+  collections?: Record<string, { indexes?: string[][] }>
 }

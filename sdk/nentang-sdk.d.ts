@@ -231,6 +231,82 @@ declare module 'nentang:sdk' {
    */
   export const signature: {
     verify(check: { signature: string, content: Json, signer: 'current-user' }): Promise<SignatureCheck>
+    /**
+     * Needs `permissions.seal`. Signs `content` (as `crypto.digest` takes it) with this unit's seal, a certificate
+     * and key its administrator set (`PUT /api/v1/tenants/{code}/seal`): a detached CAdES-BES signature, in base64,
+     * that `openssl cms -verify -binary -inform DER` accepts. The key stays on the host. `NotFound` when the unit has
+     * no seal.
+     */
+    seal(content: Json): Promise<{ signature: string, certificate: string, signingTime: string }>
+  }
+
+  /** A file of this plugin at this unit. */
+  export interface FileInfo {
+    id: string
+    /** As given, in Unicode NFC, without any path. */
+    name: string
+    /** The media type, checked against the bytes for uploads. */
+    type: string
+    size: number
+    /** Hex SHA-256 of the bytes. */
+    sha256: string
+    createdAt: string
+    /** False for an upload not kept yet (removed an hour after it came). */
+    kept: boolean
+  }
+
+  /**
+   * Needs `permissions.files`. This plugin's files at this unit (no other plugin's, no other unit's), kept by the
+   * platform; at most 1 GiB per plugin and unit.
+   */
+  export const files: {
+    info(id: string): Promise<FileInfo | null>
+    /** The bytes, in base64 (default) or as UTF-8 text; at most 8 MiB (link larger files instead). */
+    read(id: string, options?: { encoding?: 'base64' | 'utf8' }): Promise<(FileInfo & { content: string }) | null>
+    /** A new kept file; `content` is text, or base64 with `encoding: 'base64'`; at most 8 MiB. */
+    create(file: { name: string, type: string, content: string, encoding?: 'utf8' | 'base64' }): Promise<FileInfo>
+    /** Keeps an upload (`request.files`); false when there is no such file. */
+    keep(id: string): Promise<boolean>
+    remove(id: string): Promise<boolean>
+    /**
+     * A download link (`/api/v1/files/{tenant}/{id}?expires=…&signature=…`) that works without a token until it
+     * expires (`expiresIn` seconds, default 300, at most 86400): for an `<a href>` in a page. `NotFound` for no file.
+     */
+    url(id: string, options?: { expiresIn?: number }): Promise<string>
+  }
+
+  export interface ExportStatus {
+    id: string
+    /** `running` until the file is written (`done`) or it failed (`failed`, with `error`). */
+    state: 'running' | 'done' | 'failed'
+    /** Rows written so far. */
+    rows: number
+    /** The file written, once done: link it with `files.url`. */
+    file: FileInfo | null
+    error: string | null
+    createdAt: string
+  }
+
+  /**
+   * Needs `permissions.exports` (with `files` and `storage`). Writes this plugin's documents as a CSV (UTF-8 with a
+   * BOM; cells that start like a formula are written as text) or XLSX file, on the host, a page of rows at a time,
+   * at most 500,000 rows; two exports at once per plugin and unit.
+   */
+  export const exports: {
+    start(job: {
+      collection: string
+      /** `lineage` or `subtree` need `permissions.storage.read`; `_tenant` is then a column too. */
+      scope?: 'tenant' | 'lineage' | 'subtree'
+      /** As `find` takes it. */
+      filter?: Filter
+      /** Fields (`'owner.name'`, `_id`, `_tenant`), or with a title each. */
+      columns: Array<string | { field: string, title: string }>
+      format: 'csv' | 'xlsx'
+      /** The file's name, without the extension (default: the collection's). */
+      name?: string
+    }): Promise<{ id: string }>
+    /** Null for an export that is not this plugin's at this unit. */
+    status(id: string): Promise<ExportStatus | null>
   }
 
   export interface DirectoryUser {
@@ -286,6 +362,8 @@ declare module 'nentang:sdk' {
     timers: typeof timers
     crypto: typeof crypto
     signature: typeof signature
+    files: typeof files
+    exports: typeof exports
     log: typeof log
     settings: typeof settings
     PermissionDenied: typeof PermissionDenied

@@ -15,6 +15,11 @@ export interface PluginRequest<Body = Json | null> {
   headers: Record<string, string>
   /** The JSON body, already validated against the route's `body` schema when it declares one. */
   body: Body
+  /**
+   * On a route that takes files (`upload`): the files received, stored as uploads of this plugin at this unit.
+   * `files.keep(id)` keeps one; those not kept within an hour are removed.
+   */
+  files?: Array<import('nentang:sdk').FileInfo & { field: string }>
   /** The caller, or null on a public route. */
   user: { username: string, displayName: string, tenant: string, roles: string[] } | null
   /** The tenant this request is for. */

@@ -33,6 +33,11 @@ type Scope = 'tenant' | ReadScope
 interface Target { name: string, scope: Scope }
 /** The group key that stands for the unit a document belongs to. */
 const TENANT_KEY = '_tenant'
+/** A name written into SQL as it is: a plugin's (the registry's pattern) or a collection's; nothing else passes. */
+const literal = (name: string): string => {
+  if (!/^[@a-z0-9/_.-]{1,200}$/.test(name)) throw invalid('not a plugin or collection name')
+  return name
+}
 /** The scope a call names, for the transaction's row-level security (the operation checks it properly). */
 const scopeOf = (collection: unknown): Scope => {
   const scope = (collection as { scope?: unknown } | null)?.scope
@@ -207,7 +212,9 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
 
   /** The documents of `target`: this tenant's, or (reading only) its ancestors' or descendants' too. */
   function base (table: () => Knex.QueryBuilder, spec: PluginSpec, target: Target): Knex.QueryBuilder {
-    if (target.scope === 'tenant') return table().where({ tenant_id: spec.tenantId, plugin: spec.name, collection: target.name })
+    // Plugin and collection as literals (both validated names): SQLite uses a plugin's declared (partial) index only
+    // when the query names the index's own plugin and collection, and a bound value proves nothing to its planner.
+    if (target.scope === 'tenant') return table().where({ tenant_id: spec.tenantId }).whereRaw(`plugin = '${literal(spec.name)}' and collection = '${literal(target.name)}'`)
     const storage = spec.permissions.storage
     if (typeof storage !== 'object' || !(storage.read ?? []).includes(target.scope)) throw denied(`the manifest does not ask for storage.read: ['${target.scope}']`)
     const query = table().where({ plugin: spec.name, collection: target.name })
