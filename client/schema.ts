@@ -1495,6 +1495,213 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  "/api/v1/files/{tenant}/{file}": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** Download a plugin's file by the signed, expiring link the plugin made (files.url) */
+    get: {
+      parameters: {
+        query?: {
+          expires?: string
+          signature?: string
+        }
+        header?: never
+        path: {
+          tenant: string
+          file: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: never
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/tenants/{code}/seal": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** The certificate of this unit's seal (its key is never shown) */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              subject?: string
+              fingerprint?: string
+              notAfter?: string
+              addedAt?: string
+              addedBy?: string
+            }
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    /** Set this unit's seal: a signing certificate and its private key (PEM), replacing any before */
+    put: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+        }
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            certificate: string
+            privateKey: string
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              subject?: string
+              fingerprint?: string
+              notAfter?: string
+              addedAt?: string
+              addedBy?: string
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    post?: never
+    /** Remove this unit's seal (its plugins can no longer seal) */
+    delete: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        204: {
+          headers: { [name: string]: unknown }
+          content: never
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   "/api/v1/platform/status": {
     parameters: { query?: never, header?: never, path?: never, cookie?: never }
     /** This gateway node: version, uptime, database, sandbox workers and registry counts (platform-admin) */
