@@ -14,6 +14,7 @@ import { canSee, holds, isAtOrBelow, type Principal } from '../core/tenancy/acce
 import { TENANT_CODE_PATTERN } from '../core/tenancy/tenants.ts'
 import { pluginOpenApi } from './plugin-openapi.ts'
 import { keepUploads, readUpload } from './uploads.ts'
+import { nfc } from '../sandbox/nfc.ts'
 import { MOUNT_PATTERN } from '../registry/schemas.ts'
 import { matchRoute, type ActiveInstallation, type PluginRoute } from '../registry/routing-table.ts'
 
@@ -157,7 +158,8 @@ export function createPluginGateway (services: PlatformServices): (req: Incoming
       body = route.upload.as === 'raw' ? null : upload.fields
       files = await keepUploads(services.db, { tenantId: installation.spec.tenantId, plugin: installation.name }, upload.files, exchange.requestId)
     } else if (route.validateBody !== undefined) {
-      body = await readJsonBody(req)
+      // In NFC before anything sees it: what a plugin stores, searches, digests and signs is one text per name.
+      body = nfc(await readJsonBody(req))
       if (!route.validateBody(body)) throw validationError(route.validateBody.errors ?? [])
     }
     const headers: Record<string, string> = {}
@@ -255,7 +257,7 @@ function lowerCased (headers: Record<string, string> | undefined): Record<string
 // session or another plugin's storage, and reach the plugin's routes like any other site, by CORS
 // with a bearer token (no cookies exist here).
 const PAGE_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
-  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'; sandbox allow-scripts allow-forms allow-popups"
+  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'; sandbox allow-scripts allow-forms allow-popups allow-downloads"
 
 /** The page side of the SDK (sdk/nentang-page.js), served beside every plugin's pages under this name. */
 const PAGE_SDK_NAME = 'nentang-page.js'

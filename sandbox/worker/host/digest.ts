@@ -1,17 +1,10 @@
 import { createHash } from 'node:crypto'
 import canonicalize from 'canonicalize'
 import { invalid } from '../../host-error.ts'
+import { nfc } from '../../nfc.ts'
 
 const ALGORITHMS: Record<string, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }
 const MAX_INPUT = 4 * 1024 * 1024
-
-/** Every string in `value` in Unicode NFC, so that `Nguyễn` typed on any keyboard digests the same. */
-function nfc (value: unknown): unknown {
-  if (typeof value === 'string') return value.normalize('NFC')
-  if (Array.isArray(value)) return value.map(nfc)
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key.normalize('NFC'), nfc(inner)]))
-  return value
-}
 
 /**
  * `crypto.digest(algorithm, data)`: the hex digest of a string's UTF-8 bytes as they are, or of any other JSON value
