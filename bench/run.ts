@@ -68,16 +68,31 @@ interface SwapReport {
   swaps: { steady: number, during: number, ratio: number, ratios: number[], switches: number, errors: number }
 }
 
+interface DataReport {
+  dialect: string
+  documents: number
+  inbox: { p50: number, p99: number }
+  report: { median: number, runs: number[] }
+  export: { median: number, runs: number[] }
+  neighbour: { idleP99: number, busyP99: number, ratio: number, reports: number, errors: number }
+  storage: { ratio: number, ratios: number[] }
+}
+
 /** The registry figures, from bench/swap.ts in its own process (it needs PostgreSQL for two nodes). */
 function runSwapBench (): Promise<SwapReport | { skipped: string }> {
+  return runScript<SwapReport>('bench/swap.ts')
+}
+
+/** One JSON line from a bench script run in its own process. */
+function runScript<T> (script: string, ...args: string[]): Promise<T | { skipped: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-node-snapshot', join(root, 'bench/swap.ts')], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, ['--no-node-snapshot', join(root, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     child.stdout.on('data', (chunk: Buffer) => { out += chunk })
     child.on('close', (code) => {
       const line = out.trim().split('\n').filter((l) => l.startsWith('{')).at(-1)
-      if (code !== 0 || line === undefined) reject(new Error(`bench/swap.ts exited ${code}: ${out.slice(-500)}`))
-      else resolve(JSON.parse(line) as SwapReport | { skipped: string })
+      if (code !== 0 || line === undefined) reject(new Error(`${script} exited ${code}: ${out.slice(-500)}`))
+      else resolve(JSON.parse(line) as T | { skipped: string })
     })
   })
 }
@@ -130,6 +145,21 @@ try {
     ? `registry: ${swap.skipped}; skipped the two-node figures.`
     : `registry: approve + PUT on node A to the first response of the new version on node B: p50 ${swap.propagation.p50.toFixed(0)} ms, p99 ${swap.propagation.p99.toFixed(0)} ms over ${swap.propagation.rounds} rounds (target p99 ≤ 2 s).
 throughput while switching versions every 100 ms (${swap.swaps.switches} switches): ${(swap.swaps.ratio * 100).toFixed(1)}% of steady, median of ${swap.swaps.ratios.length} alternating slices (${swap.swaps.ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}; ${swap.swaps.during.toFixed(0)} / ${swap.swaps.steady.toFixed(0)} req/s), ${swap.swaps.errors} errors (target ≥ 90%, zero errors).`
+  const data: string[] = []
+  for (const dialect of ['sqlite', 'postgres']) {
+    const figures = await runScript<DataReport>('bench/data.ts', dialect)
+    if ('skipped' in figures) {
+      data.push(`data, ${dialect}: ${figures.skipped}`)
+      continue
+    }
+    const { inbox, report: grouped, neighbour, storage: rw } = figures
+    data.push(`data, ${dialect}, ${figures.documents} documents at one unit:
+  storage route (1 write + 1 read): ${pct(rw.ratio)} of bare Koa (target ≥ 40%, floor 30%; pairs: ${spread(rw.ratios, pct)}).
+  indexed inbox query (20 waiting of ${figures.documents}): p50 ${inbox.p50.toFixed(2)} ms, p99 ${inbox.p99.toFixed(2)} ms through HTTP (target p50 ≤ 5 ms).
+  grouped count + sum: ${grouped.median.toFixed(0)} ms median of ${grouped.runs.length} (target ≤ 500 ms, floor 1 s).
+  ${figures.documents}-row CSV export, start to file: ${(figures.export.median / 1000).toFixed(2)} s median of ${figures.export.runs.length} (target ≤ 5 s).
+  neighbour tenant's warm route p99: ${neighbour.idleP99.toFixed(2)} ms idle, ${neighbour.busyP99.toFixed(2)} ms while ${neighbour.reports} reports ran: ${neighbour.ratio.toFixed(2)}× (goal < 2×), ${neighbour.errors} errors.`)
+  }
   const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(2)
   console.log(`
 GET /api/v1/me: ${pct(median(me.ratios))} of bare Koa's throughput (target ≥ 60%; pairs: ${spread(me.ratios, pct)}).
@@ -137,6 +167,7 @@ warm plugin route: ${pct(median(plugin.ratios))} of bare Koa (target ≥ 50%; pa
 storage route: ${pct(median(storage.ratios))} of bare Koa (target ≥ 30%; pairs: ${spread(storage.ratios, pct)}).
 cold first request (new isolate, 100 in sequence): p50 ${report.cold.p50.toFixed(1)} ms, p99 ${report.cold.p99.toFixed(1)} ms (target p50 ≤ 15 ms); warm, in sequence: p50 ${report.warmSequential.p50.toFixed(2)} ms.
 ${swapLine}
+${data.join('\n')}
 ${report.memory.isolates} idle tenant isolates (${report.memory.held} held): tenant workers' RSS ${mb(report.memory.before)} MB → ${mb(report.memory.after)} MB, ${mb(report.memory.perIsolate)} MB per isolate (target ≤ 2 MB).`)
 } finally {
   await Promise.all(started.map((s) => s.stop()))

@@ -4,7 +4,7 @@ import type { ChangeFeed } from '../core/events/change-feed.ts'
 import type { Logger } from '../core/logger.ts'
 import type { ActiveInstallation, RoutingTable } from './routing-table.ts'
 import { isAtOrBelow } from '../core/tenancy/access.ts'
-import { INSTALLATIONS_CHANGED, sealedSecrets, servingAt } from './installations.ts'
+import { INSTALLATIONS_CHANGED, localSettings, sealedSecrets, servingAt } from './installations.ts'
 import { findVersion } from './versions.ts'
 import { findTenant } from '../core/tenancy/tenants.ts'
 import type { Supervisor } from '../sandbox/supervisor.ts'
@@ -50,6 +50,10 @@ export function createInstallationResolver (deps: ResolverDeps) {
     installation: Record<string, any>
     version: Record<string, any>
     key: string
+    /** What serves the unit: the installation's settings with the unit's own over them. */
+    settings: Record<string, unknown>
+    /** The installation's settings alone. */
+    inherited: Record<string, unknown>
   }
 
   /**
@@ -77,13 +81,18 @@ export function createInstallationResolver (deps: ResolverDeps) {
     if (version.status !== 'approved') return undefined
     const secretRows = (await secretsFor(installation.tenant_id, tenant.id, mount)).map(({ row }) => row)
     const secretsVersion = secretRows.map((row) => `${row.name}@${row.updated_at}`).join(',')
+    // A unit that inherits the installation may have set settings of its own there: merged over the installation's.
+    const local = Number(installation.tenant_id) === tenant.id ? undefined : await localSettings(db, tenant.id, mount)
+    const settings = { ...JSON.parse(String(installation.settings)) as Record<string, unknown>, ...local?.settings }
     return {
       tenant: { id: tenant.id, code: tenant.code, path: tenant.path },
       installation,
       version,
       // What the isolate depends on: the version, the settings, and which secrets were set when.
       // Switching back to a version therefore finds its isolate again while it is kept warm.
-      key: `${tenant.code}/${mount}/${version.name}@${version.version}#${installation.id}:${sha256(Buffer.from(`${installation.settings}|${secretsVersion}`)).slice(0, 16)}`,
+      key: `${tenant.code}/${mount}/${version.name}@${version.version}#${installation.id}:${sha256(Buffer.from(`${JSON.stringify(settings)}|${secretsVersion}`)).slice(0, 16)}`,
+      settings,
+      inherited: JSON.parse(String(installation.settings)) as Record<string, unknown>,
     }
   }
 
@@ -109,15 +118,16 @@ export function createInstallationResolver (deps: ResolverDeps) {
     for (const { row, tenantId } of await secretsFor(located.installation.tenant_id, tenant.id, mount)) {
       if (declared.includes(row.name)) secrets[row.name] = deps.secretBox.open(row.sealed, `${tenantId}/${mount}/${row.name}`)
     }
-    return activate({
-      secrets,
-      tenant,
-      mount,
-      manifest: pkg.manifest,
-      dir: pkg.dir,
-      settings: JSON.parse(String(located.installation.settings)) as Record<string, unknown>,
-      key: located.key,
-    })
+    const input = { secrets, tenant, mount, manifest: pkg.manifest, dir: pkg.dir, settings: located.settings, key: located.key }
+    try {
+      return activate(input)
+    } catch (error) {
+      // The unit's own settings no longer fit (the installation moved to a version with another settings schema):
+      // the installation's serve it, rather than nothing.
+      if (located.settings === located.inherited || JSON.stringify(located.settings) === JSON.stringify(located.inherited)) throw error
+      deps.logger.warn({ tenant: tenant.code, mount, err: error }, "a unit's own settings do not fit the version installed; the installation's settings serve it")
+      return activate({ ...input, settings: located.inherited })
+    }
   }
 
   async function build (tenantCode: string, mount: string): Promise<ActiveInstallation | undefined> {

@@ -10,7 +10,10 @@ import { findTenant } from '../core/tenancy/tenants.ts'
 import { tenantCode } from '../core/routes/schemas.ts'
 import { RegistryError } from './errors.ts'
 import type { InstallationResolver } from './installation-resolver.ts'
-import { deleteInstallation, deleteSecret as removeSecret, effectiveInstallations, INSTALLATIONS_CHANGED, putSecret as storeSecret, saveInstallation, sealedSecrets, touchInstallation, type InstallationRecord } from './installations.ts'
+import {
+  deleteInstallation, deleteLocalSettings, deleteSecret as removeSecret, effectiveInstallations, INSTALLATIONS_CHANGED, putLocalSettings,
+  putSecret as storeSecret, saveInstallation, sealedSecrets, servingAt, touchInstallation, type InstallationRecord,
+} from './installations.ts'
 import { installationSchema, installBodySchema, mountParam, pageTokenSchema, secretListSchema, secretNameParam, serviceSchema } from './schemas.ts'
 import { findVersion, manifestOf, type Manifests } from './versions.ts'
 import { compilePluginSchema } from './plugin-schemas.ts'
@@ -260,5 +263,67 @@ export function installationRoutes (services: Services, resolver: InstallationRe
     },
   })
 
-  return [list, servicesList, put, remove, listSecrets, putSecret, deleteSecret, pageToken]
+  const putSettings = defineRoute<{ settings: Record<string, unknown> }>({
+    method: 'PUT',
+    path: '/api/v1/tenants/:code/plugins/:mount/settings',
+    operationId: 'setInheritedPluginSettings',
+    summary: "This unit's own settings for a plugin it inherits, merged over the installation's (a commune's own hours or fee)",
+    tag: 'installations',
+    auth: 'user',
+    params: { code: tenantCode, mount: mountParam },
+    body: { type: 'object', additionalProperties: false, required: ['settings'], properties: { settings: { type: 'object', maxProperties: 100 } } },
+    responses: { 200: { description: 'The settings that now serve this unit', schema: { type: 'object', properties: { settings: { type: 'object' } } } } },
+    errors: [CoreError.notFound, CoreError.forbidden, CoreError.invalidField],
+    async handle ({ params, body, principal, requestId }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      const serving = await servingAt(db, tenant, params.mount!)
+      if (serving === undefined) throw CoreError.notFound(`nothing is installed or inherited at '${params.mount}'`)
+      if (serving.tenant_code === tenant.code) {
+        throw CoreError.invalidField(`'${tenant.code}' installed '${params.mount}' itself: set its settings when installing (PUT /api/v1/tenants/${tenant.code}/plugins/${params.mount})`, { field: 'settings' })
+      }
+      const version = await findVersion(db, String(serving.name), String(serving.version))
+      const manifest = version === undefined ? undefined : manifestOf(version)
+      const merged = structuredClone({ ...JSON.parse(String(serving.settings)) as Record<string, unknown>, ...body.settings })
+      if (manifest?.settings !== undefined) {
+        const validate = compilePluginSchema(manifest, manifest.settings)
+        if (!validate(merged)) {
+          const failure = validationError(validate.errors ?? [])
+          throw CoreError.invalidField(`settings: ${failure.message}`, { field: `settings/${failure.field ?? ''}`.replace(/\/$/, '') })
+        }
+      }
+      await transaction(db, async (trx) => {
+        await putLocalSettings(trx, tenant.id, params.mount!, body.settings, principal.username)
+        await appendAudit(trx, { actor: principal.username, action: 'plugin.settings-set', tenant: tenant.code, target: `${params.mount}`, details: { settings: body.settings, over: `${serving.tenant_code}` }, requestId })
+        await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount: params.mount, node: changes.name })
+      })
+      await resolver.refreshMount(tenant.path, params.mount!)
+      return { status: 200, body: { settings: merged } }
+    },
+  })
+
+  const deleteSettings = defineRoute({
+    method: 'DELETE',
+    path: '/api/v1/tenants/:code/plugins/:mount/settings',
+    operationId: 'deleteInheritedPluginSettings',
+    summary: "Drop this unit's own settings at a mount it inherits: the installation's serve it again",
+    tag: 'installations',
+    auth: 'user',
+    params: { code: tenantCode, mount: mountParam },
+    responses: { 204: { description: 'Removed' } },
+    errors: [CoreError.notFound, CoreError.forbidden],
+    async handle ({ params, principal, requestId }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      const removed = await transaction(db, async (trx) => {
+        if (!await deleteLocalSettings(trx, tenant.id, params.mount!)) return false
+        await appendAudit(trx, { actor: principal.username, action: 'plugin.settings-delete', tenant: tenant.code, target: `${params.mount}`, requestId })
+        await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: tenant.path, mount: params.mount, node: changes.name })
+        return true
+      })
+      if (!removed) throw CoreError.notFound(`'${tenant.code}' set no settings of its own at '${params.mount}'`)
+      await resolver.refreshMount(tenant.path, params.mount!)
+      return { status: 204 }
+    },
+  })
+
+  return [list, servicesList, put, remove, listSecrets, putSecret, deleteSecret, putSettings, deleteSettings, pageToken]
 }

@@ -131,3 +131,20 @@ export async function putSecret (trx: Knex.Transaction, tenantId: number, mount:
 export async function deleteSecret (trx: Knex.Transaction, tenantId: number, mount: string, name: string): Promise<boolean> {
   return (await trx('installation_secrets').where({ tenant_id: tenantId, mount, name }).delete()) > 0
 }
+
+/** The settings a unit set for itself at a mount it inherits; undefined when it set none. */
+export interface LocalSettings { settings: Record<string, unknown>, updatedAt: string }
+
+export async function localSettings (db: Database, tenantId: number, mount: string): Promise<LocalSettings | undefined> {
+  const row = await db.knex('installation_settings').where({ tenant_id: tenantId, mount }).first('settings', 'updated_at')
+  return row === undefined ? undefined : { settings: JSON.parse(String(row.settings)) as Record<string, unknown>, updatedAt: String(row.updated_at) }
+}
+
+export async function putLocalSettings (trx: Knex.Transaction, tenantId: number, mount: string, settings: Record<string, unknown>, by: string): Promise<void> {
+  const row = { tenant_id: tenantId, mount, settings: JSON.stringify(settings), updated_at: new Date().toISOString(), updated_by: by }
+  await trx('installation_settings').insert(row).onConflict(['tenant_id', 'mount']).merge()
+}
+
+export async function deleteLocalSettings (trx: Knex.Transaction, tenantId: number, mount: string): Promise<boolean> {
+  return (await trx('installation_settings').where({ tenant_id: tenantId, mount }).delete()) > 0
+}

@@ -116,8 +116,14 @@ export function createDocumentSql (postgres: boolean) {
       const words = fold(value).split(/\s+/).filter(Boolean)
       if (words.length === 0 || words.length > 10) throw invalid('$search takes 1 to 10 words')
       // Every word, anywhere in the text, ignoring case and Vietnamese marks ("nguyen van" finds "Nguyễn Văn An").
-      const text = postgres ? `nentang_fold(case jsonb_typeof(${x}) when 'string' then ${x} #>> '{}' end)` : `nentang_fold(${x})`
-      return { sql: `(${words.map(() => `${text} like ? escape '\\'`).join(' and ')})`, bindings: words.map((word) => `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) }
+      const patterns = words.map((word) => `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+      if (postgres) {
+        // The text folded once per document, whatever the number of words.
+        const folded = `nentang_fold(case jsonb_typeof(${x}) when 'string' then ${x} #>> '{}' end)`
+        // (`like all` takes no ESCAPE clause; PostgreSQL's default escape is the backslash the patterns use.)
+        return { sql: `(${folded} like all (array[${words.map(() => '?').join(', ')}]))`, bindings: patterns }
+      }
+      return { sql: `(${words.map(() => `nentang_fold(${x}) like ? escape '\\'`).join(' and ')})`, bindings: patterns }
     }
     if (value === null) {
       if (op !== '$eq' && op !== '$ne') throw invalid(`${op} cannot compare with null`)

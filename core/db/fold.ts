@@ -1,7 +1,8 @@
 /**
- * Folding for search: lower case, Vietnamese letters without their marks (`Nguyễn Văn Đức` → `nguyen van duc`).
- * The same on both databases: `nentang_fold(text)` is this function registered on every SQLite connection, and on
- * PostgreSQL `translate(lower(text), FOLD_FROM, FOLD_TO)` (migration 0010), which the map below spells out.
+ * Folding for search: lower case, letters without their marks (`Nguyễn Văn Đức` → `nguyen van duc`). The same on
+ * both databases: `nentang_fold(text)` is this function registered on every SQLite connection, and on PostgreSQL the
+ * same steps in SQL (migration 0014): lower case, decomposed (NFD), combining marks removed, `đ` → `d`. The map
+ * below is what migration 0010 first spelled out for `translate`; its down migration still needs it.
  */
 const BASES: Record<string, string> = { a: 'a', ă: 'a', â: 'a', e: 'e', ê: 'e', i: 'i', o: 'o', ô: 'o', ơ: 'o', u: 'u', ư: 'u', y: 'y' }
 const TONES = ['', '\u0300', '\u0301', '\u0303', '\u0309', '\u0323']
@@ -20,7 +21,5 @@ export const FOLD_FROM = [...map.keys()].join('')
 export const FOLD_TO = [...map.values()].join('')
 
 export function fold (text: string): string {
-  let out = ''
-  for (const char of text.toLowerCase()) out += map.get(char) ?? char
-  return out
+  return text.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd')
 }

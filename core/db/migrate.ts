@@ -12,6 +12,8 @@ import * as eventDelivery0009 from './migrations/0009-event-delivery.ts'
 import * as foldFunction0010 from './migrations/0010-fold-function.ts'
 import * as signatures0011 from './migrations/0011-signatures.ts'
 import * as pluginFiles0012 from './migrations/0012-plugin-files.ts'
+import * as installationSettings0013 from './migrations/0013-installation-settings.ts'
+import * as fasterFold0014 from './migrations/0014-faster-fold.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -32,6 +34,8 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0010-fold-function', foldFunction0010],
   ['0011-signatures', signatures0011],
   ['0012-plugin-files', pluginFiles0012],
+  ['0013-installation-settings', installationSettings0013],
+  ['0014-faster-fold', fasterFold0014],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

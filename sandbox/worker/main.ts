@@ -6,6 +6,8 @@
  */
 import { createDatabase } from '../../core/db/database.ts'
 import { createHostApi } from './host/host-api.ts'
+import { createQueryThreads } from './host/query-threads.ts'
+import { resolve } from 'node:path'
 import { createIsolatePool } from './isolate-pool.ts'
 import { PluginLoadError } from './module-loader.ts'
 import { createPluginIsolate } from './plugin-isolate.ts'
@@ -48,6 +50,7 @@ function startWorker (settings: WorkerSettings): { receive(message: ToWorker): v
   })
   const host = createHostApi({
     db,
+    ...(settings.databaseUrl.startsWith('sqlite:') ? { queryThreads: createQueryThreads(resolve(settings.databaseUrl.slice('sqlite:'.length))) } : {}),
     quota: settings.quota,
     ask,
     log,

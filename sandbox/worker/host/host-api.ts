@@ -10,6 +10,7 @@ import { createPluginLog } from './log.ts'
 import { getSecret } from './secrets.ts'
 import { LATER } from './later.ts'
 import { createStorage } from './storage.ts'
+import type { QueryThreads } from './query-threads.ts'
 import { currentUser } from './users.ts'
 
 /**
@@ -30,6 +31,8 @@ export interface HostDeps {
   /** Asks the gateway what the worker cannot answer (audit, directory). */
   ask: Ask
   fetchPolicy: FetchPolicy
+  /** SQLite only: where long queries run (query-threads.ts). */
+  queryThreads?: QueryThreads
   log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void
 }
 
@@ -39,7 +42,7 @@ export interface HostDeps {
  * is logged for the audit trail.
  */
 export function createHostApi (deps: HostDeps): HostApi {
-  const storage = createStorage(deps.db, deps.quota)
+  const storage = createStorage(deps.db, deps.quota, deps.queryThreads)
   const pluginLog = createPluginLog(deps.log)
   const functions: Record<string, HostFunction> = {
     'secrets.get': either((spec, _request, args) => getSecret(spec, args)),

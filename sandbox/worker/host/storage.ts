@@ -4,6 +4,7 @@ import { createDocumentSql, type Sql } from '../../document-sql.ts'
 import type { PluginSpec, ReadScope, WorkerSettings } from '../../protocol.ts'
 import { HostCallError, denied, invalid, objectArg, stringArg } from '../../host-error.ts'
 import { LATER } from './later.ts'
+import type { QueryThreads } from './query-threads.ts'
 import { newDocumentId } from './document-id.ts'
 
 const COLLECTION = /^[a-z][a-z0-9_-]{0,63}$/
@@ -71,7 +72,7 @@ const REMOVE_SQL = `delete from plugin_documents where ${SCOPE}`
  * tenant set for its transaction, so row-level security backs up the scoping.
  */
 /** `quota`: what one plugin may keep at one unit, across its collections (the platform's settings). */
-export function createStorage (db: Database, limits: WorkerSettings['quota']) {
+export function createStorage (db: Database, limits: WorkerSettings['quota'], threads?: QueryThreads) {
   const postgres = db.dialect === 'postgres'
 
   const { jsonSql, numberSql, orderSql, groupSql, groupKey, field, applyFilter } = createDocumentSql(postgres)
@@ -435,6 +436,7 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
       try {
         found = yield * rows(query)
       } catch (error) {
+        if (error instanceof HostCallError) throw error
         throw new HostCallError('InvalidArgument', `the aggregation could not run: ${(error as Error).message.slice(0, 120)}`)
       }
       return found.map((row) => {
@@ -446,9 +448,39 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
     },
   }
 
+  /**
+   * On SQLite, the queries that may read a whole collection (aggregates, counts, searches) run on a query thread,
+   * within the request's time, never on the worker's thread (query-threads.ts).
+   */
+  const offThread = (op: string, args: unknown[]): boolean => threads !== undefined &&
+    (op === 'aggregate' || op === 'count' || (op === 'find' && JSON.stringify(args[1] ?? null).includes('"$search"')))
+
+  async function onThread<T> (spec: PluginSpec, operation: Operation<T>, deadline: number | undefined): Promise<T> {
+    allowed(spec)
+    // What this turn wrote is committed first: the thread's connection sees only committed writes.
+    db.now()?.commit()
+    const work = operation(() => db.knex('plugin_documents'))
+    let next = work.next()
+    while (next.done !== true) {
+      const step = next.value
+      let result: unknown
+      try {
+        if (!('rows' in step)) throw new Error('a query thread only reads')
+        const { sql, bindings } = native(step.rows)
+        result = await threads!.all(sql, bindings, deadline)
+      } catch (error) {
+        next = work.throw(error)
+        continue
+      }
+      next = work.next(result)
+    }
+    return next.value
+  }
+
   return {
     /** Answers `storage.<op>` on this thread, or LATER when it cannot here. */
-    now: (op: string, spec: PluginSpec, args: unknown[], written: { bytes: number }): unknown => now(spec, operations[op]!(spec, args, written)),
+    now: (op: string, spec: PluginSpec, args: unknown[], written: { bytes: number }): unknown =>
+      offThread(op, args) ? LATER : now(spec, operations[op]!(spec, args, written)),
     later: (
       op: string,
       spec: PluginSpec,
@@ -457,7 +489,9 @@ export function createStorage (db: Database, limits: WorkerSettings['quota']) {
       deadline?: number
     ): Promise<unknown> => op === 'batch' && !postgres
       ? batchLater(spec, operations[op]!(spec, args, written))
-      : later(spec, operations[op]!(spec, args, written), deadline, scopeOf(args[0])),
+      : offThread(op, args)
+        ? onThread(spec, operations[op]!(spec, args, written), deadline)
+        : later(spec, operations[op]!(spec, args, written), deadline, scopeOf(args[0])),
     operations: Object.keys(operations),
   }
 }
