@@ -36,7 +36,7 @@ if (dialect === 'postgres') {
   try {
     await admin.connect()
   } catch (error) {
-    console.log(JSON.stringify({ skipped: `PostgreSQL not reachable at ${adminUrl}: ${(error as Error).message}` }))
+    console.log('BENCH_DATA ' + JSON.stringify({ skipped: `PostgreSQL not reachable at ${adminUrl}: ${(error as Error).message}` }))
     process.exit(0)
   }
   database = `nentang_bench_${randomBytes(4).toString('hex')}`
@@ -150,7 +150,7 @@ try {
     const target = await load(`${url}/t/hn/rw/rw`, { seconds: slice, connections })
     ratios.push(target.requestsPerSecond / base.requestsPerSecond)
   }
-  console.log(JSON.stringify({
+  console.log('BENCH_DATA ' + JSON.stringify({
     dialect,
     documents: DOCUMENTS,
     inbox: { p50: percentile(inbox, 0.5), p99: percentile(inbox, 0.99) },

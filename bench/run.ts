@@ -90,7 +90,9 @@ function runScript<T> (script: string, ...args: string[]): Promise<T | { skipped
     let out = ''
     child.stdout.on('data', (chunk: Buffer) => { out += chunk })
     child.on('close', (code) => {
-      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).at(-1)
+      // The script's own line (data.ts marks it), else its last JSON line: a node's log lines are JSON too.
+      const lines = out.trim().split('\n')
+      const line = lines.find((l) => l.startsWith('BENCH_DATA '))?.slice('BENCH_DATA '.length) ?? lines.filter((l) => l.startsWith('{')).at(-1)
       if (code !== 0 || line === undefined) reject(new Error(`${script} exited ${code}: ${out.slice(-500)}`))
       else resolve(JSON.parse(line) as T | { skipped: string })
     })
