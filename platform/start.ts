@@ -83,7 +83,9 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     const secretBox = createSecretBox(secret)
     const supervisor = createSupervisor({
       tenantWorkers: config.workers,
-      firstPartyWorkers: 1,
+      // Long queries no longer block a worker's thread (query threads, statement_timeout): first-party plugins,
+      // which every unit uses, are spread over two workers instead of sharing one.
+      firstPartyWorkers: 2,
       logger,
       env: workerEnvironment(),
       settings: workerSettings(config, await workerDatabaseUrl(db, config.databaseUrl, secret, logger)),
