@@ -17,6 +17,7 @@ import {
 import { installationSchema, installBodySchema, mountParam, pageTokenSchema, secretListSchema, secretNameParam, serviceSchema } from './schemas.ts'
 import { findVersion, manifestOf, type Manifests } from './versions.ts'
 import { compilePluginSchema } from './plugin-schemas.ts'
+import type { Manifest } from './manifest.ts'
 import type { SecretBox } from '../core/auth/secret-box.ts'
 
 interface InstallBody {
@@ -114,14 +115,7 @@ export function installationRoutes (services: Services, resolver: InstallationRe
       const reachable = manifest !== undefined && scope !== undefined && (manifest.visibility === 'public' || isAtOrBelow(tenant.path, scope.path))
       if (!reachable || version === undefined) throw RegistryError.notInstallable(`${body.package}@${body.version} cannot be installed at '${tenant.code}'`, { field: 'package' })
       if (version.status !== 'approved') throw RegistryError.notApproved(`${body.package}@${body.version} is ${version.status}`, { field: 'version' })
-      const settings = structuredClone(body.settings ?? {})
-      if (manifest.settings !== undefined) {
-        const validate = compilePluginSchema(manifest, manifest.settings)
-        if (!validate(settings)) {
-          const failure = validationError(validate.errors ?? [])
-          throw CoreError.invalidField(`settings: ${failure.message}`, { field: `settings/${failure.field ?? ''}`.replace(/\/$/, '') })
-        }
-      }
+      const settings = checkedSettings(manifest, body.settings ?? {})
       const row: InstallationRecord = {
         tenant_id: tenant.id,
         mount: params.mount!,
@@ -283,14 +277,8 @@ export function installationRoutes (services: Services, resolver: InstallationRe
       }
       const version = await findVersion(db, String(serving.name), String(serving.version))
       const manifest = version === undefined ? undefined : manifestOf(version)
-      const merged = structuredClone({ ...JSON.parse(String(serving.settings)) as Record<string, unknown>, ...body.settings })
-      if (manifest?.settings !== undefined) {
-        const validate = compilePluginSchema(manifest, manifest.settings)
-        if (!validate(merged)) {
-          const failure = validationError(validate.errors ?? [])
-          throw CoreError.invalidField(`settings: ${failure.message}`, { field: `settings/${failure.field ?? ''}`.replace(/\/$/, '') })
-        }
-      }
+      const over = { ...JSON.parse(String(serving.settings)) as Record<string, unknown>, ...body.settings }
+      const merged = manifest === undefined ? over : checkedSettings(manifest, over)
       await transaction(db, async (trx) => {
         await putLocalSettings(trx, tenant.id, params.mount!, body.settings, principal.username)
         await appendAudit(trx, { actor: principal.username, action: 'plugin.settings-set', tenant: tenant.code, target: `${params.mount}`, details: { settings: body.settings, over: `${serving.tenant_code}` }, requestId })
@@ -326,4 +314,16 @@ export function installationRoutes (services: Services, resolver: InstallationRe
   })
 
   return [list, servicesList, put, remove, listSecrets, putSecret, deleteSecret, putSettings, deleteSettings, pageToken]
+}
+
+/** Settings checked against the manifest's `settings` schema, defaults filled in (a copy); 422 naming the field. */
+function checkedSettings (manifest: Manifest, given: Record<string, unknown>): Record<string, unknown> {
+  const settings = structuredClone(given)
+  if (manifest.settings === undefined) return settings
+  const validate = compilePluginSchema(manifest, manifest.settings)
+  if (!validate(settings)) {
+    const failure = validationError(validate.errors ?? [])
+    throw CoreError.invalidField(`settings: ${failure.message}`, { field: `settings/${failure.field ?? ''}`.replace(/\/$/, '') })
+  }
+  return settings
 }

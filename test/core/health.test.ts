@@ -60,6 +60,7 @@ t.test('every route is in the OpenAPI document', async (t) => {
     'get /api/v1/me/certificates', 'post /api/v1/me/certificates',
     'get /api/v1/tenants/{code}/seal', 'put /api/v1/tenants/{code}/seal', 'delete /api/v1/tenants/{code}/seal',
     'get /api/v1/files/{tenant}/{file}',
+    'put /api/v1/tenants/{code}/plugins/{mount}/settings', 'delete /api/v1/tenants/{code}/plugins/{mount}/settings',
   ]
   const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))
   t.same(documented.sort(), routes.sort())
