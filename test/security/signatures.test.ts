@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import canonicalize from 'canonicalize'
 import t from 'tap'
+import { whileNeighbourServes } from '../helpers/neighbour.ts'
 import { pki } from '../helpers/pki.ts'
 import { startPluginPlatform } from '../helpers/plugins.ts'
 
@@ -54,6 +55,12 @@ t.test('signature.verify: the applicant\'s own signature over the form holds; ev
   t.match(await verify(an, Buffer.from('không phải chữ ký').toString('base64')), { ok: false, code: 'SIG_MALFORMED' })
   t.match(await verify(an, 'not base64!'), { error: 'InvalidArgument' })
   t.match((await p.call('POST', '/t/hn-ba-dinh/sign/kiosk', { body: { signature: good, content: form } })).body, { error: 'InvalidArgument', message: /signed-in user/ }, 'no user, no signer')
+
+  // Twenty checks at once, good and untrusted alternating, while another tenant is served.
+  const both = (i: number): string => i % 2 === 0 ? good : untrusted
+  const { statuses, result: checks } = await whileNeighbourServes(p, () => Promise.all(Array.from({ length: 20 }, (_, i) => verify(an, both(i)))))
+  t.ok(statuses.length > 0 && statuses.every((s) => s === 200), `hcm kept answering (${statuses.length} requests)`)
+  t.same(checks.map((check) => check.code), Array.from({ length: 20 }, (_, i) => i % 2 === 0 ? 'SIG_OK' : 'SIG_UNTRUSTED'), 'each checked right')
 
   // Without the province's anchor, the same signature no longer chains.
   t.equal((await p.call('DELETE', `/api/v1/tenants/hn/trust-anchors/${anchor.body.id}`, admin)).status, 204)
