@@ -5,7 +5,7 @@ import type { Knex } from 'knex'
 import type { Database } from '../core/db/database.ts'
 import { storeFile, fileInfo, type FileOwner } from '../core/files/file-store.ts'
 import type { Logger } from '../core/logger.ts'
-import { createDocumentSql } from '../sandbox/document-sql.ts'
+import { collectionSql, createDocumentSql } from '../sandbox/document-sql.ts'
 import type { PluginSpec } from '../sandbox/protocol.ts'
 import { CallError } from './call-error.ts'
 
@@ -113,9 +113,7 @@ export function createExports ({ db, logger }: ExportDeps) {
   const sql = createDocumentSql(postgres)
 
   function documents (spec: PluginSpec, job: ExportJob, after: number): Knex.QueryBuilder {
-    // Literals, as storage writes them (validated names), so a declared partial index serves a selective filter.
-    if (!/^[@a-z0-9/_.-]{1,200}$/.test(spec.name)) throw new CallError('InvalidArgument', 'not a plugin name')
-    const query = db.knex('plugin_documents').whereRaw(`plugin = '${spec.name}' and collection = '${job.collection}'`).andWhere('id', '>', after)
+    const query = db.knex('plugin_documents').whereRaw(collectionSql(spec.name, job.collection)).andWhere('id', '>', after)
     if (job.scope === 'tenant') query.andWhere('tenant_id', spec.tenantId)
     else if (job.scope === 'lineage') {
       const codes = spec.tenantPath.split('/')

@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto'
 import type { Database } from '../core/db/database.ts'
 import type { Logger } from '../core/logger.ts'
-import { createDocumentSql } from '../sandbox/document-sql.ts'
+import { collectionSql, createDocumentSql } from '../sandbox/document-sql.ts'
 import type { Manifest } from './manifest.ts'
 
 /** What a manifest may declare per collection (SPEC §6 `collections`). */
 export const MAX_INDEXES = 8
 export const MAX_INDEX_FIELDS = 3
-/** Plugin names and collection names as the registry admits them: safe to write into SQL as literals. */
-const LITERAL = /^[@a-z0-9/_.-]{1,200}$/
 
 export interface DeclaredIndex { name: string, plugin: string, collection: string, fields: string[] }
 
@@ -29,10 +27,9 @@ export function declaredIndexes (manifest: Manifest): DeclaredIndex[] {
  * concurrently: approving a version never locks the table other tenants write.
  */
 export function indexStatement (postgres: boolean, index: DeclaredIndex): string {
-  if (!LITERAL.test(index.plugin) || !LITERAL.test(index.collection)) throw new Error(`not an index the registry admits: ${index.plugin} ${index.collection}`)
   const sql = createDocumentSql(postgres)
   const columns = ['tenant_id', ...index.fields.map((field) => sql.fieldSql(sql.field(field, 'an index field')))].join(', ')
-  return `create index ${postgres ? 'concurrently ' : ''}if not exists ${index.name} on plugin_documents (${columns}) where plugin = '${index.plugin}' and collection = '${index.collection}'`
+  return `create index ${postgres ? 'concurrently ' : ''}if not exists ${index.name} on plugin_documents (${columns}) where ${collectionSql(index.plugin, index.collection)}`
 }
 
 /**

@@ -17,6 +17,19 @@ const MAX_OR = 10
 const MAX_FILTER_FIELDS = 10
 const MAX_FILTER_CONDITIONS = 20
 
+/** Plugin names (the registry's pattern) and collection names: nothing else may be written into SQL as it is. */
+const SQL_NAME = /^[@a-z0-9/_.-]{1,200}$/
+
+/**
+ * `plugin = '…' and collection = '…'` with both names as literals: SQLite uses a declared (partial) index only when
+ * the query names the index's own plugin and collection, and a bound value proves nothing to its planner. The
+ * storage queries, the exports and the index definitions all name a collection this way.
+ */
+export function collectionSql (plugin: string, collection: string): string {
+  if (!SQL_NAME.test(plugin) || !SQL_NAME.test(collection)) throw invalid('not a plugin or collection name')
+  return `plugin = '${plugin}' and collection = '${collection}'`
+}
+
 /** SQL with `?` placeholders, for the queries whose shape never changes (no knex to build them). */
 export interface Sql { sql: string, bindings: unknown[] }
 

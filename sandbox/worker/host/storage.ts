@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import type { Database } from '../../../core/db/database.ts'
-import { createDocumentSql, type Sql } from '../../document-sql.ts'
+import { collectionSql, createDocumentSql, type Sql } from '../../document-sql.ts'
 import type { PluginSpec, ReadScope, WorkerSettings } from '../../protocol.ts'
 import { HostCallError, denied, invalid, objectArg, stringArg } from '../../host-error.ts'
 import { LATER } from './later.ts'
@@ -34,11 +34,6 @@ type Scope = 'tenant' | ReadScope
 interface Target { name: string, scope: Scope }
 /** The group key that stands for the unit a document belongs to. */
 const TENANT_KEY = '_tenant'
-/** A name written into SQL as it is: a plugin's (the registry's pattern) or a collection's; nothing else passes. */
-const literal = (name: string): string => {
-  if (!/^[@a-z0-9/_.-]{1,200}$/.test(name)) throw invalid('not a plugin or collection name')
-  return name
-}
 /** The scope a call names, for the transaction's row-level security (the operation checks it properly). */
 const scopeOf = (collection: unknown): Scope => {
   const scope = (collection as { scope?: unknown } | null)?.scope
@@ -56,6 +51,22 @@ function * rows (query: Query): Generator<Step, Array<Record<string, any>>, unkn
 }
 function * change (query: Query): Generator<Step, number, unknown> {
   return (yield { change: query }) as number
+}
+/** Runs an operation whose queries are answered in their own time by `exec`; a failed query is thrown into it. */
+async function drive<T> (operation: Operation<T>, table: () => Knex.QueryBuilder, exec: (step: Step) => Promise<unknown>): Promise<T> {
+  const work = operation(table)
+  let next = work.next()
+  while (next.done !== true) {
+    let result: unknown
+    try {
+      result = await exec(next.value)
+    } catch (error) {
+      next = work.throw(error)
+      continue
+    }
+    next = work.next(result)
+  }
+  return next.value
 }
 const isSql = (query: Query): query is Sql => 'sql' in query && typeof query.sql === 'string'
 const native = (query: Query): Sql => (isSql(query) ? query : query.toSQL().toNative() as Sql)
@@ -153,23 +164,8 @@ export function createStorage (db: Database, limits: WorkerSettings['quota'], th
   }
 
   async function laterNow<T> (spec: PluginSpec, operation: Operation<T>, deadline: number | undefined, scope: Scope): Promise<T> {
-    const drive = async (table: () => Knex.QueryBuilder, exec: (step: Step) => Promise<unknown>): Promise<T> => {
-      const work = operation(table)
-      let next = work.next()
-      while (next.done !== true) {
-        let result: unknown
-        try {
-          result = await exec(next.value)
-        } catch (error) {
-          next = work.throw(error)
-          continue
-        }
-        next = work.next(result)
-      }
-      return next.value
-    }
     if (!postgres) {
-      return drive(() => db.knex('plugin_documents'), (step) => {
+      return drive(operation, () => db.knex('plugin_documents'), (step) => {
         const { sql, bindings } = native('rows' in step ? step.rows : step.change)
         return 'rows' in step ? db.read(sql, bindings) : db.write(sql, bindings)
       })
@@ -184,7 +180,7 @@ export function createStorage (db: Database, limits: WorkerSettings['quota'], th
           "set_config('nentang.read_scope', ?, true), set_config('statement_timeout', ?, true)",
         [String(spec.tenantId), spec.tenantPath, scope, String(left)]
       )
-      return drive(() => trx('plugin_documents'), async (step) => {
+      return drive(operation, () => trx('plugin_documents'), async (step) => {
         const query = 'rows' in step ? step.rows : step.change
         if (isSql(query)) {
           const result = await trx.raw(query.sql, query.bindings as Knex.RawBinding[])
@@ -213,9 +209,7 @@ export function createStorage (db: Database, limits: WorkerSettings['quota'], th
 
   /** The documents of `target`: this tenant's, or (reading only) its ancestors' or descendants' too. */
   function base (table: () => Knex.QueryBuilder, spec: PluginSpec, target: Target): Knex.QueryBuilder {
-    // Plugin and collection as literals (both validated names): SQLite uses a plugin's declared (partial) index only
-    // when the query names the index's own plugin and collection, and a bound value proves nothing to its planner.
-    if (target.scope === 'tenant') return table().where({ tenant_id: spec.tenantId }).whereRaw(`plugin = '${literal(spec.name)}' and collection = '${literal(target.name)}'`)
+    if (target.scope === 'tenant') return table().where({ tenant_id: spec.tenantId }).whereRaw(collectionSql(spec.name, target.name))
     const storage = spec.permissions.storage
     if (typeof storage !== 'object' || !(storage.read ?? []).includes(target.scope)) throw denied(`the manifest does not ask for storage.read: ['${target.scope}']`)
     const query = table().where({ plugin: spec.name, collection: target.name })
@@ -459,22 +453,11 @@ export function createStorage (db: Database, limits: WorkerSettings['quota'], th
     allowed(spec)
     // What this turn wrote is committed first: the thread's connection sees only committed writes.
     db.now()?.commit()
-    const work = operation(() => db.knex('plugin_documents'))
-    let next = work.next()
-    while (next.done !== true) {
-      const step = next.value
-      let result: unknown
-      try {
-        if (!('rows' in step)) throw new Error('a query thread only reads')
-        const { sql, bindings } = native(step.rows)
-        result = await threads!.all(sql, bindings, deadline)
-      } catch (error) {
-        next = work.throw(error)
-        continue
-      }
-      next = work.next(result)
-    }
-    return next.value
+    return drive(operation, () => db.knex('plugin_documents'), (step) => {
+      if (!('rows' in step)) throw new Error('a query thread only reads')
+      const { sql, bindings } = native(step.rows)
+      return threads!.all(sql, bindings, deadline)
+    })
   }
 
   return {
