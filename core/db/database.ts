@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import knexFactory, { type Knex } from 'knex'
+import type pg from 'pg'
 import { fold } from './fold.ts'
+import { pipeline, type Statement, type StatementResult } from './pipeline.ts'
 
 export type Dialect = 'sqlite' | 'postgres'
 export type Row = Record<string, unknown>
@@ -24,6 +26,11 @@ export interface Database {
    * the sandbox's storage calls use them to answer a plugin within its call.
    */
   now(): Immediate | undefined
+  /**
+   * PostgreSQL only: statements (`$1` placeholders) sent together on one pooled connection and run as one
+   * transaction, in one round trip (pipeline.ts).
+   */
+  pipeline?(statements: readonly Statement[]): Promise<StatementResult[]>
   close(): Promise<void>
 }
 
@@ -180,6 +187,14 @@ function createPostgres (url: string): Database {
       return Number(result.rowCount ?? 0)
     },
     now: () => undefined,
+    async pipeline (statements: readonly Statement[]): Promise<StatementResult[]> {
+      const client = await knex.client.acquireConnection() as pg.Client
+      try {
+        return await pipeline(client, statements)
+      } finally {
+        await knex.client.releaseConnection(client)
+      }
+    },
     async close () {
       await knex.destroy()
     },

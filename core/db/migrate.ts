@@ -14,6 +14,7 @@ import * as signatures0011 from './migrations/0011-signatures.ts'
 import * as pluginFiles0012 from './migrations/0012-plugin-files.ts'
 import * as installationSettings0013 from './migrations/0013-installation-settings.ts'
 import * as fasterFold0014 from './migrations/0014-faster-fold.ts'
+import * as scopeIndex0015 from './migrations/0015-scope-index.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -36,6 +37,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0012-plugin-files', pluginFiles0012],
   ['0013-installation-settings', installationSettings0013],
   ['0014-faster-fold', fasterFold0014],
+  ['0015-scope-index', scopeIndex0015],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

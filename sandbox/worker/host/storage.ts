@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { Database } from '../../../core/db/database.ts'
+import type { Statement } from '../../../core/db/pipeline.ts'
 import { collectionSql, createDocumentSql, type Sql } from '../../document-sql.ts'
 import type { PluginSpec, ReadScope, WorkerSettings } from '../../protocol.ts'
 import { HostCallError, denied, invalid, objectArg, stringArg } from '../../host-error.ts'
@@ -75,6 +76,12 @@ const SCOPE = 'tenant_id = ? and plugin = ? and collection = ? and doc_id = ?'
 const GET_SQL = `select doc_id, data from plugin_documents where ${SCOPE} limit 1`
 const INSERT_SQL = 'insert into plugin_documents (tenant_id, tenant_path, plugin, collection, doc_id, data, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)'
 const REMOVE_SQL = `delete from plugin_documents where ${SCOPE}`
+/**
+ * PostgreSQL: what a storage call's transaction runs as (row-level security: writes at this tenant only, reads
+ * across the unit tree only in the scope the call names) and how long each statement may take.
+ */
+const SETTINGS_SQL = "select set_config('role', 'nentang_sandbox', true), set_config('nentang.tenant_id', ?, true), " +
+  "set_config('nentang.tenant_path', ?, true), set_config('nentang.read_scope', ?, true), set_config('statement_timeout', ?, true)"
 
 /**
  * `storage.collection(name)`: JSON documents scoped to (tenant, plugin), never anything else.
@@ -86,6 +93,7 @@ const REMOVE_SQL = `delete from plugin_documents where ${SCOPE}`
 export function createStorage (db: Database, limits: WorkerSettings['quota'], threads?: QueryThreads) {
   const postgres = db.dialect === 'postgres'
 
+  const settingsSql = db.knex.raw(SETTINGS_SQL, ['', '', '', '']).toSQL().toNative().sql
   const { jsonSql, numberSql, orderSql, groupSql, groupKey, field, applyFilter } = createDocumentSql(postgres)
 
   /**
@@ -147,12 +155,12 @@ export function createStorage (db: Database, limits: WorkerSettings['quota'], th
     }
   }
 
-  async function later<T> (spec: PluginSpec, operation: Operation<T>, deadline?: number, scope: Scope = 'tenant'): Promise<T> {
+  async function later<T> (spec: PluginSpec, operation: Operation<T>, deadline?: number, scope: Scope = 'tenant', atomic = false): Promise<T> {
     allowed(spec)
     if (postgres) {
       const release = await slot(spec.key, deadline)
       try {
-        return await laterNow(spec, operation, deadline, scope)
+        return await laterNow(spec, operation, deadline, scope, atomic)
       } catch (error) {
         if ((error as { code?: string }).code === '57014') throw new HostCallError('Timeout', 'the storage call ran past the request\'s time')
         throw error
@@ -160,26 +168,41 @@ export function createStorage (db: Database, limits: WorkerSettings['quota'], th
         release()
       }
     }
-    return laterNow(spec, operation, deadline, scope)
+    return laterNow(spec, operation, deadline, scope, atomic)
   }
 
-  async function laterNow<T> (spec: PluginSpec, operation: Operation<T>, deadline: number | undefined, scope: Scope): Promise<T> {
+  async function laterNow<T> (spec: PluginSpec, operation: Operation<T>, deadline: number | undefined, scope: Scope, atomic: boolean): Promise<T> {
     if (!postgres) {
       return drive(operation, () => db.knex('plugin_documents'), (step) => {
         const { sql, bindings } = native('rows' in step ? step.rows : step.change)
         return 'rows' in step ? db.read(sql, bindings) : db.write(sql, bindings)
       })
     }
+    // Every statement ends by the request's deadline (57014 when cut), whatever the plugin asked.
+    const left = (): number => {
+      const ms = deadline === undefined ? 30_000 : Math.ceil(deadline - Date.now())
+      if (ms <= 0) throw new HostCallError('Timeout', 'the request has no time left for a storage call')
+      return ms
+    }
+    const settings = (): Statement => ({
+      sql: settingsSql,
+      params: [String(spec.tenantId), spec.tenantPath, scope, String(left())],
+    })
+    const statement = (step: Step): Statement => {
+      const query = 'rows' in step ? step.rows : step.change
+      const { sql, bindings } = isSql(query) ? db.knex.raw(query.sql, query.bindings as Knex.RawBinding[]).toSQL().toNative() : native(query)
+      return { sql, params: bindings }
+    }
+    if (!atomic) {
+      // Each query with its settings in one round trip, one transaction (pipeline.ts). The operations that run more
+      // than one query hold without a transaction around them: an update compares and sets, a quota count is a count.
+      return drive(operation, () => db.knex('plugin_documents'), async (step) => {
+        const [, result] = await db.pipeline!([settings(), statement(step)])
+        return 'rows' in step ? result!.rows : result!.rowCount
+      })
+    }
     return db.knex.transaction(async (trx) => {
-      // Every statement ends by the request's deadline (57014 when cut), whatever the plugin asked.
-      const left = deadline === undefined ? 30_000 : Math.ceil(deadline - Date.now())
-      if (left <= 0) throw new HostCallError('Timeout', 'the request has no time left for a storage call')
-      // Row-level security: writes at this tenant only; reads across the unit tree only in the scope the call names.
-      await trx.raw(
-        "select set_config('role', 'nentang_sandbox', true), set_config('nentang.tenant_id', ?, true), set_config('nentang.tenant_path', ?, true), " +
-          "set_config('nentang.read_scope', ?, true), set_config('statement_timeout', ?, true)",
-        [String(spec.tenantId), spec.tenantPath, scope, String(left)]
-      )
+      await trx.raw(SETTINGS_SQL, settings().params as Knex.RawBinding[])
       return drive(operation, () => trx('plugin_documents'), async (step) => {
         const query = 'rows' in step ? step.rows : step.change
         if (isSql(query)) {
@@ -474,7 +497,7 @@ export function createStorage (db: Database, limits: WorkerSettings['quota'], th
       ? batchLater(spec, operations[op]!(spec, args, written))
       : offThread(op, args)
         ? onThread(spec, operations[op]!(spec, args, written), deadline)
-        : later(spec, operations[op]!(spec, args, written), deadline, scopeOf(args[0])),
+        : later(spec, operations[op]!(spec, args, written), deadline, scopeOf(args[0]), op === 'batch'),
     operations: Object.keys(operations),
   }
 }
