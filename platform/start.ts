@@ -25,7 +25,7 @@ import { createRegistrySigner } from '../registry/signing.ts'
 import { createInstallationResolver } from '../registry/installation-resolver.ts'
 import { createSecretBox } from '../core/auth/secret-box.ts'
 import { installationRoutes } from '../registry/installation-routes.ts'
-import { publishFirstParty } from '../registry/first-party.ts'
+import { installAtFirstStart, publishFirstParty } from '../registry/first-party.ts'
 import { createPluginRoleCatalog } from '../registry/plugin-roles.ts'
 import { createChangeFeed, type ChangeFeed } from '../core/events/change-feed.ts'
 import { createPrincipalCache } from '../core/auth/principal-cache.ts'
@@ -95,6 +95,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     const signer = createRegistrySigner(secret)
     const firstParty = await publishFirstParty(db, signer, logger, new URL('../plugins/', import.meta.url).pathname)
     if (firstParty.length > 0) logger.info({ plugins: firstParty }, 'first-party plugins published')
+    if (first.created) await installAtFirstStart(db, changes)
     const resolver = createInstallationResolver({ db, table, supervisor, signer, secretBox, dataDir: config.dataDir, changes, logger })
     parts.push('installation resolver', () => resolver.close())
     const services: PlatformServices = {

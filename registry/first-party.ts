@@ -11,6 +11,8 @@ import { readPackage } from './package-reader.ts'
 import { sha256, storeBlob } from './package-store.ts'
 import type { RegistrySigner } from './signing.ts'
 import { insertVersion, recordedDigest } from './versions.ts'
+import { INSTALLATIONS_CHANGED, saveInstallation } from './installations.ts'
+import type { ChangeFeed } from '../core/events/change-feed.ts'
 
 export const FIRST_PARTY_PUBLISHER = 'platform'
 
@@ -80,4 +82,35 @@ export async function publishFirstParty (db: Database, signer: RegistrySigner, l
     published.push(`${manifest.name}@${manifest.version}`)
   }
   return published
+}
+
+/** What a new platform has installed at its root, for every unit below (SPEC §10): the procedures. */
+export const FIRST_START_INSTALLS = [{ mount: 'procedures', package: '@vn/procedures', version: '1.0.0' }] as const
+
+/**
+ * On the platform's first start only (an administrator may uninstall them later, and they stay uninstalled):
+ * installs the first-party plugins every unit gets, at the root tenant, inherited by every unit below it.
+ */
+export async function installAtFirstStart (db: Database, changes: ChangeFeed): Promise<void> {
+  await transaction(db, async (trx) => {
+    const root = await trx('tenants').whereNull('parent_id').first('id', 'code', 'path')
+    if (root === undefined) return
+    for (const install of FIRST_START_INSTALLS) {
+      const approved = await trx('registry_versions').where({ name: install.package, version: install.version, status: 'approved' }).first('id')
+      if (approved === undefined) continue
+      const { previous } = await saveInstallation(trx, {
+        tenant_id: Number(root.id),
+        mount: install.mount,
+        name: install.package,
+        version: install.version,
+        settings: '{}',
+        inherit: true,
+        updated_at: new Date().toISOString(),
+        updated_by: FIRST_PARTY_PUBLISHER,
+      })
+      if (previous !== undefined) continue
+      await appendAudit(trx, { actor: null, action: 'plugin.install', tenant: String(root.code), target: install.mount, details: { package: install.package, version: install.version, from: null, inherit: true } })
+      await changes.publish(trx, INSTALLATIONS_CHANGED, { tenantPath: String(root.path), mount: install.mount, node: changes.name })
+    }
+  })
 }
