@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ExcelJS from 'exceljs'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { pki } from '../helpers/pki.ts'
-import { startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
+import type { PluginPlatform } from '../helpers/plugins.ts'
+import { units } from '../helpers/procedures.ts'
 import { until } from '../helpers/wait.ts'
 
 // The procedures plugin (`@vn/procedures`, installed at `vn` for every unit at first start) through its HTTP API
@@ -13,7 +14,6 @@ import { until } from '../helpers/wait.ts'
 // officers process it and sign, the ward seals the result, reports count it; a province's procedure serves its
 // wards until one overrides it; versions stay pinned; another province sees nothing of it.
 
-const PASSWORD = 'mật-khẩu-đủ-dài'
 const pdf = Buffer.from('%PDF-1.4\n% Bản vẽ thiết kế\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n')
 const M = '/procedures'
 
@@ -51,35 +51,6 @@ const permit = {
       { from: 'tham-dinh', action: 'tu-choi', to: 'tu-choi', roles: ['officer'], requireComment: true, label: { vi: 'Từ chối', en: 'Refuse' } },
     ],
   },
-}
-
-/** Hà Nội and two of its wards, their people, and Hồ Chí Minh City's. */
-async function units (t: Test): Promise<PluginPlatform & { as: Record<string, string> }> {
-  const p = await startPluginPlatform(t)
-  for (const [code, name] of [['hn-ba-dinh', 'Phường Ba Đình'], ['hn-hoan-kiem', 'Phường Hoàn Kiếm']]) {
-    t.equal((await p.call('POST', '/api/v1/tenants/hn/children', { token: p.admin, body: { code, name } })).status, 201)
-  }
-  const people: Array<[string, string, string, string[]]> = [
-    ['qtvbd', 'hn-ba-dinh', 'Đỗ Thị Giang', ['tenant-admin']],
-    ['dan', 'hn-ba-dinh', 'Nguyễn Văn An', ['member']],
-    ['canbo', 'hn-ba-dinh', 'Trần Thị Bình', ['officer']],
-    ['canbo2', 'hn-ba-dinh', 'Lê Văn Cường', ['officer']],
-    ['hk', 'hn-hoan-kiem', 'Vũ Thị Hoa', ['member']],
-    ['tinh', 'hn', 'Phạm Thị Dung', []],
-    ['qtv', 'hn', 'Hoàng Văn Em', []],
-    ['sg', 'hcm', 'Lý Văn Sang', ['member', 'officer']],
-  ]
-  const as: Record<string, string> = {}
-  for (const [username, unit, displayName, roles] of people) {
-    const created = await p.call('POST', `/api/v1/tenants/${unit}/users`, { token: p.admin, body: { username, password: PASSWORD, displayName, roles } })
-    if (created.status !== 201) throw new Error(JSON.stringify(created.body))
-  }
-  for (const [username, role] of [['tinh', 'officer'], ['qtv', 'tenant-admin']]) {
-    const granted = await p.call('POST', '/api/v1/tenants/hn/grants', { token: p.admin, body: { username, role, includeDescendants: true } })
-    if (granted.status !== 201) throw new Error(JSON.stringify(granted.body))
-  }
-  for (const [username] of people) as[username] = await p.signIn(username, PASSWORD)
-  return { ...p, as }
 }
 
 async function upload (p: PluginPlatform, token: string, unit: string, bytes: Buffer, type: string, name: string) {
