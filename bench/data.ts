@@ -150,6 +150,61 @@ try {
     const target = await load(`${url}/t/hn/rw/rw`, { seconds: slice, connections })
     ratios.push(target.requestsPerSecond / base.requestsPerSecond)
   }
+  // Procedures (@vn/procedures, installed at vn at first start): 100,000 dossiers filed at Hà Nội, one in ten waiting
+  // for an officer, some of them overdue; an officer's inbox page, a grouped report, and filing against bare Koa.
+  const procedures = `${url}/t/hn/procedures`
+  const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+  const permit = JSON.parse(readFileSync(`${root}bench/procedure.json`, 'utf8')) as { code: string }
+  for (const path of ['/procedures', `/procedures/${permit.code}/publish`]) {
+    const made = await fetch(procedures + path, { method: 'POST', headers: auth, body: JSON.stringify(path === '/procedures' ? permit : {}) })
+    if (made.status !== 201) throw new Error(`${path}: ${made.status} ${await made.text()}`)
+  }
+  const names = ['Nguyễn Văn An', 'Trần Thị Bình', 'Lê Văn Cường', 'Phạm Thị Dung', 'Hoàng Văn Em']
+  const dossierStates = ['da-cap', 'da-cap', 'da-cap', 'da-cap', 'tu-choi', 'da-cap', 'da-cap', 'da-cap', 'da-cap', 'tiep-nhan']
+  for (let from = 0; from < DOCUMENTS; from += 4000) {
+    const rows = Array.from({ length: 4000 }, (_, k) => {
+      const i = from + k
+      const state = dossierStates[i % 10]!
+      const month = `2026-${String(1 + (i % 12)).padStart(2, '0')}`
+      const data = {
+        receipt: `HN-2026-${String(i).padStart(6, '0')}`,
+        procedure: { code: permit.code, version: 1, unit: 'hn' },
+        data: { ngayKhoiCong: `${month}-15`, loaiCongTrinh: i % 2 === 0 ? 'sua-chua' : 'cai-tao', duToan: 1_000_000 * (i % 500), diaBan: '00004' },
+        status: 'filed',
+        state,
+        waiting: state === 'tiep-nhan' ? 'officer' : null,
+        applicant: { username: `citizen${i % 5000}`, name: `${names[i % 5]} ${i}` },
+        filedAt: `${month}-15T08:00:00.000Z`,
+        filedMonth: month,
+        overdue: i % 1000 === 9 ? 1 : 0,
+        revision: 0,
+      }
+      return { tenant_id: hn.id, tenant_path: hn.path, plugin: '@vn/procedures', collection: 'dossiers', doc_id: `p${String(i).padStart(12, '0')}`, data: JSON.stringify(data), created_at: now, updated_at: now }
+    })
+    await db.knex.batchInsert('plugin_documents', rows, 400)
+  }
+  await db.knex.raw('analyze plugin_documents')
+  const withToken = { headers: { authorization: `Bearer ${token}` } }
+  for (let i = 0; i < 20; i++) await timed('/t/hn/procedures/dossiers', withToken)
+  const officerInbox: number[] = []
+  for (let i = 0; i < 200; i++) officerInbox.push(await timed('/t/hn/procedures/dossiers', withToken))
+  const reportBody = JSON.stringify({ procedure: permit.code, groupBy: ['state'], metrics: { n: { op: 'count' }, total: { op: 'sum', field: 'data.duToan' } } })
+  const procedureReport: number[] = []
+  for (let i = 0; i < 6; i++) procedureReport.push(await timed('/t/hn/procedures/reports', { method: 'POST', headers: auth, body: reportBody }))
+  procedureReport.shift()
+  // Filing: the form checked, the dossier and its history written, its deadline timer set; against bare Koa.
+  const filing = JSON.stringify({ procedure: permit.code, data: { ngayKhoiCong: '2026-12-15', loaiCongTrinh: 'sua-chua', duToan: 250_000_000, diaBan: '00004' } })
+  const fileLoad = (seconds: number) => load(`${procedures}/dossiers`, { seconds, connections, method: 'POST', body: filing, headers: auth })
+  await fileLoad(1)
+  const filingRatios: number[] = []
+  let filingErrors = 0
+  for (let i = 0; i < 3; i++) {
+    const base = await load(`${bare.url}/`, { seconds: slice, connections })
+    const target = await fileLoad(slice)
+    filingErrors += target.errors + target.non2xx
+    filingRatios.push(target.requestsPerSecond / base.requestsPerSecond)
+  }
+
   console.log('BENCH_DATA ' + JSON.stringify({
     dialect,
     documents: DOCUMENTS,
@@ -164,6 +219,11 @@ try {
       errors: idle.errors + idle.non2xx + busy.errors + busy.non2xx,
     },
     storage: { ratio: median(ratios), ratios },
+    procedures: {
+      inbox: { p50: percentile(officerInbox, 0.5), p99: percentile(officerInbox, 0.99) },
+      report: { median: median(procedureReport), runs: procedureReport },
+      filing: { ratio: median(filingRatios), ratios: filingRatios, errors: filingErrors },
+    },
   }))
 } finally {
   await platform?.close()

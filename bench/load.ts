@@ -14,8 +14,13 @@ const autocannon = new URL('../node_modules/autocannon/autocannon.js', import.me
  * Generates load from a separate autocannon process on 127.0.0.1, bounded in time, and returns its
  * figures. Latencies are in milliseconds.
  */
-export function load (url: string, options: { seconds: number, connections: number, headers?: Record<string, string> }): Promise<LoadResult> {
+export function load (
+  url: string,
+  options: { seconds: number, connections: number, headers?: Record<string, string>, method?: string, body?: string }
+): Promise<LoadResult> {
   const args = [autocannon, '--json', '-c', String(options.connections), '-d', String(options.seconds)]
+  if (options.method !== undefined) args.push('-m', options.method)
+  if (options.body !== undefined) args.push('-b', options.body)
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}=${value}`)
   args.push(url)
   return new Promise((resolve, reject) => {

@@ -76,6 +76,7 @@ interface DataReport {
   export: { median: number, runs: number[] }
   neighbour: { idleP99: number, busyP99: number, ratio: number, reports: number, errors: number }
   storage: { ratio: number, ratios: number[] }
+  procedures: { inbox: { p50: number, p99: number }, report: { median: number, runs: number[] }, filing: { ratio: number, ratios: number[], errors: number } }
 }
 
 /** The registry figures, from bench/swap.ts in its own process (it needs PostgreSQL for two nodes). */
@@ -154,13 +155,14 @@ throughput while switching versions every 100 ms (${swap.swaps.switches} switche
       data.push(`data, ${dialect}: ${figures.skipped}`)
       continue
     }
-    const { inbox, report: grouped, neighbour, storage: rw } = figures
+    const { inbox, report: grouped, neighbour, storage: rw, procedures } = figures
     data.push(`data, ${dialect}, ${figures.documents} documents at one unit:
   storage route (1 write + 1 read): ${pct(rw.ratio)} of bare Koa (target ≥ 40%, floor 30%; pairs: ${spread(rw.ratios, pct)}).
   indexed inbox query (20 waiting of ${figures.documents}): p50 ${inbox.p50.toFixed(2)} ms, p99 ${inbox.p99.toFixed(2)} ms through HTTP (target p50 ≤ 5 ms).
   grouped count + sum: ${grouped.median.toFixed(0)} ms median of ${grouped.runs.length} (target ≤ 500 ms, floor 1 s).
   ${figures.documents}-row CSV export, start to file: ${(figures.export.median / 1000).toFixed(2)} s median of ${figures.export.runs.length} (target ≤ 5 s).
-  neighbour tenant's warm route p99: ${neighbour.idleP99.toFixed(2)} ms idle, ${neighbour.busyP99.toFixed(2)} ms while ${neighbour.reports} reports ran: ${neighbour.ratio.toFixed(2)}× (goal < 2×), ${neighbour.errors} errors.`)
+  neighbour tenant's warm route p99: ${neighbour.idleP99.toFixed(2)} ms idle, ${neighbour.busyP99.toFixed(2)} ms while ${neighbour.reports} reports ran: ${neighbour.ratio.toFixed(2)}× (goal < 2×), ${neighbour.errors} errors.
+  procedures, ${figures.documents} dossiers: filing (check + dossier + history + timer) ${pct(procedures.filing.ratio)} of bare Koa (goal ≥ 30%, floor 25%; pairs: ${spread(procedures.filing.ratios, pct)}; ${procedures.filing.errors} errors); officer's inbox page p50 ${procedures.inbox.p50.toFixed(2)} ms, p99 ${procedures.inbox.p99.toFixed(2)} ms (target p50 ≤ 10 ms); grouped report ${procedures.report.median.toFixed(0)} ms (target ≤ 500 ms, floor 1 s).`)
   }
   const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(2)
   console.log(`

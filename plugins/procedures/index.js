@@ -28,6 +28,16 @@ const invalidData = (request, fields) => fail(request, 422, 'PROCEDURES_INVALID_
   `Hồ sơ có ${fields.length} lỗi: ${fields.map((f) => f.message.vi).join('; ')}`,
   `The dossier has ${fields.length} error(s): ${fields.map((f) => f.message.en).join('; ')}`, { fields })
 
+/** A refused signature, said in Vietnamese (the SDK says it in English). */
+const SIGNATURE_FAILURES = {
+  SIG_MALFORMED: 'Tệp chữ ký không phải chữ ký CMS (.p7s) hợp lệ',
+  SIG_INVALID: 'Chữ ký không khớp với nội dung cần ký',
+  SIG_EXPIRED: 'Chứng thư số không còn hiệu lực vào lúc ký',
+  SIG_KEY_USAGE: 'Chứng thư số này không được dùng để ký văn bản',
+  SIG_UNTRUSTED: 'Chứng thư số không do tổ chức chứng thực mà đơn vị tin cậy cấp',
+  SIG_NOT_SIGNER: 'Chứng thư số không phải của người đang xử lý hồ sơ',
+}
+
 const roles = (request) => request.user?.roles ?? []
 const isAdmin = (request) => roles(request).includes('tenant-admin')
 const isOfficer = (request) => roles(request).includes('officer') || isAdmin(request)
@@ -284,11 +294,14 @@ export async function listDossiers (request) {
     // A receipt code as given, or words of the applicant's name ignoring case and marks ("nguyen" finds "Nguyễn").
     filter.$or = [{ receipt: q.trim().toUpperCase() }, { 'applicant.name': { $search: q } }]
   }
-  if (mine) return { items: await dossiers.find(filter, { limit: 50, ...(typeof after === 'string' ? { after } : {}) }) }
-  // An officer's inbox: what waits for an action of their roles, overdue first, then by deadline; `offset` pages it.
+  const page = { limit: 50, ...(typeof after === 'string' ? { after } : {}) }
+  if (mine) return { items: await dossiers.find(filter, page) }
+  // An officer's inbox: what waits for an action of their roles, in the order it was filed (paged with `after`),
+  // and apart, first, the overdue ones. Two indexed queries, never a sort of the whole queue.
   if (typeof state !== 'string') filter.waiting = { $in: waitingKeys(roles(request).filter((role) => role !== 'applicant')) }
-  const offset = Math.min(10_000, Math.max(0, Number.parseInt(String(request.query.offset ?? '0'), 10) || 0))
-  return { items: await dossiers.find(filter, { limit: 50, offset, sort: ['-overdue', 'due', 'filedAt'] }) }
+  const overdue = typeof after === 'string' ? [] : await dossiers.find({ ...filter, overdue: 1 }, { limit: 50 })
+  const items = await dossiers.find({ ...filter, overdue: 0 }, page)
+  return { overdue, items, next: items.length === page.limit ? items.at(-1)._id : null }
 }
 
 export async function showDossier (request) {
@@ -379,7 +392,7 @@ export async function act (request) {
     if (typeof signed !== 'string' || signed === '') return invalidData(request, [{ field: 'signature', code: 'required', message: { vi: 'Bước này cần chữ ký số', en: 'This step needs a digital signature' } }])
     const content = signingContent(dossier, transition, request.user.username)
     const check = await signature.verify({ signature: signed, content, signer: 'current-user' })
-    if (!check.ok) return fail(request, 422, check.code, check.message, check.message)
+    if (!check.ok) return fail(request, 422, check.code, SIGNATURE_FAILURES[check.code] ?? check.message, check.message)
     // The exact bytes signed and the signature, kept for anyone to check offline (openssl cms -verify).
     const base = `${dossier.receipt}-${transition.action}`.toLowerCase()
     const signatureFile = await files.create({ name: `${base}.p7s`, type: 'application/pkcs7-signature', content: signed, encoding: 'base64' })

@@ -3,6 +3,43 @@ import { startPluginPlatform, type PluginPlatform } from './plugins.ts'
 
 const PASSWORD = 'mật-khẩu-đủ-dài'
 
+/** A ward's procedure: five fields (a required date, a choice, a PDF, money, a unit), its grant a signed step. */
+export const permit = {
+  code: 'cap-phep-sua-nha',
+  name: { vi: 'Cấp phép sửa chữa nhà ở', en: 'House repair permit' },
+  sector: 'Xây dựng',
+  timeLimitDays: 15,
+  fee: 75_000,
+  form: {
+    sections: [
+      {
+        title: { vi: 'Thông tin công trình', en: 'The works' },
+        fields: [
+          { name: 'ngayKhoiCong', type: 'date', required: true, label: { vi: 'Ngày khởi công', en: 'Start date' } },
+          { name: 'loaiCongTrinh', type: 'choice', required: true, label: { vi: 'Loại công trình', en: 'Kind of works' }, options: [{ value: 'sua-chua', label: { vi: 'Sửa chữa', en: 'Repair' } }, { value: 'cai-tao', label: { vi: 'Cải tạo', en: 'Renovation' } }] },
+          { name: 'banVe', type: 'file', required: true, label: { vi: 'Bản vẽ', en: 'Drawings' }, accept: ['application/pdf'], maxBytes: 5_000_000 },
+          { name: 'duToan', type: 'money', label: { vi: 'Dự toán', en: 'Estimate' }, max: 10_000_000_000 },
+          { name: 'diaBan', type: 'unit', required: true, label: { vi: 'Địa bàn', en: 'Ward' } },
+        ],
+      },
+    ],
+  },
+  workflow: {
+    initial: 'tiep-nhan',
+    states: [
+      { name: 'tiep-nhan', label: { vi: 'Tiếp nhận', en: 'Received' }, deadlineDays: 2 },
+      { name: 'tham-dinh', label: { vi: 'Thẩm định', en: 'Review' }, deadlineDays: 10 },
+      { name: 'da-cap', label: { vi: 'Đã cấp phép', en: 'Granted' }, outcome: 'approved' },
+      { name: 'tu-choi', label: { vi: 'Từ chối', en: 'Refused' }, outcome: 'rejected' },
+    ],
+    transitions: [
+      { from: 'tiep-nhan', action: 'nhan', to: 'tham-dinh', roles: ['officer'], label: { vi: 'Nhận hồ sơ', en: 'Accept' } },
+      { from: 'tham-dinh', action: 'cap-phep', to: 'da-cap', roles: ['officer'], requireSignature: true, label: { vi: 'Ký cấp phép', en: 'Sign the permit' } },
+      { from: 'tham-dinh', action: 'tu-choi', to: 'tu-choi', roles: ['officer'], requireComment: true, label: { vi: 'Từ chối', en: 'Refuse' } },
+    ],
+  },
+}
+
 /** Hà Nội and two of its wards, their people, and Hồ Chí Minh City's. */
 export async function units (t: Test): Promise<PluginPlatform & { as: Record<string, string> }> {
   const p = await startPluginPlatform(t)

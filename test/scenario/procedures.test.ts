@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs'
 import t from 'tap'
 import { pki } from '../helpers/pki.ts'
 import type { PluginPlatform } from '../helpers/plugins.ts'
-import { units } from '../helpers/procedures.ts'
+import { permit, units } from '../helpers/procedures.ts'
 import { until } from '../helpers/wait.ts'
 
 // The procedures plugin (`@vn/procedures`, installed at `vn` for every unit at first start) through its HTTP API
@@ -16,42 +16,6 @@ import { until } from '../helpers/wait.ts'
 
 const pdf = Buffer.from('%PDF-1.4\n% Bản vẽ thiết kế\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n')
 const M = '/procedures'
-
-const permit = {
-  code: 'cap-phep-sua-nha',
-  name: { vi: 'Cấp phép sửa chữa nhà ở', en: 'House repair permit' },
-  sector: 'Xây dựng',
-  timeLimitDays: 15,
-  fee: 75_000,
-  form: {
-    sections: [
-      {
-        title: { vi: 'Thông tin công trình', en: 'The works' },
-        fields: [
-          { name: 'ngayKhoiCong', type: 'date', required: true, label: { vi: 'Ngày khởi công', en: 'Start date' } },
-          { name: 'loaiCongTrinh', type: 'choice', required: true, label: { vi: 'Loại công trình', en: 'Kind of works' }, options: [{ value: 'sua-chua', label: { vi: 'Sửa chữa', en: 'Repair' } }, { value: 'cai-tao', label: { vi: 'Cải tạo', en: 'Renovation' } }] },
-          { name: 'banVe', type: 'file', required: true, label: { vi: 'Bản vẽ', en: 'Drawings' }, accept: ['application/pdf'], maxBytes: 5_000_000 },
-          { name: 'duToan', type: 'money', label: { vi: 'Dự toán', en: 'Estimate' }, max: 10_000_000_000 },
-          { name: 'diaBan', type: 'unit', required: true, label: { vi: 'Địa bàn', en: 'Ward' } },
-        ],
-      },
-    ],
-  },
-  workflow: {
-    initial: 'tiep-nhan',
-    states: [
-      { name: 'tiep-nhan', label: { vi: 'Tiếp nhận', en: 'Received' }, deadlineDays: 2 },
-      { name: 'tham-dinh', label: { vi: 'Thẩm định', en: 'Review' }, deadlineDays: 10 },
-      { name: 'da-cap', label: { vi: 'Đã cấp phép', en: 'Granted' }, outcome: 'approved' },
-      { name: 'tu-choi', label: { vi: 'Từ chối', en: 'Refused' }, outcome: 'rejected' },
-    ],
-    transitions: [
-      { from: 'tiep-nhan', action: 'nhan', to: 'tham-dinh', roles: ['officer'], label: { vi: 'Nhận hồ sơ', en: 'Accept' } },
-      { from: 'tham-dinh', action: 'cap-phep', to: 'da-cap', roles: ['officer'], requireSignature: true, label: { vi: 'Ký cấp phép', en: 'Sign the permit' } },
-      { from: 'tham-dinh', action: 'tu-choi', to: 'tu-choi', roles: ['officer'], requireComment: true, label: { vi: 'Từ chối', en: 'Refuse' } },
-    ],
-  },
-}
 
 async function upload (p: PluginPlatform, token: string, unit: string, bytes: Buffer, type: string, name: string) {
   const form = new FormData()
@@ -108,7 +72,8 @@ t.test('a ward builds a procedure; a citizen files; officers process, one wins a
   t.equal((await call('dan', 'GET', `/dossiers/${dossier._id}`)).body.attachments[0].name, 'Bản vẽ.pdf')
 
   // The officers' inbox finds it by the applicant's name without marks, or by its receipt code.
-  t.same((await call('canbo', 'GET', '/dossiers?q=nguyen%20van%20an')).body.items.map((d: { _id: string }) => d._id), [dossier._id])
+  const inbox = (await call('canbo', 'GET', '/dossiers?q=nguyen%20van%20an')).body
+  t.same([inbox.overdue, inbox.items.map((d: { _id: string }) => d._id)], [[], [dossier._id]])
   t.same((await call('canbo', 'GET', `/dossiers?q=${dossier.receipt.toLowerCase()}`)).body.items.map((d: { _id: string }) => d._id), [dossier._id])
   t.same((await call('canbo', 'GET', '/dossiers?q=tran')).body.items, [])
   t.equal((await call('hk', 'GET', `/dossiers/${dossier._id}`)).status, 404, 'a member of another ward has no way in')
