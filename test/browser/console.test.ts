@@ -121,7 +121,7 @@ t.test('from an empty platform to a plugin page in a commune, all in the console
   await tenantAdmin.getByRole('heading', { name: 'Được kế thừa từ cấp trên' }).waitFor()
   const [pluginPage] = await Promise.all([
     tenantAdmin.context().waitForEvent('page'),
-    tenantAdmin.getByRole('link', { name: 'Mở trang' }).click(),
+    tenantAdmin.getByRole('listitem').filter({ hasText: '@hn/permits' }).getByRole('link', { name: 'Mở trang' }).click(),
   ])
   await pluginPage.getByRole('heading', { name: /Giấy phép đỗ xe/ }).waitFor()
   t.equal(new URL(pluginPage.url()).pathname, '/t/hn-ba-dinh/permits/ui/')
@@ -243,7 +243,9 @@ t.test('a member sees no administrative page or button, and the API refuses each
     t.ok(response.status === 403 || response.status === 404, `${method} ${path} → ${response.status} ${response.body?.error?.code}`)
   }
   const services = await p.call('GET', '/api/v1/tenants/hn/services', { token: member })
-  t.same(services.body.items, [{ mount: 'hello', package: '@hn/hello', version: '1.0.0', description: 'The smallest plugin: one public route that greets, and a page that shows the greeting.', pages: '/t/hn/hello/ui/' }], 'a member sees its unit\'s services, never their settings')
+  // The procedures every unit has from the first start, and the unit's own service.
+  t.same(services.body.items.filter((item: { mount: string }) => item.mount !== 'procedures'), [{ mount: 'hello', package: '@hn/hello', version: '1.0.0', description: 'The smallest plugin: one public route that greets, and a page that shows the greeting.', pages: '/t/hn/hello/ui/' }], 'a member sees its unit\'s services, never their settings')
+  t.match(services.body.items.find((item: { mount: string }) => item.mount === 'procedures'), { package: '@vn/procedures', pages: '/t/hn/procedures/ui/' })
   const upload = await p.call('POST', '/api/v1/registry/packages', { token: member, raw: await permitsPackage('9.0.0'), headers: { 'content-type': 'application/gzip' } })
   t.equal(upload.status, 403, 'a member cannot publish')
   t.same(browser.errors, [], 'no errors in the browser console')

@@ -24,20 +24,49 @@ async function openProcedures (p: PluginPlatform, page: Page, username: string) 
   return frame
 }
 
-t.test('in Chromium: a citizen files (told in Vietnamese what is missing, a PDF attached), an officer processes and signs, the citizen sees the result, the report and its Excel', async (t) => {
+t.test('in Chromium: a ward administrator designs a procedure, a citizen files (told in Vietnamese what is missing, a PDF attached), an officer processes and signs, the citizen sees the result, the report and its Excel', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nentang-procedures-page-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const certs = pki(dir)
   const p = await units(t)
   const { as } = p
   const ward = '/t/hn-ba-dinh/procedures'
-  t.equal((await p.call('POST', `${ward}/procedures`, { token: as.qtvbd, body: permit })).status, 201)
-  t.equal((await p.call('POST', `${ward}/procedures/${permit.code}/publish`, { token: as.qtvbd, body: {} })).status, 201)
   t.equal((await p.call('POST', '/api/v1/tenants/hn/trust-anchors', { token: as.qtv, body: { name: 'CA thử nghiệm', certificate: certs.pem('ca1') } })).status, 201)
   t.equal((await p.call('POST', '/api/v1/me/certificates', { token: as.canbo, body: { certificate: certs.pem('binh') } })).status, 201)
   t.equal((await p.call('PUT', '/api/v1/tenants/hn-ba-dinh/seal', { token: as.qtvbd, body: { certificate: certs.pem('seal'), privateKey: readFileSync(join(dir, 'seal.key'), 'utf8') } })).status, 200)
 
   const browser = await launchBrowser(t)
+
+  // The ward's administrator builds the procedure in the designer: five fields, the usual steps, the grant signed.
+  const adminPage = await browser.newPage()
+  const admin = await openProcedures(p, adminPage, 'qtvbd')
+  await admin.getByRole('link', { name: 'Quản trị thủ tục' }).click()
+  await admin.getByRole('link', { name: 'Tạo thủ tục mới' }).click()
+  await admin.getByLabel('Mã thủ tục').fill(permit.code)
+  await admin.getByLabel('Tên thủ tục').fill(permit.name.vi)
+  const designed: Array<[string, string, boolean]> = [['Ngày khởi công', 'date', true], ['Loại công trình', 'choice', true], ['Bản vẽ', 'file', true], ['Dự toán', 'money', false], ['Địa bàn', 'unit', true]]
+  for (const [i, [label, type, required]] of designed.entries()) {
+    await admin.getByRole('button', { name: 'Thêm trường' }).click()
+    const field = admin.getByRole('group', { name: `Trường ${i + 1}` })
+    await field.getByLabel('Nhãn', { exact: true }).fill(label)
+    await field.getByLabel('Kiểu').selectOption(type)
+    if (required) await admin.getByRole('group', { name: `Trường ${i + 1}` }).getByLabel('Bắt buộc').check()
+  }
+  await admin.getByRole('group', { name: 'Trường 2' }).getByLabel(/Lựa chọn/).fill('sua-chua | Sửa chữa\ncai-tao | Cải tạo')
+  await admin.getByRole('group', { name: 'Duyệt' }).getByLabel('Cần chữ ký số').check()
+  const preview = admin.getByRole('complementary', { name: 'Xem trước' })
+  await preview.getByLabel('Địa bàn: Tỉnh, thành phố').waitFor()
+  await preview.getByRole('heading', { name: 'Xem trước' }).scrollIntoViewIfNeeded()
+  await browser.screenshot(adminPage, '19-procedures-designer')
+  await admin.getByRole('img').first().scrollIntoViewIfNeeded()
+  await browser.screenshot(adminPage, '19-procedures-workflow')
+  await admin.getByRole('button', { name: 'Công bố' }).click()
+  await admin.getByRole('link', { name: permit.name.vi }).waitFor()
+  const built = (await p.call('GET', `${ward}/procedures/${permit.code}`, { token: as.qtvbd })).body.published
+  t.same(built.form.sections[0].fields.map((f: { name: string, type: string, required?: boolean }) => [f.name, f.type, f.required === true]),
+    [['ngayKhoiCong', 'date', true], ['loaiCongTrinh', 'choice', true], ['banVe', 'file', true], ['duToan', 'money', false], ['diaBan', 'unit', true]], 'the five fields, named from their labels')
+  t.match(built.workflow.transitions, [{ action: 'nhan' }, { action: 'duyet', requireSignature: true }, { action: 'tu-choi', requireComment: true }])
+
   const citizen = await browser.newPage()
   await citizen.setViewportSize({ width: 390, height: 844 })
   const page = await openProcedures(p, citizen, 'dan')
@@ -78,20 +107,20 @@ t.test('in Chromium: a citizen files (told in Vietnamese what is missing, a PDF 
   // What the signing tool signs is what the page offers to download; Bình signs it with his own key.
   const [download] = await Promise.all([officerPage.waitForEvent('download'), officer.getByRole('link', { name: 'Tải nội dung cần ký' }).click()])
   const content = readFileSync(await download.path(), 'utf8')
-  t.equal(content, (await p.call('GET', `${ward}/dossiers/${id}/signing?action=cap-phep`, { token: as.canbo })).body.canonical, 'the content offered is the canonical one')
+  t.equal(content, (await p.call('GET', `${ward}/dossiers/${id}/signing?action=duyet`, { token: as.canbo })).body.canonical, 'the content offered is the canonical one')
   await officer.getByLabel('Tệp chữ ký (.p7s) của nội dung cần ký *').setInputFiles({ name: 'ky.p7s', mimeType: 'application/pkcs7-signature', buffer: Buffer.from(certs.sign(content, 'an'), 'base64') })
-  await officer.getByRole('button', { name: 'Ký cấp phép' }).click()
+  await officer.getByRole('button', { name: 'Duyệt' }).click()
   await officer.getByText(/Chứng thư số không phải của người đang xử lý hồ sơ/).waitFor()
   t.pass("An's certificate is refused for Bình, and said so")
   await officer.getByLabel('Tệp chữ ký (.p7s) của nội dung cần ký *').setInputFiles({ name: 'ky.p7s', mimeType: 'application/pkcs7-signature', buffer: Buffer.from(certs.sign(content, 'binh'), 'base64') })
-  await officer.getByRole('button', { name: 'Ký cấp phép' }).click()
-  await officer.getByText('Trạng thái: Đã cấp phép').waitFor()
+  await officer.getByRole('button', { name: 'Duyệt' }).click()
+  await officer.getByText('Trạng thái: Đã giải quyết').waitFor()
   await browser.screenshot(officerPage, '22-procedures-signed')
 
   // The citizen sees the result, sealed by the ward.
   await page.getByRole('link', { name: 'Hồ sơ của tôi' }).click()
   await page.getByRole('link', { name: receipt }).click()
-  await page.getByText('Trạng thái: Đã cấp phép').waitFor()
+  await page.getByText('Trạng thái: Đã giải quyết').waitFor()
   await page.getByRole('heading', { name: 'Kết quả' }).waitFor()
   t.equal(await page.getByRole('link', { name: 'Chữ ký số (.p7s)' }).count(), 2, 'the officer\'s signature and the ward\'s seal')
   await browser.screenshot(citizen, '23-procedures-result')
@@ -99,8 +128,8 @@ t.test('in Chromium: a citizen files (told in Vietnamese what is missing, a PDF 
   // The report counts it by state; the Excel export holds it.
   await officer.getByRole('link', { name: 'Báo cáo' }).click()
   await officer.getByRole('button', { name: 'Xem báo cáo' }).click()
-  await officer.getByRole('cell', { name: 'da-cap' }).waitFor()
-  t.equal(await officer.getByRole('row').filter({ hasText: 'da-cap' }).getByRole('cell').last().textContent(), '1')
+  await officer.getByRole('cell', { name: 'da-giai-quyet' }).waitFor()
+  t.equal(await officer.getByRole('row').filter({ hasText: 'da-giai-quyet' }).getByRole('cell').last().textContent(), '1')
   await officer.getByRole('button', { name: 'Xuất Excel' }).click()
   const link = officer.getByRole('link', { name: /\.xlsx \(1 hồ sơ\)/ })
   await link.waitFor()

@@ -41,5 +41,5 @@ t.test('review: platform-admins approve or reject, never their own upload; appro
   t.match(revoked.body, { status: 'revoked', review: { revokeReason: 'leaks permit owners' } })
 
   const audit = (await p.platform.services.db.knex('audit_log').where('action', 'like', 'registry.%').orderBy('seq').select('action', 'actor')).map((a) => `${a.action}:${a.actor}`)
-  t.same(audit, ['registry.first-party:null', 'registry.upload:hn-dev', 'registry.upload:admin', 'registry.approve:reviewer', 'registry.reject:reviewer', 'registry.revoke:reviewer'])
+  t.same(audit, ['registry.first-party:null', 'registry.first-party:null', 'registry.upload:hn-dev', 'registry.upload:admin', 'registry.approve:reviewer', 'registry.reject:reviewer', 'registry.revoke:reviewer'])
 })

@@ -4,166 +4,10 @@
 // with a chart and an Excel export. Every call goes through the plugin's HTTP API as the signed-in user (page.fetch).
 import { page } from './nentang-page.js'
 import { checkData, fieldsOf } from './form.js'
-import { PROVINCES, unitOf } from './units.js'
-
-const TEXT = {
-  vi: {
-    catalogue: 'Thủ tục',
-    mine: 'Hồ sơ của tôi',
-    inbox: 'Hộp việc',
-    reports: 'Báo cáo',
-    language: 'English',
-    hello: 'Xin chào',
-    signedOut: 'Chưa đăng nhập',
-    loading: 'Đang tải…',
-    none: 'Chưa có gì.',
-    inherited: 'do {unit} ban hành',
-    file: 'Nộp hồ sơ',
-    saveDraft: 'Lưu nháp',
-    filed: 'Đã nộp hồ sơ {receipt}',
-    notFiled: 'Hồ sơ chưa nộp được: {message}',
-    errors: 'Hồ sơ có {n} lỗi, xem từng trường bên dưới.',
-    uploading: 'Đang tải lên…',
-    uploaded: 'Đã tải lên: {names}',
-    province: 'Tỉnh, thành phố',
-    commune: 'Xã, phường',
-    choose: '— chọn —',
-    addRow: 'Thêm dòng',
-    removeRow: 'Xoá dòng',
-    yes: 'Có',
-    no: 'Không',
-    receipt: 'Mã hồ sơ',
-    procedure: 'Thủ tục',
-    applicant: 'Người nộp',
-    state: 'Trạng thái',
-    filedAt: 'Ngày nộp',
-    overdue: 'Quá hạn',
-    search: 'Tìm theo mã hồ sơ hoặc tên người nộp',
-    find: 'Tìm',
-    waiting: 'Đang chờ xử lý',
-    history: 'Quá trình xử lý',
-    attachments: 'Tệp đính kèm',
-    result: 'Kết quả',
-    signature: 'Chữ ký số',
-    signedBytes: 'nội dung đã ký',
-    comment: 'Ý kiến xử lý',
-    signFile: 'Tệp chữ ký (.p7s) của nội dung cần ký',
-    contentToSign: 'Tải nội dung cần ký',
-    done: 'Đã thực hiện: {action}',
-    failed: 'Không thực hiện được: {message}',
-    groupBy: 'Nhóm theo',
-    metric: 'Chỉ tiêu',
-    run: 'Xem báo cáo',
-    subtree: 'Gồm các đơn vị cấp dưới',
-    count: 'Số hồ sơ',
-    sumOf: 'Tổng {field}',
-    export: 'Xuất Excel',
-    exporting: 'Đang xuất…',
-    download: 'Tải {name} ({rows} hồ sơ)',
-    unit: 'Đơn vị',
-    month: 'Tháng',
-    version: 'phiên bản {n}',
-    by: 'bởi',
-    next: 'Trang sau',
-    draft: 'Nháp',
-  },
-  en: {
-    catalogue: 'Procedures',
-    mine: 'My dossiers',
-    inbox: 'Inbox',
-    reports: 'Reports',
-    language: 'Tiếng Việt',
-    hello: 'Hello',
-    signedOut: 'Not signed in',
-    loading: 'Loading…',
-    none: 'Nothing yet.',
-    inherited: 'issued by {unit}',
-    file: 'File the dossier',
-    saveDraft: 'Save draft',
-    filed: 'Dossier {receipt} filed',
-    notFiled: 'The dossier was not filed: {message}',
-    errors: 'The dossier has {n} error(s); see each field below.',
-    uploading: 'Uploading…',
-    uploaded: 'Uploaded: {names}',
-    province: 'Province or city',
-    commune: 'Commune or ward',
-    choose: '— choose —',
-    addRow: 'Add a row',
-    removeRow: 'Remove the row',
-    yes: 'Yes',
-    no: 'No',
-    receipt: 'Receipt',
-    procedure: 'Procedure',
-    applicant: 'Applicant',
-    state: 'State',
-    filedAt: 'Filed',
-    overdue: 'Overdue',
-    search: 'Search by receipt or applicant name',
-    find: 'Search',
-    waiting: 'Waiting',
-    history: 'History',
-    attachments: 'Attachments',
-    result: 'Result',
-    signature: 'Digital signature',
-    signedBytes: 'signed content',
-    comment: 'Comment',
-    signFile: 'Signature file (.p7s) of the content to sign',
-    contentToSign: 'Download the content to sign',
-    done: 'Done: {action}',
-    failed: 'Could not do it: {message}',
-    groupBy: 'Group by',
-    metric: 'Measure',
-    run: 'Show the report',
-    subtree: 'Include the units below',
-    count: 'Dossiers',
-    sumOf: 'Sum of {field}',
-    export: 'Export to Excel',
-    exporting: 'Exporting…',
-    download: 'Download {name} ({rows} dossiers)',
-    unit: 'Unit',
-    month: 'Month',
-    version: 'version {n}',
-    by: 'by',
-    next: 'Next page',
-    draft: 'Draft',
-  },
-}
-let lang = 'vi'
-const t = (key, params = {}) => TEXT[lang][key].replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''))
-const pick = (label) => (label === null || label === undefined ? '' : typeof label === 'string' ? label : label[lang] ?? label.vi)
-
-/** An element: `el('p', {class: 'help'}, 'text', child)`; `on*` attributes are listeners. */
-function el (tag, attributes = {}, ...children) {
-  const node = document.createElement(tag)
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue
-    if (name.startsWith('on')) node.addEventListener(name.slice(2), value)
-    else if (value === true) node.setAttribute(name, '')
-    else node.setAttribute(name, String(value))
-  }
-  for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) node.append(child instanceof Node ? child : String(child))
-  return node
-}
-const $ = (id) => document.getElementById(id)
-const status = (text) => { $('status').textContent = text }
-
-class ApiError extends Error {
-  constructor (status, body) {
-    super(body?.error?.message ?? `HTTP ${status}`)
-    this.status = status
-    this.body = body
-  }
-}
-async function api (path, init = {}) {
-  const headers = { 'accept-language': lang, ...(init.body !== undefined && !(init.body instanceof FormData) ? { 'content-type': 'application/json' } : {}), ...init.headers }
-  const body = init.body === undefined || init.body instanceof FormData ? init.body : JSON.stringify(init.body)
-  const response = await page.fetch(path, { ...init, headers, body })
-  const answer = response.status === 204 ? null : await response.json()
-  if (!response.ok) throw new ApiError(response.status, answer)
-  return answer
-}
-const isOfficer = () => (page.user?.roles ?? []).some((role) => role === 'officer' || role === 'tenant-admin')
-const date = (iso) => (iso ? new Date(iso).toLocaleDateString(lang === 'vi' ? 'vi-VN' : 'en-GB') : '')
+import { applyConditions, collect, fieldNode, showValue } from './form-view.js'
+import { adminList, designer } from './designer.js'
+import { $, api, date, el, isAdmin, isOfficer, language, pick, setLanguage, status, t } from './kit.js'
+import { unitOf } from './units.js'
 
 // ---- views --------------------------------------------------------------------------------------------------------
 
@@ -208,7 +52,7 @@ async function filing (view, code) {
     for (const problem of errors) {
       const node = fieldNodes.get(problem.field.replace(/\[\d+\]\..*$/, ''))
       if (node === undefined) continue
-      node.error.textContent = [node.error.textContent, problem.message[lang] ?? problem.message.vi].filter(Boolean).join('; ')
+      node.error.textContent = [node.error.textContent, problem.message[language()] ?? problem.message.vi].filter(Boolean).join('; ')
       node.input?.setAttribute('aria-invalid', 'true')
     }
     if (errors.length > 0) fieldNodes.get(errors[0].field.replace(/\[\d+\]\..*$/, ''))?.input?.focus()
@@ -218,109 +62,6 @@ async function filing (view, code) {
   formNode.append(summary, el('div', {}, el('button', { type: 'submit' }, t('file')), ' ', el('button', { type: 'button', onclick: () => { void submit(true) } }, t('saveDraft'))))
   view.append(formNode)
   applyConditions(fieldsOf(form), fieldNodes, {})
-}
-
-/** One field's label, input and error line. */
-function fieldNode (field, prefix, uploads, fieldNodes) {
-  const id = `f-${prefix}${field.name}`
-  const error = el('p', { class: 'error', id: `${id}-error`, 'aria-live': 'polite' })
-  const help = field.help ? el('p', { class: 'help', id: `${id}-help` }, pick(field.help)) : null
-  const described = [help ? `${id}-help` : null, `${id}-error`].filter(Boolean).join(' ')
-  const common = { id, name: prefix + field.name, 'aria-describedby': described, required: field.required === true }
-  const label = pick(field.label) + (field.required ? ' *' : '')
-  let input
-  let body
-  switch (field.type) {
-    case 'longtext': input = el('textarea', { ...common, rows: 4, maxlength: field.maxLength }); break
-    case 'number': case 'money': input = el('input', { ...common, type: 'number', inputmode: 'numeric', step: field.type === 'money' ? 1 : 'any', min: field.min, max: field.max }); break
-    case 'date': input = el('input', { ...common, type: 'date' }); break
-    case 'choice': input = el('select', common, el('option', { value: '' }, t('choose')), field.options.map((o) => el('option', { value: o.value }, pick(o.label)))); break
-    case 'multichoice':
-      body = el('fieldset', { id, 'aria-describedby': described }, el('legend', {}, label), field.options.map((o) => el('label', {}, el('input', { type: 'checkbox', name: prefix + field.name, value: o.value }), pick(o.label))))
-      break
-    case 'yesno':
-      body = el('fieldset', { id, 'aria-describedby': described }, el('legend', {}, label),
-        el('label', {}, el('input', { type: 'radio', name: prefix + field.name, value: 'true' }), t('yes')),
-        el('label', {}, el('input', { type: 'radio', name: prefix + field.name, value: 'false' }), t('no')))
-      break
-    case 'file': {
-      input = el('input', { ...common, type: 'file', accept: field.accept.join(','), multiple: (field.maxItems ?? 1) > 1 })
-      const shown = el('p', { class: 'help', 'aria-live': 'polite' })
-      input.addEventListener('change', async () => {
-        const chosen = [...input.files]
-        if (chosen.length === 0) return
-        shown.textContent = t('uploading')
-        const body = new FormData()
-        for (const file of chosen) body.append(field.name, file, file.name)
-        try {
-          const { files } = await api('/uploads', { method: 'POST', body })
-          uploads.set(prefix + field.name, files.map(({ id, name, type, size }) => ({ id, name, type, size })))
-          shown.textContent = t('uploaded', { names: files.map((f) => f.name).join(', ') })
-        } catch (failure) {
-          uploads.delete(prefix + field.name)
-          shown.textContent = ''
-          error.textContent = failure.message
-        }
-      })
-      body = el('div', {}, el('label', { for: id }, label), input, shown)
-      break
-    }
-    case 'unit': {
-      const province = el('select', { id: `${id}-province`, 'aria-label': `${pick(field.label)}: ${t('province')}` }, el('option', { value: '' }, t('choose')), PROVINCES.map((p) => el('option', { value: p.code }, p.name)))
-      input = el('select', { ...common, 'aria-label': `${pick(field.label)}: ${t('commune')}` }, el('option', { value: '' }, t('choose')))
-      province.addEventListener('change', () => {
-        const chosen = PROVINCES.find((p) => p.code === province.value)
-        input.replaceChildren(el('option', { value: '' }, t('choose')), ...(chosen?.communes ?? []).map((c) => el('option', { value: c.code }, c.name)))
-      })
-      body = el('fieldset', { 'aria-describedby': described }, el('legend', {}, label), el('label', {}, t('province'), province), el('label', {}, t('commune'), input))
-      break
-    }
-    case 'group': {
-      const rows = el('div', { class: 'rows' })
-      const add = () => {
-        const index = rows.children.length
-        const inner = new Map()
-        const row = el('fieldset', { class: 'row' }, el('legend', {}, `${pick(field.label)} ${index + 1}`), field.fields.map((child) => fieldNode(child, `${prefix}${field.name}[${index}].`, uploads, inner)))
-        row.append(el('button', { type: 'button', onclick: () => row.remove() }, t('removeRow')))
-        rows.append(row)
-      }
-      body = el('fieldset', { id, 'aria-describedby': described }, el('legend', {}, label), rows, el('button', { type: 'button', onclick: add }, t('addRow')))
-      if ((field.minItems ?? 0) > 0) for (let i = 0; i < field.minItems; i++) add()
-      break
-    }
-    default: input = el('input', { ...common, type: 'text', maxlength: field.maxLength })
-  }
-  const wrapper = el('div', { class: 'field', 'data-field': prefix + field.name }, body ?? el('label', { for: id }, label), body ? null : input, help, error)
-  fieldNodes.set(prefix + field.name, { wrapper, input: input ?? body, error, field })
-  return wrapper
-}
-
-/** What the form holds, typed as the form says. */
-function collect (fields, prefix, uploads) {
-  const data = {}
-  for (const field of fields) {
-    const name = prefix + field.name
-    const wrapper = document.querySelector(`[data-field="${CSS.escape(name)}"]`)
-    if (wrapper === null || wrapper.hidden) continue
-    let value
-    if (field.type === 'multichoice') value = [...wrapper.querySelectorAll('input:checked')].map((input) => input.value)
-    else if (field.type === 'yesno') { const chosen = wrapper.querySelector('input:checked'); value = chosen === null ? undefined : chosen.value === 'true' } else if (field.type === 'file') { const files = uploads.get(name); value = files === undefined ? undefined : (field.maxItems ?? 1) > 1 ? files : files[0] } else if (field.type === 'unit') { const commune = wrapper.querySelector(`#f-${CSS.escape(name)}`).value; value = commune || wrapper.querySelector('select').value || undefined } else if (field.type === 'group') value = [...wrapper.querySelectorAll(':scope > fieldset > .rows > .row')].map((_, i) => collect(field.fields, `${name}[${i}].`, uploads))
-    else {
-      const raw = wrapper.querySelector('input, textarea, select').value
-      value = raw === '' ? undefined : field.type === 'number' || field.type === 'money' ? Number(raw) : raw
-    }
-    if (value !== undefined && !(Array.isArray(value) && value.length === 0 && field.type !== 'group')) data[field.name] = value
-  }
-  return data
-}
-
-/** Fields shown only under a condition: hidden (and left out) until it holds. */
-function applyConditions (fields, fieldNodes, values) {
-  for (const field of fields) {
-    if (field.showIf === undefined) continue
-    const node = fieldNodes.get(field.name)
-    if (node !== undefined) node.wrapper.hidden = values[field.showIf.field] !== field.showIf.equals
-  }
 }
 
 function dossierTable (items, withApplicant) {
@@ -346,20 +87,6 @@ async function inbox (view, query) {
   if (answer.overdue.length > 0) view.append(el('h2', { class: 'overdue' }, t('overdue')), dossierTable(answer.overdue, true))
   view.append(el('h2', {}, t('waiting')), dossierTable(answer.items, true))
   if (answer.next !== null) view.append(el('a', { href: `#/inbox?${new URLSearchParams({ q, after: answer.next })}` }, t('next')))
-}
-
-function showValue (field, value) {
-  if (value === undefined || value === null) return ''
-  switch (field.type) {
-    case 'choice': return pick(field.options.find((o) => o.value === value)?.label) || value
-    case 'multichoice': return value.map((v) => pick(field.options.find((o) => o.value === v)?.label) || v).join(', ')
-    case 'yesno': return value ? t('yes') : t('no')
-    case 'money': return `${Number(value).toLocaleString('vi-VN')} ₫`
-    case 'unit': return unitOf(value)?.name ?? value
-    case 'file': return (Array.isArray(value) ? value : [value]).map((f) => f.name).join(', ')
-    case 'group': return value.map((row) => field.fields.map((f) => `${pick(f.label)}: ${showValue(f, row[f.name])}`).join('; ')).join(' | ')
-    default: return String(value)
-  }
 }
 
 async function dossierPage (view, id) {
@@ -413,7 +140,7 @@ function actionForm (dossier, action) {
         status(t('done', { action: pick(action.label) }))
         await route()
       } catch (error) {
-        said.textContent = t('failed', { message: [error.message, ...(error.body?.error?.fields ?? []).map((f) => f.message[lang])].join(' ') })
+        said.textContent = t('failed', { message: [error.message, ...(error.body?.error?.fields ?? []).map((f) => f.message[language()])].join(' ') })
       }
     }
   }, el('h2', {}, pick(action.label)), comment, content, signature, el('button', { type: 'submit' }, pick(action.label)), said)
@@ -481,6 +208,8 @@ async function route () {
     else if (parts[0] === 'inbox') await inbox(fresh, query)
     else if (parts[0] === 'dossier') await dossierPage(fresh, parts[1])
     else if (parts[0] === 'reports') await reports(fresh)
+    else if (parts[0] === 'admin') await adminList(fresh)
+    else if (parts[0] === 'design') await designer(fresh, parts[1])
     else await catalogue(fresh)
   } catch (error) {
     fresh.replaceChildren(el('p', { class: 'error', role: 'alert' }, error.message))
@@ -489,17 +218,18 @@ async function route () {
 }
 
 function labels () {
-  document.documentElement.lang = lang
+  document.documentElement.lang = language()
   for (const link of document.querySelectorAll('nav [data-text]')) link.textContent = t(link.dataset.text)
   $('language').textContent = t('language')
   const user = page.user
   $('who').textContent = user === null ? t('signedOut') : `${t('hello')} ${user.displayName}`
   for (const link of document.querySelectorAll('[data-role="officer"]')) link.hidden = !isOfficer()
+  for (const link of document.querySelectorAll('[data-role="admin"]')) link.hidden = !isAdmin()
 }
 
-$('language').addEventListener('click', () => { lang = lang === 'vi' ? 'en' : 'vi'; labels(); void route() })
+$('language').addEventListener('click', () => { setLanguage(language() === 'vi' ? 'en' : 'vi'); labels(); void route() })
 window.addEventListener('hashchange', () => { void route() })
 await page.ready()
-lang = page.locale === 'en' ? 'en' : 'vi'
+setLanguage(page.locale)
 labels()
 await route()
