@@ -52,5 +52,5 @@ t.test('with a host name of their own, plugin pages are served there only, and t
   t.equal((await p.call('POST', '/api/v1/registry/packages/hn/hello/versions/1.0.0/approve', { token: await p.signIn('reviewer', 'reviewer-password'), body: {} })).status, 200)
   t.equal((await p.call('PUT', '/api/v1/tenants/hn/plugins/greeting', { token: p.admin, body: { package: '@hn/hello', version: '1.0.0' } })).status, 200)
   const services = await p.call('GET', '/api/v1/tenants/hn/services', { token: p.admin })
-  t.same(services.body.items.map((i: { pages: string }) => i.pages), [`http://${pages}/t/hn/greeting/ui/`], 'the unit\'s services name the pages host')
+  t.same(services.body.items.map((i: { pages: string }) => i.pages).sort(), [`http://${pages}/t/hn/greeting/ui/`, `http://${pages}/t/hn/procedures/ui/`], 'the unit\'s services name the pages host (its own, and the procedures every unit has)')
 })
