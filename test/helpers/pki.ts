@@ -40,6 +40,11 @@ export function pki (dir: string) {
       run('cms', '-sign', '-binary', '-in', 'content', '-signer', `${cert}.pem`, '-inkey', `${key}.key`, '-outform', 'DER', '-out', 'sig.p7s', '-md', 'sha256', '-cades')
       return readFileSync(join(dir, 'sig.p7s')).toString('base64')
     },
+    /** `name`'s key and certificate as a PKCS#12 file as OpenSSL 3 exports it (AES-256, PBKDF2); `legacy`: 3DES/RC2. */
+    p12 (name: string, password: string, legacy = false): Buffer {
+      run('pkcs12', '-export', ...(legacy ? ['-legacy'] : []), '-inkey', `${name}.key`, '-in', `${name}.pem`, '-certfile', 'ca1.pem', '-passout', `pass:${password}`, '-out', `${name}.p12`)
+      return readFileSync(join(dir, `${name}.p12`))
+    },
     /** What OpenSSL itself says of a signature, as the issue's check runs it. */
     opensslVerifies (signature: string, text: string): boolean {
       writeFileSync(join(dir, 'check.p7s'), Buffer.from(signature, 'base64'))

@@ -4,6 +4,7 @@
 // with a chart and an Excel export. Every call goes through the plugin's HTTP API as the signed-in user (page.fetch).
 import { page } from './nentang-page.js'
 import { checkData, fieldsOf } from './form.js'
+import { base64, openP12, P12Error, signDetached } from './p12.js'
 import { applyConditions, collect, fieldNode, showValue } from './form-view.js'
 import { adminList, designer } from './designer.js'
 import { $, api, date, el, isAdmin, isOfficer, language, pick, setLanguage, status, t } from './kit.js'
@@ -114,37 +115,56 @@ const stateLabel = (workflow, name) => pick(workflow.states.find((s) => s.name =
 /** One action the user may take; a signed step offers the content to sign and takes the signature file. */
 function actionForm (dossier, action) {
   const comment = action.requireComment ? el('label', {}, `${t('comment')} *`, el('textarea', { name: 'comment', rows: 3, required: true })) : null
-  const signature = action.requireSignature ? el('label', {}, `${t('signFile')} *`, el('input', { name: 'signature', type: 'file', accept: '.p7s,application/pkcs7-signature' })) : null
-  const content = action.requireSignature
-    ? el('a', {
+  const said = el('p', { role: 'status' })
+  let signing = null
+  if (action.requireSignature) {
+    // Signed here with the user's own PKCS#12 file (the key stays in this page), or with a .p7s their signing tool
+    // made of the content offered for download.
+    const content = el('a', {
       href: '#',
       onclick: async (event) => {
         event.preventDefault()
         const { canonical } = await api(`/dossiers/${dossier._id}/signing?action=${encodeURIComponent(action.action)}`)
-        const link = el('a', { href: URL.createObjectURL(new Blob([canonical], { type: 'application/json' })), download: `${dossier.receipt}-${action.action}.json` })
-        link.click()
-      }
+        el('a', { href: URL.createObjectURL(new Blob([canonical], { type: 'application/json' })), download: `${dossier.receipt}-${action.action}.json` }).click()
+      },
     }, t('contentToSign'))
-    : null
-  const said = el('p', { role: 'status' })
-  const node = el('form', {
+    signing = el('fieldset', {}, el('legend', {}, `${t('signature')} *`),
+      el('label', {}, t('p12File'), el('input', { name: 'p12', type: 'file', accept: '.p12,.pfx,application/x-pkcs12' })),
+      el('label', {}, t('p12Password'), el('input', { name: 'password', type: 'password', autocomplete: 'off' })),
+      el('p', { class: 'help' }, t('orSignatureFile'), ' ', content),
+      el('label', {}, t('signFile'), el('input', { name: 'signature', type: 'file', accept: '.p7s,application/pkcs7-signature' })))
+  }
+  /** The signature, base64: made here from the PKCS#12 file, or the .p7s file as chosen. */
+  const signatureOf = async (form) => {
+    const p12 = form.elements.p12.files[0]
+    if (p12 !== undefined) {
+      const opened = await openP12(new Uint8Array(await p12.arrayBuffer()), form.elements.password.value)
+      const { canonical } = await api(`/dossiers/${dossier._id}/signing?action=${encodeURIComponent(action.action)}`)
+      return base64(await signDetached(canonical, opened))
+    }
+    const file = form.elements.signature.files[0]
+    return file === undefined ? undefined : base64(new Uint8Array(await file.arrayBuffer()))
+  }
+  return el('form', {
     'aria-label': pick(action.label),
     onsubmit: async (event) => {
       event.preventDefault()
       const body = { action: action.action }
       if (comment !== null) body.comment = event.target.elements.comment.value
-      const file = signature?.querySelector('input').files[0]
-      if (file !== undefined) body.signature = btoa(String.fromCharCode(...new Uint8Array(await file.arrayBuffer())))
       try {
+        if (signing !== null) {
+          const signature = await signatureOf(event.target)
+          if (signature !== undefined) body.signature = signature
+        }
         await api(`/dossiers/${dossier._id}/actions`, { method: 'POST', body })
         status(t('done', { action: pick(action.label) }))
         await route()
       } catch (error) {
-        said.textContent = t('failed', { message: [error.message, ...(error.body?.error?.fields ?? []).map((f) => f.message[language()])].join(' ') })
+        const message = error instanceof P12Error ? t(error.code) : [error.message, ...(error.body?.error?.fields ?? []).map((f) => f.message[language()])].join(' ')
+        said.textContent = t('failed', { message })
       }
-    }
-  }, el('h2', {}, pick(action.label)), comment, content, signature, el('button', { type: 'submit' }, pick(action.label)), said)
-  return node
+    },
+  }, el('h2', {}, pick(action.label)), comment, signing, el('button', { type: 'submit' }, pick(action.label)), said)
 }
 
 async function reports (view) {

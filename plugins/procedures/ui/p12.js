@@ -36,14 +36,16 @@ const AES = { [OID.aes128cbc]: 128, [OID.aes192cbc]: 192, [OID.aes256cbc]: 256 }
 export class P12Error extends Error {
   constructor (code, message) {
     super(message)
+    this.name = 'P12Error'
     this.code = code
   }
 }
 
 // ---- DER ----------------------------------------------------------------------------------------------------------
 
-/** One DER element at `offset`: tag, content bounds, children when constructed. */
-function read (bytes, offset = 0) {
+/** One DER element at `offset`: tag, content bounds, children when constructed (nested 32 deep at most). */
+function read (bytes, offset = 0, depth = 0) {
+  if (depth > 32) throw new P12Error('P12_MALFORMED', 'nested too deep')
   if (offset + 2 > bytes.length) throw new P12Error('P12_MALFORMED', 'truncated DER')
   const tag = bytes[offset]
   let length = bytes[offset + 1]
@@ -63,7 +65,7 @@ function read (bytes, offset = 0) {
   if (tag & 0x20) {
     node.children = []
     for (let at = start; at < end;) {
-      const child = read(bytes, at)
+      const child = read(bytes, at, depth + 1)
       node.children.push(child)
       at = child.end
     }
