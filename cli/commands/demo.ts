@@ -6,12 +6,14 @@ import { loadSecretKey } from '../../core/auth/secret-key.ts'
 import { bootstrap } from '../../core/bootstrap.ts'
 import { createChangeFeed } from '../../core/events/change-feed.ts'
 import { createLogger } from '../../core/logger.ts'
+import { seedDemoPki } from '../demo/demo-pki.ts'
 import { seedDemoTenants, seedNationalTree } from '../demo/demo-tenants.ts'
 import { parseArgs } from '../args.ts'
 
 /**
  * `nentang demo`: prepares a database for a demonstration and exits: migrations, the first-start
- * bootstrap, the demo tenants and users (their passwords printed once), and with `--national` every
+ * bootstrap, the demo tenants and users (their passwords printed once) with a signing certificate each (a demo
+ * authority trusted at `vn`, PKCS#12 files under the data folder), and with `--national` every
  * province and commune of Vietnam as a tenant.
  */
 export async function demoCommand (args: string[]): Promise<number> {
@@ -36,6 +38,8 @@ export async function demoCommand (args: string[]): Promise<number> {
     else {
       console.log('demo users (passwords shown once):')
       for (const c of credentials) console.log(`  ${c.username.padEnd(16)} ${c.password}  ${c.role} at ${c.tenant}`)
+      const pki = await seedDemoPki(db, config.dataDir, credentials)
+      if (pki !== undefined) console.log(`demo signing certificates: ${pki}/<username>.p12 (password: the user's own), trusted through ${pki}/ca.pem at vn`)
     }
     if (flags.has('national')) {
       const created = await seedNationalTree(db, (done, total) => {

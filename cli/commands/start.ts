@@ -1,14 +1,17 @@
 import { loadConfig } from '../../core/config.ts'
 import { startPlatform } from '../../platform/start.ts'
+import { seedDemoPki } from '../demo/demo-pki.ts'
 import { seedDemoTenants, type DemoCredential } from '../demo/demo-tenants.ts'
 
 /** `nentang start`: runs a gateway node until SIGTERM or SIGINT, then shuts down gracefully and exits 0. */
 export async function startCommand (args: string[]): Promise<number> {
   const config = loadConfig(args)
   let credentials: DemoCredential[] = []
+  let pki: string | undefined
   const platform = await startPlatform(config, {
     beforeListen: async (db, changes) => {
       if (config.demo) credentials = await seedDemoTenants(db, changes)
+      if (credentials.length > 0) pki = await seedDemoPki(db, config.dataDir, credentials)
     },
   })
   const { logger } = platform.services
@@ -24,7 +27,8 @@ export async function startCommand (args: string[]): Promise<number> {
   }
   if (credentials.length > 0) {
     process.stderr.write(['', '  Demo tenants created. Demo users (shown once):',
-      ...credentials.map((c) => `    ${c.username.padEnd(16)} ${c.password}  ${c.role} at ${c.tenant}`), ''].join('\n'))
+      ...credentials.map((c) => `    ${c.username.padEnd(16)} ${c.password}  ${c.role} at ${c.tenant}`),
+      ...(pki === undefined ? [] : [`  Their signing certificates: ${pki}/<username>.p12 (password: the user's own), trusted at vn.`]), ''].join('\n'))
   }
   const url = platform.url.replace('127.0.0.1', 'localhost')
   process.stderr.write(`\n  nentang is listening on ${url}  (Ctrl-C stops it)\n  console: ${url}/console/   API reference: ${url}/api/docs\n\n`)

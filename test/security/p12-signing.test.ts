@@ -3,8 +3,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { P12Error, base64, commonName, openP12, signDetached } from '../../plugins/procedures/ui/p12.js'
 import { pki } from '../helpers/pki.ts'
+
+interface Opened { certificate: Uint8Array, privateKey: unknown }
+/** The page's own module (plain JavaScript, as the browser loads it). */
+const { P12Error, base64, commonName, openP12, signDetached } = await import(new URL('../../plugins/procedures/ui/p12.js', import.meta.url).href) as {
+  P12Error: new (...args: never[]) => Error
+  base64(bytes: Uint8Array): string
+  commonName(certificate: Uint8Array): string
+  openP12(file: Uint8Array, password: string): Promise<Opened>
+  signDetached(content: string, opened: Opened): Promise<Uint8Array>
+}
 
 // The procedures' pages sign in the browser with the user's own PKCS#12 file (plugins/procedures/ui/p12.js, the key
 // never sent anywhere). The same module runs here on Node's WebCrypto: what it makes OpenSSL verifies; the files a
@@ -43,7 +52,8 @@ t.test('damaged and hostile files: always a P12Error, quickly', async (t) => {
   const others: string[] = []
   for (let i = 0; i < 300; i++) {
     const bytes = new Uint8Array(good)
-    if (i < 100) bytes[Math.floor(random() * bytes.length)] ^= 1 + Math.floor(random() * 255)
+    const at = Math.floor(random() * bytes.length)
+    if (i < 100) bytes[at] = bytes[at]! ^ (1 + Math.floor(random() * 255))
     const noise = () => new Uint8Array(Array.from({ length: 1 + Math.floor(random() * 4000) }, () => Math.floor(random() * 256)))
     const file = i < 100 ? bytes : i < 200 ? bytes.subarray(0, Math.floor(random() * bytes.length)) : noise()
     try {

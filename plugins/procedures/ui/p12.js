@@ -43,26 +43,46 @@ export class P12Error extends Error {
 
 // ---- DER ----------------------------------------------------------------------------------------------------------
 
-/** One DER element at `offset`: tag, content bounds, children when constructed (nested 32 deep at most). */
+/**
+ * One element at `offset`: tag, content bounds, children when constructed (nested 32 deep at most). DER, and the BER
+ * that many tools write PKCS#12 files in: indefinite lengths, octet strings in pieces.
+ */
 function read (bytes, offset = 0, depth = 0) {
   if (depth > 32) throw new P12Error('P12_MALFORMED', 'nested too deep')
   if (offset + 2 > bytes.length) throw new P12Error('P12_MALFORMED', 'truncated DER')
   const tag = bytes[offset]
+  const constructed = (tag & 0x20) !== 0
   let length = bytes[offset + 1]
   let start = offset + 2
+  const node = { tag, start: offset, contentStart: start, bytes }
+  if (length === 0x80) {
+    // Indefinite: children up to the end-of-contents octets.
+    if (!constructed) throw new P12Error('P12_MALFORMED', 'an indefinite length on a primitive')
+    node.children = []
+    let at = start
+    for (;;) {
+      if (at + 2 > bytes.length) throw new P12Error('P12_MALFORMED', 'no end of contents')
+      if (bytes[at] === 0 && bytes[at + 1] === 0) break
+      const child = read(bytes, at, depth + 1)
+      node.children.push(child)
+      at = child.end
+    }
+    node.end = at + 2
+    node.content = bytes.subarray(start, at)
+    node.raw = bytes.subarray(offset, node.end)
+    return node
+  }
   if (length & 0x80) {
     const count = length & 0x7f
-    if (count === 0 || count > 4) throw new P12Error('P12_MALFORMED', 'an indefinite or oversized length')
+    if (count > 4) throw new P12Error('P12_MALFORMED', 'an oversized length')
     length = 0
     for (let i = 0; i < count; i++) length = length * 256 + bytes[start + i]
     start += count
   }
   const end = start + length
   if (end > bytes.length) throw new P12Error('P12_MALFORMED', 'a length past the end')
-  const node = { tag, start: offset, contentStart: start, end, bytes }
-  node.content = bytes.subarray(start, end)
-  node.raw = bytes.subarray(offset, end)
-  if (tag & 0x20) {
+  Object.assign(node, { contentStart: start, end, content: bytes.subarray(start, end), raw: bytes.subarray(offset, end) })
+  if (constructed) {
     node.children = []
     for (let at = start; at < end;) {
       const child = read(bytes, at, depth + 1)
@@ -70,6 +90,15 @@ function read (bytes, offset = 0, depth = 0) {
       at = child.end
     }
   }
+  return node
+}
+/** An octet string's bytes, whole or in pieces (BER), or an implicitly tagged one's. */
+function octetsOf (node) {
+  if (node.children === undefined) return node.content
+  return concat(node.children.map(octetsOf))
+}
+const octetString = (node) => {
+  if (node.tag !== 0x04 && node.tag !== 0x24) throw new P12Error('P12_MALFORMED', 'not the structure of a PKCS#12 file')
   return node
 }
 const parse = (bytes) => read(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), 0)
@@ -147,14 +176,14 @@ async function decrypt (algorithmNode, data, password) {
   const scheme = child(params, 1, 0x30)
   if (oidOf(child(kdf, 0, 0x06)) !== OID.pbkdf2) throw new P12Error('P12_UNSUPPORTED', 'a key derivation other than PBKDF2')
   const kdfParams = child(kdf, 1, 0x30)
-  const salt = child(kdfParams, 0, 0x04).content
+  const salt = octetsOf(octetString(child(kdfParams, 0)))
   const iterations = integerOf(child(kdfParams, 1, 0x02))
   const prfNode = kdfParams.children.find((node) => node.tag === 0x30)
   const hash = prfNode === undefined ? 'SHA-1' : PRF[oidOf(child(prfNode, 0, 0x06))]
   const bits = AES[oidOf(child(scheme, 0, 0x06))]
   if (hash === undefined || bits === undefined) throw new P12Error('P12_UNSUPPORTED', 'an encryption other than AES-CBC with PBKDF2')
   if (iterations > 10_000_000) throw new P12Error('P12_MALFORMED', 'too many iterations')
-  const iv = child(scheme, 1, 0x04).content
+  const iv = octetsOf(octetString(child(scheme, 1)))
   const base = await subtle().importKey('raw', new TextEncoder().encode(password), 'PBKDF2', false, ['deriveKey'])
   const key = await subtle().deriveKey({ name: 'PBKDF2', salt, iterations, hash }, base, { name: 'AES-CBC', length: bits }, false, ['decrypt'])
   try {
@@ -170,26 +199,26 @@ export async function openP12 (file, password) {
   if (pfx.tag !== 0x30) throw new P12Error('P12_MALFORMED', 'not a PKCS#12 file')
   const authSafe = child(pfx, 1, 0x30)
   if (oidOf(child(authSafe, 0, 0x06)) !== OID.data) throw new P12Error('P12_UNSUPPORTED', 'a PKCS#12 file protected by a public key')
-  const safes = parse(child(child(authSafe, 1, 0xa0), 0, 0x04).content)
+  const safes = parse(octetsOf(octetString(child(child(authSafe, 1, 0xa0), 0))))
   const keys = []
   const certificates = []
   for (const info of safes.children) {
     const type = oidOf(child(info, 0, 0x06))
     let contents
-    if (type === OID.data) contents = child(child(info, 1, 0xa0), 0, 0x04).content
+    if (type === OID.data) contents = octetsOf(octetString(child(child(info, 1, 0xa0), 0)))
     else if (type === OID.encryptedData) {
       const encrypted = child(child(child(info, 1, 0xa0), 0, 0x30), 1, 0x30)
-      const payload = encrypted.children.find((node) => node.tag === 0x80)
+      const payload = encrypted.children.find((node) => node.tag === 0x80 || node.tag === 0xa0)
       if (payload === undefined) throw new P12Error('P12_MALFORMED', 'encrypted contents without data')
-      contents = await decrypt(child(encrypted, 1, 0x30), payload.content, password)
+      contents = await decrypt(child(encrypted, 1, 0x30), octetsOf(payload), password)
     } else continue
     for (const bag of parse(contents).children) {
       const kind = oidOf(child(bag, 0, 0x06))
       const value = child(child(bag, 1, 0xa0), 0)
       if (kind === OID.keyBag) keys.push(value.raw)
-      else if (kind === OID.shroudedKeyBag) keys.push(await decrypt(child(value, 0, 0x30), child(value, 1, 0x04).content, password))
+      else if (kind === OID.shroudedKeyBag) keys.push(await decrypt(child(value, 0, 0x30), octetsOf(octetString(child(value, 1))), password))
       else if (kind === OID.certBag && oidOf(child(value, 0, 0x06)) === OID.x509Certificate) {
-        certificates.push(new Uint8Array(child(child(value, 1, 0xa0), 0, 0x04).content))
+        certificates.push(new Uint8Array(octetsOf(octetString(child(child(value, 1, 0xa0), 0)))))
       }
     }
   }
