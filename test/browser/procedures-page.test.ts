@@ -1,11 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import ExcelJS from 'exceljs'
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { launchBrowser } from '../helpers/browser.ts'
-import { pki } from '../helpers/pki.ts'
+import { testPki } from '../helpers/pki.ts'
 import type { PluginPlatform } from '../helpers/plugins.ts'
 import { permit, units } from '../helpers/procedures.ts'
 
@@ -25,9 +24,8 @@ async function openProcedures (p: PluginPlatform, page: Page, username: string) 
 }
 
 t.test('in Chromium: a ward administrator designs a procedure, a citizen files (told in Vietnamese what is missing, a PDF attached), an officer processes and signs, the citizen sees the result, the report and its Excel', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'nentang-procedures-page-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const certs = pki(dir)
+  const certs = testPki(t)
+  const { dir } = certs
   const p = await units(t)
   const { as } = p
   const ward = '/t/hn-ba-dinh/procedures'

@@ -1,6 +1,14 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
+/** `pki` in a folder of its own, removed when the test ends; `dir` is that folder. */
+export function testPki (t: { teardown(fn: () => unknown): void }): ReturnType<typeof pki> & { dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'nentang-pki-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return { ...pki(dir), dir }
+}
 
 /** Real certificates and CAdES-BES signatures, made by OpenSSL as a signing tool would. */
 export function pki (dir: string) {

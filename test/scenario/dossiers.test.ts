@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import canonicalize from 'canonicalize'
 import t, { type Test } from 'tap'
-import { pki } from '../helpers/pki.ts'
+import { testPki } from '../helpers/pki.ts'
 import { examples, startPluginPlatform, type PluginPlatform } from '../helpers/plugins.ts'
 import { publishFixture } from '../helpers/registry.ts'
 import { until } from '../helpers/wait.ts'
@@ -42,9 +41,8 @@ async function registration (t: Test): Promise<PluginPlatform & { as: Record<str
 }
 
 t.test('household business registration, end to end: apply, attach, sign, decide once, seal, deadline, event, fee, report, export', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'nentang-dossiers-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const certs = pki(dir)
+  const certs = testPki(t)
+  const { dir } = certs
   const p = await registration(t)
   const { as } = p
   const ward = '/t/hn-ba-dinh/dossiers'

@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import ExcelJS from 'exceljs'
 import t from 'tap'
-import { pki } from '../helpers/pki.ts'
+import { testPki } from '../helpers/pki.ts'
 import type { PluginPlatform } from '../helpers/plugins.ts'
 import { permit, units } from '../helpers/procedures.ts'
 import { until } from '../helpers/wait.ts'
@@ -25,9 +24,8 @@ async function upload (p: PluginPlatform, token: string, unit: string, bytes: Bu
 }
 
 t.test('a ward builds a procedure; a citizen files; officers process, one wins a race, sign; the ward seals; reports count', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'nentang-procedures-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const certs = pki(dir)
+  const certs = testPki(t)
+  const { dir } = certs
   const p = await units(t)
   const { as } = p
   const ward = `/t/hn-ba-dinh${M}`

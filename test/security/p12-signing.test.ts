@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { pki } from '../helpers/pki.ts'
+import { testPki } from '../helpers/pki.ts'
 
 interface Opened { certificate: Uint8Array, privateKey: unknown }
 /** The page's own module (plain JavaScript, as the browser loads it). */
@@ -20,9 +19,8 @@ const { P12Error, base64, commonName, openP12, signDetached } = await import(new
 // user may pick by mistake, and the ones an attacker may hand them, are refused with a code, never a crash or a hang.
 
 t.test('a PKCS#12 file as OpenSSL 3 exports it signs content that openssl cms -verify accepts', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'nentang-p12-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const certs = pki(dir)
+  const certs = testPki(t)
+  const { dir } = certs
   const password = 'mật khẩu của Bình'
   const opened = await openP12(certs.p12('binh', password), password)
   t.equal(commonName(opened.certificate), 'Tran Thi Binh', "Bình's certificate, not the authority's beside it")
@@ -43,9 +41,7 @@ t.test('a PKCS#12 file as OpenSSL 3 exports it signs content that openssl cms -v
 })
 
 t.test('damaged and hostile files: always a P12Error, quickly', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'nentang-p12-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const good = pki(dir).p12('binh', 'pw')
+  const good = testPki(t).p12('binh', 'pw')
   let seed = 7
   const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
   const started = Date.now()

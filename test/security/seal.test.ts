@@ -1,16 +1,14 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import canonicalize from 'canonicalize'
 import t from 'tap'
-import { pki } from '../helpers/pki.ts'
+import { testPki } from '../helpers/pki.ts'
 import { startPluginPlatform } from '../helpers/plugins.ts'
 
 t.test("signature.seal: a unit's plugin seals with the unit's key, which no one reads back; OpenSSL verifies the seal", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'nentang-seal-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const certs = pki(dir)
+  const certs = testPki(t)
+  const { dir } = certs
   const key = (name: string): string => readFileSync(join(dir, `${name}.key`), 'utf8')
   const p = await startPluginPlatform(t)
   await p.install('hn', 'clerk', 'clerk')

@@ -1,16 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import canonicalize from 'canonicalize'
 import t from 'tap'
 import { whileNeighbourServes } from '../helpers/neighbour.ts'
-import { pki } from '../helpers/pki.ts'
+import { testPki } from '../helpers/pki.ts'
 import { startPluginPlatform } from '../helpers/plugins.ts'
 
 t.test('signature.verify: the applicant\'s own signature over the form holds; every other kind is refused with its own code', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'nentang-pki-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const keys = pki(dir)
+  const keys = testPki(t)
   const p = await startPluginPlatform(t)
   const admin = { token: p.admin }
   t.equal((await p.call('POST', '/api/v1/tenants/hn/children', { ...admin, body: { code: 'hn-ba-dinh', name: 'Phường Ba Đình' } })).status, 201)
