@@ -143,6 +143,16 @@ t.test('in Chromium: a ward administrator designs a procedure, a citizen files (
   await workbook.xlsx.readFile(await excel.path())
   t.same((workbook.worksheets[0]!.getRow(2).values as unknown[]).slice(1, 4), [receipt, permit.code, 'Nguyễn Văn An'], 'the downloaded report holds the dossier')
   await browser.screenshot(officerPage, '24-procedures-report')
+  // Hồ Chí Minh City's people see nothing of it in their own page, and Hà Nội's pages are not theirs to open.
+  const outsiderPage = await browser.newPage()
+  const outsider = await openProcedures(p, outsiderPage, 'sg')
+  await outsider.getByText('Chưa có gì.').waitFor()
+  await outsider.getByRole('link', { name: 'Hộp việc' }).click()
+  await outsider.getByRole('heading', { name: 'Đang chờ xử lý' }).waitFor()
+  t.equal(await outsider.getByRole('link', { name: receipt }).count(), 0, "not in hcm's inbox")
+  t.equal((await fetch(`${p.url}${ward}/procedures`, { headers: { authorization: `Bearer ${as.sg}` } })).status, 404, "nor through Hà Nội's routes")
+  await browser.screenshot(outsiderPage, '25-procedures-other-province')
+
   // The one answer Chromium logs as an error is the refused signature's 422, which the page showed.
   t.equal(browser.errors.length, 1, 'no other errors in any browser console')
   t.match(browser.errors[0], /status of 422/)

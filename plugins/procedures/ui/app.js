@@ -215,7 +215,11 @@ async function reports (view) {
 
 // ---- routing ------------------------------------------------------------------------------------------------------
 
+/** Which navigation is the latest: a view that loads after the user moved on is thrown away, not shown. */
+let navigation = 0
+
 async function route () {
+  const current = ++navigation
   const [path, search] = location.hash.slice(1).split('?')
   const query = new URLSearchParams(search ?? '')
   const parts = (path || '/').split('/').filter(Boolean).map(decodeURIComponent)
@@ -234,7 +238,7 @@ async function route () {
   } catch (error) {
     fresh.replaceChildren(el('p', { class: 'error', role: 'alert' }, error.message))
   }
-  view.replaceChildren(...fresh.childNodes)
+  if (current === navigation) view.replaceChildren(...fresh.childNodes)
 }
 
 function labels () {
