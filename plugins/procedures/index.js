@@ -207,10 +207,11 @@ export async function showVersion (request) {
 
 // ---- dossiers -----------------------------------------------------------------------------------------------------
 
-/** A receipt code people can read out over the phone: unit, date, six letters and digits. */
-function receiptCode (tenant, id) {
+/** A receipt code people can read out over the phone: unit, date, six letters and digits (1 in a billion to repeat). */
+function receiptCode (tenant) {
   const day = new Date().toISOString().slice(0, 10).replace(/-/g, '')
-  return `${tenant.toUpperCase()}-${day}-${id.replace(/[^A-Za-z0-9]/g, '').slice(-6).toUpperCase()}`
+  const letters = Array.from({ length: 6 }, () => 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'[Math.floor(Math.random() * 32)]).join('')
+  return `${tenant.toUpperCase()}-${day}-${letters}`
 }
 
 /** Who filed: the officer's inbox and the reports search the name ignoring case and marks. */
@@ -236,29 +237,44 @@ export async function file (request) {
     await files.keep(upload.id)
   }
   const now = new Date()
+  const receipt = receiptCode(request.tenant)
+  const initial = pinned.workflow.initial
+  // The deadline's timer first, so the dossier is written once with all it holds: five host calls in all.
+  const deadline = draft ? { due: null, timer: null } : await deadlineIn(pinned, initial, true, receipt, 0)
   const dossier = await dossiers.insert({
+    receipt,
     procedure: { code, version: pinned.version, unit: serves._tenant, name: pinned.name },
     data,
     status: draft ? 'draft' : 'filed',
-    state: draft ? 'draft' : pinned.workflow.initial,
-    waiting: draft ? null : waitingFor(pinned.workflow, pinned.workflow.initial),
+    state: draft ? 'draft' : initial,
+    waiting: draft ? null : waitingFor(pinned.workflow, initial),
     applicant: applicantOf(request),
     createdAt: now.toISOString(),
     filedAt: draft ? null : now.toISOString(),
     filedMonth: draft ? null : now.toISOString().slice(0, 7),
     overdue: 0,
     revision: 0,
+    ...deadline,
   })
-  const receipt = receiptCode(request.tenant, dossier._id)
-  const stamped = await dossiers.update(dossier._id, { receipt })
-  if (!draft) await entered(stamped, pinned, null, request, null)
-  return { status: 201, body: await dossiers.get(dossier._id) }
+  if (!draft) await recordStep(dossier, request, null, null)
+  return { status: 201, body: dossier }
 }
 
-/** A dossier entered `state`: its history, its deadline there (a timer), and the revision moved on. */
-async function entered (dossier, pinned, from, request, extra) {
-  const state = stateOf(pinned.workflow, dossier.state)
-  await history.insert({
+/**
+ * The deadline of a dossier entering `state` (its own days, or the procedure's time limit for the first state), with
+ * the timer that marks it overdue if it still has this revision then; none at a final state.
+ */
+async function deadlineIn (pinned, stateName, first, receipt, revision) {
+  const state = stateOf(pinned.workflow, stateName)
+  const days = state?.deadlineDays ?? (first ? pinned.timeLimitDays : null)
+  if (typeof days !== 'number' || state?.outcome !== undefined) return { due: null, timer: null }
+  const due = new Date(Date.now() + days * DAY).toISOString()
+  return { due, timer: await timers.at(due, 'deadline', { receipt, revision }) }
+}
+
+/** A step in the dossier's history: who, when, from and to which state, with the comment and the signature. */
+function recordStep (dossier, request, from, extra) {
+  return history.insert({
     dossier: dossier._id,
     at: new Date().toISOString(),
     by: request.user?.username ?? null,
@@ -268,12 +284,6 @@ async function entered (dossier, pinned, from, request, extra) {
     comment: extra?.comment ?? null,
     signature: extra?.signature ?? null,
   })
-  const deadlineDays = state?.deadlineDays ?? (from === null ? pinned.timeLimitDays : null)
-  if (typeof deadlineDays === 'number' && state?.outcome === undefined) {
-    const due = new Date(Date.now() + deadlineDays * DAY).toISOString()
-    const timer = await timers.at(due, 'deadline', { id: dossier._id, revision: dossier.revision })
-    await dossiers.update(dossier._id, { due, timer })
-  }
 }
 
 /** The dossier, if the caller may see it: its applicant, or an officer or administrator of the unit. */
@@ -297,9 +307,10 @@ export async function listDossiers (request) {
   const page = { limit: 50, ...(typeof after === 'string' ? { after } : {}) }
   if (mine) return { items: await dossiers.find(filter, page) }
   // An officer's inbox: what waits for an action of their roles, in the order it was filed (paged with `after`),
-  // and apart, first, the overdue ones. Two indexed queries, never a sort of the whole queue.
+  // and apart, first, the overdue ones, most overdue first. Two indexed queries, never a sort of the whole queue.
   if (typeof state !== 'string') filter.waiting = { $in: waitingKeys(roles(request).filter((role) => role !== 'applicant')) }
-  const overdue = typeof after === 'string' ? [] : await dossiers.find({ ...filter, overdue: 1 }, { limit: 50 })
+  // By deadline: a few rows, sorted once the index found them (in creation order the planner may walk them all).
+  const overdue = typeof after === 'string' ? [] : await dossiers.find({ ...filter, overdue: 1 }, { limit: 50, sort: 'due' })
   const items = await dossiers.find({ ...filter, overdue: 0 }, page)
   return { overdue, items, next: items.length === page.limit ? items.at(-1)._id : null }
 }
@@ -343,12 +354,17 @@ export async function submit (request) {
   if (errors.length > 0) return invalidData(request, errors)
   for (const upload of filesOf(pinned.form, dossier.data)) await files.keep(upload.id)
   const now = new Date().toISOString()
+  const initial = pinned.workflow.initial
+  const deadline = await deadlineIn(pinned, initial, true, dossier.receipt, dossier.revision)
   const filed = await dossiers.update(dossier._id, {
-    status: 'filed', state: pinned.workflow.initial, waiting: waitingFor(pinned.workflow, pinned.workflow.initial), filedAt: now, filedMonth: now.slice(0, 7),
+    status: 'filed', state: initial, waiting: waitingFor(pinned.workflow, initial), filedAt: now, filedMonth: now.slice(0, 7), ...deadline,
   }, { expect: { status: 'draft' } })
-  if (filed === null) return fail(request, 409, 'PROCEDURES_FILED', 'Hồ sơ đã nộp rồi', 'The dossier was filed already')
-  await entered(filed, pinned, null, request, null)
-  return dossiers.get(dossier._id)
+  if (filed === null) {
+    if (deadline.timer !== null) await timers.cancel(deadline.timer)
+    return fail(request, 409, 'PROCEDURES_FILED', 'Hồ sơ đã nộp rồi', 'The dossier was filed already')
+  }
+  await recordStep(filed, request, null, null)
+  return filed
 }
 
 /** What an actor signs for a transition: the dossier as it stands and the step, as canonical JSON (RFC 8785, NFC). */
@@ -401,23 +417,24 @@ export async function act (request) {
   }
   const to = stateOf(pinned.workflow, transition.to)
   const at = new Date().toISOString()
+  const deadline = await deadlineIn(pinned, transition.to, false, dossier.receipt, dossier.revision + 1)
   const patch = {
     state: transition.to,
     waiting: waitingFor(pinned.workflow, transition.to),
     revision: dossier.revision + 1,
     stateSince: at,
     overdue: 0,
-    due: null,
-    timer: null,
+    ...deadline,
     ...(to.outcome === undefined ? {} : { outcome: to.outcome, decidedAt: at }),
   }
   const moved = await dossiers.update(dossier._id, patch, { expect: { state: dossier.state, revision: dossier.revision } })
   if (moved === null) {
+    if (deadline.timer !== null) await timers.cancel(deadline.timer)
     if (signatureRecord !== null) { await files.remove(signatureRecord.file); await files.remove(signatureRecord.content) }
     return fail(request, 409, 'PROCEDURES_CHANGED', 'Hồ sơ vừa được người khác xử lý: hãy tải lại', 'Someone else acted on this dossier just now: reload it')
   }
   if (typeof dossier.timer === 'string') await timers.cancel(dossier.timer)
-  await entered(moved, pinned, dossier.state, request, { action, comment, signature: signatureRecord })
+  await recordStep(moved, request, dossier.state, { action, comment, signature: signatureRecord })
   if (to.outcome === 'approved') await sealResult(request, moved)
   await audit.record(`dossier.${action}`, dossier.receipt, { from: dossier.state, to: transition.to })
   return showDossier(request)
@@ -441,8 +458,9 @@ async function sealResult (request, dossier) {
 
 // Timer: a dossier still in the state it was in when its deadline was set is now overdue.
 export async function deadline (request) {
-  const { id, revision } = request.body
-  await dossiers.update(id, { overdue: 1 }, { expect: { revision } })
+  const { receipt, revision } = request.body
+  const [dossier] = await dossiers.find({ receipt }, { limit: 1 })
+  if (dossier !== undefined) await dossiers.update(dossier._id, { overdue: 1 }, { expect: { revision } })
   return { ok: true }
 }
 
@@ -483,7 +501,11 @@ function reportFilter (body) {
   return filter
 }
 
+/** Reports are for the unit's officers and administrators. */
+const forbidden = (request) => fail(request, 403, 'PROCEDURES_FORBIDDEN', 'Chỉ cán bộ và quản trị của đơn vị xem được báo cáo', 'Only the unit\'s officers and administrators see reports')
+
 export async function runReport (request) {
+  if (!isOfficer(request)) return forbidden(request)
   const problems = checkReport(request.body)
   if (problems.length > 0) return invalidDefinition(request, problems)
   const groupBy = request.body.groupBy ?? []
@@ -505,6 +527,7 @@ export async function runReport (request) {
 }
 
 export async function exportReport (request) {
+  if (!isOfficer(request)) return forbidden(request)
   const columns = [
     { field: 'receipt', title: 'Mã hồ sơ' }, { field: 'procedure.code', title: 'Thủ tục' }, { field: 'applicant.name', title: 'Người nộp' },
     { field: 'filedAt', title: 'Ngày nộp' }, { field: 'state', title: 'Trạng thái' }, { field: 'overdue', title: 'Quá hạn' },
@@ -521,6 +544,7 @@ export async function exportReport (request) {
 }
 
 export async function exportStatus (request) {
+  if (!isOfficer(request)) return forbidden(request)
   const status = await exports.status(request.params.id)
   if (status === null) return notFound(request, 'tệp xuất', 'export')
   return { ...status, url: status.file === null ? null : await files.url(status.file.id) }

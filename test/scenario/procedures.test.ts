@@ -118,11 +118,17 @@ t.test('a ward builds a procedure; a citizen files; officers process, one wins a
   }
   t.equal(readFileSync(join(dir, 'step.json'), 'utf8'), signing.canonical, 'the bytes kept are the bytes signed')
 
-  // A second dossier waits; the report counts both by state, and the XLSX export holds them.
+  // A second dossier waits past its two days (the clock moved on: its timer made due now): it is marked overdue and
+  // heads the inbox, apart.
   const second = await call('dan', 'POST', '/dossiers', { procedure: permit.code, data: { ...data, loaiCongTrinh: 'cai-tao' } })
   t.equal(second.status, 201)
+  t.match(second.body, { due: /^\d{4}-/, timer: /^[0-9a-f-]{36}$/, overdue: 0 })
+  await p.platform.services.db.knex('plugin_timers').where({ timer_id: second.body.timer }).update({ due_at: new Date(Date.now() - 1000).toISOString() })
+  await until(async () => (await call('canbo', 'GET', `/dossiers/${second.body._id}`)).body.overdue, (overdue) => overdue === 1, 10_000)
+  const late = (await call('canbo', 'GET', '/dossiers')).body
+  t.same([late.overdue.map((d: { _id: string }) => d._id), late.items.map((d: { _id: string }) => d._id)], [[second.body._id], []], 'the overdue dossier apart, nothing else waiting')
   const report = await call('canbo', 'POST', '/reports', { procedure: permit.code, groupBy: ['state'], metrics: { soHoSo: { op: 'count' }, tongDuToan: { op: 'sum', field: 'data.duToan' }, quaHan: { op: 'overdueShare' } } })
-  t.same(report.body, { columns: ['state', 'soHoSo', 'tongDuToan', 'quaHan'], rows: [{ state: 'da-cap', soHoSo: 1, tongDuToan: 250_000_000, quaHan: 0 }, { state: 'tiep-nhan', soHoSo: 1, tongDuToan: 250_000_000, quaHan: 0 }] })
+  t.same(report.body, { columns: ['state', 'soHoSo', 'tongDuToan', 'quaHan'], rows: [{ state: 'da-cap', soHoSo: 1, tongDuToan: 250_000_000, quaHan: 0 }, { state: 'tiep-nhan', soHoSo: 1, tongDuToan: 250_000_000, quaHan: 1 }] })
   t.equal((await call('dan', 'POST', '/reports', {})).status, 403, 'reports are for officers')
   const started = await call('canbo', 'POST', '/reports/export', { procedure: permit.code, format: 'xlsx' })
   t.equal(started.status, 202)
