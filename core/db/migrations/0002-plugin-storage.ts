@@ -32,10 +32,16 @@ export async function up (knex: Knex): Promise<void> {
     table.index(['tenant_id', 'type'])
   })
   if (postgres) {
+    // The role is the cluster's, not the database's: two databases migrating at once (tests, a second
+    // platform on the same server) race to create it and to join it, and the loser is not an error.
     await knex.raw(`do $$ begin
-      if not exists (select from pg_roles where rolname = 'nentang_sandbox') then create role nentang_sandbox nologin; end if;
+      create role nentang_sandbox nologin;
+    exception when duplicate_object or unique_violation or internal_error then null;
     end $$`)
-    await knex.raw('grant nentang_sandbox to current_user')
+    await knex.raw(`do $$ begin
+      grant nentang_sandbox to current_user;
+    exception when unique_violation or internal_error then null;
+    end $$`)
     await knex.raw('grant select, insert, update, delete on plugin_documents to nentang_sandbox')
     await knex.raw('grant usage, select on sequence plugin_documents_id_seq to nentang_sandbox')
     await knex.raw('alter table plugin_documents enable row level security')
