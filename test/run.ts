@@ -5,9 +5,14 @@
  * line `N passed, N failed` summed over both runs. Without PostgreSQL it says it skipped that
  * run, unless NENTANG_TEST_REQUIRE_POSTGRES=1 (CI), which makes that a failure.
  * Extra arguments go to tap (e.g. a test file).
+ *
+ * A test file whose first line reads `// SQLite pass only: <why>` tests something the database does not change (a
+ * browser page, the command line, an isolate's limits): the PostgreSQL pass leaves it out. Coverage is not measured
+ * here (`npm run coverage` reports it): it slows every process and gates nothing.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { globSync, readFileSync } from 'node:fs'
 import pg from 'pg'
 
 const postgresUrl = process.env.NENTANG_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -20,12 +25,25 @@ interface RunResult {
   exitCode: number
 }
 
+const root = new URL('../', import.meta.url).pathname
+const SQLITE_ONLY = /^\/\/ SQLite pass only: /
+
+/** The test files of a pass: all of them on SQLite; on PostgreSQL, those whose subject the database may change. */
+function testFiles (database: 'sqlite' | 'postgres'): string[] {
+  if (tapArgs.length > 0) return tapArgs
+  const all = globSync('test/**/*.test.ts', { cwd: root }).sort()
+  return database === 'sqlite' ? all : all.filter((file) => !SQLITE_ONLY.test(readFileSync(root + file, 'utf8')))
+}
+
 function runTap (database: 'sqlite' | 'postgres', runId: string): Promise<RunResult> {
-  console.log(`\n=== tests on ${database} ===\n`)
+  const files = testFiles(database)
+  console.log(`\n=== tests on ${database} (${files.length} files) ===\n`)
   return new Promise((resolve) => {
-    const child = spawn(tap, ['--reporter=tap', ...tapArgs], {
+    const child = spawn(tap, ['--reporter=tap', '--disable-coverage', ...files], {
+      cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, NENTANG_TEST_DATABASE: database, NENTANG_TEST_RUN: runId },
+      // Node keeps the compiled modules between the suite's many processes (each test file, each CLI it runs).
+      env: { NODE_COMPILE_CACHE: root + 'node_modules/.cache/node-compile', ...process.env, NENTANG_TEST_DATABASE: database, NENTANG_TEST_RUN: runId },
     })
     let tail = ''
     child.stdout.on('data', (chunk: Buffer) => {

@@ -81,37 +81,93 @@ export function legacyEntryHash (entry: Omit<AuditEntry, 'hash'>): string {
  * Appends an entry to the chain inside `trx`, so the action and its record commit together.
  * Appends are serialised (SQLite has one writer; PostgreSQL takes a transaction-scoped lock).
  */
-export async function appendAudit (trx: Knex.Transaction, event: AuditEvent): Promise<void> {
+export function appendAudit (trx: Knex.Transaction, event: AuditEvent): Promise<void> {
+  return appendAuditEntries(trx, [event])
+}
+
+/** Appends entries in order inside `trx`: one lock, one read of the chain's head, one insert. */
+async function appendAuditEntries (trx: Knex.Transaction, events: readonly AuditEvent[]): Promise<void> {
   if (trx.client.config.client === 'pg') await trx.raw('select pg_advisory_xact_lock(?)', [APPEND_LOCK])
   const last = await trx('audit_log').select('seq', 'hash').orderBy('seq', 'desc').first()
-  const entry = {
-    seq: last === undefined ? 1 : Number(last.seq) + 1,
-    at: new Date().toISOString(),
-    actor: event.actor,
-    action: event.action,
-    tenant: event.tenant ?? null,
-    target: event.target ?? null,
-    details: event.details ?? {},
-    requestId: event.requestId ?? null,
-    prevHash: last === undefined ? GENESIS_HASH : String(last.hash),
-  }
-  await trx('audit_log').insert({
-    seq: entry.seq,
-    at: entry.at,
-    actor: entry.actor,
-    action: entry.action,
-    tenant: entry.tenant,
-    target: entry.target,
-    details: JSON.stringify(entry.details),
-    request_id: entry.requestId,
-    prev_hash: entry.prevHash,
-    hash: entryHash(entry, keyOf(trx)),
+  let previous = { seq: last === undefined ? 0 : Number(last.seq), hash: last === undefined ? GENESIS_HASH : String(last.hash) }
+  const key = keyOf(trx)
+  const rows = events.map((event) => {
+    const entry = {
+      seq: previous.seq + 1,
+      at: new Date().toISOString(),
+      actor: event.actor,
+      action: event.action,
+      tenant: event.tenant ?? null,
+      target: event.target ?? null,
+      details: event.details ?? {},
+      requestId: event.requestId ?? null,
+      prevHash: previous.hash,
+    }
+    const hash = entryHash(entry, key)
+    previous = { seq: entry.seq, hash }
+    return {
+      seq: entry.seq,
+      at: entry.at,
+      actor: entry.actor,
+      action: entry.action,
+      tenant: entry.tenant,
+      target: entry.target,
+      details: JSON.stringify(entry.details),
+      request_id: entry.requestId,
+      prev_hash: entry.prevHash,
+      hash,
+    }
+  })
+  await trx('audit_log').insert(rows)
+}
+
+interface Waiting {
+  event: AuditEvent
+  done: (error?: unknown) => void
+}
+
+/** Entries waiting for their database's next group append, and the databases appending now. */
+const waiting = new WeakMap<Database, Waiting[]>()
+const appending = new WeakSet<Database>()
+/** At most this many entries in one transaction. */
+const GROUP_MAX = 500
+
+/**
+ * Appends one entry in a transaction of its own, for actions that write nothing else (sign-ins, a plugin's
+ * `audit.record`). Entries that arrive while one such transaction runs are appended together in the next (a group
+ * commit): a burst of sixty sign-ins costs a few transactions, not sixty in a row behind one lock.
+ */
+export function recordAudit (db: Database, event: AuditEvent): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const queue = waiting.get(db) ?? []
+    waiting.set(db, queue)
+    queue.push({ event, done: (error) => { if (error === undefined) resolve(); else reject(error) } })
+    if (!appending.has(db)) void appendWaiting(db)
   })
 }
 
-/** Appends one entry in a transaction of its own, for actions that write nothing else (sign-ins). */
-export function recordAudit (db: Database, event: AuditEvent): Promise<void> {
-  return db.knex.transaction((trx) => appendAudit(trx, event))
+async function appendWaiting (db: Database): Promise<void> {
+  appending.add(db)
+  try {
+    for (let queue = waiting.get(db); queue !== undefined && queue.length > 0; queue = waiting.get(db)) {
+      const group = queue.splice(0, GROUP_MAX)
+      try {
+        await db.knex.transaction((trx) => appendAuditEntries(trx, group.map((one) => one.event)))
+        for (const one of group) one.done()
+      } catch (error) {
+        if (group.length === 1) {
+          group[0]!.done(error)
+          continue
+        }
+        // One entry's fault must not fail the others: each alone, then.
+        for (const one of group) {
+          await db.knex.transaction((trx) => appendAuditEntries(trx, [one.event])).then(() => one.done(), one.done)
+        }
+      }
+    }
+  } finally {
+    appending.delete(db)
+  }
 }
 
 export type VerifyResult =

@@ -1,3 +1,4 @@
+// SQLite pass only: what is tested is the browser's side; the same flows run through the HTTP API on both databases.
 import t from 'tap'
 import { launchBrowser } from '../helpers/browser.ts'
 import { ADMIN_PASSWORD, startTestPlatform } from '../helpers/platform.ts'

@@ -1,3 +1,4 @@
+// SQLite pass only: what is tested is the browser's side; the same flows run through the HTTP API on both databases.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import ExcelJS from 'exceljs'

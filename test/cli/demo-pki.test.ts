@@ -1,3 +1,4 @@
+// SQLite pass only: what is tested is the command line; the database behind it is the platform's, tested on both.
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'

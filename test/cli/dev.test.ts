@@ -1,3 +1,4 @@
+// SQLite pass only: what is tested is the command line; the database behind it is the platform's, tested on both.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

@@ -1,3 +1,4 @@
+// SQLite pass only: what is tested is the command line; the database behind it is the platform's, tested on both.
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import t from 'tap'

@@ -1,3 +1,4 @@
+// SQLite pass only: what is tested is the command line; the database behind it is the platform's, tested on both.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -56,3 +56,18 @@ t.test('concurrent appends keep one unbroken chain', async (t) => {
   const result = await verifyAudit(db, { key: p.platform.services.auditKey, pageSize: 7 })
   t.match(result, { ok: true, entries: 44 }, 'the bootstrap, two first-party publications and the procedures\' install, plus 40, verified across pages')
 })
+
+t.test('a burst of 300 entries recorded at once: every one kept in one unbroken chain; an entry that cannot be written fails alone', async (t) => {
+  const p = await startTestPlatform(t)
+  const { db } = p.platform.services
+  const cyclic: Record<string, unknown> = {}
+  cyclic.self = cyclic
+  const outcomes = await Promise.allSettled(Array.from({ length: 300 }, (_, i) =>
+    recordAudit(db, { actor: `cán-bộ-${i}`, action: 'test.burst', target: String(i), details: i === 150 ? cyclic : { i } })))
+  t.same(outcomes.map((one, i) => one.status === 'fulfilled' ? i : -1).filter((i) => i < 0).length, 1, 'only the entry that cannot be written failed')
+  t.equal(outcomes[150]!.status, 'rejected')
+  const kept = await db.knex('audit_log').where({ action: 'test.burst' }).orderBy('seq').select('target')
+  t.equal(kept.length, 299)
+  t.same(new Set(kept.map((row) => row.target)).size, 299, 'none twice')
+  t.match(await verifyAudit(db, { key: p.platform.services.auditKey }), { ok: true, entries: 303 })
+})

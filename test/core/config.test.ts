@@ -1,3 +1,4 @@
+// SQLite pass only: no database is involved.
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { defaults, loadConfig, options } from '../../core/config.ts'

@@ -1,3 +1,4 @@
+// SQLite pass only: no database is involved.
 import { readdirSync, readFileSync } from 'node:fs'
 import t from 'tap'
 import { permissionList } from '../../registry/checks.ts'

@@ -1,3 +1,4 @@
+// SQLite pass only: no database is involved.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'

@@ -1,3 +1,4 @@
+// SQLite pass only: what is tested is the isolate, the worker process or the HTTP layer, not storage.
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { createClient } from '../../client/client.ts'

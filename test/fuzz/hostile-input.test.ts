@@ -1,3 +1,4 @@
+// SQLite pass only: what is tested is the isolate, the worker process or the HTTP layer, not storage.
 import { request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
 import fc from 'fast-check'

@@ -1,3 +1,4 @@
+// SQLite pass only: what is tested is the isolate, the worker process or the HTTP layer, not storage.
 import t from 'tap'
 import { startPluginPlatform } from '../helpers/plugins.ts'
 import { whileNeighbourServes } from '../helpers/neighbour.ts'

@@ -1,3 +1,4 @@
+// SQLite pass only: no database is involved.
 import t from 'tap'
 import ivm from 'isolated-vm'
 import { createSpareIsolates } from '../../sandbox/worker/spare-isolate.ts'

@@ -1,3 +1,4 @@
+// SQLite pass only: no database is involved.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

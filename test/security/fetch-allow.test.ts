@@ -1,3 +1,4 @@
+// SQLite pass only: what is tested is the isolate, the worker process or the HTTP layer, not storage.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'

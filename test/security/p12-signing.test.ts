@@ -1,3 +1,4 @@
+// SQLite pass only: no database is involved.
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'

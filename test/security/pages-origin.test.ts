@@ -1,3 +1,4 @@
+// SQLite pass only: what is tested is the isolate, the worker process or the HTTP layer, not storage.
 import { request } from 'node:http'
 import { createServer } from 'node:net'
 import t from 'tap'

@@ -1,3 +1,4 @@
+// SQLite pass only: what is tested is the isolate, the worker process or the HTTP layer, not storage.
 import t from 'tap'
 import { whileNeighbourServes } from '../helpers/neighbour.ts'
 import { ADMIN_PASSWORD } from '../helpers/platform.ts'

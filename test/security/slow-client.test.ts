@@ -1,3 +1,4 @@
+// SQLite pass only: what is tested is the isolate, the worker process or the HTTP layer, not storage.
 import { connect } from 'node:net'
 import t from 'tap'
 import { ADMIN_PASSWORD, startTestPlatform } from '../helpers/platform.ts'

@@ -1,3 +1,4 @@
+// SQLite pass only: what is tested is the isolate, the worker process or the HTTP layer, not storage.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
