@@ -15,17 +15,19 @@ import { isPlatformError } from '../core/errors.ts'
 
 interface Command {
   summary: string
-  /** The command's own help; commands without one take the platform options below. */
+  /** The command's own help; commands without one take the platform options below, after `synopsis`. */
   usage?: string
+  /** How the command is called, for commands that take the platform options. */
+  synopsis?: string
   run(args: string[]): Promise<number>
 }
 
 const commands: Record<string, Command> = {
-  start: { summary: 'start a gateway node (migrates the database first)', run: startCommand },
-  dev: { summary: 'start a development platform that installs plugin folders for tenant dev and reloads them on every change', run: devCommand },
-  migrate: { summary: 'apply pending database migrations and exit', run: migrateCommand },
-  'audit verify': { summary: 'verify the audit log hash chain; names the first broken entry', run: auditVerifyCommand },
-  demo: { summary: 'prepare the database with demo tenants and users (--national: every province and commune), print their passwords, exit', run: demoCommand },
+  start: { summary: 'start a gateway node (migrates the database first)', synopsis: 'nentang start [--demo] [options]', run: startCommand },
+  dev: { summary: 'start a development platform that installs plugin folders for tenant dev and reloads them on every change', synopsis: 'nentang dev <plugin folder>... [options]', run: devCommand },
+  migrate: { summary: 'apply pending database migrations and exit', synopsis: 'nentang migrate [options]', run: migrateCommand },
+  'audit verify': { summary: 'verify the audit log hash chain; names the first broken entry', synopsis: 'nentang audit verify [options]', run: auditVerifyCommand },
+  demo: { summary: 'prepare the database with demo tenants and users (--national: every province and commune), print their passwords, exit', synopsis: 'nentang demo [--national] [options]', run: demoCommand },
   login: { summary: 'sign in to a platform and keep the token for publish', usage: loginUsage, run: loginCommand },
   'plugin init': { summary: 'scaffold a plugin project: manifest, handlers, types, a test and a README', usage: pluginInitUsage, run: pluginInitCommand },
   'plugin test': { summary: "run a plugin's tests against real sandboxes for a fake tenant", usage: pluginTestUsage, run: pluginTestCommand },
@@ -33,16 +35,40 @@ const commands: Record<string, Command> = {
   'plugin publish': { summary: 'upload a plugin to the registry of the platform signed in to', usage: pluginPublishUsage, run: pluginPublishCommand },
 }
 
+const listed = (names: string[]): string[] => names.map((name) => `  ${name.padEnd(15)} ${commands[name]!.summary}`)
+
 function usage (): string {
   return [
     'usage: nentang <command> [options]',
     '',
     'commands:',
-    ...Object.entries(commands).map(([name, command]) => `  ${name.padEnd(15)} ${command.summary}`),
+    ...listed(Object.keys(commands)),
     '',
     'options (each also read from its environment variable):',
     describeOptions(),
   ].join('\n')
+}
+
+/** A command's own help: its usage, or how it is called and the platform options it takes. */
+function commandUsage (command: Command): string {
+  return command.usage ?? [`usage: ${command.synopsis ?? 'nentang <command> [options]'}`, '', 'options (each also read from its environment variable):', describeOptions()].join('\n')
+}
+
+/**
+ * What a failure that is not the platform's own says: the usual system errors in a line that tells what to do, any
+ * other with its stack (a bug to report).
+ */
+function describeFailure (error: unknown): string {
+  const { code, port, address, syscall } = (error ?? {}) as { code?: string, port?: number, address?: string, syscall?: string }
+  const where = port === undefined ? (address ?? '') : `${address ?? ''}:${port}`
+  switch (code) {
+    case 'EADDRINUSE': return `${where} is already in use by another process (EADDRINUSE): stop it, or choose another --port (NENTANG_PORT)`
+    case 'EACCES': return `permission denied${syscall === 'listen' ? ` to listen on ${where}: ports below 1024 need privileges, choose another --port` : ` (${syscall ?? 'EACCES'})`}`
+    case 'EADDRNOTAVAIL': return `${where} is not an address of this machine (EADDRNOTAVAIL): check --host (NENTANG_HOST)`
+    case 'ECONNREFUSED': return `nothing answers at ${where} (ECONNREFUSED): is the database running? check --database-url (NENTANG_DATABASE_URL)`
+    case 'ENOSPC': return 'the disk is full (ENOSPC)'
+    default: return isPlatformError(error) ? `${error.code}: ${error.message}` : (error as Error)?.stack ?? String(error)
+  }
 }
 
 async function main (argv: string[]): Promise<number> {
@@ -53,19 +79,31 @@ async function main (argv: string[]): Promise<number> {
   }
   const command = commands[name]
   if (command === undefined) {
+    // A group's name alone (`nentang plugin`, `nentang audit --help`): its commands.
+    const group = Object.keys(commands).filter((known) => known.startsWith(`${name} `))
+    const asked = argv.slice(1).every((arg) => arg === '--help' || arg === '-h')
+    if (group.length > 0) {
+      const text = `usage: nentang ${name} <command> [options]\n\ncommands:\n${listed(group).join('\n')}\n\nnentang ${name} <command> --help tells more.`
+      if (asked && argv.length > 1) {
+        console.log(text)
+        return 0
+      }
+      console.error(`nentang: ${argv[1] === undefined ? `'${name}' needs a command` : `unknown command '${name} ${argv[1]}'`}\n\n${text}`)
+      return 2
+    }
     console.error(`nentang: unknown command '${name}'\n\n${usage()}`)
     return 2
   }
   const args = argv.slice(name.split(' ').length)
   if (args.includes('--help') || args.includes('-h')) {
-    console.log(`nentang ${name}: ${command.summary}\n\n${command.usage ?? usage()}`)
+    console.log(`nentang ${name}: ${command.summary}\n\n${commandUsage(command)}`)
     return 0
   }
   try {
     return await command.run(args)
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
-    console.error(`nentang ${name}: ${error.message}\n\n${command.usage ?? usage()}`)
+    console.error(`nentang ${name}: ${error.message}\n\n${commandUsage(command)}`)
     return 2
   }
 }
@@ -77,7 +115,7 @@ main(process.argv.slice(2)).then(
       console.error(`nentang: ${error.message}`)
       process.exitCode = 2
     } else {
-      console.error(`nentang: ${isPlatformError(error) ? `${error.code}: ${error.message}` : (error as Error)?.stack ?? String(error)}`)
+      console.error(`nentang: ${describeFailure(error)}`)
       process.exitCode = 1
     }
   }

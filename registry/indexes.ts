@@ -13,7 +13,8 @@ export interface DeclaredIndex { name: string, plugin: string, collection: strin
 /** The indexes a manifest declares, each named by what it covers (the same declaration, the same index). */
 export function declaredIndexes (manifest: Manifest): DeclaredIndex[] {
   return Object.entries(manifest.collections ?? {}).flatMap(([collection, declared]) => (declared.indexes ?? []).map((fields) => ({
-    name: `pdx_${createHash('sha256').update(`${manifest.name}\n${collection}\n${fields.join(',')}`).digest('hex').slice(0, 24)}`,
+    // (`id` names the second form: the first, on PostgreSQL, did not end with the row id.)
+    name: `pdx_${createHash('sha256').update(`${manifest.name}\n${collection}\n${fields.join(',')}\nid`).digest('hex').slice(0, 24)}`,
     plugin: manifest.name,
     collection,
     fields,
@@ -28,7 +29,9 @@ export function declaredIndexes (manifest: Manifest): DeclaredIndex[] {
  */
 export function indexStatement (postgres: boolean, index: DeclaredIndex): string {
   const sql = createDocumentSql(postgres)
-  const columns = ['tenant_id', ...index.fields.map((field) => sql.fieldSql(sql.field(field, 'an index field')))].join(', ')
+  // Last, the row's id: a page in creation order of the rows that match the fields is read in index order
+  // (SQLite's indexes end with the row id by themselves).
+  const columns = ['tenant_id', ...index.fields.map((field) => sql.fieldSql(sql.field(field, 'an index field'))), ...(postgres ? ['id'] : [])].join(', ')
   return `create index ${postgres ? 'concurrently ' : ''}if not exists ${index.name} on plugin_documents (${columns}) where ${collectionSql(index.plugin, index.collection)}`
 }
 

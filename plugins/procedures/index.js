@@ -233,7 +233,9 @@ export async function file (request) {
   }
   const attached = filesOf(pinned.form, data)
   for (const upload of attached) {
-    if (await files.info(upload.id) === null) return invalidData(request, [{ field: '', code: 'file', message: { vi: 'Tệp đính kèm không còn trên máy chủ: hãy tải lên lại', en: 'An attachment is no longer on the server: upload it again' } }])
+    // (A draft's data is not checked: its file ids may be anything.)
+    const known = await files.info(upload?.id).catch(() => null)
+    if (known === null) return invalidData(request, [{ field: '', code: 'file', message: { vi: 'Tệp đính kèm không còn trên máy chủ: hãy tải lên lại', en: 'An attachment is no longer on the server: upload it again' } }])
     await files.keep(upload.id)
   }
   const now = new Date()

@@ -52,6 +52,17 @@ t.test('in Chromium: a ward administrator designs a procedure, a citizen files (
     if (required) await admin.getByRole('group', { name: `Trường ${i + 1}` }).getByLabel('Bắt buộc').check()
   }
   await admin.getByRole('group', { name: 'Trường 2' }).getByLabel(/Lựa chọn/).fill('sua-chua | Sửa chữa\ncai-tao | Cải tạo')
+  // A second section holds a repeating group: the people who apply together, a name on each row.
+  await admin.getByRole('button', { name: 'Thêm phần' }).click()
+  const second = admin.getByRole('group', { name: 'Phần 2' })
+  await second.getByLabel('Tiêu đề phần', { exact: true }).fill('Người cùng đứng tên')
+  await second.getByRole('button', { name: 'Thêm trường', exact: true }).click()
+  const members = second.getByRole('group', { name: 'Trường 1' })
+  await members.getByLabel('Nhãn', { exact: true }).fill('Thành viên')
+  await members.getByLabel('Kiểu').selectOption('group')
+  await members.getByRole('button', { name: 'Thêm trường vào nhóm' }).click()
+  await members.getByRole('group', { name: 'Trường con 1' }).getByLabel('Nhãn', { exact: true }).fill('Họ và tên')
+  await admin.getByRole('complementary', { name: 'Xem trước' }).getByRole('heading', { name: 'Người cùng đứng tên' }).waitFor()
   await admin.getByRole('group', { name: 'Duyệt' }).getByLabel('Cần chữ ký số').check()
   const preview = admin.getByRole('complementary', { name: 'Xem trước' })
   await preview.getByLabel('Địa bàn: Tỉnh, thành phố').waitFor()
@@ -64,6 +75,7 @@ t.test('in Chromium: a ward administrator designs a procedure, a citizen files (
   const built = (await p.call('GET', `${ward}/procedures/${permit.code}`, { token: as.qtvbd })).body.published
   t.same(built.form.sections[0].fields.map((f: { name: string, type: string, required?: boolean }) => [f.name, f.type, f.required === true]),
     [['ngayKhoiCong', 'date', true], ['loaiCongTrinh', 'choice', true], ['banVe', 'file', true], ['duToan', 'money', false], ['diaBan', 'unit', true]], 'the five fields, named from their labels')
+  t.match(built.form.sections[1], { title: { vi: 'Người cùng đứng tên' }, fields: [{ name: 'thanhVien', type: 'group', fields: [{ name: 'hoVaTen', type: 'text' }] }] }, 'the second section and its group')
   t.match(built.workflow.transitions, [{ action: 'nhan' }, { action: 'duyet', requireSignature: true }, { action: 'tu-choi', requireComment: true }])
 
   const citizen = await browser.newPage()
@@ -86,11 +98,14 @@ t.test('in Chromium: a ward administrator designs a procedure, a citizen files (
   t.same(await p.platform.services.db.knex('plugin_documents').where({ plugin: '@vn/procedures', collection: 'dossiers' }).count({ n: '*' }).then((rows) => Number(rows[0]!.n)), 0, 'nothing filed')
 
   await page.getByLabel('Ngày khởi công *').fill('2026-12-15')
+  await page.getByRole('button', { name: 'Thêm dòng' }).click()
+  await page.getByLabel('Họ và tên').fill('Trần Thị Bình')
   await page.getByRole('button', { name: 'Nộp hồ sơ' }).click()
   const heading = page.getByRole('heading', { name: /^Cấp phép sửa chữa nhà ở: HN-BA-DINH-/ })
   await heading.waitFor()
   const receipt = (await heading.textContent())!.split(': ')[1]!
   await page.getByRole('link', { name: 'Bản vẽ.pdf' }).waitFor()
+  await page.getByText('Họ và tên: Trần Thị Bình').waitFor()
   await browser.screenshot(citizen, '21-procedures-filed')
 
   // The officer finds it in the inbox without typing marks, takes it in, then signs the grant.

@@ -13,6 +13,31 @@ t.test('help and unknown commands', async (t) => {
   const unknown = await runCli(['frobnicate'])
   t.equal(unknown.code, 2)
   t.match(unknown.stderr, /unknown command 'frobnicate'/)
+  // Each command tells how it is called; a group of commands lists its own.
+  const devHelp = await runCli(['dev', '--help'])
+  t.match(devHelp.stdout, /usage: nentang dev <plugin folder>\.\.\. \[options\]/)
+  t.notMatch(devHelp.stdout, /usage: nentang <command>/, 'not the generic usage')
+  const pluginHelp = await runCli(['plugin', '--help'])
+  t.equal(pluginHelp.code, 0)
+  t.match(pluginHelp.stdout, /plugin init .*\n.*plugin test .*\n.*plugin pack .*\n.*plugin publish/)
+  const pluginAlone = await runCli(['plugin'])
+  t.equal(pluginAlone.code, 2)
+  t.match(pluginAlone.stderr, /'plugin' needs a command/)
+  t.match((await runCli(['plugin', 'frob'])).stderr, /unknown command 'plugin frob'/)
+})
+
+t.test('a port already in use is said in a line, with what to do, not a stack trace', async (t) => {
+  const { createServer } = await import('node:net')
+  const taken = createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => taken.close())
+  const port = (taken.address() as { port: number }).port
+  const database = await createTestDatabase()
+  t.teardown(() => database.drop())
+  const result = await runCli(['start', '--host', '127.0.0.1', '--port', String(port), '--database-url', database.url, '--data-dir', database.dir, '--admin-password', 'mật-khẩu-quản-trị-dài'])
+  t.equal(result.code, 1)
+  t.match(result.stderr, new RegExp(`nentang: 127\\.0\\.0\\.1:${port} is already in use by another process \\(EADDRINUSE\\): stop it, or choose another --port`))
+  t.notMatch(result.stderr, /\n\s+at /, 'no stack trace')
 })
 
 t.test('invalid configuration is refused at start with every problem named', async (t) => {

@@ -51,5 +51,5 @@ t.test('a declaration is bounded and only field names reach SQL', async (t) => {
   t.throws(() => parseManifest({ ...manifest, collections: { "x'; drop table users; --": { indexes: [['a']] } } }), { code: 'REG_ERR_MANIFEST_INVALID' }, 'not a collection name')
   const [index] = declaredIndexes(parseManifest({ ...manifest, collections: { items: { indexes: [['owner.name', 'state']] } } }))
   t.match(indexStatement(false, index!), /^create index if not exists pdx_[0-9a-f]{24} on plugin_documents \(tenant_id, json_extract\(data, '\$\.owner\.name'\), json_extract\(data, '\$\.state'\)\) where plugin = '@hn\/x' and collection = 'items'$/)
-  t.match(indexStatement(true, index!), /^create index concurrently if not exists pdx_[0-9a-f]{24} on plugin_documents \(tenant_id, \(data #> '\{owner,name\}'\), \(data #> '\{state\}'\)\)/)
+  t.match(indexStatement(true, index!), /^create index concurrently if not exists pdx_[0-9a-f]{24} on plugin_documents \(tenant_id, \(data #> '\{owner,name\}'\), \(data #> '\{state\}'\), id\)/)
 })

@@ -60,3 +60,28 @@ t.test('keyset paging: `after` a document gives the next page, however deep, wit
   t.match(await page({ after, offset: 10 }), { error: 'InvalidArgument', message: /offset/ })
   t.same((await page({ after: '0192d0c4-0000-7000-8000-000000000000' })).result, [], 'after a document that is not there: nothing')
 })
+
+t.test('a page in creation order over a list of values ($in) is the same page, however it is read, and pages on with after', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.install('hn', 'probe', 'storage-probe')
+  const wards = ['Ba Đình', 'Hoàn Kiếm', 'Đống Đa', 'Tây Hồ']
+  for (let i = 0; i < 30; i++) {
+    const doc = { n: i, ward: wards[i % 4], state: i % 3 === 0 ? 'done' : 'waiting', ...(i % 5 === 0 ? { flag: true } : {}) }
+    t.equal((await p.call('POST', '/t/hn/probe/docs', { body: doc })).status, 200)
+  }
+  const find = async (filter: unknown, options: Record<string, unknown> = {}): Promise<any[]> => {
+    const answer = await p.call('POST', '/t/hn/probe/probe', { body: { filter, options } })
+    t.ok(Array.isArray(answer.body.result), JSON.stringify(answer.body))
+    return answer.body.result
+  }
+  const expected = Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 4 !== 1 && i % 3 !== 0)
+  const filter = { ward: { $in: ['Ba Đình', 'Đống Đa', 'Tây Hồ', 'Ba Đình'] }, state: 'waiting' }
+  t.same((await find(filter, { limit: 100 })).map((doc) => doc.n), expected, 'in creation order, each once (a value named twice counts once)')
+  const first = await find(filter, { limit: 5 })
+  t.same(first.map((doc) => doc.n), expected.slice(0, 5))
+  const second = await find(filter, { limit: 5, after: first.at(-1)._id })
+  t.same(second.map((doc) => doc.n), expected.slice(5, 10), 'the next page starts after the last one read')
+  t.same((await find({ flag: { $in: [true, false] } })).map((doc) => doc.n), [0, 5, 10, 15, 20, 25], 'booleans too')
+  t.same((await find({ n: { $in: [3, '3', 4] } })).map((doc) => doc.n), [3, 4], 'a number is not its text')
+  t.same((await find({ ward: { $in: ['Ba Đình', 'Tây Hồ'] } }, { sort: '-n', limit: 3 })).map((doc) => doc.n), [28, 27, 24], 'with a sort, sorted')
+})

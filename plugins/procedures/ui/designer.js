@@ -55,16 +55,20 @@ export async function designer (view, code) {
   const existing = code ? await api(`/procedures/${encodeURIComponent(code)}`) : null
   const definition = existing?.draft ? structuredClone(existing.draft) : blank()
   if (existing) definition.code = code
-  const section = definition.form.sections[0]
+  const sections = definition.form.sections
   const preview = el('div', { class: 'preview' })
   const diagram = el('div', { class: 'diagram' })
   const problems = el('ul', { class: 'error', role: 'alert' })
   const fields = el('div')
   const states = el('div')
 
+  // A field is previewed once it has a name and a label (a group, once one of its fields has).
+  const ready = (field) => field.name && field.label.vi && (field.type !== 'group' || field.fields.some(ready))
+  const previewed = (field) => field.type === 'group' ? { ...field, fields: field.fields.filter(ready) } : field
   const refresh = () => {
     const inner = new Map()
-    preview.replaceChildren(...section.fields.filter((f) => f.name && f.label.vi).map((field) => fieldNode(field, 'preview-', new Map(), inner)))
+    preview.replaceChildren(...sections.map((section) => el('section', {}, el('h3', {}, pick(section.title)),
+      section.fields.filter(ready).map((field) => fieldNode(previewed(field), 'preview-', new Map(), inner)))))
     diagram.replaceChildren(drawWorkflow(definition.workflow))
   }
   const input = (text, value, set, attributes = {}) => {
@@ -82,55 +86,87 @@ export async function designer (view, code) {
     node.addEventListener('change', () => { set(node.value); refresh() })
     return el('label', {}, text, node)
   }
+  const move = (list, i, by) => { const [taken] = list.splice(i, 1); list.splice(i + by, 0, taken); drawFields() }
+  const moves = (list, i, remove) => el('div', {},
+    el('button', { type: 'button', disabled: i === 0, onclick: () => move(list, i, -1) }, t('up')), ' ',
+    el('button', { type: 'button', disabled: i === list.length - 1, onclick: () => move(list, i, 1) }, t('down')), ' ',
+    remove)
+
+  /**
+   * The editor of field `i` of `list`: a section's fields, or a group's (`inGroup`: no group inside a group). A
+   * condition may name a yes/no or choice field before it at the same level: `before` are those of earlier sections.
+   */
+  const fieldBox = (list, i, before, inGroup) => {
+    const field = list[i]
+    const box = el('fieldset', { class: inGroup ? 'designed-child' : 'designed-field' }, el('legend', {}, t(inGroup ? 'childN' : 'fieldN', { n: i + 1 })),
+      input(t('fieldLabel'), field.label.vi, (v) => {
+        const named = field.name === '' || field.name === nameFrom(field.label.vi)
+        field.label.vi = v
+        if (named) { field.name = nameFrom(v); box.querySelector('[data-name]').value = field.name }
+      }),
+      input(t('fieldLabelEn'), field.label.en, (v) => { if (v) field.label.en = v; else delete field.label.en }),
+      input(t('fieldName'), field.name, (v) => { field.name = v }, { 'data-name': true }),
+      choose(t('fieldType'), field.type, FIELD_TYPES.filter((type) => !inGroup || type !== 'group').map((type) => [type, t(`type_${type}`)]), (v) => {
+        field.type = v
+        if ((v === 'choice' || v === 'multichoice') && !field.options) field.options = []
+        if (v === 'file' && !field.accept) field.accept = ['application/pdf']
+        if (v === 'group' && !field.fields) field.fields = []
+        drawFields()
+      }),
+      check(t('required'), field.required, (v) => { field.required = v }))
+    if (field.type === 'choice' || field.type === 'multichoice') {
+      const area = el('textarea', { rows: 3 }, (field.options ?? []).map((o) => `${o.value} | ${o.label.vi}`).join('\n'))
+      area.addEventListener('input', () => {
+        field.options = area.value.split('\n').map((line) => line.split('|').map((part) => part.trim())).filter(([value]) => value)
+          .map(([value, shown]) => ({ value, label: label(shown || value) }))
+        refresh()
+      })
+      box.append(el('label', {}, t('options'), area))
+    }
+    if (field.type === 'file') {
+      box.append(el('fieldset', {}, el('legend', {}, t('accept')), MEDIA.map(([type, shown]) => check(shown, field.accept.includes(type), (v) => {
+        field.accept = v ? [...new Set([...field.accept, type])] : field.accept.filter((a) => a !== type)
+      }))))
+    }
+    if (field.type === 'group') {
+      const count = (key) => input(t(key), field[key], (v) => { if (v === '') delete field[key]; else field[key] = Number(v) }, { type: 'number', min: 0, max: 100 })
+      box.append(el('fieldset', { class: 'designed-group' }, el('legend', {}, t('groupFields')),
+        field.fields.map((_, c) => fieldBox(field.fields, c, [], true)),
+        el('button', { type: 'button', onclick: () => { field.fields.push({ name: '', type: 'text', label: label('') }); drawFields() } }, t('addChild')),
+        count('minItems'), count('maxItems')))
+    }
+    const earlier = [...before, ...list.slice(0, i)].filter((f) => f.type === 'yesno' || f.type === 'choice')
+    if (earlier.length > 0) {
+      box.append(choose(t('showIf'), field.showIf?.field ?? '', [['', t('always')], ...earlier.map((f) => [f.name, pick(f.label)])], (v) => {
+        if (v === '') delete field.showIf
+        else field.showIf = { field: v, equals: earlier.find((f) => f.name === v)?.type === 'yesno' ? true : '' }
+        drawFields()
+      }))
+      const shownBy = earlier.find((f) => f.name === field.showIf?.field)
+      if (shownBy?.type === 'choice') box.append(choose(t('showIfEquals'), field.showIf.equals, shownBy.options.map((o) => [o.value, pick(o.label)]), (v) => { field.showIf.equals = v }))
+    }
+    box.append(moves(list, i, el('button', { type: 'button', onclick: () => { list.splice(i, 1); drawFields() } }, t('remove'))))
+    return box
+  }
 
   const drawFields = () => {
-    fields.replaceChildren(...section.fields.map((field, i) => {
-      const move = (by) => { const [taken] = section.fields.splice(i, 1); section.fields.splice(i + by, 0, taken); drawFields() }
-      const box = el('fieldset', { class: 'designed-field' }, el('legend', {}, t('fieldN', { n: i + 1 })),
-        input(t('fieldLabel'), field.label.vi, (v) => {
-          const named = field.name === '' || field.name === nameFrom(field.label.vi)
-          field.label.vi = v
-          if (named) { field.name = nameFrom(v); box.querySelector('[data-name]').value = field.name }
-        }),
-        input(t('fieldLabelEn'), field.label.en, (v) => { if (v) field.label.en = v; else delete field.label.en }),
-        input(t('fieldName'), field.name, (v) => { field.name = v }, { 'data-name': true }),
-        choose(t('fieldType'), field.type, FIELD_TYPES.filter((type) => type !== 'group').map((type) => [type, t(`type_${type}`)]), (v) => {
-          field.type = v
-          if ((v === 'choice' || v === 'multichoice') && !field.options) field.options = []
-          if (v === 'file' && !field.accept) field.accept = ['application/pdf']
-          drawFields()
-        }),
-        check(t('required'), field.required, (v) => { field.required = v }))
-      if (field.type === 'choice' || field.type === 'multichoice') {
-        const area = el('textarea', { rows: 3 }, (field.options ?? []).map((o) => `${o.value} | ${o.label.vi}`).join('\n'))
-        area.addEventListener('input', () => {
-          field.options = area.value.split('\n').map((line) => line.split('|').map((part) => part.trim())).filter(([value]) => value)
-            .map(([value, shown]) => ({ value, label: label(shown || value) }))
-          refresh()
-        })
-        box.append(el('label', {}, t('options'), area))
-      }
-      if (field.type === 'file') {
-        box.append(el('fieldset', {}, el('legend', {}, t('accept')), MEDIA.map(([type, shown]) => check(shown, field.accept.includes(type), (v) => {
-          field.accept = v ? [...new Set([...field.accept, type])] : field.accept.filter((a) => a !== type)
-        }))))
-      }
-      const earlier = section.fields.slice(0, i).filter((f) => f.type === 'yesno' || f.type === 'choice')
-      if (earlier.length > 0) {
-        box.append(choose(t('showIf'), field.showIf?.field ?? '', [['', t('always')], ...earlier.map((f) => [f.name, pick(f.label)])], (v) => {
-          if (v === '') delete field.showIf
-          else field.showIf = { field: v, equals: section.fields.find((f) => f.name === v)?.type === 'yesno' ? true : '' }
-          drawFields()
-        }))
-        const shownBy = earlier.find((f) => f.name === field.showIf?.field)
-        if (shownBy?.type === 'choice') box.append(choose(t('showIfEquals'), field.showIf.equals, shownBy.options.map((o) => [o.value, pick(o.label)]), (v) => { field.showIf.equals = v }))
-      }
-      box.append(el('div', {},
-        el('button', { type: 'button', disabled: i === 0, onclick: () => move(-1) }, t('up')), ' ',
-        el('button', { type: 'button', disabled: i === section.fields.length - 1, onclick: () => move(1) }, t('down')), ' ',
-        el('button', { type: 'button', onclick: () => { section.fields.splice(i, 1); drawFields() } }, t('remove'))))
+    fields.replaceChildren(...sections.map((section, s) => {
+      const before = sections.slice(0, s).flatMap((earlier) => earlier.fields)
+      const box = el('fieldset', { class: 'designed-section' }, el('legend', {}, t('sectionN', { n: s + 1 })),
+        input(t('sectionTitle'), section.title.vi, (v) => { section.title.vi = v }),
+        input(t('sectionTitleEn'), section.title.en, (v) => { if (v) section.title.en = v; else delete section.title.en }),
+        section.fields.map((_, i) => fieldBox(section.fields, i, before, false)),
+        el('button', {
+          type: 'button',
+          onclick: () => {
+            section.fields.push({ name: '', type: 'text', label: label('') })
+            drawFields()
+            ;[...fields.children[s].querySelectorAll(':scope > .designed-field')].at(-1)?.querySelector('input')?.focus()
+          },
+        }, t('addField')))
+      if (sections.length > 1) box.append(moves(sections, s, el('button', { type: 'button', onclick: () => { sections.splice(s, 1); drawFields() } }, t('removeSection'))))
       return box
-    }))
+    }), el('button', { type: 'button', onclick: () => { sections.push({ title: label(t('sectionN', { n: sections.length + 1 })), fields: [] }); drawFields() } }, t('addSection')))
     refresh()
   }
 
@@ -208,8 +244,7 @@ export async function designer (view, code) {
       input(t('timeLimitDays'), definition.timeLimitDays, (v) => { definition.timeLimitDays = Number(v) }, { type: 'number', min: 1, max: 365 }),
       input(t('fee'), definition.fee, (v) => { definition.fee = Number(v) }, { type: 'number', min: 0, step: 1000 })),
     el('div', { class: 'designer' },
-      el('section', { 'aria-label': t('form') }, el('h2', {}, t('form')), fields,
-        el('button', { type: 'button', onclick: () => { section.fields.push({ name: '', type: 'text', label: label('') }); drawFields(); fields.lastElementChild?.querySelector('input')?.focus() } }, t('addField'))),
+      el('section', { 'aria-label': t('form') }, el('h2', {}, t('form')), fields),
       el('aside', { 'aria-label': t('preview') }, el('h2', {}, t('preview')), preview)),
     el('section', { 'aria-label': t('workflow') }, el('h2', {}, t('workflow')), diagram, states),
     problems,

@@ -7,7 +7,8 @@ export const FIELD_TYPES = ['text', 'longtext', 'number', 'money', 'date', 'choi
 const NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,39}$/
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/
 const MIME = /^[a-z]+\/[a-z0-9.+-]+$/
-const FILE_ID = /^[A-Za-z0-9_-]{1,64}$/
+/** What `files` and uploads give as a file's id. */
+const FILE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const UNIT = /^\d{2}$|^\d{5}$/
 const LIMITS = { sections: 20, fields: 100, options: 200, text: 2000, longtext: 20000, rows: 100, files: 10, maxBytes: 50 * 1024 * 1024 }
 

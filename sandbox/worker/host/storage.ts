@@ -28,6 +28,8 @@ const UPDATE_ATTEMPTS = 8
 const MAX_GROUPS = 1000
 /** Operations one `storage.batch` runs together at most. */
 const MAX_BATCH = 20
+/** The values of an `$in` a page in creation order merges one query each (more: one query, sorted). */
+const MERGE_MAX = 12
 
 type Doc = Record<string, unknown>
 /** Whose documents a call reads: this tenant's, or up or down the unit tree too. */
@@ -243,6 +245,53 @@ export function createStorage (db: Database, limits: WorkerSettings['quota'], th
     return query.where((inner) => { inner.where('tenant_path', spec.tenantPath).orWhere('tenant_path', 'like', `${spec.tenantPath}/%`) })
   }
 
+  const pageOf = (options: Record<string, unknown>): { limit: number, offset: number } => {
+    const limit = options.limit ?? 100
+    const offset = options.offset ?? 0
+    if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000) throw invalid('limit is an integer from 1 to 1000')
+    if (!Number.isInteger(offset) || (offset as number) < 0 || (offset as number) > MAX_OFFSET) throw invalid(`offset is an integer from 0 to ${MAX_OFFSET}`)
+    return { limit: limit as number, offset: offset as number }
+  }
+
+  /** Keyset paging in the order documents were made: the next page starts after a document, however deep. */
+  function pageAfter (query: Knex.QueryBuilder, spec: PluginSpec, target: Target, afterArg: unknown): void {
+    const after = idArg(afterArg)
+    const scoped = target.scope === 'tenant' ? 'tenant_id = ? and ' : ''
+    query.whereRaw(`id > coalesce((select id from plugin_documents where ${scoped}plugin = ? and collection = ? and doc_id = ?), ${Number.MAX_SAFE_INTEGER})`,
+      [...(target.scope === 'tenant' ? [spec.tenantId] : []), spec.name, target.name, after])
+  }
+
+  /**
+   * A page in creation order of a filter with one `$in` (an inbox: what waits for any of my roles) as a merge of one
+   * query per value, each reading its first rows straight from a declared index in id order. One query with the
+   * whole list cannot: it finds every match and sorts them (PostgreSQL, 165 ms over 100,000 waiting documents) or
+   * walks the collection in id order testing each. Undefined when the call is not of that shape.
+   */
+  function mergedFind (
+    table: () => Knex.QueryBuilder, spec: PluginSpec, target: Target, filterArg: unknown, options: Record<string, unknown>
+  ): Sql | undefined {
+    if (target.scope !== 'tenant' || options.sort !== undefined || options.offset !== undefined || filterArg === null || typeof filterArg !== 'object') return undefined
+    const filter = filterArg as Record<string, unknown>
+    const spread = Object.entries(filter).filter(([, condition]) => condition !== null && typeof condition === 'object' && !Array.isArray(condition) && '$in' in condition)
+    if (spread.length !== 1 || '$or' in filter) return undefined
+    const [name, condition] = spread[0]!
+    const values = (condition as { $in: unknown }).$in
+    if (Object.keys(condition as object).length !== 1 || !Array.isArray(values) || values.length < 2 || values.length > MERGE_MAX ||
+      values.some((value) => value === null || typeof value === 'object')) return undefined
+    const { limit } = pageOf(options)
+    const branches = [...new Set(values)].map((value, i) => {
+      const query = base(table, spec, target).select('id', 'doc_id', 'data')
+      applyFilter(query, { ...filter, [name]: value })
+      if (options.after !== undefined) pageAfter(query, spec, target, options.after)
+      const { sql, bindings } = query.orderBy('id').limit(limit).toSQL()
+      return { sql: `select * from (${sql}) as b${i}`, bindings }
+    })
+    return {
+      sql: `select doc_id, data from (${branches.map((branch) => branch.sql).join(' union all ')}) as merged order by id limit ${limit}`,
+      bindings: branches.flatMap((branch) => branch.bindings),
+    }
+  }
+
   const parse = (row: { doc_id: string, data: unknown, tenant_path?: unknown }): Doc => {
     const data = (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as Doc
     // Read across the unit tree, each document says whose it is.
@@ -390,9 +439,11 @@ export function createStorage (db: Database, limits: WorkerSettings['quota'], th
     },
     find: (spec, args) => function * (table) {
       const target = targetArg(args[0])
+      const options = objectArg(args[2] ?? {}, 'the options')
+      const merged = mergedFind(table, spec, target, args[1], options)
+      if (merged !== undefined) return (yield * rows(merged)).map((row) => parse(row as { doc_id: string, data: unknown }))
       const query = base(table, spec, target).select(...(target.scope === 'tenant' ? ['doc_id', 'data'] : ['doc_id', 'data', 'tenant_path']))
       applyFilter(query, args[1])
-      const options = objectArg(args[2] ?? {}, 'the options')
       const sort = options.sort === undefined ? [] : Array.isArray(options.sort) ? options.sort : [options.sort]
       if (sort.length > 3) throw invalid('sort by at most 3 fields')
       for (const key of sort) {
@@ -404,18 +455,11 @@ export function createStorage (db: Database, limits: WorkerSettings['quota'], th
       if (sort.length === 0 && target.scope === 'lineage') query.orderByRaw('length(tenant_path) desc')
       query.orderBy('id')
       if (options.after !== undefined) {
-        // Keyset paging in the order documents were made: the next page starts after a document, however deep.
         if (sort.length > 0 || target.scope === 'lineage' || options.offset !== undefined) throw invalid('after pages in the order documents were made: not with sort, offset or a lineage scope')
-        const after = idArg(options.after)
-        const scoped = target.scope === 'tenant' ? 'tenant_id = ? and ' : ''
-        query.whereRaw(`id > coalesce((select id from plugin_documents where ${scoped}plugin = ? and collection = ? and doc_id = ?), ${Number.MAX_SAFE_INTEGER})`,
-          [...(target.scope === 'tenant' ? [spec.tenantId] : []), spec.name, target.name, after])
+        pageAfter(query, spec, target, options.after)
       }
-      const limit = options.limit ?? 100
-      const offset = options.offset ?? 0
-      if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000) throw invalid('limit is an integer from 1 to 1000')
-      if (!Number.isInteger(offset) || (offset as number) < 0 || (offset as number) > MAX_OFFSET) throw invalid(`offset is an integer from 0 to ${MAX_OFFSET}`)
-      return (yield * rows(query.limit(limit as number).offset(offset as number))).map((row) => parse(row as { doc_id: string, data: unknown }))
+      const { limit, offset } = pageOf(options)
+      return (yield * rows(query.limit(limit).offset(offset))).map((row) => parse(row as { doc_id: string, data: unknown }))
     },
     count: (spec, args) => function * (table) {
       const query = base(table, spec, targetArg(args[0]))
