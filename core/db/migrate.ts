@@ -15,6 +15,7 @@ import * as pluginFiles0012 from './migrations/0012-plugin-files.ts'
 import * as installationSettings0013 from './migrations/0013-installation-settings.ts'
 import * as fasterFold0014 from './migrations/0014-faster-fold.ts'
 import * as scopeIndex0015 from './migrations/0015-scope-index.ts'
+import * as documentReads0016 from './migrations/0016-document-reads.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -38,6 +39,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0013-installation-settings', installationSettings0013],
   ['0014-faster-fold', fasterFold0014],
   ['0015-scope-index', scopeIndex0015],
+  ['0016-document-reads', documentReads0016],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

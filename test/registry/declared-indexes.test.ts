@@ -37,6 +37,17 @@ t.test('indexes a version declares are created when it is approved, partial, on 
     }).catch((error: { rows?: unknown }) => { if (error.rows !== undefined) return error.rows; throw error })
     const text = (plan as Array<Record<string, string>>).map((r) => r['QUERY PLAN']).join('\n')
     t.match(text, /pdx_/, `the planner can use it:\n${text}`)
+    // As a sandbox worker reads: its role, its unit, through the view (migration 0016). Through the table, under the
+    // row-level policy, no JSON expression may be an index condition (not leakproof), and the index serves nobody.
+    const { path } = await db.knex('tenants').where({ id: tenant.id }).first('path')
+    const asWorker = async (from: string): Promise<string> => db.knex.transaction(async (trx) => {
+      await trx.raw("select set_config('role', 'nentang_sandbox', true), set_config('nentang.tenant_id', ?, true), set_config('nentang.tenant_path', ?, true), set_config('nentang.read_scope', 'tenant', true)", [String(tenant.id), path])
+      await trx.raw('set local enable_seqscan = off')
+      return (await trx.raw(`explain select doc_id from ${from} where ${where} order by id limit 20`)).rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')
+    })
+    const read = await asWorker('plugin_documents_read')
+    t.match(read, /Index Cond: .*data #> '\{commune\}'/, `a worker's read finds the rows in the declared index:\n${read}`)
+    t.notMatch(await asWorker('plugin_documents'), /Index Cond: .*data #> '\{commune\}'/, 'through the table, under the policy, it could not')
   } else {
     const plan = (await db.knex.raw(`explain query plan select doc_id from plugin_documents where ${where} order by id limit 20`)).map((r: { detail: string }) => r.detail).join('\n')
     t.match(plan, /USING INDEX pdx_/, `the planner uses it:\n${plan}`)

@@ -74,13 +74,15 @@ async function drive<T> (operation: Operation<T>, table: () => Knex.QueryBuilder
 const isSql = (query: Query): query is Sql => 'sql' in query && typeof query.sql === 'string'
 const native = (query: Query): Sql => (isSql(query) ? query : query.toSQL().toNative() as Sql)
 
+/** PostgreSQL: what workers read documents through (migration 0016). */
+const READ_VIEW = 'plugin_documents_read'
 const SCOPE = 'tenant_id = ? and plugin = ? and collection = ? and doc_id = ?'
 const GET_SQL = `select doc_id, data from plugin_documents where ${SCOPE} limit 1`
 const INSERT_SQL = 'insert into plugin_documents (tenant_id, tenant_path, plugin, collection, doc_id, data, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)'
 const REMOVE_SQL = `delete from plugin_documents where ${SCOPE}`
 /**
- * PostgreSQL: what a storage call's transaction runs as (row-level security: writes at this tenant only, reads
- * across the unit tree only in the scope the call names) and how long each statement may take.
+ * PostgreSQL: what a storage call's transaction runs as (row-level security: writes at this tenant only; reads go
+ * through `READ_VIEW`, scoped by `base`) and how long each statement may take.
  */
 const SETTINGS_SQL = "select set_config('role', 'nentang_sandbox', true), set_config('nentang.tenant_id', ?, true), " +
   "set_config('nentang.tenant_path', ?, true), set_config('nentang.read_scope', ?, true), set_config('statement_timeout', ?, true)"
@@ -233,11 +235,18 @@ export function createStorage (db: Database, limits: WorkerSettings['quota'], th
   }
 
   /** The documents of `target`: this tenant's, or (reading only) its ancestors' or descendants' too. */
-  function base (table: () => Knex.QueryBuilder, spec: PluginSpec, target: Target): Knex.QueryBuilder {
-    if (target.scope === 'tenant') return table().where({ tenant_id: spec.tenantId }).whereRaw(collectionSql(spec.name, target.name))
+  /**
+   * The rows a call may touch: this unit's documents of the collection, or, to read, those of its lineage or subtree.
+   * On PostgreSQL reads go through `plugin_documents_read` (migration 0016: under row-level security no JSON index
+   * could serve them), so for reads these conditions are the whole of the scoping; writes stay under the policy.
+   */
+  function base (table: () => Knex.QueryBuilder, spec: PluginSpec, target: Target, write = false): Knex.QueryBuilder {
+    const from = (): Knex.QueryBuilder => (postgres && !write ? table().from(READ_VIEW) : table())
+    if (target.scope === 'tenant') return from().where({ tenant_id: spec.tenantId }).whereRaw(collectionSql(spec.name, target.name))
+    if (write) throw denied('writes are at the unit only')
     const storage = spec.permissions.storage
     if (typeof storage !== 'object' || !(storage.read ?? []).includes(target.scope)) throw denied(`the manifest does not ask for storage.read: ['${target.scope}']`)
-    const query = table().where({ plugin: spec.name, collection: target.name })
+    const query = from().where({ plugin: spec.name, collection: target.name })
     if (target.scope === 'lineage') {
       const codes = spec.tenantPath.split('/')
       return query.whereIn('tenant_path', codes.map((_, i) => codes.slice(0, i + 1).join('/')))
@@ -257,7 +266,7 @@ export function createStorage (db: Database, limits: WorkerSettings['quota'], th
   function pageAfter (query: Knex.QueryBuilder, spec: PluginSpec, target: Target, afterArg: unknown): void {
     const after = idArg(afterArg)
     const scoped = target.scope === 'tenant' ? 'tenant_id = ? and ' : ''
-    query.whereRaw(`id > coalesce((select id from plugin_documents where ${scoped}plugin = ? and collection = ? and doc_id = ?), ${Number.MAX_SAFE_INTEGER})`,
+    query.whereRaw(`id > coalesce((select id from ${postgres ? READ_VIEW : 'plugin_documents'} where ${scoped}plugin = ? and collection = ? and doc_id = ?), ${Number.MAX_SAFE_INTEGER})`,
       [...(target.scope === 'tenant' ? [spec.tenantId] : []), spec.name, target.name, after])
   }
 
@@ -391,7 +400,7 @@ export function createStorage (db: Database, limits: WorkerSettings['quota'], th
         const text = JSON.stringify(merged)
         if (text.length > MAX_DOCUMENT) throw invalid(`a document is at most ${MAX_DOCUMENT} characters of JSON`)
         if (attempt === 0) yield * quota(spec, written, 0, Math.max(0, text.length - before.length))
-        const query = base(table, spec, { name: collection, scope: 'tenant' }).where('doc_id', docId).whereRaw(postgres ? 'data = ?::jsonb' : 'data = ?', [before])
+        const query = base(table, spec, { name: collection, scope: 'tenant' }, true).where('doc_id', docId).whereRaw(postgres ? 'data = ?::jsonb' : 'data = ?', [before])
         if (expect !== undefined) applyFilter(query, expect)
         if ((yield * change(query.update({ data: text, updated_at: new Date().toISOString() }))) > 0) return { ...merged, _id: docId }
         if (expect !== undefined) {
