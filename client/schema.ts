@@ -1221,6 +1221,12 @@ export interface paths {
                 notAfter?: string
                 addedAt?: string
                 addedBy?: string
+                /** the authority's revocation list held: its dates and how many certificates it names */
+                revocationList?: {
+                  thisUpdate?: string
+                  nextUpdate?: string | null
+                  revoked?: number
+                } | null
               }>
             }
           }
@@ -1277,6 +1283,12 @@ export interface paths {
               notAfter?: string
               addedAt?: string
               addedBy?: string
+              /** the authority's revocation list held: its dates and how many certificates it names */
+              revocationList?: {
+                thisUpdate?: string
+                nextUpdate?: string | null
+                revoked?: number
+              } | null
             }
           }
         }
@@ -1383,6 +1395,96 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  "/api/v1/tenants/{code}/trust-anchors/{id}/revocation-list": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    /** Give a trusted authority's certificate revocation list (CRL): signatures by the certificates it names are refused */
+    put: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+          id: string
+        }
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            /** the CRL, PEM (X509 CRL) or base64 DER, signed by this authority */
+            crl: string
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              thisUpdate?: string
+              nextUpdate?: string | null
+              revoked?: number
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        409: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   "/api/v1/me/certificates": {
     parameters: { query?: never, header?: never, path?: never, cookie?: never }
     /** The signing certificates you registered as yours */
@@ -1407,6 +1509,12 @@ export interface paths {
                 notAfter?: string
                 addedAt?: string
                 addedBy?: string
+                /** the authority's revocation list held: its dates and how many certificates it names */
+                revocationList?: {
+                  thisUpdate?: string
+                  nextUpdate?: string | null
+                  revoked?: number
+                } | null
               }>
             }
           }
@@ -1448,6 +1556,12 @@ export interface paths {
               notAfter?: string
               addedAt?: string
               addedBy?: string
+              /** the authority's revocation list held: its dates and how many certificates it names */
+              revocationList?: {
+                thisUpdate?: string
+                nextUpdate?: string | null
+                revoked?: number
+              } | null
             }
           }
         }

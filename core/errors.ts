@@ -101,4 +101,5 @@ export const CoreError = {
   userExists: defineError('CORE_ERR_USER_EXISTS', 409, 'A user with this username already exists'),
   grantExists: defineError('CORE_ERR_GRANT_EXISTS', 409, 'This grant already exists'),
   certificateExists: defineError('CORE_ERR_CERTIFICATE_EXISTS', 409, 'This certificate is registered already'),
+  revocationListOlder: defineError('CORE_ERR_REVOCATION_LIST_OLDER', 409, 'A revocation list as new or newer is held already'),
 } as const

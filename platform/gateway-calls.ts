@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { recordAudit } from '../core/audit/audit-log.ts'
+import { revocationListsFor } from '../core/signatures/revocation.ts'
 import { anchorsFor, fingerprintsOf } from '../core/signatures/store.ts'
 import { verifySignature } from '../core/signatures/verify.ts'
 import { unitsAround, usersAt } from '../core/tenancy/directory.ts'
@@ -67,8 +68,10 @@ export function createGatewayCalls (deps: GatewayCallDeps): (call: GatewayCall, 
         if (spec.permissions.signature !== true) throw new CallError('PermissionDenied', 'the manifest does not ask for signature')
         if (request.user === null) throw new CallError('InvalidArgument', 'a signature is checked as the signed-in user\'s, and this request has none')
         if (typeof call.signature !== 'string' || typeof call.content !== 'string') throw new CallError('InvalidArgument', 'a signature and its content, in base64')
-        const [anchors, fingerprints] = await Promise.all([anchorsFor(db, tenant), fingerprintsOf(db, request.user.username)])
-        return verifySignature({ signature: Buffer.from(call.signature, 'base64'), content: Buffer.from(call.content, 'base64'), anchors, signerFingerprints: fingerprints })
+        const [anchors, crls, fingerprints] = await Promise.all([
+          anchorsFor(db, tenant), revocationListsFor(db, tenant), fingerprintsOf(db, request.user.username),
+        ])
+        return verifySignature({ signature: Buffer.from(call.signature, 'base64'), content: Buffer.from(call.content, 'base64'), anchors, crls, signerFingerprints: fingerprints })
       }
       case 'directory.units':
         if (spec.permissions.directory !== true) throw new CallError('PermissionDenied', 'the manifest does not ask for directory')

@@ -210,7 +210,7 @@ declare module 'nentang:sdk' {
   }
 
   /** Why a signature does or does not hold: each failure its own code. */
-  export type SignatureCode = 'SIG_OK' | 'SIG_MALFORMED' | 'SIG_INVALID' | 'SIG_EXPIRED' | 'SIG_KEY_USAGE' | 'SIG_UNTRUSTED' | 'SIG_NOT_SIGNER'
+  export type SignatureCode = 'SIG_OK' | 'SIG_MALFORMED' | 'SIG_INVALID' | 'SIG_EXPIRED' | 'SIG_KEY_USAGE' | 'SIG_UNTRUSTED' | 'SIG_REVOKED' | 'SIG_REVOCATION_UNKNOWN' | 'SIG_NOT_SIGNER'
 
   export interface SignatureCheck {
     ok: boolean
@@ -219,6 +219,8 @@ declare module 'nentang:sdk' {
     /** The signer's certificate, once the signature parsed and matched. */
     signer?: { subject: string, fingerprint: string, notBefore: string, notAfter: string }
     signingTime?: string
+    /** On SIG_OK: `good`, the authority's current revocation list does not name the certificate; `unchecked`: none. */
+    revocation?: 'good' | 'unchecked'
   }
 
   /**
@@ -227,7 +229,9 @@ declare module 'nentang:sdk' {
    * `crypto.digest` takes it), on the host: that it parses (SIG_MALFORMED), covers exactly these bytes
    * (SIG_INVALID), was made while the certificate was valid (SIG_EXPIRED), by a certificate that may sign documents
    * (SIG_KEY_USAGE), issued by an authority this unit or one above it trusts (SIG_UNTRUSTED, `trust-anchors` in the
-   * API), and registered by the signed-in user as theirs (SIG_NOT_SIGNER, `/api/v1/me/certificates`).
+   * API), not named by that authority's revocation list when one is held (SIG_REVOKED; SIG_REVOCATION_UNKNOWN when the
+   * list held is past its next update), and registered by the signed-in user as theirs (SIG_NOT_SIGNER,
+   * `/api/v1/me/certificates`).
    */
   export const signature: {
     verify(check: { signature: string, content: Json, signer: 'current-user' }): Promise<SignatureCheck>

@@ -16,6 +16,7 @@ import * as installationSettings0013 from './migrations/0013-installation-settin
 import * as fasterFold0014 from './migrations/0014-faster-fold.ts'
 import * as scopeIndex0015 from './migrations/0015-scope-index.ts'
 import * as documentReads0016 from './migrations/0016-document-reads.ts'
+import * as revocationLists0017 from './migrations/0017-revocation-lists.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -40,6 +41,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0014-faster-fold', fasterFold0014],
   ['0015-scope-index', scopeIndex0015],
   ['0016-document-reads', documentReads0016],
+  ['0017-revocation-lists', revocationLists0017],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

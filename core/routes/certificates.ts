@@ -4,13 +4,28 @@ import { CoreError } from '../errors.ts'
 import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
 import { readCertificate } from '../signatures/certificates.ts'
+import { anchorOf, keepRevocationList, readRevocationList, revocationViews } from '../signatures/revocation.ts'
 import { addAnchor, addCertificate, anchorsAt, certificatesOf, certificateView } from '../signatures/store.ts'
 import { tenantInReach } from '../tenancy/reach.ts'
 import * as schema from './schemas.ts'
 
+const revocationSchema = {
+  type: 'object',
+  description: "the authority's revocation list held: its dates and how many certificates it names",
+  properties: { thisUpdate: { type: 'string' }, nextUpdate: { type: ['string', 'null'] }, revoked: { type: 'integer' } },
+}
 const certificateSchema = {
   type: 'object',
-  properties: { id: { type: 'integer' }, name: { type: 'string' }, subject: { type: 'string' }, fingerprint: { type: 'string' }, notAfter: { type: 'string' }, addedAt: { type: 'string' }, addedBy: { type: 'string' } },
+  properties: {
+    id: { type: 'integer' },
+    name: { type: 'string' },
+    subject: { type: 'string' },
+    fingerprint: { type: 'string' },
+    notAfter: { type: 'string' },
+    addedAt: { type: 'string' },
+    addedBy: { type: 'string' },
+    revocationList: { ...revocationSchema, type: ['object', 'null'] },
+  },
 }
 const pem = { type: 'string', minLength: 100, maxLength: 16_384, description: 'one X.509 certificate, PEM' }
 const idParam = { type: 'string', pattern: '^[1-9][0-9]{0,15}$' }
@@ -33,7 +48,9 @@ export function certificateRoutes ({ db }: Services): Route<any>[] {
     errors: [CoreError.notFound, CoreError.forbidden],
     async handle ({ params, principal }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
-      return { status: 200, body: { items: (await anchorsAt(db, tenant)).map(certificateView) } }
+      const anchors = await anchorsAt(db, tenant)
+      const lists = await revocationViews(db, anchors.map((row) => Number(row.id)))
+      return { status: 200, body: { items: anchors.map((row) => ({ ...certificateView(row), revocationList: lists.get(Number(row.id)) ?? null })) } }
     },
   })
 
@@ -84,12 +101,48 @@ export function certificateRoutes ({ db }: Services): Route<any>[] {
       const removed = await transaction(db, async (trx) => {
         const row = await trx('trust_anchors').where({ id: Number(params.id), tenant_id: tenant.id }).first('subject', 'fingerprint')
         if (row === undefined) return false
+        await trx('revocation_lists').where({ anchor_id: Number(params.id) }).delete()
         await trx('trust_anchors').where({ id: Number(params.id) }).delete()
         await appendAudit(trx, { actor: principal.username, action: 'trust-anchor.remove', tenant: tenant.code, target: String(row.subject), details: { fingerprint: row.fingerprint }, requestId })
         return true
       })
       if (!removed) throw CoreError.notFound(`no trust anchor ${params.id} at '${tenant.code}'`)
       return { status: 204 }
+    },
+  })
+
+  const giveRevocationList = defineRoute<{ crl: string }>({
+    method: 'PUT',
+    path: '/api/v1/tenants/:code/trust-anchors/:id/revocation-list',
+    operationId: 'putRevocationList',
+    summary: "Give a trusted authority's certificate revocation list (CRL): signatures by the certificates it names are refused",
+    tag: 'signatures',
+    auth: 'user',
+    params: { code: schema.tenantCode, id: idParam },
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['crl'],
+      properties: { crl: { type: 'string', minLength: 100, maxLength: 900_000, description: 'the CRL, PEM (X509 CRL) or base64 DER, signed by this authority' } },
+    },
+    responses: { 200: { description: 'Held: the newest list of this authority', schema: revocationSchema } },
+    errors: [CoreError.notFound, CoreError.forbidden, CoreError.invalidField, CoreError.revocationListOlder],
+    async handle ({ params, body, principal, requestId }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      const anchor = await anchorOf(db, tenant, Number(params.id))
+      if (anchor === undefined) throw CoreError.notFound(`no trust anchor ${params.id} at '${tenant.code}'`)
+      const read = await readRevocationList(body.crl, anchor.certificate)
+      if (read === 'not-a-crl') throw CoreError.invalidField('crl is not a certificate revocation list (PEM or base64 DER)', { field: 'crl' })
+      if (read === 'not-this-authority') throw CoreError.invalidField(`crl is not issued and signed by ${anchor.subject}`, { field: 'crl' })
+      const { facts } = read as Exclude<typeof read, string>
+      const kept = await transaction(db, async (trx) => {
+        if (await keepRevocationList(trx, anchor.id, facts, principal.username) === 'older') return false
+        const details = { thisUpdate: facts.thisUpdate.toISOString(), nextUpdate: facts.nextUpdate?.toISOString() ?? null, revoked: facts.revoked }
+        await appendAudit(trx, { actor: principal.username, action: 'trust-anchor.revocation-list', tenant: tenant.code, target: anchor.subject, details, requestId })
+        return true
+      })
+      if (!kept) throw CoreError.revocationListOlder(`a list of ${anchor.subject} as new as ${facts.thisUpdate.toISOString()} or newer is held already`, { field: 'crl' })
+      return { status: 200, body: { thisUpdate: facts.thisUpdate.toISOString(), nextUpdate: facts.nextUpdate?.toISOString() ?? null, revoked: facts.revoked } }
     },
   })
 
@@ -135,5 +188,5 @@ export function certificateRoutes ({ db }: Services): Route<any>[] {
     },
   })
 
-  return [listAnchors, addAnchorRoute, removeAnchor, myCertificates, registerCertificate]
+  return [listAnchors, addAnchorRoute, removeAnchor, giveRevocationList, myCertificates, registerCertificate]
 }

@@ -2,7 +2,7 @@ import * as pkijs from 'pkijs'
 import { fingerprintOf, subjectOf } from './certificates.ts'
 
 /** Why a signature does or does not hold, each failure its own code (docs/sandbox.md). */
-export type SignatureCode = 'SIG_OK' | 'SIG_MALFORMED' | 'SIG_INVALID' | 'SIG_EXPIRED' | 'SIG_KEY_USAGE' | 'SIG_UNTRUSTED' | 'SIG_NOT_SIGNER'
+export type SignatureCode = 'SIG_OK' | 'SIG_MALFORMED' | 'SIG_INVALID' | 'SIG_EXPIRED' | 'SIG_KEY_USAGE' | 'SIG_UNTRUSTED' | 'SIG_REVOKED' | 'SIG_REVOCATION_UNKNOWN' | 'SIG_NOT_SIGNER'
 
 export interface SignatureCheck {
   ok: boolean
@@ -10,6 +10,8 @@ export interface SignatureCheck {
   message: string
   signer?: { subject: string, fingerprint: string, notBefore: string, notAfter: string }
   signingTime?: string
+  /** `good`: the authority's current revocation list does not name the certificate; `unchecked`: no list is held. */
+  revocation?: 'good' | 'unchecked'
 }
 
 const SIGNING_TIME = '1.2.840.113549.1.9.5'
@@ -23,14 +25,18 @@ const SIGNING_PURPOSES = new Set(['2.5.29.37.0', '1.3.6.1.5.5.7.3.4', '1.3.6.1.5
  * as one signer's SignedData (SIG_MALFORMED); it is a signature over exactly these bytes (SIG_INVALID); the signer's
  * certificate was valid when it signed (SIG_EXPIRED); it may sign documents: key usage digitalSignature or
  * nonRepudiation, and an extended key usage for signing if it names any (SIG_KEY_USAGE); it chains to one of
- * `anchors` at the signing time (SIG_UNTRUSTED); it is one of `signerFingerprints`, the certificates the acting
- * user registered (SIG_NOT_SIGNER). pkijs checks the mathematics and the chain; the rest is checked here.
+ * `anchors` at the signing time (SIG_UNTRUSTED); when a revocation list of its issuer is held (`crls`), that list is
+ * current (SIG_REVOCATION_UNKNOWN) and does not name it, whenever it was revoked: a CAdES-BES signing time is the
+ * signer's word, not a timestamp (SIG_REVOKED); it is one of `signerFingerprints`, the certificates the acting user
+ * registered (SIG_NOT_SIGNER). pkijs checks the mathematics and the chain; the rest is checked here.
  */
 export async function verifySignature (input: {
   signature: Uint8Array
   content: Uint8Array
   anchors: pkijs.Certificate[]
+  crls?: pkijs.CertificateRevocationList[]
   signerFingerprints: ReadonlySet<string>
+  now?: Date
 }): Promise<SignatureCheck> {
   let signed: pkijs.SignedData
   try {
@@ -72,8 +78,19 @@ export async function verifySignature (input: {
   const carried = (signed.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate)
   const chain = await new pkijs.CertificateChainValidationEngine({ trustedCerts: input.anchors, certs: [certificate, ...carried], checkDate: at }).verify()
   if (!chain.result) return failing('SIG_UNTRUSTED', 'the certificate does not chain to an authority this unit trusts')
+  const list = (input.crls ?? []).find((crl) => crl.issuer.isEqual(certificate.issuer))
+  if (list !== undefined) {
+    const nextUpdate = list.nextUpdate?.value
+    if (nextUpdate !== undefined && nextUpdate < (input.now ?? new Date())) {
+      return failing('SIG_REVOCATION_UNKNOWN', `the authority's revocation list was due for renewal on ${nextUpdate.toISOString()}: a unit administrator gives its newer one`)
+    }
+    if (list.isCertificateRevoked(certificate)) {
+      const entry = list.revokedCertificates?.find((revoked) => revoked.userCertificate.isEqual(certificate.serialNumber))
+      return failing('SIG_REVOKED', `the authority revoked the certificate${entry === undefined ? '' : ` on ${entry.revocationDate.value.toISOString()}`}`)
+    }
+  }
   if (!input.signerFingerprints.has(signer.fingerprint)) return failing('SIG_NOT_SIGNER', 'the certificate is not one the acting user registered')
-  return { ok: true, code: 'SIG_OK', message: 'the signature holds', signer, signingTime }
+  return { ok: true, code: 'SIG_OK', message: 'the signature holds', signer, signingTime, revocation: list === undefined ? 'unchecked' : 'good' }
 }
 
 function fail (code: SignatureCode, message: string): SignatureCheck {

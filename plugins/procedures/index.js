@@ -35,6 +35,8 @@ const SIGNATURE_FAILURES = {
   SIG_EXPIRED: 'Chứng thư số không còn hiệu lực vào lúc ký',
   SIG_KEY_USAGE: 'Chứng thư số này không được dùng để ký văn bản',
   SIG_UNTRUSTED: 'Chứng thư số không do tổ chức chứng thực mà đơn vị tin cậy cấp',
+  SIG_REVOKED: 'Chứng thư số đã bị tổ chức chứng thực thu hồi',
+  SIG_REVOCATION_UNKNOWN: 'Chưa kiểm tra được tình trạng thu hồi của chứng thư số: danh sách thu hồi của tổ chức chứng thực đã hết hạn, quản trị đơn vị cần cập nhật',
   SIG_NOT_SIGNER: 'Chứng thư số không phải của người đang xử lý hồ sơ',
 }
 

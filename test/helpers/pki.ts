@@ -53,6 +53,17 @@ export function pki (dir: string) {
       run('pkcs12', '-export', ...(legacy ? ['-legacy'] : []), '-inkey', `${name}.key`, '-in', `${name}.pem`, '-certfile', 'ca1.pem', '-passout', `pass:${password}`, '-out', `${name}.p12`)
       return readFileSync(join(dir, `${name}.p12`))
     },
+    /**
+     * `authority`'s certificate revocation list (PEM) naming the certificates `revoke` (revoked now, on top of those
+     * revoked before), valid from `dates[0]` to `dates[1]` (OpenSSL's YYYYMMDDHHMMSSZ), by default from now for 7 days.
+     */
+    crl (revoke: string[], options: { authority?: string, dates?: [string, string] } = {}): string {
+      const authority = options.authority ?? 'ca1'
+      for (const name of revoke) run('ca', '-config', 'ext.cnf', '-cert', `${authority}.pem`, '-keyfile', `${authority}.key`, '-revoke', `${name}.pem`)
+      const dates = options.dates === undefined ? ['-crldays', '7'] : ['-crl_lastupdate', options.dates[0], '-crl_nextupdate', options.dates[1]]
+      run('ca', '-gencrl', '-config', 'ext.cnf', '-cert', `${authority}.pem`, '-keyfile', `${authority}.key`, ...dates, '-out', `${authority}.crl`)
+      return readFileSync(join(dir, `${authority}.crl`), 'utf8')
+    },
     /** What OpenSSL itself says of a signature, as the issue's check runs it. */
     opensslVerifies (signature: string, text: string): boolean {
       writeFileSync(join(dir, 'check.p7s'), Buffer.from(signature, 'base64'))

@@ -61,3 +61,51 @@ t.test('signature.verify: the applicant\'s own signature over the form holds; ev
   t.equal((await p.call('DELETE', `/api/v1/tenants/hn/trust-anchors/${anchor.body.id}`, admin)).status, 204)
   t.match(await verify(an, good), { ok: false, code: 'SIG_UNTRUSTED' })
 })
+
+t.test('revocation: a list given for an authority refuses the certificates it names; a stale list refuses them all; only the authority\'s own, newer lists are taken', async (t) => {
+  const keys = testPki(t)
+  const p = await startPluginPlatform(t)
+  const admin = { token: p.admin }
+  t.equal((await p.call('POST', '/api/v1/tenants/hn/children', { ...admin, body: { code: 'hn-ba-dinh', name: 'Phường Ba Đình' } })).status, 201)
+  const tokens: Record<string, string> = {}
+  for (const [username, displayName] of [['an', 'Nguyễn Văn An'], ['binh', 'Trần Thị Bình']] as const) {
+    t.equal((await p.call('POST', '/api/v1/tenants/hn-ba-dinh/users', { ...admin, body: { username, password: `mật-khẩu-${username}-dài`, displayName, roles: ['member'] } })).status, 201)
+    tokens[username] = await p.signIn(username, `mật-khẩu-${username}-dài`)
+    t.equal((await p.call('POST', '/api/v1/me/certificates', { token: tokens[username], body: { certificate: keys.pem(username) } })).status, 201)
+  }
+  const anchor = (await p.call('POST', '/api/v1/tenants/hn/trust-anchors', { ...admin, body: { name: 'CA thử nghiệm', certificate: keys.pem('ca1') } })).body
+  await p.install('hn-ba-dinh', 'sign', 'signer')
+  const text = 'Tờ khai đăng ký hộ kinh doanh'
+  const verify = async (who: string): Promise<any> => (await p.call('POST', '/t/hn-ba-dinh/sign/verify', { token: tokens[who], body: { signature: keys.sign(text, who), content: text } })).body
+  const give = (crl: string, token = p.admin) => p.call('PUT', `/api/v1/tenants/hn/trust-anchors/${anchor.id}/revocation-list`, { token, body: { crl } })
+
+  t.match(await verify('an'), { ok: true, code: 'SIG_OK', revocation: 'unchecked' }, 'no list held: not checked, and said so')
+
+  // The list the authority published last January, long past its next update.
+  const stale = keys.crl([], { dates: ['20260101000000Z', '20260108000000Z'] })
+  t.match((await give(stale)).body, { thisUpdate: '2026-01-01T00:00:00.000Z', nextUpdate: '2026-01-08T00:00:00.000Z', revoked: 0 })
+  t.match(await verify('binh'), { ok: false, code: 'SIG_REVOCATION_UNKNOWN', message: /2026-01-08/ }, 'a stale list: nobody\'s signature by that authority holds')
+
+  // Today's list names An's certificate; given as base64 DER, as some authorities publish it.
+  const current = keys.crl(['an'])
+  const der = current.replace(/-----(BEGIN|END) X509 CRL-----/g, '').replace(/\s+/g, '')
+  t.match((await give(der)).body, { revoked: 1 })
+  t.match(await verify('an'), { ok: false, code: 'SIG_REVOKED', message: /revoked the certificate on 2\d{3}-/ })
+  t.match(await verify('binh'), { ok: true, code: 'SIG_OK', revocation: 'good' })
+  const listed = (await p.call('GET', '/api/v1/tenants/hn/trust-anchors', admin)).body.items[0]
+  t.match(listed.revocationList, { revoked: 1, nextUpdate: /^2\d{3}-/ })
+
+  // What is not taken: the old list again, another authority's, not a list at all, a member's.
+  t.match((await give(stale)).body.error, { code: 'CORE_ERR_REVOCATION_LIST_OLDER', field: 'crl' })
+  t.match((await give(keys.crl([], { authority: 'ca2' }))).body.error, { code: 'CORE_ERR_INVALID_FIELD', field: 'crl', message: /not issued and signed by CN=ca1/ })
+  t.match((await give(Buffer.from('không phải danh sách thu hồi '.repeat(10)).toString('base64'))).body.error, { code: 'CORE_ERR_INVALID_FIELD', field: 'crl', message: /not a certificate revocation list/ })
+  t.match((await give('<script>alert(1)</script>'.repeat(10))).body.error, { code: 'CORE_ERR_INVALID_FIELD', field: 'crl' })
+  t.equal((await give(current, tokens.an)).status, 404, 'a member of the ward does not reach the province\'s authorities')
+  t.match(await verify('an'), { code: 'SIG_REVOKED' }, 'and An\'s certificate stays revoked')
+
+  const audited = (await p.call('GET', '/api/v1/tenants/hn/audit?action=trust-anchor.revocation-list', admin)).body.items
+  t.equal(audited.length, 2, 'each list taken is in the audit log')
+  // Removing the authority removes its list with it.
+  t.equal((await p.call('DELETE', `/api/v1/tenants/hn/trust-anchors/${anchor.id}`, admin)).status, 204)
+  t.equal(Number((await p.platform.services.db.knex('revocation_lists').count({ n: '*' }))[0]!.n), 0)
+})
