@@ -20,8 +20,10 @@ const importMapHash = createHash('sha256').update(importMap).digest('base64')
 // (`/t/…/ui/`), and `script-src 'self'` would let an injection load an uploaded script into the
 // console. A source with a path needs the host, so the policy is made per request (`http:` also
 // admits `https:`). Nothing may frame the console.
-const consolePolicy = (host: string): string => `default-src 'self'; script-src ${scripts(host, '/console/')} 'sha256-${importMapHash}'; style-src 'self'; img-src 'self' data:; ` +
-  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+// It frames plugins' pages: from this host, or from the pages' own origin when they have one.
+const consolePolicy = (pagesOrigin: string | undefined) => (host: string): string =>
+  `default-src 'self'; script-src ${scripts(host, '/console/')} 'sha256-${importMapHash}'; style-src 'self'; img-src 'self' data:; ` +
+  `connect-src 'self'; frame-src 'self'${pagesOrigin === undefined ? '' : ` ${pagesOrigin}`}; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`
 // Swagger UI sets inline styles on the elements it renders.
 const docsPolicy = (host: string): string => `default-src 'self'; script-src ${scripts(host, '/api/docs/')}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; ` +
   "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -115,7 +117,8 @@ function siteRoutes (spec: {
 }
 
 /** The web console at `/console/` and the interactive API reference at `/api/docs`. */
-export function consoleRoutes (): Route<any>[] {
+/** `pagesOrigin`: where plugins' pages are served when not on the console's host (`NENTANG_PAGES_ORIGIN`). */
+export function consoleRoutes (pagesOrigin?: string): Route<any>[] {
   const root = defineRoute({
     method: 'GET',
     path: '/',
@@ -131,7 +134,7 @@ export function consoleRoutes (): Route<any>[] {
   })
   return [
     root,
-    ...siteRoutes({ path: '/console/', assetsPath: '/console/', operationId: 'console', summary: 'The web console (a single page; its views live in the URL fragment)', assetsSummary: "The console's scripts, styles and images", policy: consolePolicy, load: consoleSite }),
+    ...siteRoutes({ path: '/console/', assetsPath: '/console/', operationId: 'console', summary: 'The web console (a single page; its views live in the URL fragment)', assetsSummary: "The console's scripts, styles and images", policy: consolePolicy(pagesOrigin), load: consoleSite }),
     ...siteRoutes({ path: '/api/docs', assetsPath: '/api/docs/', operationId: 'apiDocs', summary: 'The interactive API reference (Swagger UI over /api/v1/openapi.json)', assetsSummary: "The reference page's scripts and styles", policy: docsPolicy, load: docsSite }),
   ]
 }

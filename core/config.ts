@@ -19,6 +19,8 @@ export interface Config {
   metricsToken: string | undefined
   /** `https://pages.example.gov.vn`: plugins' pages are served there only, apart from the console. */
   pagesOrigin: string | undefined
+  /** The console's origin: with `pagesOrigin`, the one origin that may frame plugins' pages. */
+  consoleOrigin: string | undefined
   eventRetentionDays: number
   /** Isolates one sandbox worker keeps at most; the least recently used goes first. */
   sandboxIsolates: number
@@ -74,6 +76,7 @@ export const options: readonly Option[] = [
   { key: 'shutdownTimeoutMs', env: 'NENTANG_SHUTDOWN_TIMEOUT', flag: 'shutdown-timeout', description: 'how long shutdown waits for in-flight requests, in ms (default 10000)', parse: integer(0, 600_000) },
   { key: 'metricsToken', env: 'NENTANG_METRICS_TOKEN', flag: 'metrics-token', description: 'bearer token Prometheus sends for /metrics (unset: /metrics answers only on this host, over loopback)', parse: parseSecretKey },
   { key: 'pagesOrigin', env: 'NENTANG_PAGES_ORIGIN', flag: 'pages-origin', description: "origin of a host name of their own for plugins' pages, e.g. https://pages.example.gov.vn (unset: the console's)", parse: parseOrigin },
+  { key: 'consoleOrigin', env: 'NENTANG_CONSOLE_ORIGIN', flag: 'console-origin', description: 'origin people reach the console at, e.g. https://nentang.example.gov.vn: with NENTANG_PAGES_ORIGIN (which needs it), the one origin that may frame plugins\' pages', parse: parseOrigin },
   { key: 'eventRetentionDays', env: 'NENTANG_EVENT_RETENTION_DAYS', flag: 'event-retention-days', description: 'days plugins\' published events are kept (default 30)', parse: integer(1, 3650) },
   { key: 'sandboxIsolates', env: 'NENTANG_SANDBOX_ISOLATES', flag: 'sandbox-isolates', description: 'isolates one sandbox worker keeps at most (default 2000)', parse: integer(1, 100_000) },
   { key: 'sandboxIsolatesPerPlugin', env: 'NENTANG_SANDBOX_ISOLATES_PER_PLUGIN', flag: 'sandbox-isolates-per-plugin', description: 'isolates of one installation in one worker, for concurrent requests (default 4)', parse: integer(1, 64) },
@@ -101,6 +104,7 @@ export const defaults: Config = {
   demo: false,
   metricsToken: undefined,
   pagesOrigin: undefined,
+  consoleOrigin: undefined,
   eventRetentionDays: 30,
   sandboxIsolates: 2000,
   sandboxIsolatesPerPlugin: 4,
@@ -165,6 +169,10 @@ export function loadConfig (args: string[] = [], env: NodeJS.ProcessEnv = proces
       problems.push((error as Error).message)
     }
   }
+  if (config.pagesOrigin !== undefined && config.consoleOrigin === undefined) {
+    problems.push("NENTANG_PAGES_ORIGIN needs NENTANG_CONSOLE_ORIGIN: plugins' pages on a host of their own may be framed by the console's origin only")
+  }
+  if (config.pagesOrigin !== undefined && config.pagesOrigin === config.consoleOrigin) problems.push('NENTANG_PAGES_ORIGIN must differ from NENTANG_CONSOLE_ORIGIN')
   if (problems.length > 0) throw CoreError.config(`invalid configuration:\n  - ${problems.join('\n  - ')}`)
   return config as unknown as Config
 }

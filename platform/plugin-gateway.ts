@@ -86,6 +86,7 @@ export function createPluginGateway (services: PlatformServices): (req: Incoming
   const { logger, metrics, lifecycle } = services
   const { resolve, supervisor } = services.plugins
   const pagesHost = services.config.pagesOrigin === undefined ? undefined : new URL(services.config.pagesOrigin).host
+  const pagesPolicy = pagePolicy(services.config.pagesOrigin === undefined ? undefined : services.config.consoleOrigin)
 
   function send (res: ServerResponse, exchange: Exchange, answer: Answer): void {
     exchange.status = answer.status
@@ -135,8 +136,8 @@ export function createPluginGateway (services: PlatformServices): (req: Incoming
         const location = `${services.config.pagesOrigin}${path}${exchange.search === undefined ? '' : `?${exchange.search}`}`
         return { status: 308, headers: { location, 'content-type': 'text/plain; charset=utf-8' }, body: `Redirecting to ${location}.` }
       }
-      if (segments.length === 2 && segments[1] === PAGE_SDK_NAME) return pageSdk(req)
-      return pluginPage(req, path, installation.ui, segments.slice(1), `${base}/ui/`)
+      if (segments.length === 2 && segments[1] === PAGE_SDK_NAME) return pageSdk(req, pagesPolicy)
+      return pluginPage(req, path, installation.ui, segments.slice(1), `${base}/ui/`, pagesPolicy)
     }
     const matched = matchRoute(installation.routes, method, segments)
     if (matched === undefined && method === 'GET' && segments.length === 1 && segments[0] === 'openapi.json') {
@@ -256,27 +257,30 @@ function lowerCased (headers: Record<string, string> | undefined): Record<string
 // A plugin's pages run as an opaque origin (CSP sandbox): they can never read the console's
 // session or another plugin's storage, and reach the plugin's routes like any other site, by CORS
 // with a bearer token (no cookies exist here).
-const PAGE_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
-  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'; sandbox allow-scripts allow-forms allow-popups allow-downloads"
+// Framed by the console only: on the console's host, that host ('self'); on a pages host of their own, the console's
+// origin (`NENTANG_CONSOLE_ORIGIN`).
+const pagePolicy = (consoleOrigin: string | undefined): string =>
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
+  `object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors ${consoleOrigin ?? "'self'"}; sandbox allow-scripts allow-forms allow-popups allow-downloads`
 
 /** The page side of the SDK (sdk/nentang-page.js), served beside every plugin's pages under this name. */
 const PAGE_SDK_NAME = 'nentang-page.js'
 const pageSdkFile = readInside(new URL('../sdk/', import.meta.url).pathname, PAGE_SDK_NAME)!
 
-function pageSdk (req: IncomingMessage): Answer {
-  const headers: Record<string, string> = { 'content-security-policy': PAGE_POLICY, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache', etag: pageSdkFile.etag }
+function pageSdk (req: IncomingMessage, policy: string): Answer {
+  const headers: Record<string, string> = { 'content-security-policy': policy, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache', etag: pageSdkFile.etag }
   if (req.headers['if-none-match'] === pageSdkFile.etag) return { status: 304, headers, body: undefined }
   return { status: 200, headers: { ...headers, 'content-type': 'text/javascript; charset=utf-8' }, body: pageSdkFile.bytes }
 }
 
-function pluginPage (req: IncomingMessage, path: string, root: string, segments: string[], base: string): Answer {
+function pluginPage (req: IncomingMessage, path: string, root: string, segments: string[], base: string, policy: string): Answer {
   if (segments.length === 0 && !path.endsWith('/')) {
     return { status: 308, headers: { location: base, 'content-type': 'text/plain; charset=utf-8' }, body: `Redirecting to ${base}.` }
   }
   const file = readInside(root, segments.length === 0 ? 'index.html' : segments.join('/'))
   if (file === undefined) throw CoreError.notFound(`no page ${path.slice(0, 200)}`)
   const headers: Record<string, string> = {
-    'content-security-policy': PAGE_POLICY,
+    'content-security-policy': policy,
     'x-content-type-options': 'nosniff',
     'cache-control': 'no-cache',
     etag: file.etag,

@@ -120,7 +120,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       ...registryRoutes(services, supervisor),
       ...reviewRoutes(services, signer),
       ...installationRoutes(services, resolver, secretBox),
-      ...consoleRoutes(),
+      ...consoleRoutes(config.pagesOrigin),
     ])
     parts.push('event retention', startEventRetention(db, config.eventRetentionDays, logger))
     parts.push('plugin timers', startTimers({ db, logger, supervisor, resolve: resolver.resolve }))

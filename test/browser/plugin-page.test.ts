@@ -35,3 +35,31 @@ t.test('a plugin\'s page, framed by the console, acts as the signed-in user on i
   t.same(leaked, { console: 'blocked', storage: 'blocked', origin: 'null' }, 'an opaque origin: the console API is out of its reach (no CORS), no storage')
   await browser.screenshot(page, '10-plugin-page-framed')
 })
+
+t.test('with a host of their own, the console frames the page from there, and the page still acts as the signed-in user', async (t) => {
+  const { createServer } = await import('node:net')
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const port = (probe.address() as { port: number }).port
+  await new Promise((resolve) => probe.close(resolve))
+  const consoleOrigin = `http://127.0.0.1:${port}`
+  const pagesOrigin = `http://localhost:${port}`
+  const p = await startPluginPlatform(t, { port, pagesOrigin, consoleOrigin })
+  t.equal((await p.call('POST', '/api/v1/tenants/hn/users', { token: p.admin, body: { username: 'dan', password: PASSWORD, displayName: 'Nguyễn Văn Dân', roles: ['member'] } })).status, 201)
+  await publishFixture(p, p.admin, 'page-probe')
+  t.equal((await p.call('PUT', '/api/v1/tenants/hn/plugins/probe', { token: p.admin, body: { package: '@hn/page-probe', version: '1.0.0' } })).status, 200)
+  const browser = await launchBrowser(t)
+  const page = await browser.newPage()
+  await page.goto(`${consoleOrigin}/console/`)
+  await page.getByLabel('Tên đăng nhập').fill('dan')
+  await page.getByLabel('Mật khẩu').fill(PASSWORD)
+  await page.getByRole('button', { name: 'Đăng nhập' }).click()
+  await page.getByRole('link', { name: 'Mở trang probe' }).click()
+  const frame = page.frameLocator('iframe.plugin-page')
+  await frame.locator('#note').filter({ hasText: 'dan: Ghi chú từ trang' }).waitFor()
+  t.ok(page.frames().some((f) => f.url().startsWith(`${pagesOrigin}/t/hn/probe/ui/`)), 'the frame came from the pages host')
+  t.same(browser.errors, [], 'no errors in any browser console')
+  // Another site may not frame the page: its policy names the console's origin only.
+  const headers = (await fetch(`${pagesOrigin}/t/hn/probe/ui/`)).headers
+  t.match(headers.get('content-security-policy'), new RegExp(`frame-ancestors ${consoleOrigin.replace(/[.]/g, '\\.')};`))
+})

@@ -20,6 +20,9 @@ t.test('every invalid value is reported at once', async (t) => {
     message: /NENTANG_PORT must be an integer from 0 to 65535 \(got 70000\)[\s\S]*NENTANG_LOG_LEVEL must be one of[\s\S]*NENTANG_TRUST_PROXY must be true or false/,
   })
   t.throws(() => loadConfig([], { NENTANG_ADMIN_PASSWORD: 'short' }), { message: /NENTANG_ADMIN_PASSWORD must have 10 to 256 characters/ })
+  t.throws(() => loadConfig(['--pages-origin', 'https://pages.example.gov.vn']), { message: /NENTANG_PAGES_ORIGIN needs NENTANG_CONSOLE_ORIGIN/ }, 'pages on a host of their own name who may frame them')
+  t.throws(() => loadConfig(['--pages-origin', 'https://x.gov.vn', '--console-origin', 'https://x.gov.vn']), { message: /must differ/ })
+  t.match(loadConfig(['--pages-origin', 'https://pages.example.gov.vn/', '--console-origin', 'https://nentang.example.gov.vn']), { pagesOrigin: 'https://pages.example.gov.vn', consoleOrigin: 'https://nentang.example.gov.vn' })
 })
 
 t.test('every setting is in docs/operations.md, with its variable and flag', async (t) => {
