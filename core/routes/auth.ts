@@ -1,5 +1,4 @@
 import { recordAudit } from '../audit/audit-log.ts'
-import { createConcurrencyLimit } from '../auth/concurrency.ts'
 import { decoyHash, verifyPassword } from '../auth/passwords.ts'
 import { toBoolean } from '../db/database.ts'
 import { CoreError } from '../errors.ts'
@@ -7,6 +6,7 @@ import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
 import { findUser, userView } from '../tenancy/users.ts'
 import * as schema from './schemas.ts'
+import { createKeyedLimit } from '../keyed-limit.ts'
 
 interface SignIn {
   username: string
@@ -17,7 +17,8 @@ interface SignIn {
 export function authRoutes (services: Services): Route<any>[] {
   const { db, tokens, throttle } = services
   // Four checks at a time (libuv's threads), a hundred waiting: beyond that, 503 and retry.
-  const verifications = createConcurrencyLimit(4, 100)
+  // Password checks: four at once (libuv's threads), a hundred waiting, the rest told to retry.
+  const verifications = createKeyedLimit({ running: 4, queued: 100 })
   let proxyWarned = false
 
   const signIn = defineRoute<SignIn>({
@@ -55,7 +56,7 @@ export function authRoutes (services: Services): Route<any>[] {
       let signedIn = false
       try {
         const [row] = await db.read('select id, password_hash, disabled, token_version from users where username = ?', [body.username])
-        const passwordMatches = await verifications(async () => verifyPassword(
+        const passwordMatches = await verifications.run('', async () => verifyPassword(
           body.password,
           row === undefined ? await decoyHash() : String(row.password_hash)
         ))

@@ -6,6 +6,7 @@ import type { RunningRequest } from '../plugin-isolate.ts'
 import type { PluginSpec } from '../../protocol.ts'
 import { HostCallError, denied, invalid, objectArg, stringArg } from '../../host-error.ts'
 import { parseUrlPattern, urlMatches, type UrlPattern } from '../../url-pattern.ts'
+import { createKeyedLimit, type KeyedLimit } from '../../../core/keyed-limit.ts'
 
 export interface FetchPolicy {
   /** `host:port` pairs the platform allows even on private addresses (configuration, never the plugin). */
@@ -19,7 +20,7 @@ export interface FetchPolicy {
 
 // Headers that carry the caller's credentials: not sent on to another origin when redirected there.
 const CREDENTIALS = new Set(['authorization', 'cookie', 'proxy-authorization'])
-const inFlight = new Map<string, number>()
+
 const patterns = new Map<string, UrlPattern[]>()
 
 function allowList (spec: PluginSpec): UrlPattern[] {
@@ -65,9 +66,8 @@ export async function fetchForPlugin (policy: FetchPolicy, spec: PluginSpec, req
   if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'].includes(method)) throw invalid(`method ${method.slice(0, 10)} is not allowed`)
   const headers = { ...objectArg(init.headers ?? {}, 'headers') as Record<string, unknown> }
   let body = init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body)
-  const open = inFlight.get(spec.key) ?? 0
-  if (open >= policy.maxInFlight) throw denied(`more than ${policy.maxInFlight} fetches at once`)
-  inFlight.set(spec.key, open + 1)
+  const release = await fetchesOf(policy).acquire(spec.key)
+  if (release === undefined) throw denied(`more than ${policy.maxInFlight} fetches at once`)
   try {
     let origin: string | undefined
     for (let hop = 0; hop <= policy.maxRedirects; hop++) {
@@ -102,10 +102,16 @@ export async function fetchForPlugin (policy: FetchPolicy, spec: PluginSpec, req
     }
     throw denied(`more than ${policy.maxRedirects} redirects`)
   } finally {
-    const left = (inFlight.get(spec.key) ?? 1) - 1
-    if (left === 0) inFlight.delete(spec.key)
-    else inFlight.set(spec.key, left)
+    release()
   }
+}
+
+/** An installation's fetches in flight: at most the policy's, none waiting (one more is refused). */
+const fetches = new Map<number, KeyedLimit>()
+function fetchesOf (policy: FetchPolicy): KeyedLimit {
+  let limit = fetches.get(policy.maxInFlight)
+  if (limit === undefined) fetches.set(policy.maxInFlight, limit = createKeyedLimit({ running: policy.maxInFlight, queued: 0 }))
+  return limit
 }
 
 /** How long the next hop may take: the policy's per-hop limit, cut to what is left of the request's time. */

@@ -7,6 +7,7 @@ import { HostCallError, denied, invalid, objectArg, stringArg } from '../../host
 import { LATER } from './later.ts'
 import type { QueryThreads } from './query-threads.ts'
 import { newDocumentId } from './document-id.ts'
+import { createKeyedLimit } from '../../../core/keyed-limit.ts'
 
 const COLLECTION = /^[a-z][a-z0-9_-]{0,63}$/
 const MAX_DOCUMENT = 256 * 1024
@@ -134,35 +135,14 @@ export function createStorage (db: Database, limits: WorkerSettings['quota'], th
 
   // Storage calls one installation has waiting for the database, across its requests: on
   // PostgreSQL each holds a pooled connection, and one request's parallel counts once held all
-  // ten while the worker's other tenants waited 80 s.
-  const inFlight = new Map<string, { running: number, waiting: Array<() => void> }>()
-  async function slot (key: string, deadline: number | undefined): Promise<() => void> {
-    let entry = inFlight.get(key)
-    if (entry === undefined) inFlight.set(key, entry = { running: 0, waiting: [] })
-    const current = entry
-    if (current.running >= STORAGE_CALLS_IN_FLIGHT) {
-      await new Promise<void>((resolve, reject) => {
-        const timer = deadline === undefined
-          ? undefined
-          : setTimeout(() => {
-            current.waiting.splice(current.waiting.indexOf(wake), 1)
-            reject(new HostCallError('Timeout', 'the storage call waited past the request\'s time'))
-          }, Math.max(0, deadline - Date.now()))
-        const wake = (): void => { clearTimeout(timer); resolve() }
-        current.waiting.push(wake)
-      })
-    } else current.running++
-    return () => {
-      const next = current.waiting.shift()
-      if (next !== undefined) next()
-      else if (--current.running === 0) inFlight.delete(key)
-    }
-  }
+  // ten while the worker's other tenants waited 80 s. The rest wait, until their request's deadline.
+  const inFlight = createKeyedLimit({ running: STORAGE_CALLS_IN_FLIGHT, queued: Infinity })
+  const late = (): Error => new HostCallError('Timeout', 'the storage call waited past the request\'s time')
 
   async function later<T> (spec: PluginSpec, operation: Operation<T>, deadline?: number, scope: Scope = 'tenant', atomic = false): Promise<T> {
     allowed(spec)
     if (postgres) {
-      const release = await slot(spec.key, deadline)
+      const release = (await inFlight.acquire(spec.key, deadline, late))!
       try {
         return await laterNow(spec, operation, deadline, scope, atomic)
       } catch (error) {
