@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { defaults, type Config } from '../../core/config.ts'
-import { startPlatform, type Platform } from '../../platform/start.ts'
+import { startPlatform, type Platform, type StartOptions } from '../../platform/start.ts'
 import { createTestDatabase } from './database.ts'
 import { request, type RequestOptions, type TestResponse } from './http.ts'
 
@@ -21,11 +21,14 @@ export interface TestPlatform {
 
 /**
  * A platform on a fresh database, listening on a free loopback port, closed when the test ends.
- * With `sameDatabaseAs`, a second gateway node on that platform's database and secret key.
+ * With `sameDatabaseAs`, a second gateway node on that platform's database and secret key; `options` as the platform's
+ * (a logger that keeps its lines).
  */
-export async function startTestPlatform (t: Teardown, overrides: Partial<Config> = {}, sameDatabaseAs?: TestPlatform): Promise<TestPlatform> {
+export async function startTestPlatform (
+  t: Teardown, overrides: Partial<Config> = {}, sameDatabaseAs?: TestPlatform, options: StartOptions = {}
+): Promise<TestPlatform> {
   if (sameDatabaseAs !== undefined) {
-    const platform = await startPlatform({ ...sameDatabaseAs.config, ...overrides })
+    const platform = await startPlatform({ ...sameDatabaseAs.config, ...overrides }, options)
     t.teardown(() => platform.close())
     return withClient(platform, sameDatabaseAs.config)
   }
@@ -41,7 +44,7 @@ export async function startTestPlatform (t: Teardown, overrides: Partial<Config>
     logLevel: 'silent',
     ...overrides,
   }
-  const platform = await startPlatform(config)
+  const platform = await startPlatform(config, options)
   t.teardown(async () => {
     await platform.close()
     await database.drop()

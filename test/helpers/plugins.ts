@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { installFromFolder, type LocalInstall } from '../../registry/local-install.ts'
 import { findTenant } from '../../core/tenancy/tenants.ts'
 import { ADMIN_PASSWORD, startTestPlatform, type TestPlatform } from './platform.ts'
+import type { StartOptions } from '../../platform/start.ts'
 
 export const fixtures = new URL('../fixtures/plugins/', import.meta.url).pathname
 export const examples = new URL('../../examples/', import.meta.url).pathname
@@ -12,8 +13,8 @@ export interface PluginPlatform extends TestPlatform {
 }
 
 /** A test platform with tenants `hn` and `hcm` under `vn`, and a way to install plugin folders. */
-export async function startPluginPlatform (t: { teardown(fn: () => unknown): void }, overrides = {}): Promise<PluginPlatform> {
-  const p = await startTestPlatform(t, overrides)
+export async function startPluginPlatform (t: { teardown(fn: () => unknown): void }, overrides = {}, options: StartOptions = {}): Promise<PluginPlatform> {
+  const p = await startTestPlatform(t, overrides, undefined, options)
   const admin = await p.signIn('admin', ADMIN_PASSWORD)
   for (const code of ['hn', 'hcm']) await p.call('POST', '/api/v1/tenants/vn/children', { token: admin, body: { code, name: code } })
   const { table, supervisor } = p.platform.services.plugins
