@@ -9,7 +9,7 @@ import { RegistryError } from './errors.ts'
 import { createDeclaredIndexes } from './indexes.ts'
 import { parseManifest } from './manifest.ts'
 import { entryView } from './routes.ts'
-import { nameParam, scopeParam, versionParam } from './schemas.ts'
+import { nameParam, scopeOf, scopeParam, versionParam } from './schemas.ts'
 import type { RegistrySigner } from './signing.ts'
 import { changeStatus, findVersion, findVersionById } from './versions.ts'
 
@@ -49,7 +49,7 @@ export function reviewRoutes (services: Services, signer: RegistrySigner): Route
       responses: { 200: { description: `Now ${to}`, schema: { type: 'object' } } },
       errors: [CoreError.notFound, CoreError.forbidden, RegistryError.selfReview, RegistryError.wrongStatus],
       async handle ({ params, body, principal, requestId }) {
-        const name = `@${params.scope}/${params.name}`
+        const name = `@${scopeOf(params.scope)}/${params.name}`
         const row = await findVersion(db, name, params.version!)
         if (row === undefined) throw CoreError.notFound(`${name}@${params.version} not found`)
         if (!holds(principal, 'platform-admin', ROOT_TENANT)) throw CoreError.forbidden(`only a platform-admin may ${action} a version`)

@@ -13,7 +13,7 @@ import { RegistryError } from './errors.ts'
 import { manifestSchema } from './manifest-schema.ts'
 import { PACKAGE_LIMITS, readPackage } from './package-reader.ts'
 import { sha256, storeBlob, unpackForCheck } from './package-store.ts'
-import { entrySchema, nameParam, scopeParam, versionParam } from './schemas.ts'
+import { entrySchema, nameParam, scopeOf, scopeParam, versionParam } from './schemas.ts'
 import { findVersion, insertVersion, latestApprovedManifest, listVersions, manifestOf, versionExists, VERSION_STATUSES, type VersionStatus } from './versions.ts'
 
 const GZIP_TYPES = new Set(['application/gzip', 'application/x-gzip', 'application/octet-stream'])
@@ -171,9 +171,10 @@ export function registryRoutes (services: Services, supervisor: Pick<Supervisor,
     responses: { 200: { description: 'The entry', schema: entrySchema } },
     errors: [CoreError.notFound],
     async handle ({ params, principal }) {
-      const row = await findVersion(db, `@${params.scope}/${params.name}`, params.version!)
-      const scope = await findTenant(db, params.scope!)
-      if (row === undefined || !visible(principal, row, scope?.path)) throw CoreError.notFound(`@${params.scope}/${params.name}@${params.version} not found`)
+      const name = `@${scopeOf(params.scope)}/${params.name}`
+      const row = await findVersion(db, name, params.version!)
+      const scope = await findTenant(db, scopeOf(params.scope))
+      if (row === undefined || !visible(principal, row, scope?.path)) throw CoreError.notFound(`${name}@${params.version} not found`)
       return { status: 200, body: entryView(row, true) }
     },
   })

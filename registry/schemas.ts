@@ -19,7 +19,10 @@ export const VERSION_PATTERN = '^[0-9A-Za-z.+-]{1,64}$'
 /** A secret's name: upper case, digits and underscores, as environment variables are written. */
 export const SECRET_NAME_PATTERN = '^[A-Z][A-Z0-9_]{0,63}$'
 
-export const scopeParam: JsonSchema = { type: 'string', pattern: TENANT_CODE_PATTERN }
+/** A package's scope in a path, with or without its `@`: `/packages/@hn/hello` is `/packages/hn/hello`. */
+export const scopeParam: JsonSchema = { type: 'string', pattern: `^@?${TENANT_CODE_PATTERN.slice(1)}` }
+/** The scope a path names, without its `@`. */
+export const scopeOf = (param: string | undefined): string => (param ?? '').replace(/^@/, '')
 export const nameParam: JsonSchema = { type: 'string', pattern: PLUGIN_NAME_PATTERN }
 export const versionParam: JsonSchema = { type: 'string', pattern: VERSION_PATTERN }
 export const mountParam: JsonSchema = { type: 'string', pattern: MOUNT_PATTERN }

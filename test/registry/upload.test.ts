@@ -48,6 +48,10 @@ t.test('upload: scope, immutability, hostile packages, automated checks, visibil
   t.same((await request(p.url, 'GET', '/api/v1/registry/packages', { token: hcmUser })).body.items.map((e: { name: string }) => e.name).sort(), ['@vn/notices', '@vn/procedures'], "hcm sees the public first-party plugins, nothing of hn's private, unreviewed packages")
   const detail = await request(p.url, 'GET', '/api/v1/registry/packages/hn/permits/versions/1.0.0', { token: p.admin })
   t.equal(detail.body.manifest.main, 'index.js')
+  for (const path of ['/api/v1/registry/packages/@hn/permits/versions/1.0.0', '/api/v1/registry/packages/%40hn/permits/versions/1.0.0']) {
+    t.same((await request(p.url, 'GET', path, { token: p.admin })).body, detail.body, `the package's own name in the path: ${path}`)
+  }
+  t.equal((await request(p.url, 'GET', '/api/v1/registry/packages/@@hn/permits/versions/1.0.0', { token: p.admin })).status, 404, 'one @, no more')
   t.equal((await request(p.url, 'GET', '/api/v1/registry/packages/hn/permits/versions/1.0.0', { token: hcmUser })).status, 404)
   t.equal((await request(p.url, 'GET', '/api/v1/schemas/plugin.json')).body.title, 'nentang plugin manifest')
 
