@@ -5,7 +5,7 @@ import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
 import { isTenantAdmin } from '../tenancy/access.ts'
 import { assertMayGrant } from '../tenancy/delegation.ts'
-import { createGrant, deleteGrant, findGrant, grantView, listGrantsAt } from '../tenancy/grants.ts'
+import { createGrant, deleteGrant, findGrant, grantView, listGrantsAt, setGrantReach } from '../tenancy/grants.ts'
 import { tenantInReach } from '../tenancy/reach.ts'
 import { findTenant } from '../tenancy/tenants.ts'
 import { findUser } from '../tenancy/users.ts'
@@ -96,5 +96,32 @@ export function grantRoutes (services: Services): Route<any>[] {
     },
   })
 
-  return [list, create, remove]
+  const update = defineRoute<{ includeDescendants: boolean }>({
+    method: 'PATCH',
+    path: '/api/v1/tenants/:code/grants/:id',
+    operationId: 'updateGrant',
+    summary: 'Widen a grant to the units below its tenant, or narrow it to the tenant alone; you must be able to grant the wider one',
+    tag: 'grants',
+    auth: 'user',
+    params: { code: schema.tenantCode, id: schema.id },
+    body: { type: 'object', additionalProperties: false, required: ['includeDescendants'], properties: { includeDescendants: { type: 'boolean' } } },
+    responses: { 200: { description: 'Changed (or already so)', schema: schema.grant } },
+    errors: [...reachErrors, CoreError.roleNotHeld],
+    async handle ({ params, body, principal, requestId }) {
+      const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      const grant = await findGrant(db, tenant, Number(params.id))
+      if (grant === undefined) throw CoreError.notFound(`grant ${params.id} not found at '${tenant.code}'`)
+      assertMayGrant(principal, grant.role, tenant, grant.includeDescendants || body.includeDescendants, new Set([grant.role]))
+      if (grant.includeDescendants === body.includeDescendants) return { status: 200, body: grantView(grant) }
+      const changed = await transaction(db, async (trx) => {
+        const updated = await setGrantReach(trx, changes, grant, body.includeDescendants)
+        const details = { role: grant.role, includeDescendants: body.includeDescendants, was: grant.includeDescendants }
+        await appendAudit(trx, { actor: principal.username, action: 'grant.update', tenant: tenant.code, target: grant.username, details, requestId })
+        return updated
+      })
+      return { status: 200, body: grantView(changed) }
+    },
+  })
+
+  return [list, create, update, remove]
 }

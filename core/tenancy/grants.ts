@@ -55,7 +55,7 @@ export async function createGrant (
   tenant: Tenant,
   includeDescendants: boolean
 ): Promise<GrantRecord> {
-  const conflict = (): Error => CoreError.grantExists(`'${user.username}' already holds '${role}' at '${tenant.code}'`, { field: 'role' })
+  const conflict = (): Error => CoreError.grantExists(`'${user.username}' already holds '${role}' at '${tenant.code}': to widen or narrow it, PATCH the grant`, { field: 'role' })
   const existing = await trx('grants').where({ user_id: user.id, role, tenant_id: tenant.id }).first('id')
   if (existing !== undefined) throw conflict()
   const createdAt = new Date().toISOString()
@@ -68,6 +68,14 @@ export async function createGrant (
   }
   await changes.publish(trx, PRINCIPAL_CHANGED, { userId: user.id })
   return { id: insertedId(inserted), role, tenant: tenant.code, path: tenant.path, includeDescendants, username: user.username, createdAt }
+}
+
+/** Widens a grant to the units below its tenant, or narrows it to the tenant alone; its holder sees it at once. */
+export async function setGrantReach (trx: Knex.Transaction, changes: ChangeFeed, grant: GrantRecord, includeDescendants: boolean): Promise<GrantRecord> {
+  const row = await trx('grants').where({ id: grant.id }).first('user_id')
+  await trx('grants').where({ id: grant.id }).update({ include_descendants: includeDescendants })
+  if (row !== undefined) await changes.publish(trx, PRINCIPAL_CHANGED, { userId: Number(row.user_id) })
+  return { ...grant, includeDescendants }
 }
 
 export async function deleteGrant (trx: Knex.Transaction, changes: ChangeFeed, grant: GrantRecord): Promise<void> {
