@@ -584,6 +584,10 @@ export interface paths {
               items?: Array<{
                 name?: string
                 builtIn?: boolean
+                grantable?: {
+                  here?: boolean
+                  withDescendants?: boolean
+                }
               }>
             }
           }

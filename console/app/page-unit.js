@@ -94,22 +94,29 @@ function GrantsTab ({ code }) {
   const grants = useLoad(() => api('GET', `/api/v1/tenants/${code}/grants`), [code])
   const roles = useLoad(() => api('GET', `/api/v1/tenants/${code}/roles`), [code])
   const [error, setError] = useState(undefined)
-  async function revoke (id) {
+  async function change (request) {
     setError(undefined)
     try {
-      await api('DELETE', `/api/v1/tenants/${code}/grants/${id}`)
+      await request()
       grants.reload()
     } catch (failure) {
       setError(failure)
     }
   }
+  const revoke = (id) => change(() => api('DELETE', `/api/v1/tenants/${code}/grants/${id}`))
+  // Widened to the units below, or narrowed to this unit, in place.
+  const reach = (g) => change(() => api('PATCH', `/api/v1/tenants/${code}/grants/${g.id}`, { includeDescendants: !g.includeDescendants }))
+  const grantable = (name) => roles.data?.items.find((r) => r.name === name)?.grantable
+  // Only the roles the signed-in administrator may grant here (the server checks again).
+  const offered = (roles.data?.items ?? []).filter((r) => r.grantable?.here)
   return html`
     <${Section} title=${t('unit.grants')} id="grants-title">
       <${Loading} state=${grants}>${(data) => data.items.length === 0
         ? html`<p class="muted">${t('common.none')}</p>`
         : html`<table><thead><tr><th scope="col">${t('unit.user')}</th><th scope="col">${t('unit.role')}</th><th scope="col">${t('unit.includeDescendants')}</th><th scope="col"><span class="sr-only">${t('unit.revoke')}</span></th></tr></thead>
             <tbody>${data.items.map((g) => html`<tr><td>${g.username}</td><td>${g.role}</td><td>${g.includeDescendants ? t('common.yes') : t('common.no')}</td>
-              <td><button type="button" class="danger small" onClick=${() => revoke(g.id)} aria-label=${`${t('unit.revoke')} ${g.role} ${g.username}`}>${t('unit.revoke')}</button></td></tr>`)}</tbody></table>`}<//>
+              <td>${grantable(g.role)?.withDescendants ? html`<button type="button" class="small" onClick=${() => reach(g)} aria-label=${`${t(g.includeDescendants ? 'unit.narrow' : 'unit.widen')}: ${g.role} ${g.username}`}>${t(g.includeDescendants ? 'unit.narrow' : 'unit.widen')}</button> ` : null}
+                <button type="button" class="danger small" onClick=${() => revoke(g.id)} aria-label=${`${t('unit.revoke')} ${g.role} ${g.username}`}>${t('unit.revoke')}</button></td></tr>`)}</tbody></table>`}<//>
       <${ErrorBox} error=${error} />
     <//>
     <${Section} title=${t('unit.newGrant')} id="new-grant-title">
@@ -118,7 +125,8 @@ function GrantsTab ({ code }) {
         grants.reload()
       }}>
         <${Field} label=${t('unit.username')} name="username" required autocomplete="off" />
-        <${Field} label=${t('unit.role')} name="role" required options=${(roles.data?.items ?? []).map((r) => ({ value: r.name, label: r.name }))} />
+        ${roles.data !== undefined && offered.length === 0 ? html`<p class="muted">${t('unit.noGrantableRole')}</p>` : null}
+        <${Field} label=${t('unit.role')} name="role" required options=${offered.map((r) => ({ value: r.name, label: r.name }))} />
         <${Field} label=${t('unit.includeDescendants')} name="includeDescendants" type="checkbox" />
       <//>
     <//>`

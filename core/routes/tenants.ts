@@ -3,6 +3,7 @@ import { transaction } from '../db/database.ts'
 import { CoreError } from '../errors.ts'
 import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
+import { assertMayGrant } from '../tenancy/delegation.ts'
 import { tenantInReach } from '../tenancy/reach.ts'
 import { BUILT_IN_ROLES } from '../tenancy/roles.ts'
 import { createTenant, listChildren, searchSubtree, tenantView, type NewTenant } from '../tenancy/tenants.ts'
@@ -71,14 +72,31 @@ export function tenantRoutes ({ db, roles }: Services): Route<any>[] {
     tag: 'tenants',
     auth: 'user',
     params: codeParam,
-    responses: { 200: { description: 'Roles, built-in first', schema: schema.list({ type: 'object', properties: { name: schema.role, builtIn: { type: 'boolean' } } }) } },
+    responses: {
+      200: {
+        description: 'Roles, built-in first; `grantable` says whether you may grant each here, and here and below',
+        schema: schema.list({
+          type: 'object',
+          properties: { name: schema.role, builtIn: { type: 'boolean' }, grantable: { type: 'object', properties: { here: { type: 'boolean' }, withDescendants: { type: 'boolean' } } } },
+        }),
+      },
+    },
     errors: reachErrors,
     async handle ({ params, principal }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const builtIn = new Set<string>(BUILT_IN_ROLES)
-      const names = [...await roles.rolesAt(tenant)]
+      const known = await roles.rolesAt(tenant)
+      const names = [...known]
+      const may = (name: string, includeDescendants: boolean): boolean => {
+        try {
+          assertMayGrant(principal, name, tenant, includeDescendants, known)
+          return true
+        } catch {
+          return false
+        }
+      }
       const items = [...BUILT_IN_ROLES.filter((name) => names.includes(name)), ...names.filter((name) => !builtIn.has(name)).sort()]
-        .map((name) => ({ name, builtIn: builtIn.has(name) }))
+        .map((name) => ({ name, builtIn: builtIn.has(name), grantable: { here: may(name, false), withDescendants: may(name, true) } }))
       return { status: 200, body: { items } }
     },
   })

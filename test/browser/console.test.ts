@@ -79,6 +79,10 @@ t.test('from an empty platform to a plugin page in a commune, all in the console
   await admin.getByRole('button', { name: 'Thu hồi tenant-admin hn-admin' }).waitFor()
   const grants = (await p.call('GET', '/api/v1/tenants/hn/grants', { token: await p.signIn('admin', ADMIN_PASSWORD) })).body.items
   t.match(grants, [{ username: 'hn-dev', role: 'developer' }, { username: 'hn-admin', role: 'tenant-admin', includeDescendants: true }].sort((a, b) => a.username.localeCompare(b.username)), 'the grants made in the console are real')
+  // A grant widened to the units below in place, not revoked and made again.
+  await admin.getByRole('button', { name: 'Mở rộng xuống cấp dưới: developer hn-dev' }).click()
+  await admin.getByRole('button', { name: 'Chỉ tại đơn vị này: developer hn-dev' }).waitFor()
+  t.match((await p.call('GET', '/api/v1/tenants/hn/grants', { token: await p.signIn('admin', ADMIN_PASSWORD) })).body.items.find((g: { username: string }) => g.username === 'hn-dev'), { role: 'developer', includeDescendants: true }, 'widened')
 
   // The developer uploads a package through the console and cannot approve it.
   const developer = await browser.newPage()
@@ -106,6 +110,11 @@ t.test('from an empty platform to a plugin page in a commune, all in the console
   // The hn tenant-admin installs it with inherit and a setting.
   const tenantAdmin = await browser.newPage()
   await signIn(tenantAdmin, p.url, 'hn-admin', PASSWORD)
+  // Its grant form offers the roles it may grant there, never platform-admin.
+  await tenantAdmin.goto(`${p.url}/console/#/units/hn/grants`)
+  const offered = await tenantAdmin.getByRole('form', { name: 'Cấp vai trò' }).getByLabel('Vai trò').locator('option').allTextContents()
+  t.ok(offered.includes('member') && offered.includes('tenant-admin'), `it offers what it may grant (${offered.join(', ')})`)
+  t.notOk(offered.includes('platform-admin'), 'and not platform-admin')
   await tenantAdmin.goto(`${p.url}/console/#/units/hn/plugins`)
   const install = tenantAdmin.getByRole('form', { name: 'Cài plugin' })
   await install.getByLabel('Gói').selectOption('@hn/permits')
