@@ -327,6 +327,12 @@ export interface paths {
               path?: string
               adminUnitCode?: string | null
               createdAt?: string
+              /** the unit's name, then those above it up to its province: Phường Ba Đình, Thành phố Hà Nội */
+              fullName?: string
+              ancestors?: Array<{
+                code?: string
+                name?: string
+              }>
             }
           }
         }
@@ -383,6 +389,8 @@ export interface paths {
                 path?: string
                 adminUnitCode?: string | null
                 createdAt?: string
+                /** the unit's name, then those above it up to its province: Phường Ba Đình, Thành phố Hà Nội */
+                fullName?: string
               }>
             }
           }
@@ -439,6 +447,8 @@ export interface paths {
               path?: string
               adminUnitCode?: string | null
               createdAt?: string
+              /** the unit's name, then those above it up to its province: Phường Ba Đình, Thành phố Hà Nội */
+              fullName?: string
             }
           }
         }
@@ -500,11 +510,12 @@ export interface paths {
   }
   "/api/v1/tenants/{code}/search": {
     parameters: { query?: never, header?: never, path?: never, cookie?: never }
-    /** Tenants at or below this one whose code, name or unit code holds every word of ?q (case and diacritics ignored), at most 50 */
+    /** Tenants at or below this one whose code, name or unit code holds every word of ?q (case and diacritics ignored), 50 a page */
     get: {
       parameters: {
         query?: {
           q?: string
+          offset?: string
         }
         header?: never
         path: {
@@ -525,7 +536,10 @@ export interface paths {
                 path?: string
                 adminUnitCode?: string | null
                 createdAt?: string
+                /** the unit's name, then those above it up to its province: Phường Ba Đình, Thành phố Hà Nội */
+                fullName?: string
               }>
+              next?: number | null
             }
           }
         }

@@ -11,7 +11,7 @@ export function UnitPage ({ code, tab }) {
   const unit = useLoad(() => api('GET', `/api/v1/tenants/${code}`), [code])
   return html`<div class="page">
     <${Loading} state=${unit}>${(u) => html`
-      <nav class="crumbs" aria-label="breadcrumb">${u.path.split('/').map((part, i, all) => html`${i > 0 ? ' / ' : ''}${i === all.length - 1 ? html`<span aria-current="page">${part}</span>` : html`<a href=${`#/units/${part}`}>${part}</a>`}`)}</nav>
+      <nav class="crumbs" aria-label="breadcrumb">${(u.ancestors ?? []).map((above) => html`<a href=${`#/units/${above.code}`}>${above.name}</a> / `)}<span aria-current="page">${u.name}</span></nav>
       <h1>${u.name} <code>${u.code}</code></h1>
       <nav class="tabs" aria-label=${t('unit.tabs')}>
         ${TABS.map((name) => html`<a href=${`#/units/${code}/${name}`} aria-current=${tab === name ? 'page' : undefined}>${t(TAB_LABEL[name])}</a>`)}

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks'
 import { api } from './api.js'
 import { t } from './i18n.js'
-import { ErrorBox, html, Section } from './ui.js'
+import { ErrorBox, html, Loading, Section, useLoad } from './ui.js'
 
 /** One unit of the tree, its children fetched when it is opened. */
 function TreeNode ({ code, name }) {
@@ -32,19 +32,39 @@ export function UnitsPage ({ roots }) {
   const [query, setQuery] = useState('')
   const [found, setFound] = useState(undefined)
   const [error, setError] = useState(undefined)
+  // The tree's roots by name ("Việt Nam", not "vn").
+  const named = useLoad(() => Promise.all(roots.map((code) => api('GET', `/api/v1/tenants/${code}`))), [roots.join(',')])
+  // Each root's next page (an offset), or null when it has no more: 50 units a page, in the national tree too.
+  async function fetchPages (asked, pages, seen) {
+    const results = await Promise.all(roots.map((root) => pages.get(root) === null
+      ? { items: [], next: null }
+      : api('GET', `/api/v1/tenants/${root}/search?q=${encodeURIComponent(asked)}&offset=${pages.get(root) ?? 0}`)))
+    const next = new Map()
+    results.forEach((result, i) => {
+      next.set(roots[i], result.next)
+      for (const unit of result.items) seen.set(unit.code, unit)
+    })
+    return { asked, items: [...seen.values()], pages: next, seen }
+  }
   async function search (event) {
     event.preventDefault()
     setError(undefined)
     if (query.trim() === '') return setFound(undefined)
     try {
-      const results = await Promise.all(roots.map((root) => api('GET', `/api/v1/tenants/${root}/search?q=${encodeURIComponent(query.trim())}`)))
-      const seen = new Map()
-      for (const result of results) for (const unit of result.items) seen.set(unit.code, unit)
-      setFound([...seen.values()])
+      setFound(await fetchPages(query.trim(), new Map(), new Map()))
     } catch (failure) {
       setError(failure)
     }
   }
+  async function more () {
+    setError(undefined)
+    try {
+      setFound(await fetchPages(found.asked, found.pages, found.seen))
+    } catch (failure) {
+      setError(failure)
+    }
+  }
+  const hasMore = found !== undefined && [...found.pages.values()].some((next) => next !== null)
   return html`<div class="page">
     <h1>${t('nav.units')}</h1>
     <form class="search" role="search" onSubmit=${search}>
@@ -55,11 +75,15 @@ export function UnitsPage ({ roots }) {
     <${ErrorBox} error=${error} />
     ${found !== undefined
       ? html`<${Section} title=${t('units.search')} id="found-title">
-          ${found.length === 0 ? html`<p class="muted">${t('units.noMatch')}</p>` : html`<ul class="results">${found.map((unit) => html`<li><a href=${`#/units/${unit.code}`}>${unit.name}</a> <code>${unit.code}</code> <span class="muted">${unit.path}</span></li>`)}</ul>`}
+          ${found.items.length === 0
+            ? html`<p class="muted">${t('units.noMatch')}</p>`
+            : html`<p class="muted" aria-live="polite">${t('units.shown', { n: found.items.length })}</p>
+              <ul class="results">${found.items.map((unit) => html`<li><a href=${`#/units/${unit.code}`}>${unit.fullName ?? unit.name}</a> <code>${unit.code}</code></li>`)}</ul>`}
+          ${hasMore ? html`<button type="button" onClick=${more}>${t('units.more')}</button>` : null}
         <//>`
       : null}
     <${Section} title=${t('units.tree')} id="tree-title">
-      <ul role="tree" class="tree" aria-labelledby="tree-title">${roots.map((code) => html`<${TreeNode} key=${code} code=${code} name=${code} />`)}</ul>
+      <${Loading} state=${named}>${(tenants) => html`<ul role="tree" class="tree" aria-labelledby="tree-title">${tenants.map((root) => html`<${TreeNode} key=${root.code} code=${root.code} name=${root.name} />`)}</ul>`}<//>
     <//>
   </div>`
 }

@@ -20,6 +20,7 @@ export const tenant: JsonSchema = {
     path: { type: 'string' },
     adminUnitCode: { type: ['string', 'null'] },
     createdAt: { type: 'string', format: 'date-time' },
+    fullName: { type: 'string', description: "the unit's name, then those above it up to its province: Phường Ba Đình, Thành phố Hà Nội" },
   },
 }
 

@@ -6,7 +6,10 @@ import type { Services } from '../services.ts'
 import { assertMayGrant } from '../tenancy/delegation.ts'
 import { tenantInReach } from '../tenancy/reach.ts'
 import { BUILT_IN_ROLES } from '../tenancy/roles.ts'
-import { createTenant, listChildren, searchSubtree, tenantView, type NewTenant } from '../tenancy/tenants.ts'
+import { createTenant, fullName, listChildren, namesOf, searchSubtree, tenantView, type NewTenant } from '../tenancy/tenants.ts'
+
+/** Units a search answers at once. */
+const SEARCH_PAGE = 50
 import * as schema from './schemas.ts'
 
 const codeParam = { code: schema.tenantCode }
@@ -22,11 +25,20 @@ export function tenantRoutes ({ db, roles }: Services): Route<any>[] {
     tag: 'tenants',
     auth: 'user',
     params: codeParam,
-    responses: { 200: { description: 'The tenant', schema: schema.tenant } },
+    responses: {
+      200: {
+        description: 'The tenant, with the units above it by name',
+        schema: { ...schema.tenant, properties: { ...(schema.tenant.properties as Record<string, unknown>), ancestors: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, name: { type: 'string' } } } } } },
+      },
+    },
     errors: reachErrors,
     async handle ({ params, principal }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'see')
-      return { status: 200, body: tenantView(tenant) }
+      // Its ancestors by name, for breadcrumbs (a unit's place in the tree is no secret to whom it is in reach).
+      const above = await namesOf(db, tenant.path.split('/'))
+      const names = new Map(above.map((one) => [one.code, one.name]))
+      const ancestors = tenant.path.split('/').slice(0, -1).map((code) => ({ code, name: names.get(code) ?? code }))
+      return { status: 200, body: { ...tenantView(tenant), fullName: fullName(tenant.path, names), ancestors } }
     },
   })
 
@@ -50,17 +62,23 @@ export function tenantRoutes ({ db, roles }: Services): Route<any>[] {
     method: 'GET',
     path: '/api/v1/tenants/:code/search',
     operationId: 'searchTenants',
-    summary: 'Tenants at or below this one whose code, name or unit code holds every word of ?q (case and diacritics ignored), at most 50',
+    summary: 'Tenants at or below this one whose code, name or unit code holds every word of ?q (case and diacritics ignored), 50 a page',
     tag: 'tenants',
     auth: 'user',
     params: codeParam,
-    query: { q: { type: 'string', minLength: 1, maxLength: 100 } },
-    responses: { 200: { description: 'Matches, the shallowest first', schema: schema.list(schema.tenant) } },
+    query: { q: { type: 'string', minLength: 1, maxLength: 100 }, offset: { type: 'string', pattern: '^(0|[1-9][0-9]{0,4})$' } },
+    responses: {
+      200: {
+        description: 'Matches, the shallowest first, each with its full name; `next` is the offset of the next page, null at the last',
+        schema: { type: 'object', properties: { items: { type: 'array', items: schema.tenant }, next: { type: ['integer', 'null'] } } },
+      },
+    },
     errors: reachErrors,
     async handle ({ params, principal, ctx }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
-      const found = await searchSubtree(db, tenant, String(ctx.query.q ?? ''), 50)
-      return { status: 200, body: { items: found.map(tenantView) } }
+      const offset = Number(ctx.query.offset ?? 0)
+      const { found, more } = await searchSubtree(db, tenant, String(ctx.query.q ?? ''), SEARCH_PAGE, offset)
+      return { status: 200, body: { items: found.map((one) => ({ ...tenantView(one), fullName: one.fullName })), next: more ? offset + SEARCH_PAGE : null } }
     },
   })
 

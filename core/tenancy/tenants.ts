@@ -45,20 +45,46 @@ export function foldText (text: string): string {
 
 /**
  * Tenants at or below `root` whose code, name or unit code contains every word of `text`,
- * ignoring case and diacritics; at most `limit`, the shallowest first.
+ * ignoring case and diacritics, the shallowest first, each with its full name: `limit` of them after the first
+ * `offset`, and whether more follow.
  */
-export async function searchSubtree (db: Database, root: Tenant, text: string, limit: number): Promise<Tenant[]> {
+export async function searchSubtree (db: Database, root: Tenant, text: string, limit: number, offset = 0): Promise<{ found: Named[], more: boolean }> {
   const words = foldText(text).split(/\s+/).filter((word) => word !== '')
   const rows = await db.read(`select ${tenantColumns} from tenants t where t.path = ? or t.path like ?`, [root.path, `${root.path}/%`])
   const depth = (row: Row): number => String(row.path).split('/').length
   rows.sort((a, b) => depth(a) - depth(b) || String(a.code).localeCompare(String(b.code)))
-  const found: Tenant[] = []
+  const names = new Map(rows.map((row) => [String(row.code), String(row.name)]))
+  for (const above of await namesOf(db, root.path.split('/').slice(0, -1))) names.set(above.code, above.name)
+  const found: Named[] = []
+  let skipped = 0
   for (const row of rows) {
     const haystack = foldText(`${String(row.code)} ${String(row.name)} ${String(row.admin_unit_code ?? '')}`)
-    if (words.every((word) => haystack.includes(word))) found.push(toTenant(row))
-    if (found.length === limit) break
+    if (!words.every((word) => haystack.includes(word))) continue
+    if (skipped++ < offset) continue
+    if (found.length === limit) return { found, more: true }
+    const tenant = toTenant(row)
+    found.push({ ...tenant, fullName: fullName(tenant.path, names) })
   }
-  return found
+  return { found, more: false }
+}
+
+type Named = Tenant & { fullName: string }
+
+/** The codes and names of `codes`' tenants. */
+export async function namesOf (db: Database, codes: string[]): Promise<Array<{ code: string, name: string }>> {
+  if (codes.length === 0) return []
+  const rows = await db.read(`select code, name from tenants where code in (${codes.map(() => '?').join(', ')})`, codes)
+  return rows.map((row) => ({ code: String(row.code), name: String(row.name) }))
+}
+
+/**
+ * A unit's name followed by those above it, up to (not with) the national root: "Phường Ba Đình, Thành phố Hà Nội".
+ * The root alone is its own name.
+ */
+export function fullName (path: string, names: ReadonlyMap<string, string>): string {
+  const codes = path.split('/')
+  const named = (codes.length > 1 ? codes.slice(1) : codes).reverse().map((code) => names.get(code) ?? code)
+  return named.join(', ')
 }
 
 export async function listChildren (db: Database, parent: Tenant): Promise<Tenant[]> {

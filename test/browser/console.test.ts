@@ -48,7 +48,7 @@ t.test('from an empty platform to a plugin page in a commune, all in the console
   await admin.getByLabel('Tìm đơn vị').fill('ba dinh')
   await admin.getByRole('button', { name: 'Tìm đơn vị' }).click()
   await admin.getByRole('link', { name: 'Phường Ba Đình' }).waitFor()
-  await admin.getByRole('button', { name: 'Mở vn' }).click()
+  await admin.getByRole('button', { name: 'Mở Việt Nam' }).click()
   await admin.getByRole('treeitem', { name: /Hà Nội/ }).waitFor()
   await browser.screenshot(admin, '02-unit-tree')
 
@@ -112,7 +112,9 @@ t.test('from an empty platform to a plugin page in a commune, all in the console
   await signIn(tenantAdmin, p.url, 'hn-admin', PASSWORD)
   // Its grant form offers the roles it may grant there, never platform-admin.
   await tenantAdmin.goto(`${p.url}/console/#/units/hn/grants`)
-  const offered = await tenantAdmin.getByRole('form', { name: 'Cấp vai trò' }).getByLabel('Vai trò').locator('option').allTextContents()
+  const roleSelect = tenantAdmin.getByRole('form', { name: 'Cấp vai trò' }).getByLabel('Vai trò')
+  await roleSelect.locator('option', { hasText: 'member' }).waitFor({ state: 'attached' })
+  const offered = await roleSelect.locator('option').allTextContents()
   t.ok(offered.includes('member') && offered.includes('tenant-admin'), `it offers what it may grant (${offered.join(', ')})`)
   t.notOk(offered.includes('platform-admin'), 'and not platform-admin')
   await tenantAdmin.goto(`${p.url}/console/#/units/hn/plugins`)
