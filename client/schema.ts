@@ -2173,6 +2173,61 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  "/api/v1/registry/packages/{scope}/{name}/versions/{version}/files": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** A version's files for its reviewer: each one's text, and what changed since the newest approved version (unified diffs) */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          scope: string
+          name: string
+          version: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              /** the approved version compared with */
+              previous?: string | null
+              files?: Array<{
+                path?: string
+                size?: number
+                status?: "added" | "changed" | "same"
+                text?: string | null
+                patch?: string | null
+              }>
+              removed?: Array<string>
+            }
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   "/api/v1/registry/packages/{scope}/{name}/versions/{version}/approve": {
     parameters: { query?: never, header?: never, path?: never, cookie?: never }
     get?: never
@@ -2193,6 +2248,8 @@ export interface paths {
         content: {
           "application/json": {
             comment?: string
+            /** approve although an automated check failed (the comment is the reason, audited) */
+            override?: boolean
           }
         }
       }
@@ -2278,7 +2335,7 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            comment?: string
+            comment: string
           }
         }
       }

@@ -9,6 +9,7 @@ export const RegistryError = {
   versionExists: defineError('REG_ERR_VERSION_EXISTS', 409, 'This name@version exists already'),
   selfReview: defineError('REG_ERR_SELF_REVIEW', 403, 'The publisher cannot review its own upload'),
   wrongStatus: defineError('REG_ERR_WRONG_STATUS', 409, 'The version is not in a state that allows this'),
+  checksFailed: defineError('REG_ERR_CHECKS_FAILED', 422, 'The version failed an automated check: approving it needs an override and its reason'),
   revoked: defineError('REG_ERR_REVOKED', 410, 'This plugin version was revoked'),
   integrity: defineError('REG_ERR_INTEGRITY', 503, 'The stored package does not match its hash or signature'),
   notApproved: defineError('REG_ERR_NOT_APPROVED', 409, 'Only an approved version can be installed'),

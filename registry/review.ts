@@ -32,7 +32,7 @@ export function reviewRoutes (services: Services, signer: RegistrySigner): Route
   const { db, changes } = services
   return (Object.keys(transitions) as Action[]).map((action) => {
     const { from, to, field } = transitions[action]
-    return defineRoute<Record<string, string>>({
+    return defineRoute<Record<string, string | boolean>>({
       method: 'POST',
       path: `/api/v1/registry/packages/:scope/:name/versions/:version/${action}`,
       operationId: `${action}PackageVersion`,
@@ -40,14 +40,18 @@ export function reviewRoutes (services: Services, signer: RegistrySigner): Route
       tag: 'registry',
       auth: 'user',
       params: { scope: scopeParam, name: nameParam, version: versionParam },
+      // A rejection and a revocation say why; an approval may, and must when it overrides a failed check.
       body: {
         type: 'object',
         additionalProperties: false,
-        required: action === 'revoke' ? ['reason'] : [],
-        properties: { [field]: { type: 'string', minLength: action === 'revoke' ? 1 : 0, maxLength: 2000 } },
+        required: action === 'approve' ? [] : [field],
+        properties: {
+          [field]: { type: 'string', minLength: action === 'approve' ? 0 : 1, maxLength: 2000 },
+          ...(action === 'approve' ? { override: { type: 'boolean', description: 'approve although an automated check failed (the comment is the reason, audited)' } } : {}),
+        },
       },
       responses: { 200: { description: `Now ${to}`, schema: { type: 'object' } } },
-      errors: [CoreError.notFound, CoreError.forbidden, RegistryError.selfReview, RegistryError.wrongStatus],
+      errors: [CoreError.notFound, CoreError.forbidden, RegistryError.selfReview, RegistryError.wrongStatus, ...(action === 'approve' ? [RegistryError.checksFailed, CoreError.invalidField] : [])],
       async handle ({ params, body, principal, requestId }) {
         const name = `@${scopeOf(params.scope)}/${params.name}`
         const row = await findVersion(db, name, params.version!)
@@ -55,6 +59,13 @@ export function reviewRoutes (services: Services, signer: RegistrySigner): Route
         if (!holds(principal, 'platform-admin', ROOT_TENANT)) throw CoreError.forbidden(`only a platform-admin may ${action} a version`)
         if (action !== 'revoke' && row.publisher === principal.username) throw RegistryError.selfReview('you published this version; another platform-admin must review it')
         if (row.status !== from) throw RegistryError.wrongStatus(`${name}@${params.version} is ${row.status}; only a ${from} version can be ${to}`)
+        const failed = action === 'approve' ? (JSON.parse(String(row.checks)) as Array<{ id: string, ok: boolean }>).filter((check) => !check.ok).map((check) => check.id) : []
+        if (failed.length > 0 && body.override !== true) {
+          throw RegistryError.checksFailed(`${name}@${params.version} failed: ${failed.join(', ')}; approve it only with override: true and the reason in comment`, { field: 'override' })
+        }
+        if (failed.length > 0 && String(body.comment ?? '').trim().length < 10) {
+          throw CoreError.invalidField('an override needs its reason in comment (10 characters at least)', { field: 'comment' })
+        }
         const now = new Date().toISOString()
         const update: Record<string, unknown> = { status: to }
         if (action === 'revoke') update.revoke_reason = body.reason
@@ -63,7 +74,7 @@ export function reviewRoutes (services: Services, signer: RegistrySigner): Route
         await transaction(db, async (trx) => {
           // The status condition makes two racing reviews of one version resolve to one.
           if (!await changeStatus(trx, row.id, from, update)) throw RegistryError.wrongStatus(`${name}@${params.version} changed meanwhile`)
-          await appendAudit(trx, { actor: principal.username, action: `registry.${action}`, tenant: String(row.scope), target: `${name}@${row.version}`, details: { [field]: body[field] ?? null, sha256: row.sha256 }, requestId })
+          await appendAudit(trx, { actor: principal.username, action: `registry.${action}`, tenant: String(row.scope), target: `${name}@${row.version}`, details: { [field]: body[field] ?? null, sha256: row.sha256, ...(failed.length > 0 ? { override: true, failed } : {}) }, requestId })
           await changes.publish(trx, REGISTRY_CHANGED, { name, version: row.version, status: to })
         })
         if (action === 'approve') await createDeclaredIndexes(db, parseManifest(JSON.parse(String(row.manifest))), services.logger)

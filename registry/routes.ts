@@ -9,6 +9,7 @@ import type { Supervisor } from '../sandbox/supervisor.ts'
 import { canSee, holds, type Principal } from '../core/tenancy/access.ts'
 import { findTenant } from '../core/tenancy/tenants.ts'
 import { handlersOf, runChecks } from './checks.ts'
+import { reviewFiles } from './review-files.ts'
 import { RegistryError } from './errors.ts'
 import { manifestSchema } from './manifest-schema.ts'
 import { PACKAGE_LIMITS, readPackage } from './package-reader.ts'
@@ -179,5 +180,48 @@ export function registryRoutes (services: Services, supervisor: Pick<Supervisor,
     },
   })
 
-  return [schema, upload, list, detail]
+  const files = defineRoute({
+    method: 'GET',
+    path: '/api/v1/registry/packages/:scope/:name/versions/:version/files',
+    operationId: 'getPackageVersionFiles',
+    summary: "A version's files for its reviewer: each one's text, and what changed since the newest approved version (unified diffs)",
+    tag: 'registry',
+    auth: 'user',
+    params: { scope: scopeParam, name: nameParam, version: versionParam },
+    responses: {
+      200: {
+        description: 'The files, by path',
+        schema: {
+          type: 'object',
+          properties: {
+            previous: { type: ['string', 'null'], description: 'the approved version compared with' },
+            files: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  path: { type: 'string' },
+                  size: { type: 'integer' },
+                  status: { type: 'string', enum: ['added', 'changed', 'same'] },
+                  text: { type: ['string', 'null'] },
+                  patch: { type: ['string', 'null'] },
+                },
+              },
+            },
+            removed: { type: 'array', items: { type: 'string' } },
+          },
+        },
+      },
+    },
+    errors: [CoreError.notFound],
+    async handle ({ params, principal }) {
+      const name = `@${scopeOf(params.scope)}/${params.name}`
+      const row = await findVersion(db, name, params.version!)
+      const scope = await findTenant(db, scopeOf(params.scope))
+      if (row === undefined || !visible(principal, row, scope?.path)) throw CoreError.notFound(`${name}@${params.version} not found`)
+      return { status: 200, body: await reviewFiles(db, name, { id: Number(row.id), version: String(row.version), sha256: String(row.sha256) }) }
+    },
+  })
+
+  return [schema, upload, list, detail, files]
 }

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { isPlatformError } from '../../core/errors.ts'
+import { accessCheck } from '../../registry/checks.ts'
 import { readPackage } from '../../registry/package-reader.ts'
 import { sha256 } from '../../registry/package-store.ts'
 import { packFolder } from '../../registry/package-writer.ts'
@@ -31,6 +32,12 @@ export async function pluginPackCommand (args: string[]): Promise<number> {
     writeFileSync(out, bytes)
     console.log(`packed ${name}@${version}: ${files.length} file(s), ${bytes.length} bytes, sha256 ${sha256(bytes)}`)
     console.log(`  ${out}`)
+    // What the registry's review would mark failed (a reviewer can approve it only with an override).
+    const access = accessCheck((await readPackage(bytes)).manifest)
+    if (!access.ok) {
+      console.error(`nentang plugin pack: the registry will mark this check failed: ${access.id}: ${access.message}`)
+      return 1
+    }
     return 0
   } catch (error) {
     if (!isPlatformError(error)) throw error

@@ -20,9 +20,12 @@ export function ReviewPage ({ name, version, can }) {
       const checks = Object.fromEntries(e.checks.map((c) => [c.id, c]))
       const asked = checks.permissions?.details ?? []
       const added = checks['new-permissions']?.details ?? []
+      const failed = e.checks.filter((c) => !c.ok)
       const decide = (action, field) => async (data) => {
         const text = String(data.get(field) ?? '')
-        await api('POST', `${versionPath(name, version)}/${action}`, field === 'reason' ? { reason: text } : { comment: text })
+        const body = field === 'reason' ? { reason: text } : { comment: text }
+        if (action === 'approve' && data.get('override') === 'on') body.override = true
+        await api('POST', `${versionPath(name, version)}/${action}`, body)
         entry.reload()
       }
       return html`
@@ -46,10 +49,14 @@ export function ReviewPage ({ name, version, can }) {
         ${can.platformAdmin && e.status === 'pending'
           ? html`<div class="grid">
               <${ActionForm} label=${t('review.approve')} submit=${t('review.approve')} action=${decide('approve', 'comment')}>
-                <${Field} label=${t('review.comment')} name="comment" />
+                ${failed.length > 0
+                  ? html`<p class="error" role="alert">${t('review.failedWarning', { checks: failed.map((c) => c.id).join(', ') })}</p>
+                    <${Field} label=${t('review.override')} name="override" type="checkbox" />
+                    <${Field} label=${t('review.overrideReason')} name="comment" required minLength="10" />`
+                  : html`<${Field} label=${t('review.comment')} name="comment" />`}
               <//>
               <${ActionForm} label=${t('review.reject')} submit=${t('review.reject')} action=${decide('reject', 'comment')}>
-                <${Field} label=${t('review.comment')} name="comment" />
+                <${Field} label=${t('review.rejectReason')} name="comment" required />
               <//>
             </div>`
           : null}
@@ -58,6 +65,7 @@ export function ReviewPage ({ name, version, can }) {
               <${Field} label=${t('review.reason')} name="reason" required />
             <//>`
           : null}
+        <${FilesSection} name=${name} version=${version} />
         <details class="card">
           <summary>${t('review.manifest')}</summary>
           <pre>${JSON.stringify(e.manifest, null, 2)}</pre>
@@ -65,3 +73,23 @@ export function ReviewPage ({ name, version, can }) {
     }}<//>
   </div>`
 }
+
+/** The package's files: what changed since the last approved version first (its diff), then the rest, each readable. */
+function FilesSection ({ name, version }) {
+  const files = useLoad(() => api('GET', `${versionPath(name, version)}/files`), [name, version])
+  return html`<${Section} title=${t('review.files')} id="files-title">
+    <${Loading} state=${files}>${(f) => html`
+      <p class="muted">${f.previous === null ? t('review.noPrevious') : t('review.comparedWith', { version: f.previous })}</p>
+      ${f.removed.length > 0 ? html`<p>${t('review.removed')}: ${f.removed.map((path) => html`<code>${path}</code> `)}</p>` : null}
+      <ul class="files">${[...f.files].sort((a, b) => rank(a) - rank(b)).map((file) => html`<li>
+        <details open=${file.status === 'changed'}>
+          <summary><code>${file.path}</code> <span class=${`badge ${file.status}`}>${t(`review.file.${file.status}`)}</span> <span class="muted">${file.size} B</span></summary>
+          ${file.patch !== null
+            ? html`<pre class="diff" data-testid=${`diff-${file.path}`}>${file.patch.split('\n').map((line) => html`<span class=${line.startsWith('+') ? 'added' : line.startsWith('-') ? 'removed' : ''}>${line}\n</span>`)}</pre>`
+            : file.text !== null ? html`<pre class="source">${file.text}</pre>` : html`<p class="muted">${t('review.binary')}</p>`}
+        </details>
+      </li>`)}</ul>`}<//>
+  <//>`
+}
+
+const rank = (file) => ({ changed: 0, added: 1, same: 2 })[file.status] ?? 3

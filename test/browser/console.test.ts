@@ -144,6 +144,14 @@ t.test('from an empty platform to a plugin page in a commune, all in the console
   // A second version: the tenant-admin switches to it, then rolls back.
   const devToken = await p.signIn('hn-dev', PASSWORD)
   t.equal((await p.call('POST', '/api/v1/registry/packages', { token: devToken, raw: await permitsPackage('1.1.0'), headers: { 'content-type': 'application/gzip' } })).status, 201)
+  // Its reviewer reads what changed since 1.0.0, line by line.
+  await admin.goto(`${p.url}/console/#/registry/pending`)
+  await admin.getByRole('link', { name: 'Xem @hn/permits@1.1.0' }).click()
+  const diff = admin.getByTestId('diff-plugin.json')
+  await diff.waitFor()
+  t.match(await diff.textContent(), /\+\{"name":"@hn\/permits","version":"1\.1\.0"/, 'the changed line of plugin.json, in the diff')
+  t.match(await admin.getByRole('region', { name: 'Mã nguồn của gói' }).textContent(), /So với phiên bản đã duyệt 1\.0\.0/)
+  await browser.screenshot(admin, '05-review-diff')
   const reviewer = await p.signIn('admin', ADMIN_PASSWORD)
   t.equal((await p.call('POST', '/api/v1/registry/packages/hn/permits/versions/1.1.0/approve', { token: reviewer, body: { comment: 'ok' } })).status, 200)
   await tenantAdmin.goto(`${p.url}/console/#/units/hn/plugins`)

@@ -48,6 +48,7 @@ t.test('every route is in the OpenAPI document', async (t) => {
     'get /api/v1/tenants/{code}/grants', 'post /api/v1/tenants/{code}/grants', 'patch /api/v1/tenants/{code}/grants/{id}', 'delete /api/v1/tenants/{code}/grants/{id}',
     'get /api/v1/schemas/plugin.json', 'post /api/v1/registry/packages', 'get /api/v1/registry/packages',
     'get /api/v1/registry/packages/{scope}/{name}/versions/{version}',
+    'get /api/v1/registry/packages/{scope}/{name}/versions/{version}/files',
     'post /api/v1/registry/packages/{scope}/{name}/versions/{version}/approve',
     'post /api/v1/registry/packages/{scope}/{name}/versions/{version}/reject',
     'post /api/v1/registry/packages/{scope}/{name}/versions/{version}/revoke',
