@@ -85,7 +85,7 @@ function FilesSection ({ name, version }) {
         <details open=${file.status === 'changed'}>
           <summary><code>${file.path}</code> <span class=${`badge ${file.status}`}>${t(`review.file.${file.status}`)}</span> <span class="muted">${file.size} B</span></summary>
           ${file.patch !== null
-            ? html`<pre class="diff" data-testid=${`diff-${file.path}`}>${file.patch.split('\n').map((line) => html`<span class=${line.startsWith('+') ? 'added' : line.startsWith('-') ? 'removed' : ''}>${line}\n</span>`)}</pre>`
+            ? html`<pre class="diff" data-testid=${`diff-${file.path}`}>${file.patch.split('\n').filter((line) => !line.startsWith('Index:') && !/^=+$/.test(line)).map((line) => html`<span class=${line.startsWith('+') ? 'added' : line.startsWith('-') ? 'removed' : ''}>${line}</span>`)}</pre>`
             : file.text !== null ? html`<pre class="source">${file.text}</pre>` : html`<p class="muted">${t('review.binary')}</p>`}
         </details>
       </li>`)}</ul>`}<//>
