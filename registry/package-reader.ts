@@ -3,6 +3,7 @@ import { gunzipSync } from 'node:zlib'
 import tarStream from 'tar-stream'
 import { RegistryError } from './errors.ts'
 import { parseManifest, type Manifest } from './manifest.ts'
+import { secretLike } from './secret-files.ts'
 
 /** Hard limits on a package (SPEC §6): what an upload may be, before anything else looks at it. */
 export const PACKAGE_LIMITS = {
@@ -80,6 +81,9 @@ export async function readPackage (bytes: Buffer): Promise<PluginPackage> {
   })
   extract.end(tar)
   await done
+  // A key or a database that slipped into a folder is refused by name, before anyone can download it from here.
+  const secrets = [...files].flatMap(([name, content]) => { const why = secretLike(name, content); return why === undefined ? [] : [`'${name}' (${why})`] })
+  if (secrets.length > 0) throw invalid(`the package holds what must never be published: ${secrets.slice(0, 10).join('; ')}`, secrets[0]!.slice(1, secrets[0]!.indexOf("'", 1)))
   const manifestBytes = files.get('plugin.json')
   if (manifestBytes === undefined) throw invalid('there is no plugin.json at the root of the package', 'plugin.json')
   if (manifestBytes.length > PACKAGE_LIMITS.manifestBytes) throw invalid(`plugin.json is larger than ${PACKAGE_LIMITS.manifestBytes} bytes`, 'plugin.json')

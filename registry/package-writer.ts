@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import tarStream from 'tar-stream'
+import { RegistryError } from './errors.ts'
+import { secretLike } from './secret-files.ts'
 
 // What stays out of a package: tests, dependencies, editor types, dotfiles, earlier packages.
 const EXCLUDED_FOLDERS = new Set(['test', 'node_modules', 'types'])
@@ -28,6 +30,8 @@ export function packageFiles (folder: string): string[] {
  */
 export async function packFolder (folder: string): Promise<{ bytes: Buffer, files: string[] }> {
   const files = packageFiles(folder)
+  const secrets = files.flatMap((path) => { const why = secretLike(path, readFileSync(join(folder, path))); return why === undefined ? [] : [`${path} (${why})`] })
+  if (secrets.length > 0) throw RegistryError.packageInvalid(`not packed: the folder holds what must never be published: ${secrets.join('; ')}; move it out, or name it in a dotfile folder`, { field: secrets[0]!.split(' ')[0]! })
   const pack = tarStream.pack()
   const chunks: Buffer[] = []
   pack.on('data', (chunk: unknown) => chunks.push(chunk as Buffer))

@@ -1,6 +1,9 @@
-import { basename, resolve } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { basename, join, relative, resolve, sep } from 'node:path'
 import { watch } from 'chokidar'
-import { loadConfig } from '../../core/config.ts'
+import { defaults, loadConfig } from '../../core/config.ts'
 import { startPlatform } from '../../platform/start.ts'
 import { createTenant, findTenant, type Tenant } from '../../core/tenancy/tenants.ts'
 import { transaction } from '../../core/db/database.ts'
@@ -21,6 +24,25 @@ export async function devCommand (args: string[]): Promise<number> {
   if (targets.length === 0) {
     console.error('nentang dev: name at least one plugin folder (or set NENTANG_DEV_PLUGINS)')
     return 2
+  }
+  // The platform's own files live outside the plugin folders: a database or a secret key written there would be
+  // reloaded on each write and packed by `plugin pack`. Unless told otherwise, they go to ~/.nentang/dev.
+  if (config.dataDir === defaults.dataDir && config.databaseUrl === defaults.databaseUrl) {
+    config.dataDir = join(homedir(), '.nentang', 'dev')
+    config.databaseUrl = `sqlite:${join(config.dataDir, 'nentang.db')}`
+  }
+  const dataDir = resolve(config.dataDir)
+  const inside = targets.find((folder) => dataDir === folder || dataDir.startsWith(`${folder}${sep}`))
+  if (inside !== undefined) {
+    console.error(`nentang dev: the data folder ${dataDir} is inside the plugin folder ${inside}; choose another with --data-dir (NENTANG_DATA_DIR)`)
+    return 2
+  }
+  mkdirSync(dataDir, { recursive: true })
+  // Signed-in routes must be tried too: the development admin's password, kept beside the data, said at each start.
+  const passwordFile = join(dataDir, 'dev-admin-password')
+  if (config.adminPassword === undefined) {
+    if (!existsSync(passwordFile)) writeFileSync(passwordFile, `${randomBytes(12).toString('base64url')}\n`, { mode: 0o600 })
+    config.adminPassword = readFileSync(passwordFile, 'utf8').trim()
   }
   const platform = await startPlatform(config)
   const { db, plugins, logger } = platform.services
@@ -45,14 +67,24 @@ export async function devCommand (args: string[]): Promise<number> {
   }
   targets.forEach(install)
   const timers = new Map<string, NodeJS.Timeout>()
-  const watcher = watch(targets, { ignoreInitial: true, ignored: (path) => path.includes('node_modules') })
+  // Not its own writes, nor what tools leave beside the code (dependencies, dotfiles, packed .tgz).
+  const ignored = (path: string): boolean => {
+    if (path === dataDir || path.startsWith(`${dataDir}${sep}`)) return true
+    const folder = targets.find((target) => path === target || path.startsWith(`${target}${sep}`))
+    if (folder === undefined || folder === path) return false
+    return relative(folder, path).split(sep).some((part) => part === 'node_modules' || part.startsWith('.')) || path.endsWith('.tgz')
+  }
+  const watcher = watch(targets, { ignoreInitial: true, ignored })
   watcher.on('all', (_event, path) => {
     const folder = targets.find((target) => path.startsWith(target))
     if (folder === undefined) return
     clearTimeout(timers.get(folder))
     timers.set(folder, setTimeout(() => install(folder), 50))
   })
-  process.stderr.write(`\n  nentang dev is listening on ${platform.url.replace('127.0.0.1', 'localhost')}, watching ${targets.length} folder(s)\n\n`)
+  const url = platform.url.replace('127.0.0.1', 'localhost')
+  process.stderr.write(`\n  nentang dev is listening on ${url}, watching ${targets.length} folder(s)\n` +
+    `  its data: ${dataDir}\n` +
+    `  sign in at ${url}/console/ as admin with ${existsSync(passwordFile) && readFileSync(passwordFile, 'utf8').trim() === config.adminPassword ? `the password ${config.adminPassword} (kept in ${passwordFile})` : 'the password you set (NENTANG_ADMIN_PASSWORD)'}\n\n`)
   return new Promise((resolve) => {
     const stop = (): void => {
       logger.info('shutting down')

@@ -31,6 +31,7 @@ export async function pluginPackCommand (args: string[]): Promise<number> {
     const out = resolve(parsed.options.get('out') ?? join(process.cwd(), `${name.split('/')[1]}-${version}.tgz`))
     writeFileSync(out, bytes)
     console.log(`packed ${name}@${version}: ${files.length} file(s), ${bytes.length} bytes, sha256 ${sha256(bytes)}`)
+    for (const file of files) console.log(`  + ${file}`)
     console.log(`  ${out}`)
     // What the registry's review would mark failed (a reviewer can approve it only with an override).
     const access = accessCheck((await readPackage(bytes)).manifest)

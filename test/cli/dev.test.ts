@@ -1,9 +1,10 @@
 // SQLite pass only: what is tested is the command line; the database behind it is the platform's, tested on both.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { createTestDatabase } from '../helpers/database.ts'
+import { runCli } from '../helpers/cli.ts'
 import { startNodeWith } from '../helpers/process.ts'
 
 const hello = new URL('../../examples/hello', import.meta.url).pathname
@@ -40,4 +41,40 @@ t.test('nentang dev examples/hello: an edit changes the next response within 1 s
   t.equal(node.child.pid, pid, 'by the same process')
   node.child.kill('SIGTERM')
   t.equal(await node.exited, 0)
+})
+
+t.test('nentang dev . keeps its data outside the plugin folder, says how to sign in, and plugin pack refuses keys and databases', async (t) => {
+  const work = mkdtempSync(join(tmpdir(), 'nentang-dev-'))
+  t.teardown(() => rmSync(work, { recursive: true, force: true }))
+  const folder = join(work, 'hello')
+  const home = join(work, 'home')
+  cpSync(hello, folder, { recursive: true })
+  const before = readdirSync(folder, { recursive: true }).map(String).sort()
+  const clean = { ...process.env }
+  for (const name of ['NENTANG_DATA_DIR', 'NENTANG_DATABASE_URL', 'NENTANG_ADMIN_PASSWORD']) delete clean[name]
+  const node = await startNodeWith(t, ['dev', '.', '--port', '0', '--host', '127.0.0.1'], { ...clean, HOME: home }, /nentang dev is listening on http:\/\/localhost:(\d+)[\s\S]*sign in at .* as admin with the password (\S+)/, folder)
+  const password = /as admin with the password (\S+)/.exec(node.stderr())![1]!
+  t.match(node.stderr(), new RegExp(`its data: ${join(home, '.nentang', 'dev').replace(/[.]/g, '\\.')}`), 'its data under the home folder')
+  t.equal((await fetch(`${node.url}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) })).status, 200, 'the password it printed signs in')
+  t.same((await (await fetch(`${node.url}/t/dev/hello/hello`)).json()), { message: 'Xin chào, thế giới!', tenant: 'dev' })
+  t.same(readdirSync(folder, { recursive: true }).map(String).sort(), before, 'nothing was written into the plugin folder')
+  node.child.kill('SIGTERM')
+  t.equal(await node.exited, 0)
+  const inside = await runCli(['dev', folder, '--data-dir', join(folder, 'data'), '--port', '0'], { ...clean, HOME: home })
+  t.equal(inside.code, 2)
+  t.match(inside.stderr, /is inside the plugin folder/)
+
+  // A database and a key left in the folder by an earlier tool: plugin pack names both and packs nothing.
+  writeFileSync(join(folder, 'nentang.db'), Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(100)]))
+  writeFileSync(join(folder, 'notes.txt'), '-----BEGIN PRIVATE KEY-----\nMIIE...\n-----END PRIVATE KEY-----\n')
+  const packed = await runCli(['plugin', 'pack', folder, '--out', join(work, 'hello.tgz')])
+  t.equal(packed.code, 1)
+  t.match(packed.stderr, /nentang\.db \(its name is that of a key, a certificate store, an environment file or a database\)/)
+  t.match(packed.stderr, /notes\.txt \(it holds a private key\)/)
+  t.notOk(readdirSync(work).includes('hello.tgz'), 'no package written')
+  rmSync(join(folder, 'nentang.db'))
+  rmSync(join(folder, 'notes.txt'))
+  const good = await runCli(['plugin', 'pack', folder, '--out', join(work, 'hello.tgz')])
+  t.equal(good.code, 0, good.stderr)
+  t.match(good.stdout, /\+ index\.js[\s\S]*\+ plugin\.json/, 'it lists what it packed')
 })

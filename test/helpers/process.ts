@@ -17,14 +17,16 @@ export function startNode (t: { teardown(fn: () => unknown): void }, args: strin
   return startNodeWith(t, ['start', '--port', '0', '--host', '127.0.0.1', ...args], env, /listening on http:\/\/localhost:(\d+)/)
 }
 
-/** Runs `nentang <args>` and waits for `listening` to match its port on stderr. */
+/** Runs `nentang <args>` (in `cwd`) and waits for `listening` to match its port on stderr. */
 export async function startNodeWith (
   t: { teardown(fn: () => unknown): void },
   args: string[],
   env: NodeJS.ProcessEnv,
-  listening: RegExp
+  listening: RegExp,
+  cwd?: string
 ): Promise<RunningNode> {
   const child = spawn(process.execPath, ['--no-node-snapshot', cliPath, ...args], {
+    cwd,
     env: { ...process.env, NENTANG_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
