@@ -17,6 +17,7 @@ import { keepUploads, readUpload } from './uploads.ts'
 import { nfc } from '../sandbox/nfc.ts'
 import { MOUNT_PATTERN } from '../registry/schemas.ts'
 import { matchRoute, type ActiveInstallation, type PluginRoute } from '../registry/routing-table.ts'
+import { preferredLanguage } from '../core/error-texts.ts'
 
 const tenantCode = new RegExp(TENANT_CODE_PATTERN)
 const mountName = new RegExp(MOUNT_PATTERN)
@@ -106,8 +107,8 @@ export function createPluginGateway (services: PlatformServices): (req: Incoming
     res.end(body)
   }
 
-  function fail (res: ServerResponse, exchange: Exchange, caught: unknown): string {
-    const answer = errorAnswer(caught, exchange.requestId, logger)
+  function fail (res: ServerResponse, exchange: Exchange, caught: unknown, acceptLanguage: string | undefined): string {
+    const answer = errorAnswer(caught, exchange.requestId, logger, preferredLanguage(acceptLanguage))
     send(res, exchange, { status: answer.status, headers: { ...lowerCased(answer.headers), 'content-type': JSON_TYPE }, body: JSON.stringify(answer.body) })
     return answer.code
   }
@@ -207,7 +208,7 @@ export function createPluginGateway (services: PlatformServices): (req: Incoming
         throw SandboxError.badResponse(`the plugin's response could not be sent: ${(caught as Error).message.slice(0, 200)}`)
       }
     } catch (caught) {
-      code = fail(res, exchange, caught)
+      code = fail(res, exchange, caught, req.headers['accept-language'])
     }
     const { requestId, clientRequestId, method, route, status, principal } = exchange
     recordRequest(services, { requestId, clientRequestId, method, route, status, started, user: principal?.username, code })

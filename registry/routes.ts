@@ -15,7 +15,7 @@ import { manifestSchema } from './manifest-schema.ts'
 import { PACKAGE_LIMITS, readPackage } from './package-reader.ts'
 import { sha256, storeBlob, unpackForCheck } from './package-store.ts'
 import { entrySchema, nameParam, scopeOf, scopeParam, versionParam } from './schemas.ts'
-import { findVersion, insertVersion, latestApprovedManifest, listVersions, manifestOf, versionExists, VERSION_STATUSES, type VersionStatus } from './versions.ts'
+import { findVersion, insertVersion, latestApprovedManifest, listVersions, manifestOf, versionExists, VERSION_STATUSES, type VersionRow, type VersionStatus } from './versions.ts'
 
 const GZIP_TYPES = new Set(['application/gzip', 'application/x-gzip', 'application/octet-stream'])
 /** A registry row as the API shows it; the manifest only on the detail view. */
@@ -161,6 +161,15 @@ export function registryRoutes (services: Services, supervisor: Pick<Supervisor,
     },
   })
 
+  /** The version a path names, if the caller may see it (else 404, whether or not it exists). */
+  async function visibleVersion (principal: Principal, params: Record<string, string | undefined>): Promise<{ name: string, row: VersionRow }> {
+    const name = `@${scopeOf(params.scope)}/${params.name}`
+    const row = await findVersion(db, name, params.version!)
+    const scope = await findTenant(db, scopeOf(params.scope))
+    if (row === undefined || !visible(principal, row, scope?.path)) throw CoreError.notFound(`${name}@${params.version} not found`)
+    return { name, row }
+  }
+
   const detail = defineRoute({
     method: 'GET',
     path: '/api/v1/registry/packages/:scope/:name/versions/:version',
@@ -172,11 +181,7 @@ export function registryRoutes (services: Services, supervisor: Pick<Supervisor,
     responses: { 200: { description: 'The entry', schema: entrySchema } },
     errors: [CoreError.notFound],
     async handle ({ params, principal }) {
-      const name = `@${scopeOf(params.scope)}/${params.name}`
-      const row = await findVersion(db, name, params.version!)
-      const scope = await findTenant(db, scopeOf(params.scope))
-      if (row === undefined || !visible(principal, row, scope?.path)) throw CoreError.notFound(`${name}@${params.version} not found`)
-      return { status: 200, body: entryView(row, true) }
+      return { status: 200, body: entryView((await visibleVersion(principal, params)).row, true) }
     },
   })
 
@@ -215,10 +220,7 @@ export function registryRoutes (services: Services, supervisor: Pick<Supervisor,
     },
     errors: [CoreError.notFound],
     async handle ({ params, principal }) {
-      const name = `@${scopeOf(params.scope)}/${params.name}`
-      const row = await findVersion(db, name, params.version!)
-      const scope = await findTenant(db, scopeOf(params.scope))
-      if (row === undefined || !visible(principal, row, scope?.path)) throw CoreError.notFound(`${name}@${params.version} not found`)
+      const { name, row } = await visibleVersion(principal, params)
       return { status: 200, body: await reviewFiles(db, name, { id: Number(row.id), version: String(row.version), sha256: String(row.sha256) }) }
     },
   })

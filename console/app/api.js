@@ -1,4 +1,6 @@
 // The console talks to the platform only through its public HTTP API, as any other system would.
+import { currentLanguage } from './i18n.js'
+
 const TOKEN_KEY = 'nentang.token'
 
 let token = sessionStorage.getItem(TOKEN_KEY)
@@ -20,12 +22,15 @@ export class ApiError extends Error {
     this.code = error?.code ?? 'HTTP_' + status
     this.field = error?.field
     this.errors = error?.errors ?? []
+    /** The particulars behind a message said in words (in English), for the detail line. */
+    this.detail = error?.detail
   }
 }
 
 /** Calls the API with the session's token; a JSON body unless `raw` (a File, sent as-is with `type`). */
 export async function api (method, path, body, options = {}) {
-  const headers = { Accept: 'application/json' }
+  // Errors come back in the console's language (their codes unchanged).
+  const headers = { Accept: 'application/json', 'Accept-Language': currentLanguage() }
   if (token !== null) headers.Authorization = `Bearer ${token}`
   let payload
   if (options.raw !== undefined) {

@@ -20,10 +20,11 @@ export function useLoad (load, deps) {
 /** An API error as the user sees it: the message, the code, and the field it names. */
 export function ErrorBox ({ error }) {
   if (error === undefined || error === null) return null
+  // The message in words; the code and the particulars only in a detail line, for whoever helps.
   return html`<div class="error" role="alert">
     <strong>${error.message}</strong>
     ${error.field ? html` <span>${t('error.field', { field: error.field })}</span>` : null}
-    ${error.code ? html` <code>${error.code}</code>` : null}
+    ${error.code || error.detail ? html`<br /><small class="muted">${[error.detail, error.code].filter(Boolean).join(' · ')}</small>` : null}
   </div>`
 }
 

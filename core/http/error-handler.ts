@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa'
+import { ERROR_TEXTS, preferredLanguage } from '../error-texts.ts'
 import { CoreError, isPlatformError, type PlatformError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 
@@ -13,11 +14,14 @@ export interface ErrorAnswer {
 /**
  * Turns anything thrown while serving a request into its answer. Platform errors keep their code
  * and status; Koa's own HTTP errors are mapped to the matching core code; anything else is a 500
- * whose details go to the log only (so does every 5xx).
+ * whose details go to the log only (so does every 5xx). In `language` vi the message is the code's
+ * Vietnamese text and the particulars (English) are `detail`; the code never changes.
  */
-export function errorAnswer (caught: unknown, requestId: string, logger: Logger): ErrorAnswer {
+export function errorAnswer (caught: unknown, requestId: string, logger: Logger, language: 'vi' | 'en' = 'en'): ErrorAnswer {
   const error = toPlatformError(caught)
   if (error.status >= 500) logger.error({ requestId, err: caught }, 'request failed')
+  // In Vietnamese, what the code means in words (core/error-texts.ts), and the English particulars as `detail`.
+  const text = language === 'vi' ? ERROR_TEXTS[error.code]?.vi : undefined
   return {
     status: error.status,
     code: error.code,
@@ -25,7 +29,8 @@ export function errorAnswer (caught: unknown, requestId: string, logger: Logger)
     body: {
       error: {
         code: error.code,
-        message: error.message,
+        message: text ?? error.message,
+        ...(text === undefined || error.message === error.code ? {} : { detail: error.message }),
         requestId,
         ...(error.field === undefined ? {} : { field: error.field }),
         ...(error.errors === undefined ? {} : { errors: error.errors }),
@@ -41,7 +46,7 @@ export function errorHandler (logger: Logger) {
       await next()
       if (ctx.status === 404 && ctx.body == null) throw CoreError.notFound(`no route for ${ctx.method} ${ctx.path.slice(0, 200)}`)
     } catch (caught) {
-      const answer = errorAnswer(caught, ctx.state.requestId, logger)
+      const answer = errorAnswer(caught, ctx.state.requestId, logger, preferredLanguage(ctx.get('accept-language')))
       ctx.state.errorCode = answer.code
       ctx.status = answer.status
       if (answer.headers !== undefined) ctx.set(answer.headers)

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
+import { ERROR_TEXTS, preferredLanguage } from '../../core/error-texts.ts'
 import { definedErrors } from '../../core/errors.ts'
 import { sourceFiles } from '../helpers/source-files.ts'
 
@@ -31,4 +32,25 @@ t.test('every code named in the source is defined', async (t) => {
       t.ok(defined.has(match[1]!), `${match[1]} (in ${file.slice(root.length)}) is defined`)
     }
   }
+})
+
+t.test('every code says what it means in Vietnamese and in English, in words, with no code or pattern in them', async (t) => {
+  const defined = definedErrors().map((e) => e.code).sort()
+  t.same(Object.keys(ERROR_TEXTS).sort(), defined, 'the catalogue holds exactly the codes defined')
+  for (const [code, { vi, en }] of Object.entries(ERROR_TEXTS)) {
+    t.match(vi, /[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]/i, `${code}: the Vietnamese text is Vietnamese`)
+    t.ok(en.length > 10 && vi.length > 10, `${code}: both say something`)
+    t.notMatch(`${vi} ${en}`, /[A-Z]+_ERR_|\^|\$\{|\[a-z/, `${code}: no code or pattern shown to a person`)
+  }
+})
+
+t.test('Accept-Language picks Vietnamese or English by its weights; anything else is English', async (t) => {
+  t.equal(preferredLanguage('vi-VN,vi;q=0.9,en;q=0.8'), 'vi')
+  t.equal(preferredLanguage('en-GB,en;q=0.9,vi;q=0.5'), 'en')
+  t.equal(preferredLanguage('fr-FR, en;q=0.3, vi;q=0.7'), 'vi')
+  t.equal(preferredLanguage('vi;q=0, en'), 'en', 'q=0 is "not this one"')
+  t.equal(preferredLanguage('de'), 'en')
+  t.equal(preferredLanguage(undefined), 'en')
+  t.equal(preferredLanguage('vi;q=abc'), 'en', 'a broken weight counts for nothing')
+  t.equal(preferredLanguage(`${'x,'.repeat(10_000)}vi`), 'en', 'only the first 500 characters are read')
 })
