@@ -1,19 +1,12 @@
 // SQLite pass only: what is tested is the browser's side; the same flows run through the HTTP API on both databases.
 import t from 'tap'
-import { launchBrowser } from '../helpers/browser.ts'
+import { launchBrowser, signInToConsole } from '../helpers/browser.ts'
 import { ADMIN_PASSWORD, startTestPlatform } from '../helpers/platform.ts'
 import { helloPackage, permitsPackage } from '../helpers/tgz.ts'
-import type { Page } from 'playwright-core'
 
 const PASSWORD = 'console-password-1'
 
-async function signIn (page: Page, url: string, username: string, password: string): Promise<void> {
-  await page.goto(`${url}/console/`)
-  await page.getByLabel('Tên đăng nhập').fill(username)
-  await page.getByLabel('Mật khẩu', { exact: true }).fill(password)
-  await page.getByRole('button', { name: 'Đăng nhập' }).click()
-  await page.getByRole('heading', { name: /^Xin chào/ }).waitFor()
-}
+const signIn = signInToConsole
 
 t.test('from an empty platform to a plugin page in a commune, all in the console', async (t) => {
   const p = await startTestPlatform(t)

@@ -1,7 +1,7 @@
 // SQLite pass only: what is tested is the browser's side; the same flows run through the HTTP API on both databases.
 import t from 'tap'
 import { seedNationalTree } from '../../cli/demo/demo-tenants.ts'
-import { launchBrowser } from '../helpers/browser.ts'
+import { launchBrowser, signInToConsole } from '../helpers/browser.ts'
 import { ADMIN_PASSWORD, startTestPlatform } from '../helpers/platform.ts'
 
 // The console over the whole country: 34 provinces and 3,321 communes (shared/data), as `nentang demo --national`
@@ -17,11 +17,7 @@ t.test('the national tree: search by name without marks, names in full, a second
 
   const browser = await launchBrowser(t)
   const page = await browser.newPage()
-  await page.goto(`${p.url}/console/`)
-  await page.getByLabel('Tên đăng nhập').fill('admin')
-  await page.getByLabel('Mật khẩu').fill(ADMIN_PASSWORD)
-  await page.getByRole('button', { name: 'Đăng nhập' }).click()
-  await page.getByRole('heading', { name: /^Xin chào/ }).waitFor()
+  await signInToConsole(page, p.url, 'admin', ADMIN_PASSWORD)
   await page.getByRole('link', { name: 'Đơn vị', exact: true }).click()
   await page.getByRole('button', { name: 'Mở Việt Nam' }).waitFor()
   t.equal(await page.getByRole('treeitem').count(), 1, 'one root')

@@ -1,6 +1,6 @@
 // SQLite pass only: what is tested is the browser's side; the same flows run through the HTTP API on both databases.
 import t from 'tap'
-import { launchBrowser } from '../helpers/browser.ts'
+import { launchBrowser, signInToConsole } from '../helpers/browser.ts'
 import { startPluginPlatform } from '../helpers/plugins.ts'
 import { publishFixture } from '../helpers/registry.ts'
 
@@ -50,10 +50,7 @@ t.test('with a host of their own, the console frames the page from there, and th
   t.equal((await p.call('PUT', '/api/v1/tenants/hn/plugins/probe', { token: p.admin, body: { package: '@hn/page-probe', version: '1.0.0' } })).status, 200)
   const browser = await launchBrowser(t)
   const page = await browser.newPage()
-  await page.goto(`${consoleOrigin}/console/`)
-  await page.getByLabel('Tên đăng nhập').fill('dan')
-  await page.getByLabel('Mật khẩu').fill(PASSWORD)
-  await page.getByRole('button', { name: 'Đăng nhập' }).click()
+  await signInToConsole(page, consoleOrigin, 'dan', PASSWORD)
   await page.getByRole('link', { name: 'Mở trang probe' }).click()
   const frame = page.frameLocator('iframe.plugin-page')
   await frame.locator('#note').filter({ hasText: 'dan: Ghi chú từ trang' }).waitFor()

@@ -47,3 +47,12 @@ export async function launchBrowser (t: Teardown): Promise<BrowserSession> {
     },
   }
 }
+
+/** Signs in to the console at `url` as `username`, in Vietnamese, and waits for its greeting. */
+export async function signInToConsole (page: Page, url: string, username: string, password: string): Promise<void> {
+  await page.goto(`${url}/console/`)
+  await page.getByLabel('Tên đăng nhập').fill(username)
+  await page.getByLabel('Mật khẩu', { exact: true }).fill(password)
+  await page.getByRole('button', { name: 'Đăng nhập' }).click()
+  await page.getByRole('heading', { name: /^Xin chào/ }).waitFor()
+}
