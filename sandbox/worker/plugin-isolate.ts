@@ -133,6 +133,8 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
         return hostErrorJson(typeof name === 'string' ? name : 'HostError', typeof message === 'string' ? message : 'host call failed')
       }
     }))
+    // Called in turn, not fire-and-forget: a line queued to run after the call found the request over (`current`
+    // cleared) and was logged without its request id.
     jail.setSync('__nentangLog', new ivm.Callback((level: unknown, text: unknown) => {
       const request = current
       if (typeof text !== 'string') return
@@ -145,7 +147,7 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
         request.hostCalls++
       }
       host.log(spec, request, String(level), text.slice(0, 2000))
-    }, { ignored: true }))
+    }))
     jail.setSync('__nentangSettings', JSON.stringify(spec.settings))
     const sdk = isolate.compileModuleSync(sdkSource, { filename: 'nentang:sdk' })
     sdk.instantiateSync(context, () => { throw new Error('the SDK imports nothing') })
