@@ -35,9 +35,14 @@ export async function apiCall (
   return { status: response.status, body: parsed }
 }
 
-/** `CODE: message (field: x)`, for a platform error thrown here or answered by a platform. */
-export function describeError (error: { code: string, message: string, field?: string | undefined }): string {
-  return `${error.code}: ${error.message}${error.field === undefined ? '' : ` (field: ${error.field})`}`
+interface DescribedError { code: string, message: string, field?: string | undefined, errors?: Array<{ field: string, message: string }> | undefined }
+
+/** `CODE: message (field: x)`, for a platform error thrown here or answered by a platform; several, one a line. */
+export function describeError (error: DescribedError): string {
+  const first = `${error.code}: ${error.message}${error.field === undefined ? '' : ` (field: ${error.field})`}`
+  // Every problem, not only the first: a manifest with three mistakes is fixed in one go.
+  const all = error.errors ?? []
+  return all.length <= 1 ? first : [`${error.code}: ${all.length} problems`, ...all.map((problem) => `  - ${problem.field}: ${problem.message}`)].join('\n')
 }
 
 /** `CODE: message (field: x)` for a failed call. */

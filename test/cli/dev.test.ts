@@ -64,6 +64,16 @@ t.test('nentang dev . keeps its data outside the plugin folder, says how to sign
   t.equal(inside.code, 2)
   t.match(inside.stderr, /is inside the plugin folder/)
 
+  // A manifest with three mistakes: all three said at once.
+  const manifestPath = join(folder, 'plugin.json')
+  const original = readFileSync(manifestPath, 'utf8')
+  const manifest = JSON.parse(original)
+  writeFileSync(manifestPath, JSON.stringify({ ...manifest, version: 'mới', routes: [{ method: 'GET', path: 'no-slash', handler: 'hello' }], permissions: { ...manifest.permissions, bogus: 1 } }))
+  const three = await runCli(['plugin', 'pack', folder, '--out', join(work, 'bad.tgz')])
+  t.equal(three.code, 1)
+  t.match(three.stderr, /REG_ERR_MANIFEST_INVALID: 3 problems\n {2}- version: .*\n {2}- permissions\/bogus: .*\n {2}- routes\/0\/path: /)
+  writeFileSync(manifestPath, original)
+
   // A database and a key left in the folder by an earlier tool: plugin pack names both and packs nothing.
   writeFileSync(join(folder, 'nentang.db'), Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(100)]))
   writeFileSync(join(folder, 'notes.txt'), '-----BEGIN PRIVATE KEY-----\nMIIE...\n-----END PRIVATE KEY-----\n')
