@@ -22,7 +22,9 @@ test-officer (officer and every role the plugin declares) and test-admin (tenant
 folder at the plugin's name, and gives the tests NENTANG_TEST_URL and NENTANG_TEST_TOKENS.
 Exits with the tests' status.
 
-  --settings  the installation's settings, as JSON (default: the schema's defaults)`
+  --settings            the installation's settings, as JSON (default: the schema's defaults)
+  --http-allow-private  host:port,… the plugin may fetch although private or loopback: a local mock of the
+                        service it calls (also read from NENTANG_HTTP_ALLOW_PRIVATE)`
 
 const TENANT = 'test'
 
@@ -37,7 +39,7 @@ function testFiles (folder: string): string[] {
 
 /** `nentang plugin test`. */
 export async function pluginTestCommand (args: string[]): Promise<number> {
-  const parsed = parseArgs(args, [], ['settings'])
+  const parsed = parseArgs(args, [], ['settings', 'http-allow-private'])
   const folder = resolve(parsed.positionals[0] ?? '.')
   let settings: Record<string, unknown> = {}
   try {
@@ -59,6 +61,7 @@ export async function pluginTestCommand (args: string[]): Promise<number> {
     console.error(`nentang plugin test: no test files (test/**/*.test.js) in ${folder}`)
     return 1
   }
+  const allowPrivate = parsed.options.get('http-allow-private') ?? process.env.NENTANG_HTTP_ALLOW_PRIVATE
   const mount = manifest.name.split('/')[1]!
   const dir = mkdtempSync(join(tmpdir(), 'nentang-plugin-test-'))
   process.stderr.write(`starting a platform with real sandboxes for ${manifest.name}@${manifest.version}…\n`)
@@ -66,6 +69,7 @@ export async function pluginTestCommand (args: string[]): Promise<number> {
     '--port', '0', '--host', '127.0.0.1', '--database-url', `sqlite:${join(dir, 'test.db')}`, '--data-dir', dir,
     // One argument with '=': a base64url password can start with '-', which would read as another option.
     `--admin-password=${randomBytes(18).toString('base64url')}`, '--log-level', 'silent', '--workers', '1',
+    ...(allowPrivate === undefined ? [] : [`--http-allow-private=${allowPrivate}`]),
   ], {})
   const platform = await startPlatform(config)
   try {
