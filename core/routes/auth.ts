@@ -16,9 +16,10 @@ interface SignIn {
 /** `POST /auth/token`: sign in with a username and password, get a JWT. */
 export function authRoutes (services: Services): Route<any>[] {
   const { db, tokens, throttle } = services
-  // Four checks at a time (libuv's threads), a hundred waiting: beyond that, 503 and retry.
-  // Password checks: four at once (libuv's threads), a hundred waiting, the rest told to retry.
+  // Password checks: four at once (libuv's threads), a hundred waiting, the rest told to retry (503). One address
+  // holds at most eight of those places: a flood from one address cannot fill the queue a neighbour signs in through.
   const verifications = createKeyedLimit({ running: 4, queued: 100 })
+  const perAddress = createKeyedLimit({ running: 2, queued: 6 })
   let proxyWarned = false
 
   const signIn = defineRoute<SignIn>({
@@ -56,10 +57,17 @@ export function authRoutes (services: Services): Route<any>[] {
       let signedIn = false
       try {
         const [row] = await db.read('select id, password_hash, disabled, token_version from users where username = ?', [body.username])
-        const passwordMatches = await verifications.run('', async () => verifyPassword(
-          body.password,
-          row === undefined ? await decoyHash() : String(row.password_hash)
-        ))
+        const mine = await perAddress.acquire(address)
+        if (mine === undefined) throw CoreError.unavailable('too many sign-ins from this address at once; try again in a second', { headers: { 'Retry-After': '1' } })
+        let passwordMatches: boolean | undefined
+        try {
+          passwordMatches = await verifications.run('', async () => verifyPassword(
+            body.password,
+            row === undefined ? await decoyHash() : String(row.password_hash)
+          ))
+        } finally {
+          mine()
+        }
         if (passwordMatches === undefined) throw CoreError.unavailable('too many sign-ins at once; try again in a second', { headers: { 'Retry-After': '1' } })
         if (row === undefined || !passwordMatches || toBoolean(row.disabled)) {
           await recordAudit(db, { actor: null, action: 'auth.sign-in-failed', target: body.username, details: { address }, requestId })
