@@ -8,10 +8,12 @@ import { startNode } from '../helpers/process.ts'
 
 const PASSWORD = 'shutdown-test-password'
 
-function signIn (url: string, username: string): Promise<number> {
+/** Signs in as `username` from `address` (through the trusted proxy's X-Forwarded-For). */
+function signIn (url: string, username: string, address: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify({ username, password: PASSWORD })
-    const req = httpRequest(`${url}/api/v1/auth/token`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-forwarded-for': address }
+    const req = httpRequest(`${url}/api/v1/auth/token`, { method: 'POST', agent: false, headers }, (res) => {
       res.resume()
       res.on('end', () => resolve(res.statusCode ?? 0))
     })
@@ -30,15 +32,16 @@ t.test('SIGTERM with 50 sign-ins in flight: all complete, new connections are re
   t.teardown(() => database.drop())
   // One scrypt thread makes the 50 sign-ins queue up, so they are all in flight at once. On a loaded
   // machine they take longer than the default 10 s drain bound, which this test is not about.
-  const node = await startNode(t, [], { NENTANG_DATABASE_URL: database.url, NENTANG_DATA_DIR: database.dir, NENTANG_ADMIN_PASSWORD: PASSWORD, UV_THREADPOOL_SIZE: '1', NENTANG_SHUTDOWN_TIMEOUT: '30000' })
+  const node = await startNode(t, ['--trust-proxy'], { NENTANG_DATABASE_URL: database.url, NENTANG_DATA_DIR: database.dir, NENTANG_ADMIN_PASSWORD: PASSWORD, UV_THREADPOOL_SIZE: '1', NENTANG_SHUTDOWN_TIMEOUT: '30000' })
 
-  // Fifty people, each signing in once (one check per username runs at a time), with admin's password.
+  // Fifty people at fifty desks, each signing in once (one check per username, and at most eight per address, run at
+  // a time), with admin's password.
   const db = createDatabase(database.url)
   const [admin] = await db.knex('users').where({ username: 'admin' }).select('password_hash', 'home_tenant_id')
   const now = new Date().toISOString()
   await db.knex('users').insert(Array.from({ length: 50 }, (_, i) => ({ username: `officer-${i}`, display_name: `Cán bộ ${i}`, password_hash: admin.password_hash, home_tenant_id: admin.home_tenant_id, created_at: now, updated_at: now })))
   await db.close()
-  const signIns = Array.from({ length: 50 }, (_, i) => signIn(node.url, `officer-${i}`))
+  const signIns = Array.from({ length: 50 }, (_, i) => signIn(node.url, `officer-${i}`, `10.0.${i}.1`))
   const deadline = Date.now() + 10_000
   // The metrics request counts itself, hence 51.
   while (await inFlight(node.url) < 51) {
