@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { recordAudit } from '../core/audit/audit-log.ts'
 import { revocationListsFor } from '../core/signatures/revocation.ts'
 import { anchorsFor, fingerprintsOf } from '../core/signatures/store.ts'
@@ -13,10 +12,6 @@ import { createFileCalls, type FileCallDeps } from './file-calls.ts'
 export type GatewayCallDeps = FileCallDeps
 
 const ACTION = /^[a-z][a-z0-9._-]{0,63}$/
-/** Timers one installation may have waiting at once. */
-const TIMERS_PER_INSTALLATION = 10_000
-const TIMER_MAX_AHEAD_MS = 366 * 24 * 3600_000
-const TIMER_MAX_PAYLOAD = 16 * 1024
 const ROLE = /^[a-z][a-z0-9-]{1,62}$/
 
 /**
@@ -46,21 +41,6 @@ export function createGatewayCalls (deps: GatewayCallDeps): (call: GatewayCall, 
         if (spec.permissions.directory !== true) throw new CallError('PermissionDenied', 'the manifest does not ask for directory')
         if (call.role !== null && (typeof call.role !== 'string' || !ROLE.test(call.role))) throw new CallError('InvalidArgument', 'role is a role name')
         return usersAt(db, tenant, call.role)
-      case 'timers.at': {
-        if (!(spec.permissions.timers ?? []).includes(call.handler)) throw new CallError('PermissionDenied', 'permissions.timers does not name this handler')
-        const at = new Date(call.at)
-        const payload = JSON.stringify(call.payload ?? null)
-        const when = at.getTime()
-        if (Number.isNaN(when) || at.toISOString() !== call.at || when > Date.now() + TIMER_MAX_AHEAD_MS || payload.length > TIMER_MAX_PAYLOAD) {
-          throw new CallError('InvalidArgument', 'a timer is a time within 366 days and a payload of at most 16 KiB')
-        }
-        const scope = { tenant_id: spec.tenantId, mount: spec.mount, plugin: spec.name }
-        const [waiting] = await db.knex('plugin_timers').where(scope).count({ n: '*' })
-        if (Number(waiting?.n ?? 0) >= TIMERS_PER_INSTALLATION) throw new CallError('QuotaExceeded', `an installation has at most ${TIMERS_PER_INSTALLATION} timers waiting`)
-        const id = randomUUID()
-        await db.knex('plugin_timers').insert({ ...scope, timer_id: id, handler: call.handler, payload, due_at: call.at, attempts: 0, created_at: new Date().toISOString(), request_id: requestId })
-        return id
-      }
       case 'timers.cancel':
         if ((spec.permissions.timers ?? []).length === 0) throw new CallError('PermissionDenied', 'the manifest does not ask for timers')
         return (await db.knex('plugin_timers').where({ timer_id: String(call.id), tenant_id: spec.tenantId, mount: spec.mount, plugin: spec.name }).delete()) > 0

@@ -131,7 +131,6 @@ export type GatewayCall =
   | { op: 'audit.record', action: string, target: string | null, details: Record<string, unknown> }
   | { op: 'directory.users', role: string | null }
   | { op: 'directory.units' }
-  | { op: 'timers.at', at: string, handler: string, payload: unknown }
   | { op: 'timers.cancel', id: string }
   /** A detached CMS signature and the bytes it should cover, both base64. */
   | { op: 'signature.verify', signature: string, content: string }

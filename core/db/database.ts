@@ -5,6 +5,7 @@ import knexFactory, { type Knex } from 'knex'
 import type pg from 'pg'
 import { fold } from './fold.ts'
 import { pipeline, type Statement, type StatementResult } from './pipeline.ts'
+import { waitWithoutBlocking } from './sqlite-wait.ts'
 
 export type Dialect = 'sqlite' | 'postgres'
 export type Row = Record<string, unknown>
@@ -63,14 +64,16 @@ function createSqlite (file: string): Database {
         connection.pragma('journal_mode = WAL')
         connection.pragma('synchronous = NORMAL')
         connection.pragma('foreign_keys = ON')
-        connection.pragma('busy_timeout = 5000')
+        // Waits for another process's write lock without sleeping on this thread (sqlite-wait.ts).
+        connection.pragma('busy_timeout = 0')
         withFunctions(connection)
         done(null, connection)
       },
     },
   })
-  // Transactions take the write lock when they begin (BEGIN IMMEDIATE), waiting for it up to the busy
-  // timeout. A deferred BEGIN reads first and then fails at once with SQLITE_BUSY (the snapshot is
+  waitWithoutBlocking(knex)
+  // Transactions take the write lock when they begin (BEGIN IMMEDIATE), waiting for it as sqlite-wait.ts does.
+  // A deferred BEGIN reads first and then fails at once with SQLITE_BUSY (the snapshot is
   // stale) if a sandbox worker committed in between: an audited sign-in answered 500 that way.
   const makeTransaction = knex.client.transaction.bind(knex.client) as (...args: unknown[]) => {
     begin(conn: unknown): unknown,

@@ -12,7 +12,7 @@ export function workerRoleName (url: string): string {
 /**
  * What sandbox workers connect with. On PostgreSQL, a login role of their own that reaches the
  * plugin tables only: documents through `nentang_sandbox` (row-level security by tenant, set per
- * transaction), and the event outbox for inserts. Users, grants, the audit log, the registry and
+ * transaction), the event outbox and plugin timers for inserts. Users, grants, the audit log, the registry and
  * secrets are out of its reach, so code that escaped an isolate in a worker still cannot read or
  * change them. Its password is derived from the platform secret. Without the right to create
  * roles, the gateway's URL is used and a warning says so. SQLite: the same file, as before.
@@ -29,6 +29,10 @@ export async function workerDatabaseUrl (db: Database, url: string, secret: stri
     await db.knex.raw(`grant connect on database "${database.replace(/"/g, '""')}" to ${role}`)
     await db.knex.raw(`grant insert on plugin_events to ${role}`)
     await db.knex.raw(`grant usage on sequence plugin_events_id_seq to ${role}`)
+    // Timers: set and counted by the worker (sandbox/worker/host/timers.ts), never read back or changed by it.
+    await db.knex.raw(`grant insert on plugin_timers to ${role}`)
+    await db.knex.raw(`grant select (tenant_id, mount, plugin) on plugin_timers to ${role}`)
+    await db.knex.raw(`grant usage on sequence plugin_timers_id_seq to ${role}`)
   } catch (error) {
     logger.warn({ err: error }, `sandbox workers use the gateway's database role: creating role ${role} failed (grant CREATEROLE, or create it as in docs/operations.md)`)
     return url

@@ -16,6 +16,8 @@ const CODE = /^[a-z0-9][a-z0-9-]{0,39}$/
 const DAY = 24 * 60 * 60 * 1000
 const GROUPS = ['state', 'procedure.code', 'filedMonth', 'overdue', '_tenant']
 const METRICS = ['count', 'sum', 'avg', 'min', 'max']
+const VERSIONS_KEPT = 100
+const versionsRead = new Map()
 
 // ---- answers ------------------------------------------------------------------------------------------------------
 
@@ -74,10 +76,20 @@ async function serving (code) {
   return found[0] ?? null
 }
 
-/** A published version of `code` made at `unit` (this one or an ancestor). */
+/**
+ * A published version of `code` made at `unit` (this one or an ancestor). Published versions never change, so the ones
+ * read are kept (the last VERSIONS_KEPT): filing reads its procedure's once per isolate, not on every dossier.
+ */
 async function version (code, number, unit) {
-  const found = await storage.collection('versions', { scope: 'lineage' }).find({ code, version: number, unit }, { limit: 1 })
-  return found[0] ?? null
+  const key = `${unit}\u0000${code}\u0000${number}`
+  const kept = versionsRead.get(key)
+  if (kept !== undefined) return kept
+  const [found = null] = await storage.collection('versions', { scope: 'lineage' }).find({ code, version: number, unit }, { limit: 1 })
+  if (found !== null) {
+    if (versionsRead.size >= VERSIONS_KEPT) versionsRead.delete(versionsRead.keys().next().value)
+    versionsRead.set(key, found)
+  }
+  return found
 }
 
 /** What is wrong with a procedure's definition: its fields, form, workflow and reports. */

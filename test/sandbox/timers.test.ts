@@ -46,6 +46,23 @@ t.test('a failing handler is tried again until it succeeds; a cancelled timer do
   t.match(await set({ payload: { text: 'đ'.repeat(20_000) } }), { error: 'InvalidArgument', message: /16384/ })
 })
 
+t.test('an installation keeps at most 100,000 timers waiting: the next is refused, a neighbour installation is not', async (t) => {
+  const p = await startPluginPlatform(t)
+  await p.install('hn', 'rem', 'reminder')
+  await p.install('hn', 'rem2', 'reminder')
+  const { db } = p.platform.services
+  const hn = await db.knex('tenants').where({ code: 'hn' }).first()
+  // A province's open dossiers, each with its deadline (set straight in the table: 99,999 of them).
+  const now = new Date().toISOString()
+  const rows = Array.from({ length: 99_999 }, (_, i) => ({ timer_id: `bulk-${i}`, tenant_id: hn.id, mount: 'rem', plugin: '@hn/reminder', handler: 'remind', payload: '{}', due_at: '2027-06-30T00:00:00.000Z', attempts: 0, created_at: now }))
+  await db.knex.batchInsert('plugin_timers', rows, 400)
+  const set = async (mount: string): Promise<any> => (await p.call('POST', `/t/hn/${mount}/set`, { body: { inMs: 3600_000 } })).body
+  t.match(await set('rem'), { id: /^[0-9a-f-]{36}$/ }, 'the 100,000th is set')
+  t.match(await set('rem'), { error: 'QuotaExceeded', message: /at most 100000 timers waiting/ }, 'the next is refused')
+  t.match(await set('rem2'), { id: /^[0-9a-f-]{36}$/ }, 'another installation of the unit still sets its own')
+  t.equal(Number((await db.knex('plugin_timers').where({ mount: 'rem' }).count({ n: '*' }))[0]!.n), 100_000, 'nothing past the limit was written')
+})
+
 t.test('a timer of a version revoked before it falls due does not run', async (t) => {
   const p = await startPluginPlatform(t)
   await publishReminder(p, p.admin)

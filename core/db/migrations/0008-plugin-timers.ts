@@ -1,8 +1,8 @@
 import type { Knex } from 'knex'
 
 /**
- * Plugin timers: a handler of an installation to run at a time, with a JSON payload (`timers.at`). The gateway
- * writes them (a worker's database role does not reach this table) and runs them: a node claims due timers for a
+ * Plugin timers: a handler of an installation to run at a time, with a JSON payload (`timers.at`). Workers write them
+ * (sandbox/worker/host/timers.ts; at first the gateway did) and the gateway runs them: a node claims due timers for a
  * lease, on PostgreSQL with SKIP LOCKED so that several nodes never take the same one.
  */
 export async function up (knex: Knex): Promise<void> {

@@ -9,9 +9,6 @@ export type Ask = (ticket: number, call: GatewayCall) => Promise<unknown>
 
 const ACTION = /^[a-z][a-z0-9._-]{0,63}$/
 const MAX_DETAILS = 4096
-/** How far ahead a timer may be set, and how much it may carry. */
-export const TIMER_MAX_AHEAD_MS = 366 * 24 * 3600_000
-export const TIMER_MAX_PAYLOAD = 16 * 1024
 
 /**
  * `audit.record`, `directory.users` and `directory.units`: what the worker cannot answer (its database role
@@ -40,18 +37,6 @@ export function createGatewayCalls (ask: Ask) {
       const role = options.role ?? null
       if (role !== null && (typeof role !== 'string' || !/^[a-z][a-z0-9-]{1,62}$/.test(role))) throw invalid('role is a role name such as officer')
       return forRequest(request, { op: 'directory.users', role })
-    },
-    'timers.at': (spec: PluginSpec, request: RunningRequest, args: unknown[]): Promise<unknown> => {
-      const handlers = spec.permissions.timers ?? []
-      if (handlers.length === 0) throw denied('the manifest does not ask for timers')
-      const [when, handler, payload = null] = args
-      const at = typeof when === 'number' || typeof when === 'string' ? new Date(when) : new Date(Number.NaN)
-      if (Number.isNaN(at.getTime())) throw invalid('when is a time: an ISO 8601 string, or milliseconds since 1970')
-      if (at.getTime() > Date.now() + TIMER_MAX_AHEAD_MS) throw invalid('a timer is set at most 366 days ahead')
-      if (typeof handler !== 'string' || !handlers.includes(handler)) throw denied(`permissions.timers does not name the handler '${String(handler).slice(0, 64)}'`)
-      const text = JSON.stringify(payload)
-      if (text === undefined || text.length > TIMER_MAX_PAYLOAD) throw invalid(`a timer's payload is JSON of at most ${TIMER_MAX_PAYLOAD} characters`)
-      return forRequest(request, { op: 'timers.at', at: at.toISOString(), handler, payload: JSON.parse(text) })
     },
     'timers.cancel': (spec: PluginSpec, request: RunningRequest, args: unknown[]): Promise<unknown> => {
       if ((spec.permissions.timers ?? []).length === 0) throw denied('the manifest does not ask for timers')

@@ -10,6 +10,7 @@ import { createPluginLog } from './log.ts'
 import { getSecret } from './secrets.ts'
 import { LATER } from './later.ts'
 import { createStorage } from './storage.ts'
+import { createTimers } from './timers.ts'
 import type { QueryThreads } from './query-threads.ts'
 import { currentUser } from './users.ts'
 
@@ -52,6 +53,8 @@ export function createHostApi (deps: HostDeps): HostApi {
     'http.fetch': { later: (spec, request, args) => fetchForPlugin(deps.fetchPolicy, spec, request, args) },
   }
   for (const [op, call] of Object.entries(createGatewayCalls(deps.ask))) functions[op] = { later: call }
+  const timers = createTimers(deps.db)
+  functions['timers.at'] = { now: timers.now, later: timers.later }
   for (const op of storage.operations) {
     functions[`storage.${op}`] = {
       now: (spec, request, args) => storage.now(op, spec, args, writtenBy(request)),
