@@ -127,8 +127,13 @@ export interface paths {
           headers: { [name: string]: unknown }
           content: {
             "application/json": {
+              /** The bearer token for API calls */
               token?: string
               expiresAt?: string
+              /** Renews the session once (POST /api/v1/auth/refresh); keep it as secret as a password */
+              refreshToken?: string
+              /** The session ends if not renewed by then */
+              refreshExpiresAt?: string
               user?: {
                 username?: string
                 displayName?: string
@@ -177,6 +182,136 @@ export interface paths {
           }
         }
         503: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/auth/refresh": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    /** Renew a session: a new bearer token and the next refresh token (the one given is used up) */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            /** The refresh token sign-in (or the last renewal) gave */
+            refreshToken: string
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              /** The bearer token for API calls */
+              token?: string
+              expiresAt?: string
+              /** Renews the session once (POST /api/v1/auth/refresh); keep it as secret as a password */
+              refreshToken?: string
+              /** The session ends if not renewed by then */
+              refreshExpiresAt?: string
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/auth/sign-out": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    /** End a session: its refresh token renews nothing any more (bearer tokens already given run out within their hour) */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            /** The refresh token sign-in (or the last renewal) gave */
+            refreshToken: string
+          }
+        }
+      }
+      responses: {
+        204: {
+          headers: { [name: string]: unknown }
+          content: never
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
           headers: { [name: string]: unknown }
           content: {
             "application/json": components['schemas']["Error"]
@@ -262,6 +397,8 @@ export interface paths {
             "application/json": {
               token?: string
               expiresAt?: string
+              refreshToken?: string
+              refreshExpiresAt?: string
             }
           }
         }

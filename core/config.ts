@@ -14,6 +14,8 @@ export interface Config {
   httpAllowPrivate: string[]
   logLevel: LogLevel
   tokenTtlSeconds: number
+  /** How long a session may go unused before it ends (its refresh token's lifetime). */
+  sessionTtlSeconds: number
   shutdownTimeoutMs: number
   trustProxy: boolean
   metricsToken: string | undefined
@@ -72,6 +74,7 @@ export const options: readonly Option[] = [
   { key: 'devPlugins', env: 'NENTANG_DEV_PLUGINS', flag: 'dev-plugins', description: 'comma-separated plugin folders the development watcher loads', parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean) },
   { key: 'httpAllowPrivate', env: 'NENTANG_HTTP_ALLOW_PRIVATE', flag: 'http-allow-private', description: 'comma-separated host:port that plugins may fetch although private or loopback', parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean) },
   { key: 'logLevel', env: 'NENTANG_LOG_LEVEL', flag: 'log-level', description: `log level: ${logLevels.join(', ')} (default info)`, parse: parseLogLevel },
+  { key: 'sessionTtlSeconds', env: 'NENTANG_SESSION_TTL', flag: 'session-ttl', description: 'how long a session may go unused before it ends, in seconds: each use of its refresh token renews it (default 43200, 12 hours)', parse: integer(300, 30 * 24 * 3600) },
   { key: 'tokenTtlSeconds', env: 'NENTANG_TOKEN_TTL', flag: 'token-ttl', description: 'lifetime of sign-in tokens in seconds (default 3600)', parse: integer(60, 7 * 24 * 3600) },
   { key: 'shutdownTimeoutMs', env: 'NENTANG_SHUTDOWN_TIMEOUT', flag: 'shutdown-timeout', description: 'how long shutdown waits for in-flight requests, in ms (default 10000)', parse: integer(0, 600_000) },
   { key: 'metricsToken', env: 'NENTANG_METRICS_TOKEN', flag: 'metrics-token', description: 'bearer token Prometheus sends for /metrics (unset: /metrics answers only on this host, over loopback)', parse: parseSecretKey },
@@ -99,6 +102,7 @@ export const defaults: Config = {
   httpAllowPrivate: [],
   logLevel: 'info',
   tokenTtlSeconds: 3600,
+  sessionTtlSeconds: 12 * 3600,
   shutdownTimeoutMs: 10_000,
   trustProxy: false,
   demo: false,

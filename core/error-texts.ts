@@ -20,6 +20,7 @@ export const ERROR_TEXTS: Record<string, { vi: string, en: string }> = {
   CORE_ERR_MISSING_FIELD: { vi: 'Còn thiếu một trường bắt buộc.', en: 'A required field is missing.' },
   CORE_ERR_INVALID_FIELD: { vi: 'Một trường thông tin chưa đúng (kiểu, độ dài hoặc giá trị).', en: 'A field is not right (its type, length or value).' },
   CORE_ERR_UNAUTHENTICATED: { vi: 'Bạn cần đăng nhập (hoặc phiên đăng nhập đã hết hạn).', en: 'Please sign in (or your session has ended).' },
+  CORE_ERR_SESSION_ENDED: { vi: 'Phiên làm việc đã kết thúc. Vui lòng đăng nhập lại.', en: 'Your session has ended. Please sign in again.' },
   CORE_ERR_BAD_CREDENTIALS: { vi: 'Tên đăng nhập hoặc mật khẩu không đúng.', en: 'Wrong username or password.' },
   CORE_ERR_TOO_MANY_ATTEMPTS: { vi: 'Bạn đã đăng nhập sai quá nhiều lần. Vui lòng chờ rồi thử lại.', en: 'Too many failed sign-ins. Wait, then try again.' },
   CORE_ERR_WRONG_CURRENT_PASSWORD: { vi: 'Mật khẩu hiện tại không đúng.', en: 'The current password is wrong.' },

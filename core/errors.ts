@@ -89,6 +89,7 @@ export const CoreError = {
 
   unauthenticated: defineError('CORE_ERR_UNAUTHENTICATED', 401, 'Authentication required'),
   badCredentials: defineError('CORE_ERR_BAD_CREDENTIALS', 401, 'Wrong username or password'),
+  sessionEnded: defineError('CORE_ERR_SESSION_ENDED', 401, 'The session has ended; sign in again'),
   tooManyAttempts: defineError('CORE_ERR_TOO_MANY_ATTEMPTS', 429, 'Too many failed sign-ins'),
   wrongCurrentPassword: defineError('CORE_ERR_WRONG_CURRENT_PASSWORD', 422, 'The current password is wrong'),
   forbidden: defineError('CORE_ERR_FORBIDDEN', 403, 'Forbidden'),

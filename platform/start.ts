@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type Router from '@koa/router'
 import { loadSecretKey } from '../core/auth/secret-key.ts'
 import { createSignInThrottle } from '../core/auth/sign-in-throttle.ts'
+import { createRefreshTokens } from '../core/auth/refresh-tokens.ts'
 import { createTokenService } from '../core/auth/tokens.ts'
 import { headIsLegacy, useAuditKey } from '../core/audit/audit-log.ts'
 import { startCheckpoints } from '../core/audit/checkpoints.ts'
@@ -36,6 +37,7 @@ import { createGatewayCalls } from './gateway-calls.ts'
 import { createFileLinks } from '../core/files/file-links.ts'
 import { createExports } from './exports.ts'
 import { startFileSweep } from './file-sweep.ts'
+import { startPolling } from './poll-loop.ts'
 import { startEventDelivery } from './event-delivery.ts'
 import { startTimers } from './timers.ts'
 import { createRequestListener } from './listener.ts'
@@ -104,6 +106,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       logger,
       accessLog,
       tokens: createTokenService(secret, config.tokenTtlSeconds),
+      refreshTokens: createRefreshTokens(db, config.sessionTtlSeconds),
       throttle: createSignInThrottle(),
       metrics: createHttpMetrics(),
       changes,
@@ -126,6 +129,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     parts.push('plugin timers', startTimers({ db, logger, supervisor, resolve: resolver.resolve }))
     parts.push('event delivery', startEventDelivery({ db, logger }))
     parts.push('file sweep', startFileSweep(db, logger))
+    parts.push('session sweep', startPolling(3600_000, async () => { await services.refreshTokens.sweep() }, (error) => logger.error({ err: error }, 'session sweep failed')))
     parts.push('audit checkpoints', await startCheckpoints({ db, key: auditKey, dataDir: config.dataDir, logger, isLegacyHead: () => headIsLegacy(db, auditKey) }))
     // Node checks the header and request timeouts below only every `connectionsCheckingInterval`
     // (30 s by default), so a slow client could hold a socket for 30 s past them: check every second.

@@ -2,8 +2,13 @@
 import { currentLanguage } from './i18n.js'
 
 const TOKEN_KEY = 'nentang.token'
+const REFRESH_KEY = 'nentang.refresh'
+const KEPT_KEY = 'nentang.kept'
 
+// Both kept per tab (sessionStorage): a tab is a session of its own, renewed by its own refresh token.
 let token = sessionStorage.getItem(TOKEN_KEY)
+let refreshToken = sessionStorage.getItem(REFRESH_KEY)
+let renewing = null
 
 export function signedIn () {
   return token !== null
@@ -11,7 +16,92 @@ export function signedIn () {
 
 export function forget () {
   token = null
+  refreshToken = null
   sessionStorage.removeItem(TOKEN_KEY)
+  sessionStorage.removeItem(REFRESH_KEY)
+}
+
+/** Ends the session on the platform too (its refresh token renews nothing after), then here. */
+export function signOut () {
+  if (refreshToken !== null) {
+    fetch('/api/v1/auth/sign-out', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refreshToken }), keepalive: true }).catch(() => {})
+  }
+  forget()
+}
+
+/**
+ * A new bearer token for the one that ran out, with the refresh token (used up: the next one is kept). One renewal at a
+ * time: requests refused together wait for the same one.
+ */
+function renewSession () {
+  if (refreshToken === null) return Promise.resolve(false)
+  renewing ??= (async () => {
+    try {
+      const response = await fetch('/api/v1/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ refreshToken }) })
+      if (!response.ok) return false
+      adoptToken(await response.json())
+      return true
+    } catch {
+      return false
+    }
+  })().finally(() => { renewing = null })
+  return renewing
+}
+
+/**
+ * What the user has typed in the page's forms (not passwords or files), kept in this tab when the session ends, so
+ * that signing in again brings it back (`restoreWork`).
+ */
+function keepWork () {
+  const fields = []
+  for (const element of document.querySelectorAll('#main form input, #main form textarea, #main form select')) {
+    if (element.name === '' || ['password', 'file', 'hidden', 'submit', 'button'].includes(element.type)) continue
+    const form = element.form?.getAttribute('aria-label') ?? ''
+    if (element.type === 'checkbox' || element.type === 'radio') {
+      if (element.checked !== element.defaultChecked) fields.push({ form, name: element.name, option: element.value, checked: element.checked })
+    } else if (element.value !== element.defaultValue || element.tagName === 'SELECT') {
+      fields.push({ form, name: element.name, value: element.value })
+    }
+  }
+  if (fields.length > 0) sessionStorage.setItem(KEPT_KEY, JSON.stringify({ hash: location.hash, fields }))
+}
+
+/** Whether work was kept when the session ended, and where. */
+export function keptWork () {
+  try {
+    return JSON.parse(sessionStorage.getItem(KEPT_KEY) ?? 'null')
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Puts kept work back into the forms as they appear (pages load before they show their forms), for up to ten seconds;
+ * what it filled in is said to the page's reader by `onRestored`.
+ */
+export function restoreWork (onRestored) {
+  const kept = keptWork()
+  sessionStorage.removeItem(KEPT_KEY)
+  if (kept === null) return
+  if (location.hash !== kept.hash) location.hash = kept.hash
+  let left = kept.fields
+  const started = Date.now()
+  const fill = () => {
+    left = left.filter((field) => {
+      const scope = field.form === '' ? '#main form' : `#main form[aria-label="${CSS.escape(field.form)}"]`
+      const selector = `${scope} [name="${CSS.escape(field.name)}"]` + (field.option !== undefined ? `[value="${CSS.escape(field.option)}"]` : '')
+      const element = document.querySelector(selector)
+      if (element === null) return true
+      if (field.option !== undefined) element.checked = field.checked
+      else element.value = field.value
+      element.dispatchEvent(new Event('input', { bubbles: true }))
+      element.dispatchEvent(new Event('change', { bubbles: true }))
+      return false
+    })
+    if (left.length === 0) onRestored?.()
+    else if (Date.now() - started < 10_000) setTimeout(fill, 100)
+  }
+  setTimeout(fill, 0)
 }
 
 /** An API error: the platform's code, message and the field it names. */
@@ -31,6 +121,7 @@ export class ApiError extends Error {
 export async function api (method, path, body, options = {}) {
   // Errors come back in the console's language (their codes unchanged).
   const headers = { Accept: 'application/json', 'Accept-Language': currentLanguage() }
+  const sentWith = token
   if (token !== null) headers.Authorization = `Bearer ${token}`
   let payload
   if (options.raw !== undefined) {
@@ -50,23 +141,33 @@ export async function api (method, path, body, options = {}) {
       parsed = { error: { message: text.slice(0, 300) } }
     }
   }
-  if (response.status === 401 && token !== null && path !== '/api/v1/auth/token') {
-    forget()
-    window.dispatchEvent(new Event('nentang:signed-out'))
+  if (response.status === 401 && sentWith !== null && !path.startsWith('/api/v1/auth/')) {
+    // The bearer token ran out (an hour): renewed quietly and the request sent again, once. If the session itself
+    // has ended, what the user was typing is kept for after signing in again.
+    if (options.retried !== true && (token !== sentWith || await renewSession())) return api(method, path, body, { ...options, retried: true })
+    if (token === sentWith) {
+      keepWork()
+      forget()
+      window.dispatchEvent(new Event('nentang:signed-out'))
+    }
   }
   if (!response.ok) throw new ApiError(response.status, parsed?.error)
   return parsed
 }
 
-/** Keeps a token the platform issued (at sign-in, or after a password change revoked the old one). */
+/** Keeps the tokens the platform issued (at sign-in, a renewal, or after a password change ended the old ones). */
 export function adoptToken (issued) {
-  token = issued
+  token = issued.token
   sessionStorage.setItem(TOKEN_KEY, token)
+  if (typeof issued.refreshToken === 'string') {
+    refreshToken = issued.refreshToken
+    sessionStorage.setItem(REFRESH_KEY, refreshToken)
+  }
 }
 
 export async function signIn (username, password) {
   const result = await api('POST', '/api/v1/auth/token', { username, password })
-  adoptToken(result.token)
+  adoptToken(result)
   return result
 }
 

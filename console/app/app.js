@@ -2,7 +2,7 @@
 // fragment (#/units/hn), so reloading or sharing a link opens the same view.
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
-import { api, forget, signedIn } from './api.js'
+import { api, keptWork, restoreWork, signedIn, signOut as endSession } from './api.js'
 import { currentLanguage, setLanguage, t } from './i18n.js'
 import { AuditPage } from './page-audit.js'
 import { HealthPage } from './page-health.js'
@@ -80,21 +80,28 @@ function Navigation ({ me, can, hash, onSignOut, onLanguage }) {
   </header>`
 }
 
-function Console ({ onSignOut, onLanguage }) {
+function Console ({ onSignOut, onLanguage, restored }) {
   const hash = useHash()
   const me = useLoad(() => api('GET', '/api/v1/me'), [])
   return html`<${Loading} state=${me}>${(data) => {
     const can = abilities(data)
     return html`<${Navigation} me=${data} can=${can} hash=${hash} onSignOut=${onSignOut} onLanguage=${onLanguage} />
+      ${restored ? html`<p class="notice" role="status">${t('session.restored')}</p>` : null}
       <main id="main" tabindex="-1">${route(hash, data, can)}</main>`
   }}<//>`
 }
 
 function App () {
   const [session, setSession] = useState(signedIn())
+  // The platform ended the session (not the user): the sign-in page says so, and what was typed comes back after.
+  const [ended, setEnded] = useState(false)
+  const [restored, setRestored] = useState(false)
   const [, setLanguageState] = useState(currentLanguage())
   useEffect(() => {
-    const out = () => setSession(false)
+    const out = () => {
+      setEnded(true)
+      setSession(false)
+    }
     window.addEventListener('nentang:signed-out', out)
     return () => window.removeEventListener('nentang:signed-out', out)
   }, [])
@@ -103,12 +110,18 @@ function App () {
     setLanguageState(currentLanguage())
   }
   const signOut = () => {
-    forget()
+    endSession()
+    setEnded(false)
     setSession(false)
     location.hash = '#/'
   }
-  if (!session) return html`<${SignInPage} onSignedIn=${() => setSession(true)} onLanguage=${toggleLanguage} />`
-  return html`<${Console} key=${currentLanguage()} onSignOut=${signOut} onLanguage=${toggleLanguage} />`
+  const signedInAgain = () => {
+    setSession(true)
+    setEnded(false)
+    restoreWork(() => setRestored(true))
+  }
+  if (!session) return html`<${SignInPage} onSignedIn=${signedInAgain} onLanguage=${toggleLanguage} ended=${ended} kept=${keptWork() !== null} />`
+  return html`<${Console} key=${currentLanguage()} onSignOut=${signOut} onLanguage=${toggleLanguage} restored=${restored} />`
 }
 
 const root = document.getElementById('app')

@@ -26,7 +26,7 @@ export function HomePage ({ me, can }) {
       <${ActionForm} label=${t('home.changePassword')} submit=${t('home.changePassword')} action=${async (data, form) => {
         // The platform revokes every older token of this user and hands back a new one.
         const issued = await api('POST', '/api/v1/me/password', { currentPassword: String(data.get('currentPassword')), newPassword: String(data.get('newPassword')) })
-        adoptToken(issued.token)
+        adoptToken(issued)
         form.reset()
       }}>
         <${Field} label=${t('home.currentPassword')} name="currentPassword" type="password" required autocomplete="current-password" />

@@ -17,6 +17,7 @@ import * as fasterFold0014 from './migrations/0014-faster-fold.ts'
 import * as scopeIndex0015 from './migrations/0015-scope-index.ts'
 import * as documentReads0016 from './migrations/0016-document-reads.ts'
 import * as revocationLists0017 from './migrations/0017-revocation-lists.ts'
+import * as refreshTokens0018 from './migrations/0018-refresh-tokens.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -42,6 +43,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0015-scope-index', scopeIndex0015],
   ['0016-document-reads', documentReads0016],
   ['0017-revocation-lists', revocationLists0017],
+  ['0018-refresh-tokens', refreshTokens0018],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -13,9 +13,24 @@ interface SignIn {
   password: string
 }
 
-/** `POST /auth/token`: sign in with a username and password, get a JWT. */
+const refreshToken = { type: 'string', minLength: 1, maxLength: 128, description: 'The refresh token sign-in (or the last renewal) gave' }
+const session = {
+  type: 'object',
+  properties: {
+    token: { type: 'string', description: 'The bearer token for API calls' },
+    expiresAt: { type: 'string', format: 'date-time' },
+    refreshToken: { type: 'string', description: 'Renews the session once (POST /api/v1/auth/refresh); keep it as secret as a password' },
+    refreshExpiresAt: { type: 'string', format: 'date-time', description: 'The session ends if not renewed by then' },
+  },
+}
+
+/**
+ * `POST /auth/token`: sign in with a username and password, get a bearer token (short) and a refresh token;
+ * `POST /auth/refresh`: renew with the refresh token (used up, a new one given); `POST /auth/sign-out`: end the
+ * session.
+ */
 export function authRoutes (services: Services): Route<any>[] {
-  const { db, tokens, throttle } = services
+  const { db, tokens, throttle, refreshTokens } = services
   // Password checks: four at once (libuv's threads), a hundred waiting, the rest told to retry (503). One address
   // holds at most eight of those places: a flood from one address cannot fill the queue a neighbour signs in through.
   const verifications = createKeyedLimit({ running: 4, queued: 100 })
@@ -39,7 +54,7 @@ export function authRoutes (services: Services): Route<any>[] {
     responses: {
       200: {
         description: 'Signed in',
-        schema: { type: 'object', properties: { token: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' }, user: schema.user } },
+        schema: { ...session, properties: { ...session.properties, user: schema.user } },
       },
     },
     errors: [CoreError.badCredentials, CoreError.tooManyAttempts, CoreError.unavailable],
@@ -76,13 +91,52 @@ export function authRoutes (services: Services): Route<any>[] {
         signedIn = true
         const user = await findUser(db, body.username)
         const issued = await tokens.issue(Number(row.id), Number(row.token_version))
+        const refresh = await refreshTokens.issue(Number(row.id), Number(row.token_version))
         await recordAudit(db, { actor: body.username, action: 'auth.sign-in', tenant: user?.tenant ?? null, details: { address }, requestId })
-        return { status: 200, body: { token: issued.token, expiresAt: issued.expiresAt, user: user === undefined ? null : userView(user) } }
+        return { status: 200, body: { token: issued.token, expiresAt: issued.expiresAt, ...refresh, user: user === undefined ? null : userView(user) } }
       } finally {
         throttle.end(body.username, address, signedIn)
       }
     },
   })
 
-  return [signIn]
+  const renew = defineRoute<{ refreshToken: string }>({
+    method: 'POST',
+    path: '/api/v1/auth/refresh',
+    operationId: 'refreshSession',
+    summary: 'Renew a session: a new bearer token and the next refresh token (the one given is used up)',
+    tag: 'auth',
+    auth: 'public',
+    body: { type: 'object', additionalProperties: false, required: ['refreshToken'], properties: { refreshToken } },
+    responses: { 200: { description: 'Renewed', schema: session } },
+    errors: [CoreError.sessionEnded],
+    async handle ({ body, requestId }) {
+      const renewal = await refreshTokens.renew(body.refreshToken, requestId)
+      if (!renewal.ok) {
+        const why = { unknown: 'this refresh token is not known', expired: 'the session went unused too long', reused: 'this refresh token was used already: the session is ended for safety', 'signed-out': 'the session was signed out', 'user-changed': 'the user was disabled or changed password' }
+        throw CoreError.sessionEnded(`the session has ended: ${why[renewal.reason]}`)
+      }
+      const issued = await tokens.issue(renewal.userId, renewal.tokenVersion)
+      return { status: 200, body: { token: issued.token, expiresAt: issued.expiresAt, ...renewal.refresh } }
+    },
+  })
+
+  const signOut = defineRoute<{ refreshToken: string }>({
+    method: 'POST',
+    path: '/api/v1/auth/sign-out',
+    operationId: 'signOut',
+    summary: 'End a session: its refresh token renews nothing any more (bearer tokens already given run out within their hour)',
+    tag: 'auth',
+    auth: 'public',
+    body: { type: 'object', additionalProperties: false, required: ['refreshToken'], properties: { refreshToken } },
+    responses: { 204: { description: 'Signed out (also when the token was unknown or ended already)' } },
+    errors: [],
+    async handle ({ body, requestId }) {
+      const user = await refreshTokens.signOut(body.refreshToken)
+      if (user !== undefined) await recordAudit(db, { actor: user.username, action: 'auth.sign-out', tenant: user.tenant, target: user.username, requestId })
+      return { status: 204 }
+    },
+  })
+
+  return [signIn, renew, signOut]
 }

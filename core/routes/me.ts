@@ -8,7 +8,7 @@ import { findUser, updateUser } from '../tenancy/users.ts'
 import * as schema from './schemas.ts'
 
 /** `GET /me` and `POST /me/password`: the caller itself. */
-export function meRoutes ({ db, tokens, changes }: Services): Route<any>[] {
+export function meRoutes ({ db, tokens, refreshTokens, changes }: Services): Route<any>[] {
   const me = defineRoute({
     method: 'GET',
     path: '/api/v1/me',
@@ -53,7 +53,7 @@ export function meRoutes ({ db, tokens, changes }: Services): Route<any>[] {
       required: ['currentPassword', 'newPassword'],
       properties: { currentPassword: { type: 'string', minLength: 1, maxLength: 256 }, newPassword: schema.password },
     },
-    responses: { 200: { description: 'Changed', schema: { type: 'object', properties: { token: { type: 'string' }, expiresAt: { type: 'string' } } } } },
+    responses: { 200: { description: 'Changed: every session of the user has ended, and this one goes on with these', schema: { type: 'object', properties: { token: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' }, refreshToken: { type: 'string' }, refreshExpiresAt: { type: 'string', format: 'date-time' } } } } },
     errors: [CoreError.wrongCurrentPassword],
     async handle ({ body, principal, requestId }) {
       const [row] = await db.read('select password_hash from users where id = ?', [principal.id])
@@ -67,8 +67,10 @@ export function meRoutes ({ db, tokens, changes }: Services): Route<any>[] {
         await appendAudit(trx, { actor: principal.username, action: 'user.password-change', tenant: user.tenant, target: user.username, requestId })
       })
       const [fresh] = await db.read('select token_version from users where id = ?', [principal.id])
+      // Every session of the user ended with the old password (the token version moved on); this one goes on anew.
       const issued = await tokens.issue(principal.id, Number(fresh?.token_version))
-      return { status: 200, body: issued }
+      const refresh = await refreshTokens.issue(principal.id, Number(fresh?.token_version))
+      return { status: 200, body: { ...issued, ...refresh } }
     },
   })
 

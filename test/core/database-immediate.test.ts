@@ -45,6 +45,7 @@ t.test("a write waiting for another process's lock leaves the event loop serving
     console.log('held')
     setTimeout(() => { db.prepare('COMMIT').run(); console.log('released ' + Date.now()) }, 1500)
   `], { cwd: new URL('../../', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] })
+  const closed = new Promise((resolve) => holder.on('close', resolve))
   let out = ''
   holder.stdout.on('data', (chunk: Buffer) => { out += chunk })
   await until(async () => out, (text) => text.includes('held'), 10_000)
@@ -56,9 +57,55 @@ t.test("a write waiting for another process's lock leaves the event loop serving
   const ticker = setInterval(() => { ticks++; lastTick = Date.now() }, 10)
   await writing
   clearInterval(ticker)
-  await new Promise((resolve) => holder.on('close', resolve))
+  await closed
   const released = Number(/released (\d+)/.exec(out)?.[1])
   t.ok(Date.now() >= released, 'the write landed after the lock was let go')
   t.ok(ticks >= 10 && lastTick >= started && lastTick < released + 1000, `the event loop turned ${ticks} times while the write waited ${released - started} ms (it slept in SQLite's busy handler before)`)
   t.same((await db.knex('notes').orderBy('id').select('text')).map((row) => row.text), ['worker', 'gateway'], 'both writes are kept, in order')
+})
+
+t.test("gateway writes and transactions all go through beside a worker's steady writes, and the worker keeps its pace", { skip: testDialect === 'postgres' ? 'SQLite only: PostgreSQL locks rows, not the file' : false }, async (t) => {
+  const database = await createTestDatabase()
+  const db = createDatabase(database.url)
+  t.teardown(async () => { await db.close(); await database.drop() })
+  await db.knex.raw('create table notes (id integer primary key, text varchar(40) not null)')
+  // A worker's place: a write transaction every turn of its event loop for two seconds, checkpointing every few pages.
+  const worker = spawn(process.execPath, ['-e', `
+    const db = new (require('better-sqlite3'))(${JSON.stringify(database.url.slice('sqlite:'.length))})
+    db.pragma('journal_mode = WAL'); db.pragma('busy_timeout = 5000'); db.pragma('wal_autocheckpoint = 4')
+    const insert = db.prepare("insert into notes (text) values (?)")
+    console.log('writing')
+    const started = Date.now()
+    let n = 0
+    let longest = 0
+    const turn = () => {
+      const asked = Date.now()
+      db.prepare('BEGIN IMMEDIATE').run()
+      longest = Math.max(longest, Date.now() - asked)
+      for (let i = 0; i < 20; i++) insert.run('worker ' + n++)
+      db.prepare('COMMIT').run()
+      if (Date.now() < started + 2000) setImmediate(turn); else console.log('wrote ' + n + ', waited at most ' + longest + ' ms')
+    }
+    turn()
+  `], { cwd: new URL('../../', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] })
+  const closed = new Promise((resolve) => worker.on('close', resolve))
+  let out = ''
+  worker.stdout.on('data', (chunk: Buffer) => { out += chunk })
+  await until(async () => out, (text) => text.includes('writing'), 10_000)
+  // The gateway meanwhile: audit entries, sign-ins, a new unit: a write or a transaction every few milliseconds.
+  const failures: string[] = []
+  for (let k = 0; k < 100; k++) {
+    try {
+      if (k % 2 === 0) await db.knex('notes').insert({ text: `gateway ${k}` })
+      else await db.knex.transaction(async (trx) => { await trx('notes').count({ n: '*' }); await trx('notes').insert({ text: `gateway ${k}` }) })
+    } catch (error) {
+      failures.push(`${(error as { code?: string }).code}: ${(error as Error).message}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  await closed
+  t.same(failures.slice(0, 3), [], `${100 - failures.length} of 100 gateway writes went through`)
+  const longest = Number(/at most (\d+) ms/.exec(out)?.[1])
+  t.ok(longest < 1000, `the worker wrote ${/wrote (\d+)/.exec(out)?.[1]} rows in its two seconds, waiting for the lock ${longest} ms at most`)
+  t.equal(Number((await db.knex('notes').where('text', 'like', 'gateway %').count({ n: '*' }))[0]!.n), 100, 'all the gateway\'s rows are there')
 })

@@ -41,7 +41,7 @@ t.test('every route is in the OpenAPI document', async (t) => {
   t.equal(document.openapi, '3.1.0')
   const routes = [
     'get /healthz', 'get /readyz', 'get /metrics', 'get /api/v1/openapi.json',
-    'post /api/v1/auth/token', 'get /api/v1/me', 'post /api/v1/me/password',
+    'post /api/v1/auth/token', 'post /api/v1/auth/refresh', 'post /api/v1/auth/sign-out', 'get /api/v1/me', 'post /api/v1/me/password',
     'get /api/v1/tenants/{code}', 'get /api/v1/tenants/{code}/children', 'post /api/v1/tenants/{code}/children',
     'get /api/v1/tenants/{code}/users', 'post /api/v1/tenants/{code}/users',
     'get /api/v1/tenants/{code}/users/{username}', 'patch /api/v1/tenants/{code}/users/{username}',

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 
@@ -55,4 +55,30 @@ export async function signInToConsole (page: Page, url: string, username: string
   await page.getByLabel('Mật khẩu', { exact: true }).fill(password)
   await page.getByRole('button', { name: 'Đăng nhập' }).click()
   await page.getByRole('heading', { name: /^Xin chào/ }).waitFor()
+}
+
+const AXE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8')
+
+/** One WCAG 2.1 A/AA rule a page breaks badly (axe-core's impact serious or critical), with where. */
+export interface AccessibilityProblem {
+  rule: string
+  impact: string
+  help: string
+  targets: string[]
+}
+
+/**
+ * What axe-core finds on the page as it stands, against WCAG 2.1 A and AA, of serious or critical impact. Run through
+ * the DevTools protocol, so the console's Content-Security-Policy (scripts from /console/ only) stays as it is.
+ */
+export async function accessibilityProblems (page: Page): Promise<AccessibilityProblem[]> {
+  await page.evaluate(AXE)
+  return page.evaluate(async () => {
+    interface Violation { id: string, impact: string | null, help: string, nodes: Array<{ target: unknown[] }> }
+    const axe = (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: Violation[] }> } }).axe
+    const result = await axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] })
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ rule: v.id, impact: String(v.impact), help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.map(String).join(' ')) }))
+  })
 }

@@ -1,0 +1,46 @@
+// SQLite pass only: what is tested is the pages in the browser; the database under them does not change them.
+import t from 'tap'
+import { accessibilityProblems, launchBrowser, signInToConsole } from '../helpers/browser.ts'
+import { ADMIN_PASSWORD, startTestPlatform } from '../helpers/platform.ts'
+
+t.test("axe-core finds no serious or critical WCAG 2.1 AA problem on the console's main pages, in Vietnamese and English", async (t) => {
+  const p = await startTestPlatform(t)
+  const admin = await p.signIn('admin', ADMIN_PASSWORD)
+  await p.call('POST', '/api/v1/tenants/vn/children', { token: admin, body: { code: 'hn', name: 'Thành phố Hà Nội' } })
+  await p.call('POST', '/api/v1/tenants/hn/children', { token: admin, body: { code: 'hn-ba-dinh', name: 'Phường Ba Đình' } })
+  const browser = await launchBrowser(t)
+  const page = await browser.newPage()
+  await page.goto(`${p.url}/console/`)
+  await page.getByRole('button', { name: 'Đăng nhập' }).waitFor()
+  const views = [
+    ['home', '#/', 'heading', /^(Xin chào|Hello)/],
+    ['units', '#/units', 'heading', /^(Đơn vị|Units)/],
+    ['unit', '#/units/hn', 'heading', /Hà Nội/],
+    ['unit users', '#/units/hn/users', 'form', /^(Tạo người dùng|Create a user)/],
+    ['unit grants', '#/units/hn/grants', 'heading', /Hà Nội/],
+    ['unit plugins', '#/units/hn/plugins', 'heading', /Hà Nội/],
+    ['registry', '#/registry', 'heading', /./],
+    ['audit', '#/audit', 'heading', /./],
+    ['health', '#/health', 'heading', /./],
+  ] as const
+  for (const language of ['vi', 'en']) {
+    const found: string[] = []
+    const check = async (name: string): Promise<void> => {
+      await page.waitForLoadState('networkidle')
+      for (const problem of await accessibilityProblems(page)) found.push(`${name}: ${problem.rule} (${problem.impact}): ${problem.help} at ${problem.targets.join(', ')}`)
+    }
+    if (language === 'en') {
+      await page.goto(`${p.url}/console/#/`)
+      await page.getByRole('button', { name: 'English' }).click()
+    } else {
+      await check('sign-in')
+      await signInToConsole(page, p.url, 'admin', ADMIN_PASSWORD)
+    }
+    for (const [name, hash, role, text] of views) {
+      await page.goto(`${p.url}/console/${hash}`)
+      await page.getByRole(role, { name: text }).first().waitFor()
+      await check(name)
+    }
+    t.same(found, [], `${language}: ${views.length + (language === 'vi' ? 1 : 0)} pages checked`)
+  }
+})
