@@ -5,6 +5,7 @@ import { migrateCommand } from './commands/migrate.ts'
 import { startCommand } from './commands/start.ts'
 import { demoCommand } from './commands/demo.ts'
 import { loginCommand, loginUsage } from './commands/login.ts'
+import { pluginCheckCommand, pluginCheckUsage } from './commands/plugin-check.ts'
 import { pluginInitCommand, pluginInitUsage } from './commands/plugin-init.ts'
 import { pluginPackCommand, pluginPackUsage } from './commands/plugin-pack.ts'
 import { pluginPublishCommand, pluginPublishUsage } from './commands/plugin-publish.ts'
@@ -30,6 +31,7 @@ const commands: Record<string, Command> = {
   demo: { summary: 'prepare the database with demo tenants and users (--national: every province and commune), print their passwords, exit', synopsis: 'nentang demo [--national] [options]', run: demoCommand },
   login: { summary: 'sign in to a platform and keep the token for publish', usage: loginUsage, run: loginCommand },
   'plugin init': { summary: 'scaffold a plugin project: manifest, handlers, types, a test and a README', usage: pluginInitUsage, run: pluginInitCommand },
+  'plugin check': { summary: "type-check a plugin's handlers against the SDK's types", usage: pluginCheckUsage, run: pluginCheckCommand },
   'plugin test': { summary: "run a plugin's tests against real sandboxes for a fake tenant", usage: pluginTestUsage, run: pluginTestCommand },
   'plugin pack': { summary: 'pack a plugin folder into a .tgz checked as the registry will', usage: pluginPackUsage, run: pluginPackCommand },
   'plugin publish': { summary: 'upload a plugin to the registry of the platform signed in to', usage: pluginPublishUsage, run: pluginPublishCommand },

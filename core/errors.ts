@@ -7,7 +7,10 @@
 export interface FieldError {
   /** JSON pointer-ish path of the offending field, e.g. `/roles/0` or `username`. */
   field: string
+  /** In English, in words: the field by its label, what is wrong and what is expected. */
   message: string
+  /** The same in Vietnamese, answered instead of `message` to a caller who asks for Vietnamese. */
+  vi?: string
 }
 
 export interface ErrorDefinition {

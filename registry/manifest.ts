@@ -73,12 +73,12 @@ function uploadProblems (manifest: Manifest): FieldError[] {
   ;(manifest.routes ?? []).forEach((route, index) => {
     if (route.upload === undefined) return
     const field = `routes/${index}/upload`
-    if (p.files !== true) problems.push({ field, message: `'${field}' takes files: the manifest must ask for permissions.files` })
-    if (route.method !== 'POST' && route.method !== 'PUT') problems.push({ field, message: `'${field}': only a POST or PUT route takes files` })
-    if (route.upload.as === 'raw' && route.body !== undefined) problems.push({ field, message: `'${field}': a raw upload is the whole body, so the route has no body schema` })
+    if (p.files !== true) problems.push({ field, message: `'${field}' takes files: the manifest must ask for permissions.files`, vi: `${field}: tuyến nhận tệp thì plugin.json phải xin quyền permissions.files.` })
+    if (route.method !== 'POST' && route.method !== 'PUT') problems.push({ field, message: `'${field}': only a POST or PUT route takes files`, vi: `${field}: chỉ tuyến POST hoặc PUT mới nhận tệp.` })
+    if (route.upload.as === 'raw' && route.body !== undefined) problems.push({ field, message: `'${field}': a raw upload is the whole body, so the route has no body schema`, vi: `${field}: tệp gửi nguyên khối chiếm cả nội dung, nên tuyến không có lược đồ nội dung.` })
   })
   if (p.exports === true && (p.files !== true || (p.storage === undefined || p.storage === false))) {
-    problems.push({ field: 'permissions/exports', message: "'permissions/exports' writes files of stored documents: ask for permissions.files and permissions.storage too" })
+    problems.push({ field: 'permissions/exports', message: "'permissions/exports' writes files of stored documents: ask for permissions.files and permissions.storage too", vi: 'permissions/exports: xuất dữ liệu ghi ra tệp từ tài liệu đã lưu; hãy xin thêm quyền permissions.files và permissions.storage.' })
   }
   return problems
 }
@@ -89,5 +89,6 @@ function allowListProblems (manifest: Manifest): FieldError[] {
     : [{
         field: `permissions/http/allow/${index}`,
         message: `'permissions/http/allow/${index}' must be scheme://host[:port][/path]: a '*' only as the host's whole left-most label (or the whole host), as the port, or in the path`,
+        vi: `permissions/http/allow/${index}: phải có dạng giao-thức://máy-chủ[:cổng][/đường-dẫn]; dấu * chỉ được thay cả nhãn đầu tiên của tên máy chủ (hoặc cả tên), cổng, hoặc trong đường dẫn.`,
       }])
 }

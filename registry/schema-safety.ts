@@ -40,11 +40,11 @@ export function schemaProblems (manifest: SchemasOf): FieldError[] {
     const known = sizes.get(name)
     if (known !== undefined) return known
     if (!Object.hasOwn(named, name)) {
-      problems.push({ field, message: `'${field}' refers to '#/schemas/${name}', which the manifest does not define` })
+      problems.push({ field, message: `'${field}' refers to '#/schemas/${name}', which the manifest does not define`, vi: `${field}: tham chiếu tới '#/schemas/${name}' nhưng plugin.json không khai báo lược đồ này.` })
       return 0
     }
     if (visiting.has(name)) {
-      problems.push({ field, message: `'${field}' makes '#/schemas/${name}' refer to itself; recursive schemas are not allowed` })
+      problems.push({ field, message: `'${field}' makes '#/schemas/${name}' refer to itself; recursive schemas are not allowed`, vi: `${field}: làm lược đồ '#/schemas/${name}' tự tham chiếu tới chính nó; không cho phép lược đồ đệ quy.` })
       return Infinity
     }
     visiting.add(name)
@@ -62,10 +62,10 @@ export function schemaProblems (manifest: SchemasOf): FieldError[] {
       const at = `${field}/${key}`
       if (key === '$ref') {
         const target = typeof inner === 'string' ? REF.exec(inner)?.[1] : undefined
-        if (target === undefined) problems.push({ field: at, message: `'${at}' must be '#/schemas/{name}'` })
+        if (target === undefined) problems.push({ field: at, message: `'${at}' must be '#/schemas/{name}'`, vi: `${at}: phải có dạng '#/schemas/{tên}'.` })
         else size += sizeOfNamed(target, at)
       } else if (key === '$dynamicRef' || key === '$recursiveRef') {
-        problems.push({ field: at, message: `'${at}' is not allowed; use '#/schemas/{name}'` })
+        problems.push({ field: at, message: `'${at}' is not allowed; use '#/schemas/{name}'`, vi: `${at}: không được phép; hãy dùng '#/schemas/{tên}'.` })
       } else if (key === 'pattern' && typeof inner === 'string') {
         checkPattern(inner, at)
       } else if (key === 'patternProperties' && inner !== null && typeof inner === 'object') {
@@ -78,13 +78,13 @@ export function schemaProblems (manifest: SchemasOf): FieldError[] {
 
   function checkPattern (pattern: string, field: string): void {
     if (pattern.length > MAX_PATTERN_LENGTH) {
-      problems.push({ field, message: `'${field}' is longer than ${MAX_PATTERN_LENGTH} characters` })
+      problems.push({ field, message: `'${field}' is longer than ${MAX_PATTERN_LENGTH} characters`, vi: `${field}: dài quá ${MAX_PATTERN_LENGTH} ký tự.` })
       return
     }
     try {
       compileSafePattern(pattern)
     } catch (error) {
-      problems.push({ field, message: `'${field}' cannot run in linear time (no backreferences or lookaround): ${(error as Error).message.slice(0, 200)}` })
+      problems.push({ field, message: `'${field}' cannot run in linear time (no backreferences or lookaround): ${(error as Error).message.slice(0, 200)}`, vi: `${field}: biểu thức này không chạy được trong thời gian tuyến tính (không dùng tham chiếu ngược hay lookaround).` })
     }
   }
 

@@ -62,7 +62,8 @@ interface Slot {
   startedAt: number
 }
 
-const workerMain = new URL('./worker/main.ts', import.meta.url).pathname
+// `.ts` in this checkout, `.js` in the CLI's package (built: Node strips no types under node_modules).
+const workerMain = new URL(`./worker/main.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).pathname
 /**
  * The errors of a gateway call that reach the plugin with their message; any other is logged, and the plugin gets
  * `HostError`.

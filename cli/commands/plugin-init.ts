@@ -60,6 +60,6 @@ export async function pluginInitCommand (args: string[]): Promise<number> {
   }
   console.log(`created @${scope}/${name} in ${folder}:`)
   for (const file of written.sort()) console.log(`  ${file}`)
-  console.log(`\nnext: cd ${folder} && nentang plugin test`)
+  console.log(`\nnext: cd ${folder} && nentang plugin check && nentang plugin test`)
   return 0
 }

@@ -1,3 +1,4 @@
+import { highlight, highlighted } from './highlight.js'
 import { api, versionPath } from './api.js'
 import { t } from './i18n.js'
 import { ActionForm, Field, formatDate, html, Loading, Section, useLoad } from './ui.js'
@@ -68,7 +69,7 @@ export function ReviewPage ({ name, version, can }) {
         <${FilesSection} name=${name} version=${version} />
         <details class="card">
           <summary>${t('review.manifest')}</summary>
-          <pre>${JSON.stringify(e.manifest, null, 2)}</pre>
+          <pre tabindex="0" aria-label="plugin.json">${JSON.stringify(e.manifest, null, 2)}</pre>
         </details>`
     }}<//>
   </div>`
@@ -85,8 +86,8 @@ function FilesSection ({ name, version }) {
         <details open=${file.status === 'changed'}>
           <summary><code>${file.path}</code> <span class=${`badge ${file.status}`}>${t(`review.file.${file.status}`)}</span> <span class="muted">${file.size} B</span></summary>
           ${file.patch !== null
-            ? html`<pre class="diff" data-testid=${`diff-${file.path}`}>${file.patch.split('\n').filter((line) => !line.startsWith('Index:') && !/^=+$/.test(line)).map((line) => html`<span class=${line.startsWith('+') ? 'added' : line.startsWith('-') ? 'removed' : ''}>${line}</span>`)}</pre>`
-            : file.text !== null ? html`<pre class="source">${file.text}</pre>` : html`<p class="muted">${t('review.binary')}</p>`}
+            ? html`<pre class="diff" tabindex="0" aria-label=${file.path} data-testid=${`diff-${file.path}`}>${file.patch.split('\n').filter((line) => !line.startsWith('Index:') && !/^=+$/.test(line)).map((line) => html`<span class=${line.startsWith('+') ? 'added' : line.startsWith('-') ? 'removed' : ''}>${highlighted(file.path) && /^[+\- ]/.test(line) && !/^(\+\+\+|---) /.test(line) ? [line[0], highlight(line.slice(1))] : line}</span>`)}</pre>`
+            : file.text !== null ? html`<pre class="source" tabindex="0" aria-label=${file.path}>${highlighted(file.path) ? highlight(file.text) : file.text}</pre>` : html`<p class="muted">${t('review.binary')}</p>`}
         </details>
       </li>`)}</ul>`}<//>
   <//>`

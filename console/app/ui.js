@@ -23,8 +23,8 @@ export function ErrorBox ({ error }) {
   // The message in words; the code and the particulars only in a detail line, for whoever helps.
   return html`<div class="error" role="alert">
     <strong>${error.message}</strong>
-    ${error.field && (error.errors ?? []).length <= 1 ? html` <span>${t('error.field', { field: error.field })}</span>` : null}
-    ${(error.errors ?? []).length > 1 ? html`<ul>${error.errors.map((problem) => html`<li><code>${problem.field}</code>: ${problem.message}</li>`)}</ul>` : null}
+    ${error.field && (error.errors ?? []).length === 0 ? html` <span>${t('error.field', { field: error.field })}</span>` : null}
+    ${(error.errors ?? []).length > 1 ? html`<ul>${error.errors.map((problem) => html`<li>${problem.message}</li>`)}</ul>` : null}
     ${error.code || error.detail ? html`<br /><small class="muted">${[error.detail, error.code].filter(Boolean).join(' · ')}</small>` : null}
   </div>`
 }

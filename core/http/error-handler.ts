@@ -20,8 +20,10 @@ export interface ErrorAnswer {
 export function errorAnswer (caught: unknown, requestId: string, logger: Logger, language: 'vi' | 'en' = 'en'): ErrorAnswer {
   const error = toPlatformError(caught)
   if (error.status >= 500) logger.error({ requestId, err: caught }, 'request failed')
-  // In Vietnamese, what the code means in words (core/error-texts.ts), and the English particulars as `detail`.
-  const text = language === 'vi' ? ERROR_TEXTS[error.code]?.vi : undefined
+  // In Vietnamese, what the code means in words (core/error-texts.ts), or the one field problem's own words, and the
+  // English particulars as `detail`.
+  const only = error.errors?.length === 1 ? error.errors[0]!.vi : undefined
+  const text = language === 'vi' ? only ?? ERROR_TEXTS[error.code]?.vi : undefined
   return {
     status: error.status,
     code: error.code,
@@ -33,7 +35,8 @@ export function errorAnswer (caught: unknown, requestId: string, logger: Logger,
         ...(text === undefined || error.message === error.code ? {} : { detail: error.message }),
         requestId,
         ...(error.field === undefined ? {} : { field: error.field }),
-        ...(error.errors === undefined ? {} : { errors: error.errors }),
+        // Each listed problem in the caller's language.
+        ...(error.errors === undefined ? {} : { errors: error.errors.map(({ field, message, vi }) => ({ field, message: language === 'vi' ? vi ?? message : message })) }),
       },
     },
   }

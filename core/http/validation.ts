@@ -1,6 +1,7 @@
 import Ajv2020Module, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import { CoreError } from '../errors.ts'
+import { describeProblem } from '../field-texts.ts'
 import type { FieldError, PlatformError } from '../errors.ts'
 
 export type JsonSchema = Record<string, unknown>
@@ -26,24 +27,29 @@ export function validator<T> (schema: JsonSchema): (value: unknown) => T {
   }
 }
 
-/** Translates ajv's errors into one error whose code is that of the first problem, listing them all. */
+/**
+ * Translates ajv's errors into one error whose code is that of the first problem, listing them all, each in words in
+ * English and Vietnamese (core/field-texts.ts): the field by its label, what is wrong, what is expected.
+ */
 export function validationError (errors: readonly ErrorObject[]): PlatformError {
   const fields: Array<FieldError & { kind: 'unknown' | 'missing' | 'invalid' }> = errors.map((error) => {
     const base = pointerToField(error.instancePath)
+    let kind: 'unknown' | 'missing' | 'invalid' = 'invalid'
+    let field = base === '' ? '(body)' : base
     if (error.keyword === 'additionalProperties' || error.keyword === 'unevaluatedProperties') {
-      const name = String(error.params.additionalProperty ?? error.params.unevaluatedProperty)
-      return { kind: 'unknown', field: join(base, name), message: `unknown field '${join(base, name)}'` }
+      kind = 'unknown'
+      field = join(base, String(error.params.additionalProperty ?? error.params.unevaluatedProperty))
+    } else if (error.keyword === 'required') {
+      kind = 'missing'
+      field = join(base, String(error.params.missingProperty))
     }
-    if (error.keyword === 'required') {
-      const name = String(error.params.missingProperty)
-      return { kind: 'missing', field: join(base, name), message: `'${join(base, name)}' is required` }
-    }
-    const field = base === '' ? '(body)' : base
-    return { kind: 'invalid', field, message: `'${field}' ${error.message ?? 'is invalid'}` }
+    const said = describeProblem(error, field)
+    return { kind, field, message: said.en, vi: said.vi }
   })
-  const first = fields[0] ?? { kind: 'invalid' as const, field: '(body)', message: 'the body is invalid' }
+  const first = fields[0] ?? { kind: 'invalid' as const, field: '(body)', message: 'the body is invalid', vi: 'Nội dung gửi lên không hợp lệ.' }
   const factory = first.kind === 'unknown' ? CoreError.unknownField : first.kind === 'missing' ? CoreError.missingField : CoreError.invalidField
-  return factory(first.message, { field: first.field, errors: fields.map(({ field, message }) => ({ field, message })) })
+  const errorsOut = fields.map(({ field, message, vi }) => ({ field, message, ...(vi === undefined ? {} : { vi }) }))
+  return factory(first.message, { field: first.field, errors: errorsOut })
 }
 
 function pointerToField (pointer: string): string {

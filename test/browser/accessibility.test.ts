@@ -22,11 +22,14 @@ t.test("axe-core finds no serious or critical WCAG 2.1 AA problem on the console
     ['registry', '#/registry', 'heading', /./],
     ['audit', '#/audit', 'heading', /./],
     ['health', '#/health', 'heading', /./],
+    ['review', '#/review/@vn/notices/1.0.0', 'heading', /notices/],
   ] as const
   for (const language of ['vi', 'en']) {
     const found: string[] = []
     const check = async (name: string): Promise<void> => {
       await page.waitForLoadState('networkidle')
+      // What a reader unfolds is checked too: the review's files, with their coloured code.
+      await page.evaluate(() => { for (const details of (globalThis as unknown as { document: { querySelectorAll(s: string): Iterable<{ open: boolean }> } }).document.querySelectorAll('details')) details.open = true })
       for (const problem of await accessibilityProblems(page)) found.push(`${name}: ${problem.rule} (${problem.impact}): ${problem.help} at ${problem.targets.join(', ')}`)
     }
     if (language === 'en') {

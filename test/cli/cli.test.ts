@@ -19,7 +19,7 @@ t.test('help and unknown commands', async (t) => {
   t.notMatch(devHelp.stdout, /usage: nentang <command>/, 'not the generic usage')
   const pluginHelp = await runCli(['plugin', '--help'])
   t.equal(pluginHelp.code, 0)
-  t.match(pluginHelp.stdout, /plugin init .*\n.*plugin test .*\n.*plugin pack .*\n.*plugin publish/)
+  t.match(pluginHelp.stdout, /plugin init .*\n.*plugin check .*\n.*plugin test .*\n.*plugin pack .*\n.*plugin publish/)
   const pluginAlone = await runCli(['plugin'])
   t.equal(pluginAlone.code, 2)
   t.match(pluginAlone.stderr, /'plugin' needs a command/)

@@ -17,15 +17,19 @@ export function startNode (t: { teardown(fn: () => unknown): void }, args: strin
   return startNodeWith(t, ['start', '--port', '0', '--host', '127.0.0.1', ...args], env, /listening on http:\/\/localhost:(\d+)/)
 }
 
-/** Runs `nentang <args>` (in `cwd`) and waits for `listening` to match its port on stderr. */
+/**
+ * Runs `nentang <args>` (in `cwd`) and waits for `listening` to match its port on stderr; `program`, another `nentang`
+ * to run (an installed one).
+ */
 export async function startNodeWith (
   t: { teardown(fn: () => unknown): void },
   args: string[],
   env: NodeJS.ProcessEnv,
   listening: RegExp,
-  cwd?: string
+  cwd?: string,
+  program: string[] = [process.execPath, '--no-node-snapshot', cliPath]
 ): Promise<RunningNode> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', cliPath, ...args], {
+  const child = spawn(program[0]!, [...program.slice(1), ...args], {
     cwd,
     env: { ...process.env, NENTANG_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

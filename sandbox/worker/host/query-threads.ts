@@ -31,7 +31,7 @@ export function createQueryThreads (filename: string): QueryThreads {
   let closed = false
 
   const spawn = (): Slot => {
-    const worker = new Worker(new URL('./query-thread-main.ts', import.meta.url), { workerData: { filename } })
+    const worker = new Worker(new URL(`./query-thread-main.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url), { workerData: { filename } })
     worker.unref()
     const slot = { worker, busy: false }
     worker.on('error', () => replace(slot))
