@@ -2,12 +2,14 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 
-/** A sign-in the CLI keeps: the platform's URL, who, and the bearer token. */
+/** A sign-in the CLI keeps: the platform's URL, who, the bearer token, and the refresh token that renews it. */
 export interface Credential {
   url: string
   username: string
   token: string
   expiresAt: string
+  refreshToken?: string
+  refreshExpiresAt?: string
 }
 
 interface Store {

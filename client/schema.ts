@@ -345,6 +345,8 @@ export interface paths {
                 username?: string
                 displayName?: string
                 tenant?: string
+                /** The home unit with the units above it by name: "Phường Ba Đình, Thành phố Hà Nội" */
+                tenantName?: string
               }
               grants?: Array<{
                 role?: string

@@ -66,18 +66,21 @@ const FORMATS: Record<string, Texts> = {
   uri: { vi: 'một địa chỉ URL đầy đủ', en: 'a full URL' },
 }
 
+/** `record[key]` when the record itself has it: a field named `constructor` or `__proto__` is no label. */
+const own = <T>(record: Record<string, T>, key: string): T | undefined => Object.hasOwn(record, key) ? record[key] : undefined
+
 /** The field's name in words: its label, with where it sits when it is inside another (`routes/0/path`). */
 export function fieldLabel (field: string): Texts {
   const parts = field.split('/').filter((part) => part !== '')
   const last = [...parts].reverse().find((part) => !/^\d+$/.test(part))
-  const known = last === undefined ? undefined : FIELDS[last]
+  const known = last === undefined ? undefined : own(FIELDS, last)
   if (known === undefined) return { vi: `Trường ${field}`, en: `Field ${field}` }
   if (parts.length <= 1) return known.label
   return { vi: `${known.label.vi} (${field})`, en: `${known.label.en} (${field})` }
 }
 
 const both = (vi: string, en: string): Texts => ({ vi, en })
-const list = (values: unknown[]): string => values.map((value) => JSON.stringify(value)).join(', ')
+const list = (values: unknown): string => Array.isArray(values) ? values.map((value) => JSON.stringify(value)).join(', ') : ''
 
 /** One problem ajv found with `field`, said in both languages in words: what is wrong and what is expected. */
 export function describeProblem (error: ErrorObject, field: string): Texts {
@@ -90,7 +93,7 @@ export function describeProblem (error: ErrorObject, field: string): Texts {
     case 'additionalProperties':
     case 'unevaluatedProperties': return say('trường này không có trong lược đồ, hãy bỏ đi.', 'there is no such field here; remove it.')
     case 'type': {
-      const wanted = String(params.type).split(',').map((type) => TYPES[type] ?? both(type, type))
+      const wanted = String(params.type).split(',').map((type) => own(TYPES, type) ?? both(type, type))
       return say(`phải là ${wanted.map((t) => t.vi).join(' hoặc ')}.`, `must be ${wanted.map((t) => t.en).join(' or ')}.`)
     }
     case 'minLength': return Number(params.limit) === 1 ? say('không được để trống.', 'must not be empty.') : say(`cần ít nhất ${params.limit} ký tự.`, `needs at least ${params.limit} characters.`)
@@ -101,17 +104,21 @@ export function describeProblem (error: ErrorObject, field: string): Texts {
     case 'exclusiveMaximum': return say(`phải nhỏ hơn ${params.limit}.`, `must be less than ${params.limit}.`)
     case 'minItems': return say(`cần ít nhất ${params.limit} mục.`, `needs at least ${params.limit} item(s).`)
     case 'maxItems': return say(`tối đa ${params.limit} mục.`, `at most ${params.limit} items.`)
-    case 'uniqueItems': return say('có mục bị lặp lại.', 'has an item twice.')
+    case 'uniqueItems': {
+      // Which two, counted from 0 as the fields' paths are (`tags/49001`).
+      const pair = typeof params.i === 'number' && typeof params.j === 'number' ? [Math.min(params.i, params.j), Math.max(params.i, params.j)] : undefined
+      return pair === undefined ? say('có mục bị lặp lại.', 'has an item twice.') : say(`có mục bị lặp lại (mục ${pair[0]} và ${pair[1]} giống nhau).`, `has an item twice (items ${pair[0]} and ${pair[1]} are the same).`)
+    }
     case 'minProperties': return say(`cần ít nhất ${params.limit} mục.`, `needs at least ${params.limit} entries.`)
     case 'maxProperties': return say(`tối đa ${params.limit} mục.`, `at most ${params.limit} entries.`)
-    case 'enum': return say(`phải là một trong: ${list(params.allowedValues as unknown[])}.`, `must be one of: ${list(params.allowedValues as unknown[])}.`)
+    case 'enum': return say(`phải là một trong: ${list(params.allowedValues)}.`, `must be one of: ${list(params.allowedValues)}.`)
     case 'const': return say(`phải là ${JSON.stringify(params.allowedValue)}.`, `must be ${JSON.stringify(params.allowedValue)}.`)
     case 'format': {
-      const format = FORMATS[String(params.format)]
+      const format = own(FORMATS, String(params.format))
       return format === undefined ? say('không đúng định dạng.', 'is not in the expected form.') : say(`phải là ${format.vi}.`, `must be ${format.en}.`)
     }
     case 'pattern': {
-      const expected = FIELDS[last]?.expected
+      const expected = own(FIELDS, last)?.expected
       return expected === undefined ? say('có ký tự hoặc dạng không được chấp nhận.', 'has characters or a form that is not accepted.') : say(`${expected.vi}.`, `${expected.en}.`)
     }
     case 'propertyNames': return say('có tên mục không được chấp nhận.', 'has an entry whose name is not accepted.')

@@ -22,6 +22,8 @@ async function readPassword (fromStdin: boolean): Promise<string> {
   return first.done === true ? '' : first.value
 }
 
+const hoursUntil = (time: string): number => Math.max(1, Math.round((Date.parse(time) - Date.now()) / 3600_000))
+
 /** `nentang login`: signs in and keeps the token for the other commands. */
 export async function loginCommand (args: string[]): Promise<number> {
   const parsed = parseArgs(args, ['password-stdin'], ['url', 'username'])
@@ -42,7 +44,8 @@ export async function loginCommand (args: string[]): Promise<number> {
     console.error(`nentang login: ${describeFailure(response)}`)
     return 1
   }
-  saveCredential({ url, username, token: response.body.token, expiresAt: response.body.expiresAt })
-  console.log(`signed in to ${url} as ${username} until ${response.body.expiresAt} (kept in ${credentialsFile()})`)
+  const { token, expiresAt, refreshToken, refreshExpiresAt } = response.body
+  saveCredential({ url, username, token, expiresAt, refreshToken, refreshExpiresAt })
+  console.log(`signed in to ${url} as ${username}; the session lasts while it is used at least every ${hoursUntil(refreshExpiresAt)} hours (kept in ${credentialsFile()})`)
   return 0
 }

@@ -1,9 +1,10 @@
 import { readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { isPlatformError } from '../../core/errors.ts'
-import { apiCall, describeError, describeFailure } from '../api-client.ts'
+import { describeError, describeFailure } from '../api-client.ts'
 import { parseArgs } from '../args.ts'
 import { loadCredential, normalizeUrl } from '../credentials.ts'
+import { callAs } from '../session.ts'
 import { packChecked } from './plugin-pack.ts'
 
 export const pluginPublishUsage = `usage: nentang plugin publish [folder | package.tgz] [--url <platform URL>]
@@ -36,10 +37,10 @@ export async function pluginPublishCommand (args: string[]): Promise<number> {
     return 1
   }
   process.stderr.write(`uploading ${bytes.length} bytes to ${credential.url} as ${credential.username}…\n`)
-  const response = await apiCall(credential.url, 'POST', '/api/v1/registry/packages', { token: credential.token, raw: bytes, contentType: 'application/gzip' })
+  const response = await callAs(credential, 'POST', '/api/v1/registry/packages', { raw: bytes, contentType: 'application/gzip' })
   if (response.status !== 201) {
     console.error(`nentang plugin publish: ${describeFailure(response)}`)
-    if (response.status === 401) console.error('  the sign-in has expired or was revoked; run `nentang login` again')
+    if (response.status === 401) console.error('  the session has ended (unused too long, signed out, or the password changed); run `nentang login` again')
     return 1
   }
   const entry = response.body

@@ -32,7 +32,10 @@ const texts = {
     'home.home': 'Đơn vị của bạn: {tenant}',
     'home.grants': 'Vai trò của bạn',
     'home.noAdmin': 'Bạn không có vai trò quản trị nào.',
-    'home.services': 'Dịch vụ của đơn vị',
+    'home.services': 'Dịch vụ công của đơn vị',
+    'home.apiOnly': 'Dịch vụ này được các hệ thống khác gọi qua API; không có trang để mở.',
+    'service.procedures': 'Thủ tục hành chính',
+    'service.notices': 'Thông báo của đơn vị',
     'home.noServices': 'Đơn vị chưa có dịch vụ nào.',
     'home.includeDescendants': 'cả các đơn vị cấp dưới',
     'home.changePassword': 'Đổi mật khẩu',
@@ -211,7 +214,10 @@ const texts = {
     'home.home': 'Your unit: {tenant}',
     'home.grants': 'Your roles',
     'home.noAdmin': 'You hold no administrative role.',
-    'home.services': 'Services of your unit',
+    'home.services': 'Public services of your unit',
+    'home.apiOnly': 'Other systems use this service through its API; it has no page to open.',
+    'service.procedures': 'Administrative procedures',
+    'service.notices': 'Notices of your unit',
     'home.noServices': 'Your unit offers no service yet.',
     'home.includeDescendants': 'and every unit below',
     'home.changePassword': 'Change password',
@@ -381,3 +387,6 @@ export function t (key, values = {}) {
 }
 
 export const keysOf = (lang) => Object.keys(texts[lang])
+
+/** Whether there is a text for `key` (in the language chosen, or in Vietnamese). */
+export const has = (key) => key in texts[language] || key in texts.vi

@@ -6,9 +6,24 @@ import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
 import { findUser, updateUser } from '../tenancy/users.ts'
 import * as schema from './schemas.ts'
+import { fullName, namesOf } from '../tenancy/tenants.ts'
+
+const UNIT_NAME_MS = 30_000
 
 /** `GET /me` and `POST /me/password`: the caller itself. */
 export function meRoutes ({ db, tokens, refreshTokens, changes }: Services): Route<any>[] {
+  // Home units by name, kept for UNIT_NAME_MS: `GET /me` is on every page load, and a unit is renamed rarely.
+  const unitNames = new Map<string, { name: string, at: number }>()
+  async function unitName (path: string): Promise<string> {
+    const kept = unitNames.get(path)
+    if (kept !== undefined && Date.now() - kept.at < UNIT_NAME_MS) return kept.name
+    const names = new Map((await namesOf(db, path.split('/'))).map((one) => [one.code, one.name]))
+    if (unitNames.size >= 10_000) unitNames.clear()
+    const name = fullName(path, names)
+    unitNames.set(path, { name, at: Date.now() })
+    return name
+  }
+
   const me = defineRoute({
     method: 'GET',
     path: '/api/v1/me',
@@ -22,7 +37,15 @@ export function meRoutes ({ db, tokens, refreshTokens, changes }: Services): Rou
         schema: {
           type: 'object',
           properties: {
-            user: { type: 'object', properties: { username: schema.username, displayName: { type: 'string' }, tenant: schema.tenantCode } },
+            user: {
+              type: 'object',
+              properties: {
+                username: schema.username,
+                displayName: { type: 'string' },
+                tenant: schema.tenantCode,
+                tenantName: { type: 'string', description: 'The home unit with the units above it by name: "Phường Ba Đình, Thành phố Hà Nội"' },
+              },
+            },
             grants: { type: 'array', items: { type: 'object', properties: { role: schema.role, tenant: schema.tenantCode, includeDescendants: { type: 'boolean' } } } },
           },
         },
@@ -33,7 +56,12 @@ export function meRoutes ({ db, tokens, refreshTokens, changes }: Services): Rou
       return {
         status: 200,
         body: {
-          user: { username: principal.username, displayName: principal.displayName, tenant: principal.home.code },
+          user: {
+            username: principal.username,
+            displayName: principal.displayName,
+            tenant: principal.home.code,
+            tenantName: await unitName(principal.home.path),
+          },
           grants: principal.grants.map((g) => ({ role: g.role, tenant: g.tenant, includeDescendants: g.includeDescendants })),
         },
       }

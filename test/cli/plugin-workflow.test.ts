@@ -67,9 +67,18 @@ t.test('plugin init, test, pack, publish against a running platform; approved an
   t.equal(login.code, 0, login.stderr)
   t.equal(statSync(join(home, '.nentang', 'credentials.json')).mode & 0o777, 0o600, 'the token is readable by its owner only')
 
+  // An hour later the bearer token has run out: publish renews it with the kept refresh token, quietly.
+  const credentials = join(home, '.nentang', 'credentials.json')
+  const kept = JSON.parse(readFileSync(credentials, 'utf8'))
+  const signedIn = kept.platforms[kept.current]
+  t.match(signedIn, { refreshToken: /^[A-Za-z0-9_-]{43}$/ }, 'login keeps a refresh token')
+  writeFileSync(credentials, JSON.stringify({ ...kept, platforms: { [kept.current]: { ...signedIn, token: 'het.han.roi', expiresAt: new Date(Date.now() - 60_000).toISOString() } } }))
   const published = await runCli(['plugin', 'publish', project], env)
   t.equal(published.code, 0, published.stderr)
   t.match(published.stdout, /published @hn\/todo@0\.1\.0: pending/)
+  const renewed = JSON.parse(readFileSync(credentials, 'utf8')).platforms[kept.current]
+  t.not(renewed.refreshToken, signedIn.refreshToken, 'the renewal used the refresh token up and kept the next')
+  t.ok(Date.parse(renewed.expiresAt) > Date.now(), 'with a bearer token good for the next hour')
   t.match(published.stdout, /ok {3}handlers: main loads and exports 3 handler\(s\)/)
   const duplicate = await runCli(['plugin', 'publish', out], env)
   t.equal(duplicate.code, 1)

@@ -39,3 +39,12 @@ t.test('each field problem says which field by its name and what is expected, in
   t.match(english.body.error.errors.map((e: { message: string }) => e.message).join('\n'), /Username: lower-case letters without marks[\s\S]*Roles: must be a list\./)
   t.notOk(english.body.error.errors.some((e: Record<string, unknown>) => 'vi' in e), 'one language per answer')
 })
+
+t.test('fields named like the language\'s own properties are told apart, not a crash', async (t) => {
+  const p = await startPluginPlatform(t)
+  for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+    const answer = await p.call('POST', '/api/v1/auth/refresh', { body: JSON.parse(`{"refreshToken": "x", "${name}": {"a": 1}}`) as unknown, headers: { 'accept-language': 'vi' } })
+    t.equal(answer.status, 422, name)
+    t.match(answer.body.error.message, new RegExp(`^Trường ${name}: trường này không có trong lược đồ`), `${name}: said in words`)
+  }
+})
