@@ -7,6 +7,8 @@ import { until } from '../helpers/wait.ts'
 // The sandbox's storage writes on SQLite go through `db.now()`: answered on the calling thread and
 // grouped into one transaction per turn of the event loop. What the callers rely on is tested here.
 
+const SQLITE_ONLY = { skip: testDialect === 'postgres' ? 'SQLite only: PostgreSQL locks rows, not the file' : false }
+
 t.test('SQLite writes on the calling thread: one transaction a turn, committed before an answer leaves', { skip: testDialect === 'postgres' ? 'SQLite only; PostgreSQL has no calling-thread path (now() is undefined)' : false }, async (t) => {
   const database = await createTestDatabase()
   const db = createDatabase(database.url)
@@ -31,24 +33,15 @@ t.test('SQLite writes on the calling thread: one transaction a turn, committed b
   t.same((await other.read('select text from notes order by id')).map((row) => row.text), ['opened', 'first', 'second'], 'uncommitted at the end of the turn: committed then')
 })
 
-t.test("a write waiting for another process's lock leaves the event loop serving; it lands once the lock is free", { skip: testDialect === 'postgres' ? 'SQLite only: PostgreSQL locks rows, not the file' : false }, async (t) => {
-  const database = await createTestDatabase()
-  const db = createDatabase(database.url)
-  t.teardown(async () => { await db.close(); await database.drop() })
-  await db.knex.raw('create table notes (id integer primary key, text varchar(20) not null)')
-  // Another process (a sandbox worker's place) takes the write lock, holds it 1.5 s, and says when it let go.
-  const holder = spawn(process.execPath, ['-e', `
-    const db = new (require('better-sqlite3'))(${JSON.stringify(database.url.slice('sqlite:'.length))})
+t.test("a write waiting for another process's lock leaves the event loop serving; it lands once the lock is free", SQLITE_ONLY, async (t) => {
+  // Another process takes the write lock, holds it 1.5 s, and says when it let go.
+  const { db, out, closed } = await withOtherProcess(t, `
     db.pragma('journal_mode = WAL')
     db.prepare('BEGIN IMMEDIATE').run()
     db.prepare("insert into notes (text) values ('worker')").run()
     console.log('held')
     setTimeout(() => { db.prepare('COMMIT').run(); console.log('released ' + Date.now()) }, 1500)
-  `], { cwd: new URL('../../', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] })
-  const closed = new Promise((resolve) => holder.on('close', resolve))
-  let out = ''
-  holder.stdout.on('data', (chunk: Buffer) => { out += chunk })
-  await until(async () => out, (text) => text.includes('held'), 10_000)
+  `, 'held')
   const started = Date.now()
   const writing = db.knex('notes').insert({ text: 'gateway' })
   // The event loop keeps turning while the write waits: timers fire every few milliseconds.
@@ -58,20 +51,15 @@ t.test("a write waiting for another process's lock leaves the event loop serving
   await writing
   clearInterval(ticker)
   await closed
-  const released = Number(/released (\d+)/.exec(out)?.[1])
+  const released = Number(/released (\d+)/.exec(out())?.[1])
   t.ok(Date.now() >= released, 'the write landed after the lock was let go')
   t.ok(ticks >= 10 && lastTick >= started && lastTick < released + 1000, `the event loop turned ${ticks} times while the write waited ${released - started} ms (it slept in SQLite's busy handler before)`)
   t.same((await db.knex('notes').orderBy('id').select('text')).map((row) => row.text), ['worker', 'gateway'], 'both writes are kept, in order')
 })
 
-t.test("gateway writes and transactions all go through beside a worker's steady writes, and the worker keeps its pace", { skip: testDialect === 'postgres' ? 'SQLite only: PostgreSQL locks rows, not the file' : false }, async (t) => {
-  const database = await createTestDatabase()
-  const db = createDatabase(database.url)
-  t.teardown(async () => { await db.close(); await database.drop() })
-  await db.knex.raw('create table notes (id integer primary key, text varchar(40) not null)')
+t.test("gateway writes and transactions all go through beside a worker's steady writes, and the worker keeps its pace", SQLITE_ONLY, async (t) => {
   // A worker's place: a write transaction every turn of its event loop for two seconds, checkpointing every few pages.
-  const worker = spawn(process.execPath, ['-e', `
-    const db = new (require('better-sqlite3'))(${JSON.stringify(database.url.slice('sqlite:'.length))})
+  const { db, out, closed } = await withOtherProcess(t, `
     db.pragma('journal_mode = WAL'); db.pragma('busy_timeout = 5000'); db.pragma('wal_autocheckpoint = 4')
     const insert = db.prepare("insert into notes (text) values (?)")
     console.log('writing')
@@ -87,11 +75,7 @@ t.test("gateway writes and transactions all go through beside a worker's steady 
       if (Date.now() < started + 2000) setImmediate(turn); else console.log('wrote ' + n + ', waited at most ' + longest + ' ms')
     }
     turn()
-  `], { cwd: new URL('../../', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] })
-  const closed = new Promise((resolve) => worker.on('close', resolve))
-  let out = ''
-  worker.stdout.on('data', (chunk: Buffer) => { out += chunk })
-  await until(async () => out, (text) => text.includes('writing'), 10_000)
+  `, 'writing')
   // The gateway meanwhile: audit entries, sign-ins, a new unit: a write or a transaction every few milliseconds.
   const failures: string[] = []
   for (let k = 0; k < 100; k++) {
@@ -105,7 +89,26 @@ t.test("gateway writes and transactions all go through beside a worker's steady 
   }
   await closed
   t.same(failures.slice(0, 3), [], `${100 - failures.length} of 100 gateway writes went through`)
-  const longest = Number(/at most (\d+) ms/.exec(out)?.[1])
-  t.ok(longest < 1000, `the worker wrote ${/wrote (\d+)/.exec(out)?.[1]} rows in its two seconds, waiting for the lock ${longest} ms at most`)
+  const longest = Number(/at most (\d+) ms/.exec(out())?.[1])
+  t.ok(longest < 1000, `the worker wrote ${/wrote (\d+)/.exec(out())?.[1]} rows in its two seconds, waiting for the lock ${longest} ms at most`)
   t.equal(Number((await db.knex('notes').where('text', 'like', 'gateway %').count({ n: '*' }))[0]!.n), 100, 'all the gateway\'s rows are there')
 })
+
+/**
+ * A new SQLite database with a `notes` table, and another process (a sandbox worker's place) running `script` on it
+ * with `db` open; resolves once it printed `ready`, with what it prints and its end.
+ */
+async function withOtherProcess (t: { teardown(fn: () => unknown): void }, script: string, ready: string) {
+  const database = await createTestDatabase()
+  const db = createDatabase(database.url)
+  t.teardown(async () => { await db.close(); await database.drop() })
+  await db.knex.raw('create table notes (id integer primary key, text varchar(40) not null)')
+  const other = spawn(process.execPath, ['-e', `const db = new (require('better-sqlite3'))(${JSON.stringify(database.url.slice('sqlite:'.length))})\n${script}`], {
+    cwd: new URL('../../', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const closed = new Promise((resolve) => other.on('close', resolve))
+  let out = ''
+  other.stdout.on('data', (chunk: Buffer) => { out += chunk })
+  await until(async () => out, (text) => text.includes(ready), 10_000)
+  return { db, out: () => out, closed }
+}
