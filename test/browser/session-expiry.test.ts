@@ -50,3 +50,25 @@ t.test('a bearer token running out mid-form is renewed quietly; a session that e
   await page.getByRole('cell', { name: 'tran.van.binh', exact: true }).waitFor()
   t.pass('and the form goes through')
 })
+
+t.test('a wrong password is said in words, in Vietnamese and in English, with the code only on the detail line', async (t) => {
+  const p = await startTestPlatform(t)
+  const browser = await launchBrowser(t)
+  const page = await browser.newPage()
+  await page.goto(`${p.url}/console/`)
+  const tryPassword = async (language: 'vi' | 'en', password: string, submit: string): Promise<string> => {
+    await page.getByLabel(language === 'vi' ? 'Tên đăng nhập' : 'Username').fill('admin')
+    await page.getByLabel(language === 'vi' ? 'Mật khẩu' : 'Password', { exact: true }).fill(password)
+    await page.getByRole('button', { name: submit }).click()
+    const alert = page.getByRole('alert')
+    await alert.waitFor()
+    return alert.innerText()
+  }
+  const vi = await tryPassword('vi', 'sai-mật-khẩu', 'Đăng nhập')
+  t.match(vi, /^Tên đăng nhập hoặc mật khẩu không đúng\./, 'Vietnamese first')
+  t.match(vi, /CORE_ERR_BAD_CREDENTIALS/, 'the code on the detail line')
+  await page.getByRole('button', { name: 'English' }).click()
+  const en = await tryPassword('en', 'wrong-password', 'Sign in')
+  t.match(en, /^Wrong username or password/, 'and English when chosen')
+  await browser.screenshot(page, 'wrong-password-en')
+})

@@ -53,7 +53,7 @@ t.test('a province admin manages its subtree and nothing else', async (t) => {
   const me = await p.call('GET', '/api/v1/me', { token: officerToken })
   t.equal(me.status, 200)
   t.same(me.body, {
-    user: { username: 'officer-1', displayName: 'Trần Thị Bình', tenant: 'hn-ba-dinh' },
+    user: { username: 'officer-1', displayName: 'Trần Thị Bình', tenant: 'hn-ba-dinh', tenantName: 'Phường Ba Đình, Thành phố Hà Nội' },
     grants: [{ role: 'officer', tenant: 'hn-ba-dinh', includeDescendants: false }],
   })
   t.equal((await p.call('GET', '/api/v1/tenants/hn-ba-dinh', { token: officerToken })).status, 200, 'an officer sees its own tenant')
