@@ -86,7 +86,7 @@ export function authRoutes (services: Services): Route<any>[] {
         if (passwordMatches === undefined) throw CoreError.unavailable('too many sign-ins at once; try again in a second', { headers: { 'Retry-After': '1' } })
         if (row === undefined || !passwordMatches || toBoolean(row.disabled)) {
           await recordAudit(db, { actor: null, action: 'auth.sign-in-failed', target: body.username, details: { address }, requestId })
-          throw CoreError.badCredentials('wrong username or password')
+          throw CoreError.badCredentials('Wrong username or password.')
         }
         signedIn = true
         const user = await findUser(db, body.username)
