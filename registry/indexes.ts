@@ -8,13 +8,23 @@ import type { Manifest } from './manifest.ts'
 export const MAX_INDEXES = 8
 export const MAX_INDEX_FIELDS = 3
 
-export interface DeclaredIndex { name: string, plugin: string, collection: string, fields: string[] }
+export interface DeclaredIndex {
+  name: string
+  /** The name the same declaration had before indexes ended with the row id: dropped once this one exists. */
+  formerName: string
+  plugin: string
+  collection: string
+  fields: string[]
+}
+
+const indexName = (...parts: string[]): string => `pdx_${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 24)}`
 
 /** The indexes a manifest declares, each named by what it covers (the same declaration, the same index). */
 export function declaredIndexes (manifest: Manifest): DeclaredIndex[] {
   return Object.entries(manifest.collections ?? {}).flatMap(([collection, declared]) => (declared.indexes ?? []).map((fields) => ({
     // (`id` names the second form: the first, on PostgreSQL, did not end with the row id.)
-    name: `pdx_${createHash('sha256').update(`${manifest.name}\n${collection}\n${fields.join(',')}\nid`).digest('hex').slice(0, 24)}`,
+    name: indexName(manifest.name, collection, fields.join(','), 'id'),
+    formerName: indexName(manifest.name, collection, fields.join(',')),
     plugin: manifest.name,
     collection,
     fields,
@@ -37,14 +47,17 @@ export function indexStatement (postgres: boolean, index: DeclaredIndex): string
 
 /**
  * Creates the indexes a version declares, when it is approved (and when first-party and local plugins are
- * registered). Idempotent: an index that exists is left as it is. A failure is logged, not thrown: the version
- * stays approved, and queries are only slower until the next approval creates it.
+ * registered), and drops the same declaration's index of the first form once the new one exists (two indexes on one
+ * declaration made every write pay twice). Idempotent: an index that exists is left as it is. A failure is logged,
+ * not thrown: the version stays approved, and queries are only slower until the next approval creates it.
  */
 export async function createDeclaredIndexes (db: Database, manifest: Manifest, logger: Logger): Promise<number> {
   let created = 0
+  const postgres = db.dialect === 'postgres'
   for (const index of declaredIndexes(manifest)) {
     try {
-      await db.knex.raw(indexStatement(db.dialect === 'postgres', index))
+      await db.knex.raw(indexStatement(postgres, index))
+      await db.knex.raw(`drop index ${postgres ? 'concurrently ' : ''}if exists ${index.formerName}`)
       created++
     } catch (error) {
       logger.error({ err: error, plugin: manifest.name, collection: index.collection, fields: index.fields }, 'a declared index could not be created')

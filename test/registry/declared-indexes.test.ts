@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { declaredIndexes, indexStatement } from '../../registry/indexes.ts'
 import { parseManifest } from '../../registry/manifest.ts'
-import { startPluginPlatform } from '../helpers/plugins.ts'
+import { fixtures, startPluginPlatform } from '../helpers/plugins.ts'
 import { publishFixture } from '../helpers/registry.ts'
 
 const testDialect = process.env.NENTANG_TEST_DATABASE ?? 'sqlite'
@@ -63,4 +64,23 @@ t.test('a declaration is bounded and only field names reach SQL', async (t) => {
   const [index] = declaredIndexes(parseManifest({ ...manifest, collections: { items: { indexes: [['owner.name', 'state']] } } }))
   t.match(indexStatement(false, index!), /^create index if not exists pdx_[0-9a-f]{24} on plugin_documents \(tenant_id, json_extract\(data, '\$\.owner\.name'\), json_extract\(data, '\$\.state'\)\) where plugin = '@hn\/x' and collection = 'items'$/)
   t.match(indexStatement(true, index!), /^create index concurrently if not exists pdx_[0-9a-f]{24} on plugin_documents \(tenant_id, \(data #> '\{owner,name\}'\), \(data #> '\{state\}'\), id\)/)
+})
+
+t.test('an index of the first form (before indexes ended with the row id) is dropped once its successor exists', async (t) => {
+  const p = await startPluginPlatform(t)
+  const { db } = p.platform.services
+  const postgres = testDialect === 'postgres'
+  const manifest = parseManifest(JSON.parse(readFileSync(`${fixtures}clerk/plugin.json`, 'utf8')))
+  const declared = declaredIndexes(manifest)
+  // A platform from before: the first form of each declared index, under its first name.
+  for (const index of declared) await db.knex.raw(indexStatement(postgres, { ...index, name: index.formerName }))
+  const names = async (): Promise<string[]> => postgres
+    ? (await db.knex.raw("select indexname as name from pg_indexes where tablename = 'plugin_documents' and indexname like 'pdx_%'")).rows.map((r: { name: string }) => r.name)
+    : (await db.knex.raw("select name from sqlite_master where type = 'index' and name like 'pdx_%'")).map((r: { name: string }) => r.name)
+  const before = await names()
+  t.ok(declared.every((index) => before.includes(index.formerName)), 'the first form is there')
+  await publishFixture(p, p.admin, 'clerk')
+  const after = await names()
+  t.ok(declared.every((index) => after.includes(index.name)), 'each declaration has its index of the second form')
+  t.notOk(declared.some((index) => after.includes(index.formerName)), 'and none of the first: one index per declaration, so writes pay once')
 })
