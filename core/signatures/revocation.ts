@@ -14,14 +14,19 @@ export interface RevocationFacts {
 /** Why a revocation list is refused, for the administrator who gave it. */
 export type CrlProblem = 'not-a-crl' | 'not-this-authority' | 'older'
 
+/** The DER bytes of a CRL given as PEM (`X509 CRL`) or as base64 DER; undefined when it is neither. */
+function crlBytes (text: string): Uint8Array | undefined {
+  const body = /^-----BEGIN X509 CRL-----\s+([A-Za-z0-9+/=\s]+?)\s*-----END X509 CRL-----\s*$/.exec(text.trim())?.[1] ?? text.trim()
+  return /^[A-Za-z0-9+/=\s]+$/.test(body) ? new Uint8Array(Buffer.from(body.replace(/\s+/g, ''), 'base64')) : undefined
+}
+
 /**
  * Reads a CRL given as PEM (`X509 CRL`) or as base64 DER, and checks it is `authority`'s: issued under its name and
  * signed with its key. Returns its facts, or what is wrong.
  */
 export async function readRevocationList (text: string, authority: pkijs.Certificate): Promise<{ facts: RevocationFacts } | CrlProblem> {
-  const body = /^-----BEGIN X509 CRL-----\s+([A-Za-z0-9+/=\s]+?)\s*-----END X509 CRL-----\s*$/.exec(text.trim())?.[1] ?? text.trim()
-  if (!/^[A-Za-z0-9+/=\s]+$/.test(body)) return 'not-a-crl'
-  const der = new Uint8Array(Buffer.from(body.replace(/\s+/g, ''), 'base64'))
+  const der = crlBytes(text)
+  if (der === undefined) return 'not-a-crl'
   let crl: pkijs.CertificateRevocationList
   try {
     crl = pkijs.CertificateRevocationList.fromBER(der)
@@ -49,9 +54,10 @@ export async function revocationListsFor (db: Database, tenant: { path: string }
   const rows = await db.knex('revocation_lists as r').join('trust_anchors as a', 'a.id', 'r.anchor_id').join('tenants as t', 't.id', 'a.tenant_id')
     .whereIn('t.code', tenant.path.split('/')).select('r.crl')
   return rows.flatMap((row) => {
-    const body = /-----BEGIN X509 CRL-----\s+([A-Za-z0-9+/=\s]+?)\s*-----END X509 CRL-----/.exec(String(row.crl))?.[1]
+    // (Kept as PEM by readRevocationList.)
+    const der = crlBytes(String(row.crl))
     try {
-      return body === undefined ? [] : [pkijs.CertificateRevocationList.fromBER(new Uint8Array(Buffer.from(body.replace(/\s+/g, ''), 'base64')))]
+      return der === undefined ? [] : [pkijs.CertificateRevocationList.fromBER(der)]
     } catch {
       return []
     }
