@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { recordAudit } from '../audit/audit-log.ts'
-import { toBoolean, type Database } from '../db/database.ts'
+import type { Database } from '../db/database.ts'
+import { loadPrincipal } from '../tenancy/grants.ts'
 
 export interface IssuedRefresh {
   refreshToken: string
@@ -52,14 +53,14 @@ export function createRefreshTokens (db: Database, ttlSeconds: number) {
         if (row.revoked_at !== null) return { ok: false, reason: 'signed-out' }
         if (row.used_at !== null) {
           await endFamily(String(row.family))
-          const [user] = await db.read<{ username: string, tenant: string }>('select username, (select code from tenants where id = home_tenant_id) as tenant from users where id = ?', [row.user_id])
-          await recordAudit(db, { actor: null, action: 'auth.refresh-reused', tenant: user?.tenant ?? null, target: user?.username ?? null, details: { family: row.family }, requestId })
+          const user = (await loadPrincipal(db, Number(row.user_id)))?.principal
+          await recordAudit(db, { actor: null, action: 'auth.refresh-reused', tenant: user?.home.code ?? null, target: user?.username ?? null, details: { family: row.family }, requestId })
           return { ok: false, reason: 'reused' }
         }
         return { ok: false, reason: 'expired' }
       }
-      const [user] = await db.read<{ disabled: unknown, token_version: number }>('select disabled, token_version from users where id = ?', [row.user_id])
-      if (user === undefined || toBoolean(user.disabled) || Number(user.token_version) !== Number(row.token_version)) {
+      const user = await loadPrincipal(db, Number(row.user_id))
+      if (user === undefined || user.disabled || user.tokenVersion !== Number(row.token_version)) {
         await endFamily(String(row.family))
         return { ok: false, reason: 'user-changed' }
       }
@@ -73,8 +74,8 @@ export function createRefreshTokens (db: Database, ttlSeconds: number) {
       const [row] = await db.knex('refresh_tokens').where({ token_hash: hash(token) }).select('family', 'user_id')
       if (row === undefined) return undefined
       await endFamily(String(row.family))
-      const [user] = await db.read<{ username: string, tenant: string }>('select username, (select code from tenants where id = home_tenant_id) as tenant from users where id = ?', [row.user_id])
-      return user
+      const user = (await loadPrincipal(db, Number(row.user_id)))?.principal
+      return user === undefined ? undefined : { username: user.username, tenant: user.home.code }
     },
 
     /** Drops what can never be used again (expired a day ago, or ended), so the table holds live sessions. */
