@@ -134,14 +134,27 @@ export interface paths {
               refreshToken?: string
               /** The session ends if not renewed by then */
               refreshExpiresAt?: string
+              /** The session, as GET /api/v1/me/sessions lists it */
+              sessionId?: string
               user?: {
                 username?: string
                 displayName?: string
                 tenant?: string
                 disabled?: boolean
+                /** the linked identity number, all but its last three digits masked */
+                identityNumber?: string | null
                 createdAt?: string
                 updatedAt?: string
               }
+              /** An administrator must change the password by then */
+              passwordExpiresAt?: string
+              /** Instead of a token: show a second factor (POST /api/v1/auth/factor), enrol one (/auth/enrol/…), or replace an expired password (/auth/new-password) */
+              next?: "factor" | "enrol" | "password"
+              /** Good for that next step only, for 10 minutes */
+              ticket?: string
+              ticketExpiresAt?: string
+              /** The second factors the user has */
+              factors?: Array<"totp" | "passkey" | "recovery">
             }
           }
         }
@@ -152,6 +165,12 @@ export interface paths {
           }
         }
         401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
           headers: { [name: string]: unknown }
           content: {
             "application/json": components['schemas']["Error"]
@@ -227,6 +246,8 @@ export interface paths {
               refreshToken?: string
               /** The session ends if not renewed by then */
               refreshExpiresAt?: string
+              /** The session, as GET /api/v1/me/sessions lists it */
+              sessionId?: string
             }
           }
         }
@@ -272,7 +293,7 @@ export interface paths {
     parameters: { query?: never, header?: never, path?: never, cookie?: never }
     get?: never
     put?: never
-    /** End a session: its refresh token renews nothing any more (bearer tokens already given run out within their hour) */
+    /** End a session: its refresh token renews nothing any more, and its bearer tokens are refused at once on every node */
     post: {
       parameters: {
         query?: never
@@ -353,6 +374,14 @@ export interface paths {
                 tenant?: string
                 includeDescendants?: boolean
               }>
+              security?: {
+                /** Your roles require a second factor at sign-in and for dangerous actions */
+                factorRequired?: boolean
+                /** The second factors you have: totp, passkey, recovery */
+                factors?: Array<string>
+                /** An administrator changes the password by then */
+                passwordExpiresAt?: string | null
+              }
             }
           }
         }
@@ -440,6 +469,1360 @@ export interface paths {
     options?: never
     head?: never
     patch?: never
+    trace?: never
+  }
+  "/api/v1/auth/factor": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    /** Sign in, second step: a TOTP code, a recovery code, or a passkey's assertion (after POST /auth/factor/passkey-options) */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            /** The ticket the sign-in gave */
+            ticket: string
+            /** A TOTP code (6 digits) or a recovery code (xxxxx-xxxxx) */
+            code?: string
+            /** The WebAuthn response (PublicKeyCredential as JSON, base64url fields) */
+            credential?: Record<string, unknown>
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              /** The bearer token for API calls */
+              token?: string
+              expiresAt?: string
+              /** Renews the session once (POST /api/v1/auth/refresh); keep it as secret as a password */
+              refreshToken?: string
+              /** The session ends if not renewed by then */
+              refreshExpiresAt?: string
+              /** The session, as GET /api/v1/me/sessions lists it */
+              sessionId?: string
+              user?: {
+                username?: string
+                displayName?: string
+                tenant?: string
+                disabled?: boolean
+                /** the linked identity number, all but its last three digits masked */
+                identityNumber?: string | null
+                createdAt?: string
+                updatedAt?: string
+              }
+              /** An administrator must change the password by then */
+              passwordExpiresAt?: string
+              /** Instead of a token: show a second factor (POST /api/v1/auth/factor), enrol one (/auth/enrol/…), or replace an expired password (/auth/new-password) */
+              next?: "factor" | "enrol" | "password"
+              /** Good for that next step only, for 10 minutes */
+              ticket?: string
+              ticketExpiresAt?: string
+              /** The second factors the user has */
+              factors?: Array<"totp" | "passkey" | "recovery">
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/auth/factor/passkey-options": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    /** Sign in, second step with a passkey: the WebAuthn challenge for navigator.credentials.get */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            /** The ticket the sign-in gave */
+            ticket: string
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": Record<string, unknown>
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/auth/enrol/totp": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    /** Enrol an authenticator app: its secret and otpauth:// address (confirm with a code it shows) */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            /** The ticket the sign-in gave */
+            ticket: string
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              /** base32 */
+              secret?: string
+              uri?: string
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/auth/enrol/totp/confirm": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    /** Confirm the authenticator app with a code it shows: the session begins, with ten recovery codes shown once */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            /** The ticket the sign-in gave */
+            ticket: string
+            /** A TOTP code (6 digits) or a recovery code (xxxxx-xxxxx) */
+            code: string
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              /** The bearer token for API calls */
+              token?: string
+              expiresAt?: string
+              /** Renews the session once (POST /api/v1/auth/refresh); keep it as secret as a password */
+              refreshToken?: string
+              /** The session ends if not renewed by then */
+              refreshExpiresAt?: string
+              /** The session, as GET /api/v1/me/sessions lists it */
+              sessionId?: string
+              user?: {
+                username?: string
+                displayName?: string
+                tenant?: string
+                disabled?: boolean
+                /** the linked identity number, all but its last three digits masked */
+                identityNumber?: string | null
+                createdAt?: string
+                updatedAt?: string
+              }
+              /** An administrator must change the password by then */
+              passwordExpiresAt?: string
+              /** Instead of a token: show a second factor (POST /api/v1/auth/factor), enrol one (/auth/enrol/…), or replace an expired password (/auth/new-password) */
+              next?: "factor" | "enrol" | "password"
+              /** Good for that next step only, for 10 minutes */
+              ticket?: string
+              ticketExpiresAt?: string
+              /** The second factors the user has */
+              factors?: Array<"totp" | "passkey" | "recovery">
+              /** Ten one-time recovery codes, shown this once: keep them apart from the device */
+              recoveryCodes?: Array<string>
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/auth/enrol/passkey-options": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    /** Enrol a passkey or security key: the WebAuthn options for navigator.credentials.create */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            /** The ticket the sign-in gave */
+            ticket: string
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": Record<string, unknown>
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/auth/enrol/passkey": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    /** Keep the passkey the browser created: the session begins, with ten recovery codes shown once */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            /** The ticket the sign-in gave */
+            ticket: string
+            /** The WebAuthn response (PublicKeyCredential as JSON, base64url fields) */
+            credential: Record<string, unknown>
+            label?: string
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              /** The bearer token for API calls */
+              token?: string
+              expiresAt?: string
+              /** Renews the session once (POST /api/v1/auth/refresh); keep it as secret as a password */
+              refreshToken?: string
+              /** The session ends if not renewed by then */
+              refreshExpiresAt?: string
+              /** The session, as GET /api/v1/me/sessions lists it */
+              sessionId?: string
+              user?: {
+                username?: string
+                displayName?: string
+                tenant?: string
+                disabled?: boolean
+                /** the linked identity number, all but its last three digits masked */
+                identityNumber?: string | null
+                createdAt?: string
+                updatedAt?: string
+              }
+              /** An administrator must change the password by then */
+              passwordExpiresAt?: string
+              /** Instead of a token: show a second factor (POST /api/v1/auth/factor), enrol one (/auth/enrol/…), or replace an expired password (/auth/new-password) */
+              next?: "factor" | "enrol" | "password"
+              /** Good for that next step only, for 10 minutes */
+              ticket?: string
+              ticketExpiresAt?: string
+              /** The second factors the user has */
+              factors?: Array<"totp" | "passkey" | "recovery">
+              /** Ten one-time recovery codes, shown this once: keep them apart from the device */
+              recoveryCodes?: Array<string>
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/auth/new-password": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    /** Replace an administrator's expired password during sign-in; the answer is the next step (the second factor) */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            /** The ticket the sign-in gave */
+            ticket: string
+            newPassword: string
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              /** The bearer token for API calls */
+              token?: string
+              expiresAt?: string
+              /** Renews the session once (POST /api/v1/auth/refresh); keep it as secret as a password */
+              refreshToken?: string
+              /** The session ends if not renewed by then */
+              refreshExpiresAt?: string
+              /** The session, as GET /api/v1/me/sessions lists it */
+              sessionId?: string
+              user?: {
+                username?: string
+                displayName?: string
+                tenant?: string
+                disabled?: boolean
+                /** the linked identity number, all but its last three digits masked */
+                identityNumber?: string | null
+                createdAt?: string
+                updatedAt?: string
+              }
+              /** An administrator must change the password by then */
+              passwordExpiresAt?: string
+              /** Instead of a token: show a second factor (POST /api/v1/auth/factor), enrol one (/auth/enrol/…), or replace an expired password (/auth/new-password) */
+              next?: "factor" | "enrol" | "password"
+              /** Good for that next step only, for 10 minutes */
+              ticket?: string
+              ticketExpiresAt?: string
+              /** The second factors the user has */
+              factors?: Array<"totp" | "passkey" | "recovery">
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/auth/step-up": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    /** Show your second factor again before a dangerous action: a bearer token that carries it for 5 minutes */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            /** A TOTP code (6 digits) or a recovery code (xxxxx-xxxxx) */
+            code?: string
+            /** The ticket the sign-in gave */
+            ticket?: string
+            /** The WebAuthn response (PublicKeyCredential as JSON, base64url fields) */
+            credential?: Record<string, unknown>
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              /** The bearer token for API calls */
+              token?: string
+              expiresAt?: string
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        429: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/auth/step-up/passkey-options": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    /** Step-up with a passkey: a ticket and the WebAuthn options for navigator.credentials.get */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              ticket?: string
+              /** WebAuthn options for navigator.credentials (base64url fields) */
+              options?: Record<string, unknown>
+            }
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/me/sessions": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** Your sessions that still stand: how each began, from where, when last used */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              sessions?: Array<{
+                id?: string
+                /** password, or oidc:<provider> */
+                method?: string
+                address?: string | null
+                /** The browser or program it began in */
+                agent?: string | null
+                createdAt?: string
+                lastUsedAt?: string
+                /** When a second factor was last shown in it */
+                factorAt?: string | null
+                /** The session this request belongs to */
+                current?: boolean
+              }>
+            }
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    /** End every session of yours but this one */
+    delete: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              ended?: number
+            }
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/me/sessions/{id}": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    post?: never
+    /** End one of your sessions: its tokens are refused at once, on every node */
+    delete: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          id: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        204: {
+          headers: { [name: string]: unknown }
+          content: never
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/auth/providers": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** The identity providers a person may sign in with ("Sign in with …") */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              providers?: Array<{
+                code?: string
+                name?: string
+                tenant?: string
+                start?: string
+              }>
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/auth/oidc/{provider}/start": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** Go to the identity provider's sign-in (302), with a fresh state, nonce and PKCE challenge */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          provider: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        302: {
+          headers: { [name: string]: unknown }
+          content: never
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/auth/oidc/{provider}/callback": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** Where the provider sends the browser back: checked, linked, then 302 to the console with a one-time ticket */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          provider: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        302: {
+          headers: { [name: string]: unknown }
+          content: never
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/auth/continue": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    /** Back from an identity provider: the one-time ticket becomes a session, or the next step (a second factor) */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            ticket: string
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              /** The bearer token for API calls */
+              token?: string
+              expiresAt?: string
+              /** Renews the session once (POST /api/v1/auth/refresh); keep it as secret as a password */
+              refreshToken?: string
+              /** The session ends if not renewed by then */
+              refreshExpiresAt?: string
+              /** The session, as GET /api/v1/me/sessions lists it */
+              sessionId?: string
+              user?: {
+                username?: string
+                displayName?: string
+                tenant?: string
+                disabled?: boolean
+                /** the linked identity number, all but its last three digits masked */
+                identityNumber?: string | null
+                createdAt?: string
+                updatedAt?: string
+              }
+              /** An administrator must change the password by then */
+              passwordExpiresAt?: string
+              /** Instead of a token: show a second factor (POST /api/v1/auth/factor), enrol one (/auth/enrol/…), or replace an expired password (/auth/new-password) */
+              next?: "factor" | "enrol" | "password"
+              /** Good for that next step only, for 10 minutes */
+              ticket?: string
+              ticketExpiresAt?: string
+              /** The second factors the user has */
+              factors?: Array<"totp" | "passkey" | "recovery">
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/tenants/{code}/identity-providers": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** The identity providers configured at this unit (never their secrets) */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              providers?: Array<{
+                /** Short name in addresses: vneid, sso-hanoi */
+                code?: string
+                /** Shown on the button: "VNeID", "SSO Hà Nội" */
+                name?: string
+                tenant?: string
+                /** The provider's issuer URL (https; its /.well-known/openid-configuration is read) */
+                issuer?: string
+                clientId?: string
+                /** Space-separated, starting with openid (default "openid profile") */
+                scopes?: string
+                claims?: Record<string, unknown>
+                enabled?: boolean
+                /** Register this at the provider */
+                redirectUri?: string
+                createdBy?: string
+                createdAt?: string
+                updatedAt?: string
+              }>
+            }
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    put?: never
+    /** Add an OpenID Connect identity provider at this unit; register the answer's redirectUri at the provider */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+        }
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            /** Short name in addresses: vneid, sso-hanoi */
+            code: string
+            /** Shown on the button: "VNeID", "SSO Hà Nội" */
+            name: string
+            /** The provider's issuer URL (https; its /.well-known/openid-configuration is read) */
+            issuer: string
+            clientId: string
+            /** Sealed at rest; never shown again */
+            clientSecret: string
+            /** Space-separated, starting with openid (default "openid profile") */
+            scopes?: string
+            /** Which claim carries each fact (defaults: identity_number, name, birthdate; unit unset) */
+            claims?: {
+              identityNumber?: string
+              fullName?: string
+              birthDate?: string
+              unit?: string
+            }
+            enabled?: boolean
+          }
+        }
+      }
+      responses: {
+        201: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              /** Short name in addresses: vneid, sso-hanoi */
+              code?: string
+              /** Shown on the button: "VNeID", "SSO Hà Nội" */
+              name?: string
+              tenant?: string
+              /** The provider's issuer URL (https; its /.well-known/openid-configuration is read) */
+              issuer?: string
+              clientId?: string
+              /** Space-separated, starting with openid (default "openid profile") */
+              scopes?: string
+              claims?: Record<string, unknown>
+              enabled?: boolean
+              /** Register this at the provider */
+              redirectUri?: string
+              createdBy?: string
+              createdAt?: string
+              updatedAt?: string
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        409: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/tenants/{code}/identity-providers/{provider}": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    post?: never
+    /** Remove an identity provider; users it created stay, with their identity numbers */
+    delete: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+          provider: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        204: {
+          headers: { [name: string]: unknown }
+          content: never
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    options?: never
+    head?: never
+    /** Change an identity provider (a new client secret replaces the old; disabled, its button goes) */
+    patch: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+          provider: string
+        }
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            /** Shown on the button: "VNeID", "SSO Hà Nội" */
+            name?: string
+            /** The provider's issuer URL (https; its /.well-known/openid-configuration is read) */
+            issuer?: string
+            clientId?: string
+            /** Sealed at rest; never shown again */
+            clientSecret?: string
+            /** Space-separated, starting with openid (default "openid profile") */
+            scopes?: string
+            /** Which claim carries each fact (defaults: identity_number, name, birthdate; unit unset) */
+            claims?: {
+              identityNumber?: string
+              fullName?: string
+              birthDate?: string
+              unit?: string
+            }
+            enabled?: boolean
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              /** Short name in addresses: vneid, sso-hanoi */
+              code?: string
+              /** Shown on the button: "VNeID", "SSO Hà Nội" */
+              name?: string
+              tenant?: string
+              /** The provider's issuer URL (https; its /.well-known/openid-configuration is read) */
+              issuer?: string
+              clientId?: string
+              /** Space-separated, starting with openid (default "openid profile") */
+              scopes?: string
+              claims?: Record<string, unknown>
+              enabled?: boolean
+              /** Register this at the provider */
+              redirectUri?: string
+              createdBy?: string
+              createdAt?: string
+              updatedAt?: string
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
     trace?: never
   }
   "/api/v1/tenants/{code}": {
@@ -796,6 +2179,8 @@ export interface paths {
                 displayName?: string
                 tenant?: string
                 disabled?: boolean
+                /** the linked identity number, all but its last three digits masked */
+                identityNumber?: string | null
                 createdAt?: string
                 updatedAt?: string
               }>
@@ -852,6 +2237,8 @@ export interface paths {
               displayName?: string
               tenant?: string
               disabled?: boolean
+              /** the linked identity number, all but its last three digits masked */
+              identityNumber?: string | null
               createdAt?: string
               updatedAt?: string
             }
@@ -936,6 +2323,8 @@ export interface paths {
               displayName?: string
               tenant?: string
               disabled?: boolean
+              /** the linked identity number, all but its last three digits masked */
+              identityNumber?: string | null
               createdAt?: string
               updatedAt?: string
             }
@@ -983,6 +2372,8 @@ export interface paths {
             displayName?: string
             disabled?: boolean
             password?: string
+            /** the citizen identity number (CCCD, 12 digits) that links sign-ins through an identity provider to this user; null unlinks */
+            identityNumber?: string | null
           }
         }
       }
@@ -995,6 +2386,8 @@ export interface paths {
               displayName?: string
               tenant?: string
               disabled?: boolean
+              /** the linked identity number, all but its last three digits masked */
+              identityNumber?: string | null
               createdAt?: string
               updatedAt?: string
             }
@@ -1019,6 +2412,12 @@ export interface paths {
           }
         }
         404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        409: {
           headers: { [name: string]: unknown }
           content: {
             "application/json": components['schemas']["Error"]

@@ -35,6 +35,16 @@ export interface Config {
   /** Bytes of documents one plugin keeps at most at one unit. */
   sandboxQuotaBytes: number
   demo: boolean
+  /** Roles whose holders must sign in with a second factor and rotate their password (Level 3: administrators). */
+  mfaRoles: string[]
+  /** An account unused this many days is disabled. */
+  inactiveDays: number
+  /** Holders of `mfaRoles` change their password within this many days. */
+  adminPasswordDays: number
+  /** A new password must differ from this many last ones. */
+  passwordHistory: number
+  /** Audit entries older than this are archived out of the database (at least 90). */
+  auditRetentionDays: number
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -87,6 +97,11 @@ export const options: readonly Option[] = [
   { key: 'sandboxQuotaDocuments', env: 'NENTANG_SANDBOX_QUOTA_DOCUMENTS', flag: 'sandbox-quota-documents', description: 'documents one plugin keeps at most at one unit (default 100000)', parse: integer(1, 1_000_000_000) },
   { key: 'sandboxQuotaBytes', env: 'NENTANG_SANDBOX_QUOTA_BYTES', flag: 'sandbox-quota-bytes', description: 'bytes of documents one plugin keeps at most at one unit (default 268435456)', parse: integer(1, 2 ** 50) },
   { key: 'trustProxy', env: 'NENTANG_TRUST_PROXY', flag: 'trust-proxy', description: 'trust X-Forwarded-For from a reverse proxy (default false)', parse: boolean },
+  { key: 'mfaRoles', env: 'NENTANG_MFA_ROLES', flag: 'mfa-roles', description: 'comma-separated roles whose holders must sign in with a second factor (TOTP or passkey) and change their password every NENTANG_ADMIN_PASSWORD_DAYS (default platform-admin,tenant-admin,developer; empty: nobody)', parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean) },
+  { key: 'inactiveDays', env: 'NENTANG_INACTIVE_DAYS', flag: 'inactive-days', description: 'an account unused this many days is disabled by the daily sweep and refused at sign-in (default 45)', parse: integer(1, 3650) },
+  { key: 'adminPasswordDays', env: 'NENTANG_ADMIN_PASSWORD_DAYS', flag: 'admin-password-days', description: 'holders of NENTANG_MFA_ROLES must change their password within this many days (default 60)', parse: integer(1, 3650) },
+  { key: 'passwordHistory', env: 'NENTANG_PASSWORD_HISTORY', flag: 'password-history', description: 'a new password must differ from the user\'s last this many (default 10; 0: no check)', parse: integer(0, 24) },
+  { key: 'auditRetentionDays', env: 'NENTANG_AUDIT_RETENTION_DAYS', flag: 'audit-retention-days', description: 'audit entries older than this many days are archived out of the database, the chain kept verifiable (default 365; under 90 is refused: Level 3 keeps logs 3 months at least)', parse: parseRetention },
   { key: 'demo', env: 'NENTANG_DEMO', flag: 'demo', description: 'create demo tenants and users on first start (default false)', parse: boolean },
 ]
 
@@ -115,6 +130,11 @@ export const defaults: Config = {
   sandboxIdleMs: 10 * 60_000,
   sandboxQuotaDocuments: 100_000,
   sandboxQuotaBytes: 256 * 1024 * 1024,
+  mfaRoles: ['platform-admin', 'tenant-admin', 'developer'],
+  inactiveDays: 45,
+  adminPasswordDays: 60,
+  passwordHistory: 10,
+  auditRetentionDays: 365,
 }
 
 function parseDatabaseUrl (raw: string, name: string): string {
@@ -138,6 +158,11 @@ function parseOrigin (raw: string, name: string): string {
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== raw.replace(/\/$/, '')) throw new Error(`${name} must be an origin such as https://pages.example.gov.vn, with no path (got "${raw}")`)
   return url.origin
+}
+function parseRetention (raw: string, name: string): number {
+  const days = integer(1, 36_500)(raw, name)
+  if (days < 90) throw new Error(`${name} must be at least 90 days: a Level-3 system keeps its logs 3 months at least (Decree 85/2016, TCVN 11930) (got ${days})`)
+  return days
 }
 function parseLogLevel (raw: string, name: string): LogLevel {
   if (!logLevels.includes(raw)) throw new Error(`${name} must be one of ${logLevels.join(', ')} (got "${raw}")`)

@@ -14,6 +14,10 @@ import { authRoutes } from './routes/auth.ts'
 import { grantRoutes } from './routes/grants.ts'
 import { healthRoutes } from './routes/health.ts'
 import { meRoutes } from './routes/me.ts'
+import { factorRoutes } from './routes/factors.ts'
+import { sessionRoutes } from './routes/sessions.ts'
+import { oidcRoutes } from './routes/oidc.ts'
+import { identityProviderRoutes } from './routes/identity-providers.ts'
 import { tenantRoutes } from './routes/tenants.ts'
 import { userRoutes } from './routes/users.ts'
 import type { Services } from './services.ts'
@@ -29,6 +33,10 @@ export function coreRoutes (services: Services, extraRoutes: readonly Route<any>
     ...healthRoutes(services),
     ...authRoutes(services),
     ...meRoutes(services),
+    ...factorRoutes(services),
+    ...sessionRoutes(services),
+    ...oidcRoutes(services),
+    ...identityProviderRoutes(services),
     ...tenantRoutes(services),
     ...userRoutes(services),
     ...grantRoutes(services),

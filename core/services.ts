@@ -3,7 +3,7 @@ import type { RoleCatalog } from './tenancy/roles.ts'
 import type { PrincipalCache } from './auth/principal-cache.ts'
 import type { ChangeFeed } from './events/change-feed.ts'
 import type { SignInThrottle } from './auth/sign-in-throttle.ts'
-import type { RefreshTokens } from './auth/refresh-tokens.ts'
+import type { Identity } from './auth/identity.ts'
 import type { TokenService } from './auth/tokens.ts'
 import type { Config } from './config.ts'
 import type { Database } from './db/database.ts'
@@ -19,8 +19,8 @@ export interface Services {
   readonly logger: Logger
   readonly accessLog: AccessLog
   readonly tokens: TokenService
-  /** What renews a session without the password (core/auth/refresh-tokens.ts). */
-  readonly refreshTokens: RefreshTokens
+  /** Sessions, sign-in tickets, second factors and identity numbers (core/auth/identity.ts). */
+  readonly identity: Identity
   readonly throttle: SignInThrottle
   readonly metrics: HttpMetrics
   readonly changes: ChangeFeed

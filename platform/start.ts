@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net'
 import type Router from '@koa/router'
 import { loadSecretKey } from '../core/auth/secret-key.ts'
 import { createSignInThrottle } from '../core/auth/sign-in-throttle.ts'
-import { createRefreshTokens } from '../core/auth/refresh-tokens.ts'
+import { createIdentity } from '../core/auth/identity.ts'
+import { sweepInactiveAccounts } from '../core/auth/inactivity-sweep.ts'
 import { createTokenService } from '../core/auth/tokens.ts'
 import { headIsLegacy, useAuditKey } from '../core/audit/audit-log.ts'
 import { startCheckpoints } from '../core/audit/checkpoints.ts'
@@ -100,13 +101,16 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     if (first.created) await installAtFirstStart(db, changes)
     const resolver = createInstallationResolver({ db, table, supervisor, signer, secretBox, dataDir: config.dataDir, changes, logger })
     parts.push('installation resolver', () => resolver.close())
+    const tokens = createTokenService(secret, config.tokenTtlSeconds)
     const services: PlatformServices = {
       config,
       db,
       logger,
       accessLog,
-      tokens: createTokenService(secret, config.tokenTtlSeconds),
-      refreshTokens: createRefreshTokens(db, config.sessionTtlSeconds),
+      tokens,
+      identity: createIdentity({
+        db, tokens, changes, box: secretBox, secret, sessionTtlSeconds: config.sessionTtlSeconds, allowPrivate: config.httpAllowPrivate,
+      }),
       throttle: createSignInThrottle(),
       metrics: createHttpMetrics(),
       changes,
@@ -129,7 +133,12 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     parts.push('plugin timers', startTimers({ db, logger, supervisor, resolve: resolver.resolve }))
     parts.push('event delivery', startEventDelivery({ db, logger }))
     parts.push('file sweep', startFileSweep(db, logger))
-    parts.push('session sweep', startPolling(3600_000, async () => { await services.refreshTokens.sweep() }, (error) => logger.error({ err: error }, 'session sweep failed')))
+    parts.push('session sweep', startPolling(3600_000, async () => {
+      await services.identity.sessions.sweep()
+      await services.identity.tickets.sweep()
+      await services.identity.oidc.sweep()
+    }, (error) => logger.error({ err: error }, 'session sweep failed')))
+    parts.push('inactive accounts', startPolling(24 * 3600_000, async () => { await sweepInactiveAccounts(services) }, (error) => logger.error({ err: error }, 'inactive account sweep failed')))
     parts.push('audit checkpoints', await startCheckpoints({ db, key: auditKey, dataDir: config.dataDir, logger, isLegacyHead: () => headIsLegacy(db, auditKey) }))
     // Node checks the header and request timeouts below only every `connectionsCheckingInterval`
     // (30 s by default), so a slow client could hold a socket for 30 s past them: check every second.

@@ -250,7 +250,9 @@ export function installationRoutes (services: Services, resolver: InstallationRe
       const state = await services.principals.get(principal.id)
       if (state === undefined) throw CoreError.notFound('no such user')
       const audience = `t/${tenant.code}/${params.mount}`
-      const issued = await services.tokens.issue(principal.id, state.tokenVersion, { audience, ttlSeconds: PAGE_TOKEN_TTL_SECONDS })
+      const issued = await services.tokens.issue(principal.id, state.tokenVersion, {
+        audience, ttlSeconds: PAGE_TOKEN_TTL_SECONDS, session: principal.session?.id, factorAt: principal.session?.factorAt,
+      })
       const roles = [...new Set(principal.grants.filter((g) => covers(g, tenant.path)).map((g) => g.role))]
       const user = { username: principal.username, displayName: principal.displayName, tenant: principal.home.code, roles }
       return { status: 200, body: { ...issued, audience, user } }

@@ -1,3 +1,4 @@
+import { assertRecentFactor } from '../core/auth/step-up.ts'
 import { appendAudit } from '../core/audit/audit-log.ts'
 import { transaction } from '../core/db/database.ts'
 import { CoreError } from '../core/errors.ts'
@@ -51,12 +52,13 @@ export function reviewRoutes (services: Services, signer: RegistrySigner): Route
         },
       },
       responses: { 200: { description: `Now ${to}`, schema: { type: 'object' } } },
-      errors: [CoreError.notFound, CoreError.forbidden, RegistryError.selfReview, RegistryError.wrongStatus, ...(action === 'approve' ? [RegistryError.checksFailed, CoreError.invalidField] : [])],
+      errors: [CoreError.notFound, CoreError.forbidden, CoreError.stepUpRequired, RegistryError.selfReview, RegistryError.wrongStatus, ...(action === 'approve' ? [RegistryError.checksFailed, CoreError.invalidField] : [])],
       async handle ({ params, body, principal, requestId }) {
         const name = `@${scopeOf(params.scope)}/${params.name}`
         const row = await findVersion(db, name, params.version!)
         if (row === undefined) throw CoreError.notFound(`${name}@${params.version} not found`)
         if (!holds(principal, 'platform-admin', ROOT_TENANT)) throw CoreError.forbidden(`only a platform-admin may ${action} a version`)
+        if (action !== 'reject') assertRecentFactor(principal, services.config.mfaRoles, `${action === 'approve' ? 'Approving' : 'Revoking'} a package`)
         if (action !== 'revoke' && row.publisher === principal.username) throw RegistryError.selfReview('you published this version; another platform-admin must review it')
         if (row.status !== from) throw RegistryError.wrongStatus(`${name}@${params.version} is ${row.status}; only a ${from} version can be ${to}`)
         const failed = action === 'approve' ? (JSON.parse(String(row.checks)) as Array<{ id: string, ok: boolean }>).filter((check) => !check.ok).map((check) => check.id) : []

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { recordAudit } from '../audit/audit-log.ts'
 import type { Database } from '../db/database.ts'
 import { loadPrincipal } from '../tenancy/grants.ts'
@@ -10,7 +10,7 @@ export interface IssuedRefresh {
 
 /** Whose session a refresh token renewed, or why it did not. */
 export type Renewal =
-  | { ok: true, userId: number, tokenVersion: number, refresh: IssuedRefresh }
+  | { ok: true, userId: number, tokenVersion: number, family: string, refresh: IssuedRefresh }
   | { ok: false, reason: 'unknown' | 'expired' | 'reused' | 'signed-out' | 'user-changed' }
 
 const hash = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex')
@@ -23,7 +23,7 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/
  * who is disabled or changes password (the token version recorded at issue no longer matches).
  */
 export function createRefreshTokens (db: Database, ttlSeconds: number) {
-  async function issue (userId: number, tokenVersion: number, family: string = randomUUID()): Promise<IssuedRefresh> {
+  async function issue (userId: number, tokenVersion: number, family: string): Promise<IssuedRefresh> {
     const refreshToken = randomBytes(32).toString('base64url')
     const now = new Date()
     const refreshExpiresAt = new Date(now.getTime() + ttlSeconds * 1000).toISOString()
@@ -39,6 +39,7 @@ export function createRefreshTokens (db: Database, ttlSeconds: number) {
 
   return {
     issue,
+    endFamily,
 
     /** Uses `token` up and gives the next of its family, if the session still stands. */
     async renew (token: string, requestId: string): Promise<Renewal> {
@@ -65,17 +66,17 @@ export function createRefreshTokens (db: Database, ttlSeconds: number) {
         return { ok: false, reason: 'user-changed' }
       }
       const refresh = await issue(Number(row.user_id), Number(row.token_version), String(row.family))
-      return { ok: true, userId: Number(row.user_id), tokenVersion: Number(row.token_version), refresh }
+      return { ok: true, userId: Number(row.user_id), tokenVersion: Number(row.token_version), family: String(row.family), refresh }
     },
 
-    /** Ends the session `token` belongs to; whose it was, when it was one. */
-    async signOut (token: string): Promise<{ username: string, tenant: string } | undefined> {
+    /** The session (family) `token` belongs to and whose it is, when it is one. */
+    async owner (token: string): Promise<{ family: string, userId: number, user: { username: string, tenant: string } | undefined } | undefined> {
       if (!TOKEN.test(token)) return undefined
       const [row] = await db.knex('refresh_tokens').where({ token_hash: hash(token) }).select('family', 'user_id')
       if (row === undefined) return undefined
-      await endFamily(String(row.family))
       const user = (await loadPrincipal(db, Number(row.user_id)))?.principal
-      return user === undefined ? undefined : { username: user.username, tenant: user.home.code }
+      const owner = user === undefined ? undefined : { username: user.username, tenant: user.home.code }
+      return { family: String(row.family), userId: Number(row.user_id), user: owner }
     },
 
     /** Drops what can never be used again (expired a day ago, or ended), so the table holds live sessions. */

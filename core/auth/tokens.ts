@@ -8,11 +8,23 @@ export interface TokenClaims {
   expiresAt: number
   /** Set on a plugin page's token: `t/{tenant}/{mount}`, the only routes it is good for. */
   audience?: string
+  /** The session it belongs to (core/auth/sessions.ts): ending the session refuses it at once. */
+  session?: string
+  /** When a second factor was last shown in its session, seconds since the epoch. */
+  factorAt?: number
+}
+
+export interface IssueOptions {
+  session?: string | undefined
+  factorAt?: number | undefined
+  /** A plugin page's token: good for this audience's routes only, for `ttlSeconds`. */
+  audience?: string
+  ttlSeconds?: number
 }
 
 export interface TokenService {
   /** A sign-in token; with `audience`, a plugin page's short token for that mount's routes only. */
-  issue(userId: number, tokenVersion: number, options?: { audience: string, ttlSeconds: number }): Promise<{ token: string, expiresAt: string }>
+  issue(userId: number, tokenVersion: number, options?: IssueOptions): Promise<{ token: string, expiresAt: string }>
   /** The token's claims if its signature and expiry hold, else undefined. */
   verify(token: string): Promise<TokenClaims | undefined>
 }
@@ -32,8 +44,12 @@ export function createTokenService (secret: string, ttlSeconds: number): TokenSe
   return {
     async issue (userId, tokenVersion, options) {
       const expiresAt = Math.floor(Date.now() / 1000) + (options?.ttlSeconds ?? ttlSeconds)
-      const jwt = new SignJWT({ tv: tokenVersion })
-      if (options !== undefined) jwt.setAudience(options.audience)
+      const jwt = new SignJWT({
+        tv: tokenVersion,
+        ...(options?.session === undefined ? {} : { sid: options.session }),
+        ...(options?.factorAt === undefined ? {} : { fa: options.factorAt }),
+      })
+      if (options?.audience !== undefined) jwt.setAudience(options.audience)
       const token = await jwt
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setIssuer(ISSUER)
@@ -55,7 +71,16 @@ export function createTokenService (secret: string, ttlSeconds: number): TokenSe
         const userId = Number(payload.sub)
         if (!Number.isSafeInteger(userId) || typeof payload.tv !== 'number' || typeof payload.exp !== 'number') return undefined
         if (payload.aud !== undefined && typeof payload.aud !== 'string') return undefined
-        claims = { userId, tokenVersion: payload.tv, expiresAt: payload.exp, ...(payload.aud === undefined ? {} : { audience: payload.aud }) }
+        if (payload.sid !== undefined && typeof payload.sid !== 'string') return undefined
+        if (payload.fa !== undefined && typeof payload.fa !== 'number') return undefined
+        claims = {
+          userId,
+          tokenVersion: payload.tv,
+          expiresAt: payload.exp,
+          ...(payload.aud === undefined ? {} : { audience: payload.aud }),
+          ...(payload.sid === undefined ? {} : { session: payload.sid }),
+          ...(payload.fa === undefined ? {} : { factorAt: payload.fa }),
+        }
       } catch {
         return undefined
       }

@@ -18,6 +18,7 @@ import * as scopeIndex0015 from './migrations/0015-scope-index.ts'
 import * as documentReads0016 from './migrations/0016-document-reads.ts'
 import * as revocationLists0017 from './migrations/0017-revocation-lists.ts'
 import * as refreshTokens0018 from './migrations/0018-refresh-tokens.ts'
+import * as identity0019 from './migrations/0019-identity.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -44,6 +45,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0016-document-reads', documentReads0016],
   ['0017-revocation-lists', revocationLists0017],
   ['0018-refresh-tokens', refreshTokens0018],
+  ['0019-identity', identity0019],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

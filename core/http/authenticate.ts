@@ -29,7 +29,9 @@ export async function principalFrom (
   if (state === undefined || state.disabled || state.tokenVersion !== claims.tokenVersion) {
     throw CoreError.unauthenticated('the token was revoked; sign in again', { field: 'authorization' })
   }
-  return state.principal
+  if (claims.session === undefined) return state.principal
+  if (state.endedSessions.has(claims.session)) throw CoreError.unauthenticated('the session was ended; sign in again', { field: 'authorization' })
+  return { ...state.principal, session: { id: claims.session, factorAt: claims.factorAt } }
 }
 
 /** The core API's authentication: a request goes on anonymous or as the token's user (`ctx.state.principal`). */

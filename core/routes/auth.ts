@@ -4,7 +4,7 @@ import { toBoolean } from '../db/database.ts'
 import { CoreError } from '../errors.ts'
 import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
-import { findUser, userView } from '../tenancy/users.ts'
+import { afterFirstFactor } from '../auth/sign-in-flow.ts'
 import * as schema from './schemas.ts'
 import { createKeyedLimit } from '../keyed-limit.ts'
 
@@ -14,13 +14,28 @@ interface SignIn {
 }
 
 const refreshToken = { type: 'string', minLength: 1, maxLength: 128, description: 'The refresh token sign-in (or the last renewal) gave' }
-const session = {
+export const session = {
   type: 'object',
   properties: {
     token: { type: 'string', description: 'The bearer token for API calls' },
     expiresAt: { type: 'string', format: 'date-time' },
     refreshToken: { type: 'string', description: 'Renews the session once (POST /api/v1/auth/refresh); keep it as secret as a password' },
     refreshExpiresAt: { type: 'string', format: 'date-time', description: 'The session ends if not renewed by then' },
+    sessionId: { type: 'string', description: 'The session, as GET /api/v1/me/sessions lists it' },
+  },
+}
+
+/** A sign-in's answer: the session, or (no token) the next step and its ticket. */
+export const signInAnswer = {
+  type: 'object',
+  properties: {
+    ...session.properties,
+    user: schema.user,
+    passwordExpiresAt: { type: 'string', format: 'date-time', description: 'An administrator must change the password by then' },
+    next: { type: 'string', enum: ['factor', 'enrol', 'password'], description: 'Instead of a token: show a second factor (POST /api/v1/auth/factor), enrol one (/auth/enrol/…), or replace an expired password (/auth/new-password)' },
+    ticket: { type: 'string', description: 'Good for that next step only, for 10 minutes' },
+    ticketExpiresAt: { type: 'string', format: 'date-time' },
+    factors: { type: 'array', items: { type: 'string', enum: ['totp', 'passkey', 'recovery'] }, description: 'The second factors the user has' },
   },
 }
 
@@ -30,7 +45,7 @@ const session = {
  * session.
  */
 export function authRoutes (services: Services): Route<any>[] {
-  const { db, tokens, throttle, refreshTokens } = services
+  const { db, throttle, identity } = services
   // Password checks: four at once (libuv's threads), a hundred waiting, the rest told to retry (503). One address
   // holds at most eight of those places: a flood from one address cannot fill the queue a neighbour signs in through.
   const verifications = createKeyedLimit({ running: 4, queued: 100 })
@@ -51,13 +66,8 @@ export function authRoutes (services: Services): Route<any>[] {
       // The password is not held to the creation policy here: any string up to the maximum is checked.
       properties: { username: schema.username, password: { type: 'string', minLength: 1, maxLength: 256 } },
     },
-    responses: {
-      200: {
-        description: 'Signed in',
-        schema: { ...session, properties: { ...session.properties, user: schema.user } },
-      },
-    },
-    errors: [CoreError.badCredentials, CoreError.tooManyAttempts, CoreError.unavailable],
+    responses: { 200: { description: 'Signed in, or the next step (a second factor, enrolling one, a new password)', schema: signInAnswer } },
+    errors: [CoreError.badCredentials, CoreError.tooManyAttempts, CoreError.unavailable, CoreError.accountInactive],
     async handle ({ ctx, body, requestId }) {
       const address = ctx.ip
       if (!services.config.trustProxy && ctx.get('x-forwarded-for') !== '' && !proxyWarned) {
@@ -71,7 +81,7 @@ export function authRoutes (services: Services): Route<any>[] {
       }
       let signedIn = false
       try {
-        const [row] = await db.read('select id, password_hash, disabled, token_version from users where username = ?', [body.username])
+        const [row] = await db.read('select id, password_hash, disabled from users where username = ?', [body.username])
         const mine = await perAddress.acquire(address)
         if (mine === undefined) throw CoreError.unavailable('too many sign-ins from this address at once; try again in a second', { headers: { 'Retry-After': '1' } })
         let passwordMatches: boolean | undefined
@@ -89,11 +99,8 @@ export function authRoutes (services: Services): Route<any>[] {
           throw CoreError.badCredentials('Wrong username or password.')
         }
         signedIn = true
-        const user = await findUser(db, body.username)
-        const issued = await tokens.issue(Number(row.id), Number(row.token_version))
-        const refresh = await refreshTokens.issue(Number(row.id), Number(row.token_version))
-        await recordAudit(db, { actor: body.username, action: 'auth.sign-in', tenant: user?.tenant ?? null, details: { address }, requestId })
-        return { status: 200, body: { token: issued.token, expiresAt: issued.expiresAt, ...refresh, user: user === undefined ? null : userView(user) } }
+        const answer = await afterFirstFactor(services, { userId: Number(row.id), method: 'password', address, agent: ctx.get('user-agent'), requestId })
+        return { status: 200, body: answer }
       } finally {
         throttle.end(body.username, address, signedIn)
       }
@@ -111,13 +118,12 @@ export function authRoutes (services: Services): Route<any>[] {
     responses: { 200: { description: 'Renewed', schema: session } },
     errors: [CoreError.sessionEnded],
     async handle ({ body, requestId }) {
-      const renewal = await refreshTokens.renew(body.refreshToken, requestId)
+      const renewal = await identity.sessions.renew(body.refreshToken, requestId)
       if (!renewal.ok) {
-        const why = { unknown: 'this refresh token is not known', expired: 'the session went unused too long', reused: 'this refresh token was used already: the session is ended for safety', 'signed-out': 'the session was signed out', 'user-changed': 'the user was disabled or changed password' }
+        const why = { unknown: 'this refresh token is not known', expired: 'the session went unused too long', reused: 'this refresh token was used already: the session is ended for safety', 'signed-out': 'the session was signed out or ended', 'user-changed': 'the user was disabled or changed password' }
         throw CoreError.sessionEnded(`the session has ended: ${why[renewal.reason]}`)
       }
-      const issued = await tokens.issue(renewal.userId, renewal.tokenVersion)
-      return { status: 200, body: { token: issued.token, expiresAt: issued.expiresAt, ...renewal.refresh } }
+      return { status: 200, body: renewal.issued }
     },
   })
 
@@ -125,14 +131,14 @@ export function authRoutes (services: Services): Route<any>[] {
     method: 'POST',
     path: '/api/v1/auth/sign-out',
     operationId: 'signOut',
-    summary: 'End a session: its refresh token renews nothing any more (bearer tokens already given run out within their hour)',
+    summary: 'End a session: its refresh token renews nothing any more, and its bearer tokens are refused at once on every node',
     tag: 'auth',
     auth: 'public',
     body: { type: 'object', additionalProperties: false, required: ['refreshToken'], properties: { refreshToken } },
     responses: { 204: { description: 'Signed out (also when the token was unknown or ended already)' } },
     errors: [],
     async handle ({ body, requestId }) {
-      const user = await refreshTokens.signOut(body.refreshToken)
+      const user = await identity.sessions.signOut(body.refreshToken)
       if (user !== undefined) await recordAudit(db, { actor: user.username, action: 'auth.sign-out', tenant: user.tenant, target: user.username, requestId })
       return { status: 204 }
     },

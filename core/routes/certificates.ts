@@ -1,6 +1,7 @@
 import { appendAudit } from '../audit/audit-log.ts'
 import { isUniqueViolation, transaction } from '../db/database.ts'
 import { CoreError } from '../errors.ts'
+import { assertRecentFactor } from '../auth/step-up.ts'
 import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
 import { readCertificate } from '../signatures/certificates.ts'
@@ -35,7 +36,8 @@ const idParam = { type: 'string', pattern: '^[1-9][0-9]{0,15}$' }
  * inherited by the units below; tenant-admin, audited), and the signing certificates a user registers as theirs
  * (`signature.verify` accepts a signature as the acting user's only with one of these).
  */
-export function certificateRoutes ({ db }: Services): Route<any>[] {
+export function certificateRoutes (services: Services): Route<any>[] {
+  const { db } = services
   const listAnchors = defineRoute({
     method: 'GET',
     path: '/api/v1/tenants/:code/trust-anchors',
@@ -64,9 +66,10 @@ export function certificateRoutes ({ db }: Services): Route<any>[] {
     params: { code: schema.tenantCode },
     body: { type: 'object', additionalProperties: false, required: ['name', 'certificate'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, certificate: pem } },
     responses: { 201: { description: 'Trusted', schema: certificateSchema } },
-    errors: [CoreError.notFound, CoreError.forbidden, CoreError.invalidField, CoreError.certificateExists],
+    errors: [CoreError.notFound, CoreError.forbidden, CoreError.invalidField, CoreError.certificateExists, CoreError.stepUpRequired],
     async handle ({ params, body, principal, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      assertRecentFactor(principal, services.config.mfaRoles, 'Trusting an authority')
       const read = readCertificate(body.certificate)
       if (read === undefined) throw CoreError.invalidField('certificate is not one PEM X.509 certificate', { field: 'certificate' })
       if (!read.facts.isAuthority) throw CoreError.invalidField('certificate is not an authority\'s (basicConstraints CA)', { field: 'certificate' })
@@ -95,9 +98,10 @@ export function certificateRoutes ({ db }: Services): Route<any>[] {
     auth: 'user',
     params: { code: schema.tenantCode, id: idParam },
     responses: { 204: { description: 'Removed' } },
-    errors: [CoreError.notFound, CoreError.forbidden],
+    errors: [CoreError.notFound, CoreError.forbidden, CoreError.stepUpRequired],
     async handle ({ params, principal, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
+      assertRecentFactor(principal, services.config.mfaRoles, 'Removing a trusted authority')
       const removed = await transaction(db, async (trx) => {
         const row = await trx('trust_anchors').where({ id: Number(params.id), tenant_id: tenant.id }).first('subject', 'fingerprint')
         if (row === undefined) return false

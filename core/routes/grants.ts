@@ -2,6 +2,7 @@ import { appendAudit } from '../audit/audit-log.ts'
 import { transaction } from '../db/database.ts'
 import { CoreError } from '../errors.ts'
 import { defineRoute, type Route } from '../http/route.ts'
+import { assertRecentFactor } from '../auth/step-up.ts'
 import type { Services } from '../services.ts'
 import { isTenantAdmin } from '../tenancy/access.ts'
 import { assertMayGrant } from '../tenancy/delegation.ts'
@@ -53,11 +54,12 @@ export function grantRoutes (services: Services): Route<any>[] {
       properties: { username: schema.username, role: schema.role, includeDescendants: { type: 'boolean', default: false } },
     },
     responses: { 201: { description: 'Granted', schema: schema.grant } },
-    errors: [...reachErrors, CoreError.unknownRole, CoreError.rootOnlyRole, CoreError.roleNotHeld, CoreError.grantExists],
+    errors: [...reachErrors, CoreError.unknownRole, CoreError.rootOnlyRole, CoreError.roleNotHeld, CoreError.grantExists, CoreError.stepUpRequired],
     async handle ({ params, body, principal, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const includeDescendants = body.includeDescendants ?? false
       assertMayGrant(principal, body.role, tenant, includeDescendants, await services.roles.rolesAt(tenant))
+      if (services.config.mfaRoles.includes(body.role)) assertRecentFactor(principal, services.config.mfaRoles, 'Granting an administrator role')
       // The grantee must live where the caller administers, or its existence would leak across the tree.
       const user = await findUser(db, body.username)
       const home = user === undefined ? undefined : await findTenant(db, user.tenant)

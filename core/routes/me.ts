@@ -1,5 +1,8 @@
 import { appendAudit } from '../audit/audit-log.ts'
 import { verifyPassword } from '../auth/passwords.ts'
+import { assertPasswordAllowed } from '../auth/password-policy.ts'
+import { factorsOf, passwordExpiry } from '../auth/sign-in-flow.ts'
+import { mustUseFactor } from '../auth/step-up.ts'
 import { transaction } from '../db/database.ts'
 import { CoreError } from '../errors.ts'
 import { defineRoute, type Route } from '../http/route.ts'
@@ -11,7 +14,8 @@ import { fullName, namesOf } from '../tenancy/tenants.ts'
 const UNIT_NAME_MS = 30_000
 
 /** `GET /me` and `POST /me/password`: the caller itself. */
-export function meRoutes ({ db, tokens, refreshTokens, changes }: Services): Route<any>[] {
+export function meRoutes (services: Services): Route<any>[] {
+  const { db, changes } = services
   // Home units by name, kept for UNIT_NAME_MS: `GET /me` is on every page load, and a unit is renamed rarely.
   const unitNames = new Map<string, { name: string, at: number }>()
   async function unitName (path: string): Promise<string> {
@@ -47,12 +51,27 @@ export function meRoutes ({ db, tokens, refreshTokens, changes }: Services): Rou
               },
             },
             grants: { type: 'array', items: { type: 'object', properties: { role: schema.role, tenant: schema.tenantCode, includeDescendants: { type: 'boolean' } } } },
+            security: {
+              type: 'object',
+              properties: {
+                factorRequired: { type: 'boolean', description: 'Your roles require a second factor at sign-in and for dangerous actions' },
+                factors: { type: 'array', items: { type: 'string' }, description: 'The second factors you have: totp, passkey, recovery' },
+                passwordExpiresAt: { type: ['string', 'null'], format: 'date-time', description: 'An administrator changes the password by then' },
+              },
+            },
           },
         },
       },
     },
     errors: [],
     async handle ({ principal }) {
+      const [row] = await db.read('select password_changed_at from users where id = ?', [principal.id])
+      const expiry = passwordExpiry(services, principal, row?.password_changed_at)
+      const security = {
+        factorRequired: mustUseFactor(principal, services.config.mfaRoles),
+        factors: await factorsOf(services, principal.id),
+        passwordExpiresAt: expiry?.toISOString() ?? null,
+      }
       return {
         status: 200,
         body: {
@@ -63,6 +82,7 @@ export function meRoutes ({ db, tokens, refreshTokens, changes }: Services): Rou
             tenantName: await unitName(principal.home.path),
           },
           grants: principal.grants.map((g) => ({ role: g.role, tenant: g.tenant, includeDescendants: g.includeDescendants })),
+          security,
         },
       }
     },
@@ -82,12 +102,13 @@ export function meRoutes ({ db, tokens, refreshTokens, changes }: Services): Rou
       properties: { currentPassword: { type: 'string', minLength: 1, maxLength: 256 }, newPassword: schema.password },
     },
     responses: { 200: { description: 'Changed: every session of the user has ended, and this one goes on with these', schema: { type: 'object', properties: { token: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' }, refreshToken: { type: 'string' }, refreshExpiresAt: { type: 'string', format: 'date-time' } } } } },
-    errors: [CoreError.wrongCurrentPassword],
-    async handle ({ body, principal, requestId }) {
+    errors: [CoreError.wrongCurrentPassword, CoreError.passwordRejected],
+    async handle ({ ctx, body, principal, requestId }) {
       const [row] = await db.read('select password_hash from users where id = ?', [principal.id])
       if (row === undefined || !(await verifyPassword(body.currentPassword, String(row.password_hash)))) {
         throw CoreError.wrongCurrentPassword('the current password is wrong', { field: 'currentPassword' })
       }
+      await assertPasswordAllowed(db, { username: principal.username, password: body.newPassword, userId: principal.id }, services.config.passwordHistory, 'newPassword')
       const user = await findUser(db, principal.username)
       if (user === undefined) throw CoreError.unauthenticated('the user no longer exists')
       await transaction(db, async (trx) => {
@@ -96,9 +117,11 @@ export function meRoutes ({ db, tokens, refreshTokens, changes }: Services): Rou
       })
       const [fresh] = await db.read('select token_version from users where id = ?', [principal.id])
       // Every session of the user ended with the old password (the token version moved on); this one goes on anew.
-      const issued = await tokens.issue(principal.id, Number(fresh?.token_version))
-      const refresh = await refreshTokens.issue(principal.id, Number(fresh?.token_version))
-      return { status: 200, body: { ...issued, ...refresh } }
+      await services.identity.sessions.endAll(principal.id)
+      const issued = await services.identity.sessions.open(principal.id, Number(fresh?.token_version), {
+        method: 'password', factor: principal.session?.factorAt !== undefined, address: ctx.ip, agent: ctx.get('user-agent'),
+      })
+      return { status: 200, body: issued }
     },
   })
 

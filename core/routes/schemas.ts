@@ -31,6 +31,7 @@ export const user: JsonSchema = {
     displayName: { type: 'string' },
     tenant: tenantCode,
     disabled: { type: 'boolean' },
+    identityNumber: { type: ['string', 'null'], description: 'the linked identity number, all but its last three digits masked' },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },

@@ -1,4 +1,7 @@
 import { appendAudit } from '../audit/audit-log.ts'
+import { assertPasswordAllowed } from '../auth/password-policy.ts'
+import { assertRecentFactor } from '../auth/step-up.ts'
+import { IDENTITY_NUMBER_PATTERN } from '../auth/identity-numbers.ts'
 import { transaction } from '../db/database.ts'
 import { CoreError } from '../errors.ts'
 import { defineRoute, type Route } from '../http/route.ts'
@@ -64,10 +67,15 @@ export function userRoutes (services: Services): Route<any>[] {
       },
     },
     responses: { 201: { description: 'Created', schema: schema.user } },
-    errors: [...reachErrors, CoreError.userExists, CoreError.unknownRole, CoreError.rootOnlyRole, CoreError.roleNotHeld],
+    errors: [
+      ...reachErrors, CoreError.userExists, CoreError.unknownRole, CoreError.rootOnlyRole, CoreError.roleNotHeld,
+      CoreError.passwordRejected, CoreError.stepUpRequired,
+    ],
     async handle ({ params, body, principal, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const roles = body.roles ?? []
+      if (roles.some((role) => services.config.mfaRoles.includes(role))) assertRecentFactor(principal, services.config.mfaRoles, 'Granting an administrator role')
+      await assertPasswordAllowed(db, { username: body.username, password: body.password }, 0)
       const known = await services.roles.rolesAt(tenant)
       roles.forEach((role) => assertMayGrant(principal, role, tenant, false, known))
       const user = await transaction(db, async (trx) => {
@@ -99,7 +107,7 @@ export function userRoutes (services: Services): Route<any>[] {
     },
   })
 
-  const update = defineRoute<UserChange>({
+  const update = defineRoute<Omit<UserChange, 'identity'> & { identityNumber?: string | null }>({
     method: 'PATCH',
     path: '/api/v1/tenants/:code/users/:username',
     operationId: 'updateUser',
@@ -111,17 +119,27 @@ export function userRoutes (services: Services): Route<any>[] {
       type: 'object',
       additionalProperties: false,
       minProperties: 1,
-      properties: { displayName: schema.displayName, disabled: { type: 'boolean' }, password: schema.password },
+      properties: {
+        displayName: schema.displayName,
+        disabled: { type: 'boolean' },
+        password: schema.password,
+        identityNumber: { type: ['string', 'null'], pattern: IDENTITY_NUMBER_PATTERN, description: 'the citizen identity number (CCCD, 12 digits) that links sign-ins through an identity provider to this user; null unlinks' },
+      },
     },
     responses: { 200: { description: 'The changed user', schema: schema.user } },
-    errors: [...reachErrors, CoreError.roleNotHeld],
+    errors: [...reachErrors, CoreError.roleNotHeld, CoreError.passwordRejected, CoreError.userExists],
     async handle ({ params, body, principal, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const user = await userAt(tenant, params.username!)
       assertMayManage(principal, user.username, (await loadPrincipal(db, user.id))?.principal.grants ?? [])
+      if (body.password !== undefined) {
+        await assertPasswordAllowed(db, { username: user.username, password: body.password, userId: user.id }, services.config.passwordHistory)
+      }
       const changed = await transaction(db, async (trx) => {
-        const result = await updateUser(trx, changes, user, body)
-        const fields = Object.keys(body).map((key) => key === 'password' ? 'password' : `${key}=${JSON.stringify(body[key as keyof UserChange])}`)
+        const { identityNumber, ...rest } = body
+        const identity = identityNumber === undefined ? undefined : identityNumber === null ? null : services.identity.identityNumbers.protect(identityNumber)
+        const result = await updateUser(trx, changes, user, { ...rest, identity })
+        const fields = Object.keys(body).map((key) => key === 'password' || key === 'identityNumber' ? key : `${key}=${JSON.stringify(body[key as 'displayName' | 'disabled'])}`)
         await appendAudit(trx, { actor: principal.username, action: 'user.update', tenant: tenant.code, target: user.username, details: { changed: fields }, requestId })
         return result
       })

@@ -16,6 +16,8 @@ export interface Principal {
   displayName: string
   home: { code: string, path: string }
   grants: Grant[]
+  /** The session the request's token belongs to, and when a second factor was last shown in it (seconds). */
+  session?: { id: string, factorAt?: number | undefined }
 }
 
 export function isAtOrBelow (path: string, ancestorPath: string): boolean {

@@ -3,6 +3,7 @@ import { isUniqueViolation, toBoolean, type Database, type Row } from '../db/dat
 import { CoreError } from '../errors.ts'
 import type { ChangeFeed } from '../events/change-feed.ts'
 import { PRINCIPAL_CHANGED } from './principal-changed.ts'
+import { ENDED_SESSION_MEMORY_MS } from '../auth/session-memory.ts'
 import type { Grant, Principal } from './access.ts'
 import { insertedId, type Tenant } from './tenants.ts'
 import type { User } from './users.ts'
@@ -88,6 +89,8 @@ export interface PrincipalState {
   principal: Principal
   disabled: boolean
   tokenVersion: number
+  /** The user's sessions ended lately (core/auth/sessions.ts): their bearer tokens are refused. */
+  endedSessions: ReadonlySet<string>
 }
 
 // Runs on every authenticated request. Correlated subqueries rather than joins, and no ORDER BY:
@@ -100,12 +103,14 @@ const principalGrantsSql = `select g.id, g.role, g.include_descendants,
     (select code from tenants where id = g.tenant_id) as tenant_code,
     (select path from tenants where id = g.tenant_id) as tenant_path
   from grants g where g.user_id = ?`
+const endedSessionsSql = 'select id from sessions where user_id = ? and ended_at > ?'
 
 /** Loads a user with its grants as they are now: the source of truth on every authenticated request. */
 export async function loadPrincipal (db: Database, userId: number): Promise<PrincipalState | undefined> {
   const [user] = await db.read(principalUserSql, [userId])
   if (user === undefined) return undefined
   const rows = await db.read(principalGrantsSql, [userId])
+  const ended = await db.read(endedSessionsSql, [userId, new Date(Date.now() - ENDED_SESSION_MEMORY_MS).toISOString()])
   const grants: Grant[] = rows.sort((a, b) => Number(a.id) - Number(b.id)).map((row) => ({
     id: Number(row.id),
     role: String(row.role),
@@ -123,5 +128,6 @@ export async function loadPrincipal (db: Database, userId: number): Promise<Prin
     },
     disabled: toBoolean(user.disabled),
     tokenVersion: Number(user.token_version),
+    endedSessions: new Set(ended.map((row) => String(row.id))),
   }
 }

@@ -42,6 +42,12 @@ t.test('every route is in the OpenAPI document', async (t) => {
   const routes = [
     'get /healthz', 'get /readyz', 'get /metrics', 'get /api/v1/openapi.json',
     'post /api/v1/auth/token', 'post /api/v1/auth/refresh', 'post /api/v1/auth/sign-out', 'get /api/v1/me', 'post /api/v1/me/password',
+    'post /api/v1/auth/factor', 'post /api/v1/auth/factor/passkey-options', 'post /api/v1/auth/enrol/totp', 'post /api/v1/auth/enrol/totp/confirm',
+    'post /api/v1/auth/enrol/passkey-options', 'post /api/v1/auth/enrol/passkey', 'post /api/v1/auth/new-password', 'post /api/v1/auth/step-up',
+    'post /api/v1/auth/step-up/passkey-options', 'get /api/v1/me/sessions', 'delete /api/v1/me/sessions/{id}', 'delete /api/v1/me/sessions',
+    'get /api/v1/auth/providers', 'get /api/v1/auth/oidc/{provider}/start', 'get /api/v1/auth/oidc/{provider}/callback', 'post /api/v1/auth/continue',
+    'get /api/v1/tenants/{code}/identity-providers', 'post /api/v1/tenants/{code}/identity-providers',
+    'patch /api/v1/tenants/{code}/identity-providers/{provider}', 'delete /api/v1/tenants/{code}/identity-providers/{provider}',
     'get /api/v1/tenants/{code}', 'get /api/v1/tenants/{code}/children', 'post /api/v1/tenants/{code}/children',
     'get /api/v1/tenants/{code}/users', 'post /api/v1/tenants/{code}/users',
     'get /api/v1/tenants/{code}/users/{username}', 'patch /api/v1/tenants/{code}/users/{username}',

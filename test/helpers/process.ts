@@ -31,7 +31,7 @@ export async function startNodeWith (
 ): Promise<RunningNode> {
   const child = spawn(program[0]!, [...program.slice(1), ...args], {
     cwd,
-    env: { ...process.env, NENTANG_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, NENTANG_LOG_LEVEL: 'warn', NENTANG_MFA_ROLES: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stderr = ''

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto'
+import { lookup } from 'node:dns/promises'
+import { BlockList, isIP } from 'node:net'
+import * as client from 'openid-client'
+import type { Database } from '../../db/database.ts'
+import type { SecretBox } from '../secret-box.ts'
+import { clientSecretOf, type IdentityProvider } from './identity-providers.ts'
+
+const LOGIN_TTL_MS = 10 * 60_000
+const DISCOVERY_MS = 3600_000
+const hash = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex')
+
+/** Why a sign-in through a provider failed, for the audit; the caller is told only that it failed. */
+export class OidcFailure extends Error {}
+
+const privateRanges = new BlockList()
+for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) {
+  privateRanges.addSubnet(network, prefix, 'ipv4')
+}
+for (const [network, prefix] of [['::1', 128], ['::', 128], ['fc00::', 7], ['fe80::', 10]] as const) privateRanges.addSubnet(network, prefix, 'ipv6')
+
+/**
+ * Whether the platform may talk to an issuer: https, on a public address — unless its host:port is listed in
+ * NENTANG_HTTP_ALLOW_PRIVATE (a provider inside the agency's network, or a test's on loopback), which then may be http.
+ * An administrator's setting must not turn discovery into a probe of the internal network.
+ */
+export async function assertIssuerAllowed (issuer: string, allowPrivate: readonly string[]): Promise<string | undefined> {
+  let url: URL
+  try {
+    url = new URL(issuer)
+  } catch {
+    return 'the issuer is not a URL'
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return 'the issuer must be a plain https URL (no credentials, query or fragment)'
+  const port = url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port
+  const hostname = url.hostname.replace(/^\[|\]$/g, '')
+  if (allowPrivate.includes(`${hostname}:${port}`)) return url.protocol === 'https:' || url.protocol === 'http:' ? undefined : 'the issuer must be http(s)'
+  if (url.protocol !== 'https:') return 'the issuer must use https'
+  let addresses: string[]
+  try {
+    addresses = isIP(hostname) !== 0 ? [hostname] : (await lookup(hostname, { all: true })).map((one) => one.address)
+  } catch {
+    return `the issuer's host name ${hostname} does not resolve`
+  }
+  if (addresses.some((address) => privateRanges.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4'))) {
+    return `the issuer's host resolves to a private or loopback address; list ${hostname}:${port} in NENTANG_HTTP_ALLOW_PRIVATE to allow it`
+  }
+  return undefined
+}
+
+/** The person an identity provider vouched for: its claims, as the ID token and userinfo gave them. */
+export type VerifiedClaims = Record<string, unknown>
+
+/**
+ * OpenID Connect relying party (authorization code flow with PKCE S256, state and nonce; `openid-client`, certified):
+ * the state, verifier and nonce are kept server-side for ten minutes and used once, so a tampered or replayed state is
+ * refused before the provider is asked; the provider refuses a replayed code; the ID token's signature, issuer,
+ * audience, expiry and nonce are checked by the library.
+ */
+export function createOidcSignIn (db: Database, box: SecretBox, allowPrivate: readonly string[]) {
+  const discovered = new Map<number, { key: string, at: number, config: Promise<client.Configuration> }>()
+
+  async function configurationOf (provider: IdentityProvider): Promise<client.Configuration> {
+    const key = `${provider.updatedAt}|${provider.issuer}|${provider.clientId}`
+    const kept = discovered.get(provider.id)
+    if (kept !== undefined && kept.key === key && Date.now() - kept.at < DISCOVERY_MS) return kept.config
+    const refused = await assertIssuerAllowed(provider.issuer, allowPrivate)
+    if (refused !== undefined) throw new OidcFailure(refused)
+    const secret = await clientSecretOf(db, box, provider)
+    const url = new URL(provider.issuer)
+    const config = client.discovery(url, provider.clientId, undefined, client.ClientSecretPost(secret), {
+      timeout: 10,
+      ...(url.protocol === 'http:' ? { execute: [client.allowInsecureRequests] } : {}),
+    })
+    discovered.set(provider.id, { key, at: Date.now(), config })
+    config.catch(() => { if (discovered.get(provider.id)?.config === config) discovered.delete(provider.id) })
+    return config
+  }
+
+  return {
+    /** Where to send the browser: the provider's authorization endpoint, with fresh state, nonce and PKCE challenge. */
+    async begin (provider: IdentityProvider, redirectUri: string): Promise<URL> {
+      const config = await configurationOf(provider)
+      const state = client.randomState()
+      const nonce = client.randomNonce()
+      const verifier = client.randomPKCECodeVerifier()
+      const now = Date.now()
+      await db.knex('oidc_logins').insert({
+        state_hash: hash(state),
+        provider_id: provider.id,
+        code_verifier: verifier,
+        nonce,
+        created_at: new Date(now).toISOString(),
+        expires_at: new Date(now + LOGIN_TTL_MS).toISOString(),
+      })
+      return client.buildAuthorizationUrl(config, {
+        redirect_uri: redirectUri,
+        scope: provider.scopes,
+        response_type: 'code',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state,
+        nonce,
+      })
+    },
+
+    /** The provider's answer at the callback: the person's claims, or an OidcFailure saying why not. */
+    async complete (provider: IdentityProvider, redirectUri: string, query: URLSearchParams): Promise<VerifiedClaims> {
+      const state = query.get('state')
+      if (state === null || state.length > 200) throw new OidcFailure('no state')
+      const error = query.get('error')
+      const [login] = await db.knex('oidc_logins').where({ state_hash: hash(state), provider_id: provider.id }).select('code_verifier', 'nonce', 'expires_at', 'used_at')
+      if (login === undefined) throw new OidcFailure('unknown state (tampered, or from another sign-in)')
+      const used = await db.knex('oidc_logins').where({ state_hash: hash(state) }).whereNull('used_at').update({ used_at: new Date().toISOString() })
+      if (used === 0) throw new OidcFailure('the state was used already (a replayed callback)')
+      if (String(login.expires_at) < new Date().toISOString()) throw new OidcFailure('the sign-in took longer than ten minutes')
+      if (error !== null) throw new OidcFailure(`the provider answered ${error.slice(0, 100)}: ${(query.get('error_description') ?? '').slice(0, 200)}`)
+      const config = await configurationOf(provider)
+      const current = new URL(redirectUri)
+      for (const [name, value] of query) current.searchParams.append(name, value)
+      let tokens
+      try {
+        tokens = await client.authorizationCodeGrant(config, current, {
+          pkceCodeVerifier: String(login.code_verifier), expectedState: state, expectedNonce: String(login.nonce), idTokenExpected: true,
+        }, { redirect_uri: redirectUri })
+      } catch (failure) {
+        throw new OidcFailure(`the provider's answer does not hold: ${(failure as Error).message.slice(0, 300)}`)
+      }
+      const claims: VerifiedClaims = { ...tokens.claims() }
+      if (claims[provider.claims.identityNumber] === undefined && tokens.access_token !== undefined) {
+        try {
+          Object.assign(claims, await client.fetchUserInfo(config, tokens.access_token, String(claims.sub)), { ...tokens.claims() })
+        } catch (failure) {
+          throw new OidcFailure(`userinfo failed: ${(failure as Error).message.slice(0, 300)}`)
+        }
+      }
+      return claims
+    },
+
+    async sweep (): Promise<void> {
+      await db.knex('oidc_logins').where('expires_at', '<', new Date(Date.now() - LOGIN_TTL_MS).toISOString()).delete()
+    },
+  }
+}
+
+export type OidcSignIn = ReturnType<typeof createOidcSignIn>
