@@ -24,7 +24,7 @@ const withRecovery = {
 
 /** The WebAuthn relying party: the console's configured origin, else the origin the request came to. */
 export function relyingParty (services: Services, ctx: Context): RelyingParty {
-  const origin = services.config.consoleOrigin ?? ctx.origin
+  const origin = services.config.consoleOrigin ?? `${ctx.protocol}://${ctx.host}`
   return { id: new URL(origin).hostname, origin }
 }
 

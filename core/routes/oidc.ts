@@ -14,7 +14,7 @@ const providerParam = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,63}$' }
 
 /** Where a provider sends the browser back: the console's configured origin, else the origin the request came to. */
 export function redirectUriOf (services: Services, ctx: Context, code: string): string {
-  return `${services.config.consoleOrigin ?? ctx.origin}/api/v1/auth/oidc/${code}/callback`
+  return `${services.config.consoleOrigin ?? `${ctx.protocol}://${ctx.host}`}/api/v1/auth/oidc/${code}/callback`
 }
 
 /**

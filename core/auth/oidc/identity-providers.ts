@@ -60,8 +60,8 @@ export async function providersAt (db: Database, tenantId: number): Promise<Iden
 
 /** The enabled providers a sign-in page offers: every one (the national first, then by unit). */
 export async function enabledProviders (db: Database): Promise<IdentityProvider[]> {
-  const rows = await db.read(`select ${columns} from identity_providers p join tenants t on t.id = p.tenant_id where p.enabled = ? order by length(t.path), p.code`, [true])
-  return rows.map(toProvider)
+  const rows = await db.read(`select ${columns} from identity_providers p join tenants t on t.id = p.tenant_id order by length(t.path), p.code`)
+  return rows.map(toProvider).filter((provider) => provider.enabled)
 }
 
 export function clientSecretOf (db: Database, box: SecretBox, provider: IdentityProvider): Promise<string> {

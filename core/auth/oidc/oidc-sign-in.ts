@@ -48,6 +48,14 @@ export async function assertIssuerAllowed (issuer: string, allowPrivate: readonl
   return undefined
 }
 
+/** What went wrong, in the words of the innermost error (the library wraps them), with the provider's error code. */
+function describe (failure: unknown): string {
+  let error = failure as Error & { cause?: unknown, error?: unknown, error_description?: unknown }
+  const said = typeof error.error === 'string' ? ` (${error.error}: ${String(error.error_description ?? '').slice(0, 200)})` : ''
+  for (let depth = 0; depth < 5 && error.cause instanceof Error; depth++) error = error.cause as typeof error
+  return `${error.message.slice(0, 300)}${said}`
+}
+
 /** The person an identity provider vouched for: its claims, as the ID token and userinfo gave them. */
 export type VerifiedClaims = Record<string, unknown>
 
@@ -124,7 +132,7 @@ export function createOidcSignIn (db: Database, box: SecretBox, allowPrivate: re
           pkceCodeVerifier: String(login.code_verifier), expectedState: state, expectedNonce: String(login.nonce), idTokenExpected: true,
         }, { redirect_uri: redirectUri })
       } catch (failure) {
-        throw new OidcFailure(`the provider's answer does not hold: ${(failure as Error).message.slice(0, 300)}`)
+        throw new OidcFailure(`the provider's answer does not hold: ${describe(failure)}`)
       }
       const claims: VerifiedClaims = { ...tokens.claims() }
       if (claims[provider.claims.identityNumber] === undefined && tokens.access_token !== undefined) {
