@@ -151,6 +151,10 @@ export async function api (method, path, body, options = {}) {
       window.dispatchEvent(new Event('nentang:signed-out'))
     }
   }
+  if (response.status === 403 && parsed?.error?.code === 'CORE_ERR_STEP_UP_REQUIRED' && stepUpPrompt !== null && options.steppedUp !== true) {
+    // A dangerous action: the user shows the second factor again, then the request goes once more with the new token.
+    if (await stepUpPrompt()) return api(method, path, body, { ...options, steppedUp: true })
+  }
   if (!response.ok) throw new ApiError(response.status, parsed?.error)
   return parsed
 }
@@ -165,10 +169,24 @@ export function adoptToken (issued) {
   }
 }
 
-export async function signIn (username, password) {
-  const result = await api('POST', '/api/v1/auth/token', { username, password })
-  adoptToken(result)
-  return result
+/**
+ * One step of signing in (the password, a second factor, an enrolment, a provider's ticket): keeps the tokens when the
+ * answer has them; else the answer names the next step (`next`) and its ticket.
+ */
+export async function signInStep (path, body) {
+  const answer = await api('POST', path, body)
+  if (typeof answer?.token === 'string') adoptToken(answer)
+  return answer
+}
+
+export function signIn (username, password) {
+  return signInStep('/api/v1/auth/token', { username, password })
+}
+
+let stepUpPrompt = null
+/** The dialog that asks for the second factor again before a dangerous action (set by the console). */
+export function setStepUpPrompt (prompt) {
+  stepUpPrompt = prompt
 }
 
 /** `@hn/permits` + `1.0.0` → the registry path of that version. */

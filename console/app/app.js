@@ -2,7 +2,7 @@
 // fragment (#/units/hn), so reloading or sharing a link opens the same view.
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
-import { api, keptWork, restoreWork, signedIn, signOut as endSession } from './api.js'
+import { api, keptWork, restoreWork, setStepUpPrompt, signedIn, signOut as endSession } from './api.js'
 import { currentLanguage, setLanguage, t } from './i18n.js'
 import { AuditPage } from './page-audit.js'
 import { HealthPage } from './page-health.js'
@@ -11,6 +11,7 @@ import { RegistryPage } from './page-registry.js'
 import { ReviewPage } from './page-review.js'
 import { ServicePage } from './page-service.js'
 import { SignInPage } from './page-sign-in.js'
+import { StepUpDialog } from './step-up.js'
 import { UnitPage } from './page-unit.js'
 import { UnitsPage } from './page-units.js'
 import { html, Loading, useLoad } from './ui.js'
@@ -25,6 +26,9 @@ export function abilities (me) {
     publishAt: [...new Set([...adminAt, ...roles('developer').map((g) => g.tenant)])],
   }
 }
+
+/** An administrator's password runs out within a week: the console says so on every page. */
+const expiresSoon = (me) => me.security?.passwordExpiresAt != null && Date.parse(me.security.passwordExpiresAt) - Date.now() < 7 * 24 * 3600_000
 
 function useHash () {
   const [hash, setHash] = useState(location.hash)
@@ -87,6 +91,7 @@ function Console ({ onSignOut, onLanguage, restored }) {
     const can = abilities(data)
     return html`<${Navigation} me=${data} can=${can} hash=${hash} onSignOut=${onSignOut} onLanguage=${onLanguage} />
       ${restored ? html`<p class="notice" role="status">${t('session.restored')}</p>` : null}
+      ${expiresSoon(data) ? html`<p class="notice" role="status">${t('security.passwordExpires', { date: new Date(data.security.passwordExpiresAt).toLocaleDateString() })}</p>` : null}
       <main id="main" tabindex="-1">${route(hash, data, can)}</main>`
   }}<//>`
 }
@@ -97,6 +102,11 @@ function App () {
   const [ended, setEnded] = useState(false)
   const [restored, setRestored] = useState(false)
   const [, setLanguageState] = useState(currentLanguage())
+  const [stepUp, setStepUp] = useState(null)
+  useEffect(() => {
+    setStepUpPrompt(() => new Promise((resolve) => setStepUp({ resolve })))
+    return () => setStepUpPrompt(null)
+  }, [])
   useEffect(() => {
     const out = () => {
       setEnded(true)
@@ -121,7 +131,8 @@ function App () {
     restoreWork(() => setRestored(true))
   }
   if (!session) return html`<${SignInPage} onSignedIn=${signedInAgain} onLanguage=${toggleLanguage} ended=${ended} kept=${keptWork() !== null} />`
-  return html`<${Console} key=${currentLanguage()} onSignOut=${signOut} onLanguage=${toggleLanguage} restored=${restored} />`
+  return html`<${Console} key=${currentLanguage()} onSignOut=${signOut} onLanguage=${toggleLanguage} restored=${restored} />
+    ${stepUp === null ? null : html`<${StepUpDialog} resolve=${(confirmed) => { setStepUp(null); stepUp.resolve(confirmed) }} />`}`
 }
 
 const root = document.getElementById('app')

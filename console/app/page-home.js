@@ -1,5 +1,6 @@
 import { adoptToken, api } from './api.js'
 import { has, t } from './i18n.js'
+import { AccountSecurity } from './account-security.js'
 import { ActionForm, Field, html, Loading, Section, useLoad } from './ui.js'
 
 /** A service's name for people: the first-party ones by name, any other by its mount. */
@@ -40,5 +41,6 @@ export function HomePage ({ me, can }) {
         <${Field} label=${t('home.newPassword')} name="newPassword" type="password" required minlength="10" autocomplete="new-password" />
       <//>
     <//>
+    <${AccountSecurity} me=${me} />
   </div>`
 }
