@@ -94,7 +94,7 @@ t.test('an administrator is made to enrol a second factor first; with TOTP they 
   await page.evaluate(async () => {
     const storage = (globalThis as unknown as { sessionStorage: Storage }).sessionStorage
     const response = await fetch('/api/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: storage.getItem('nentang.refresh') }) })
-    const renewed = await response.json()
+    const renewed = await response.json() as { token: string, refreshToken: string }
     storage.setItem('nentang.token', renewed.token)
     storage.setItem('nentang.refresh', renewed.refreshToken)
   })
