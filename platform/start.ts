@@ -8,6 +8,7 @@ import { sweepInactiveAccounts } from '../core/auth/inactivity-sweep.ts'
 import { createTokenService } from '../core/auth/tokens.ts'
 import { headIsLegacy, useAuditKey } from '../core/audit/audit-log.ts'
 import { startCheckpoints } from '../core/audit/checkpoints.ts'
+import { archiveAudit } from '../core/audit/retention.ts'
 import { bootstrap, type BootstrapResult } from '../core/bootstrap.ts'
 import type { Config } from '../core/config.ts'
 import { createDatabase, type Database } from '../core/db/database.ts'
@@ -139,6 +140,10 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       await services.identity.oidc.sweep()
     }, (error) => logger.error({ err: error }, 'session sweep failed')))
     parts.push('inactive accounts', startPolling(24 * 3600_000, async () => { await sweepInactiveAccounts(services) }, (error) => logger.error({ err: error }, 'inactive account sweep failed')))
+    parts.push('audit retention', startPolling(6 * 3600_000, async () => {
+      const archived = await archiveAudit({ db, key: auditKey, dataDir: config.dataDir, days: config.auditRetentionDays })
+      if (archived > 0) logger.info({ archived, days: config.auditRetentionDays }, 'audit entries past their retention archived')
+    }, (error) => logger.error({ err: error }, 'audit retention sweep failed')))
     parts.push('audit checkpoints', await startCheckpoints({ db, key: auditKey, dataDir: config.dataDir, logger, isLegacyHead: () => headIsLegacy(db, auditKey) }))
     // Node checks the header and request timeouts below only every `connectionsCheckingInterval`
     // (30 s by default), so a slow client could hold a socket for 30 s past them: check every second.

@@ -178,6 +178,8 @@ export interface VerifyOptions {
   key: Uint8Array
   /** Checkpoints kept outside the database, already checked for their own signatures, oldest first. */
   checkpoints?: readonly Checkpoint[]
+  /** Where the chain left in the database starts, when older entries were archived (core/audit/retention.ts). */
+  from?: { seq: number, hash: string }
   pageSize?: number
 }
 
@@ -192,7 +194,7 @@ export async function verifyAudit (db: Database, options: VerifyOptions): Promis
   const checkpoints = [...(options.checkpoints ?? [])].sort((a, b) => a.seq - b.seq)
   const legacyUntil = Math.max(0, ...checkpoints.filter((c) => c.legacy === true).map((c) => c.seq))
   const expected = new Map(checkpoints.map((c) => [c.seq, c.hash]))
-  let previous = { seq: 0, hash: GENESIS_HASH }
+  let previous = options.from ?? { seq: 0, hash: GENESIS_HASH }
   let count = 0
   for (;;) {
     const rows = await db.knex('audit_log').where('seq', '>', previous.seq).orderBy('seq').limit(pageSize)

@@ -19,6 +19,7 @@ import * as documentReads0016 from './migrations/0016-document-reads.ts'
 import * as revocationLists0017 from './migrations/0017-revocation-lists.ts'
 import * as refreshTokens0018 from './migrations/0018-refresh-tokens.ts'
 import * as identity0019 from './migrations/0019-identity.ts'
+import * as auditRetention0020 from './migrations/0020-audit-retention.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -46,6 +47,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0017-revocation-lists', revocationLists0017],
   ['0018-refresh-tokens', refreshTokens0018],
   ['0019-identity', identity0019],
+  ['0020-audit-retention', auditRetention0020],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -112,22 +112,10 @@ export async function up (knex: Knex): Promise<void> {
     table.string('used_at', 32).nullable()
   })
 
-  await knex.schema.createTable('audit_archives', (table) => {
-    table.increments('id')
-    table.bigInteger('from_seq').notNullable()
-    table.bigInteger('to_seq').notNullable()
-    /** The hash of entry `to_seq`: the chain left in the database starts from it. */
-    table.string('last_hash', 64).notNullable()
-    table.string('file', 200).notNullable()
-    table.string('file_sha256', 64).notNullable()
-    table.string('at', 32).notNullable()
-    /** HMAC with the chain's key over the fields above: a forged cut is refused by `audit verify`. */
-    table.string('mac', 64).notNullable()
-  })
 }
 
 export async function down (knex: Knex): Promise<void> {
-  for (const table of ['audit_archives', 'oidc_logins', 'identity_providers', 'password_history', 'sign_in_tickets', 'recovery_codes', 'mfa_factors', 'sessions']) {
+  for (const table of ['oidc_logins', 'identity_providers', 'password_history', 'sign_in_tickets', 'recovery_codes', 'mfa_factors', 'sessions']) {
     await knex.schema.dropTableIfExists(table)
   }
   await knex.schema.alterTable('users', (table) => {
