@@ -1143,7 +1143,7 @@ export interface paths {
     parameters: { query?: never, header?: never, path?: never, cookie?: never }
     get?: never
     put?: never
-    /** Step-up with a passkey: a ticket and the WebAuthn options for navigator.credentials.get */
+    /** Step-up with a passkey: a ticket and the WebAuthn options for navigator.credentials.get (send {}) */
     post: {
       parameters: {
         query?: never
@@ -1151,7 +1151,11 @@ export interface paths {
         path?: never
         cookie?: never
       }
-      requestBody?: never
+      requestBody: {
+        content: {
+          "application/json": Record<string, never>
+        }
+      }
       responses: {
         200: {
           headers: { [name: string]: unknown }
@@ -1163,7 +1167,31 @@ export interface paths {
             }
           }
         }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
         401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
           headers: { [name: string]: unknown }
           content: {
             "application/json": components['schemas']["Error"]
@@ -1220,7 +1248,7 @@ export interface paths {
     }
     put?: never
     post?: never
-    /** End every session of yours but this one */
+    /** End every session of yours but this one (send {}) */
     delete: {
       parameters: {
         query?: never
@@ -1228,7 +1256,11 @@ export interface paths {
         path?: never
         cookie?: never
       }
-      requestBody?: never
+      requestBody: {
+        content: {
+          "application/json": Record<string, never>
+        }
+      }
       responses: {
         200: {
           headers: { [name: string]: unknown }
@@ -1238,7 +1270,31 @@ export interface paths {
             }
           }
         }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
         401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
           headers: { [name: string]: unknown }
           content: {
             "application/json": components['schemas']["Error"]

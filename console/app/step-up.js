@@ -30,7 +30,7 @@ export function StepUpDialog ({ resolve }) {
       ? html`<div class="actions"><button type="button" class="danger" onClick=${async () => {
           setError(undefined)
           try {
-            const { ticket, options } = await api('POST', '/api/v1/auth/step-up/passkey-options')
+            const { ticket, options } = await api('POST', '/api/v1/auth/step-up/passkey-options', {})
             confirmed(await api('POST', '/api/v1/auth/step-up', { ticket, credential: await usePasskey(options) }))
           } catch (failure) {
             setError(failure.code === undefined ? { message: t('factor.passkeyFailed'), detail: failure.name } : failure)

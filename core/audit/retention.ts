@@ -32,8 +32,13 @@ export async function newestCut (db: Database, key: Uint8Array): Promise<Archive
   const row = await db.knex('audit_archives').orderBy('to_seq', 'desc').first()
   if (row === undefined) return undefined
   const cut: ArchiveCut = {
-    fromSeq: Number(row.from_seq), toSeq: Number(row.to_seq), lastHash: String(row.last_hash), file: String(row.file),
-    fileSha256: String(row.file_sha256), at: String(row.at), mac: String(row.mac),
+    fromSeq: Number(row.from_seq),
+    toSeq: Number(row.to_seq),
+    lastHash: String(row.last_hash),
+    file: String(row.file),
+    fileSha256: String(row.file_sha256),
+    at: String(row.at),
+    mac: String(row.mac),
   }
   const expected = Buffer.from(macOf(key, cut), 'hex')
   const given = Buffer.from(cut.mac, 'hex')
@@ -89,7 +94,13 @@ export async function archiveAudit (options: { db: Database, key: Uint8Array, da
       const latest = await trx('audit_archives').max({ seq: 'to_seq' }).first()
       if (Number(latest?.seq ?? 0) !== fromSeq - 1) return false
       await trx('audit_archives').insert({
-        from_seq: record.fromSeq, to_seq: record.toSeq, last_hash: record.lastHash, file: record.file, file_sha256: record.fileSha256, at: record.at, mac: macOf(key, record),
+        from_seq: record.fromSeq,
+        to_seq: record.toSeq,
+        last_hash: record.lastHash,
+        file: record.file,
+        file_sha256: record.fileSha256,
+        at: record.at,
+        mac: macOf(key, record),
       })
       await trx('audit_log').where('seq', '>=', fromSeq).where('seq', '<=', toSeq).delete()
       return true
@@ -105,14 +116,21 @@ export async function archiveAudit (options: { db: Database, key: Uint8Array, da
  * The archive files against their signed cuts, oldest first: each file whole (its SHA-256), each entry's hash and link,
  * each file following the one before. A file missing from this node's data folder is a finding.
  */
-export async function verifyArchives (db: Database, key: Uint8Array, dataDir: string): Promise<{ ok: true, entries: number } | { ok: false, entries: number, seq: number, reason: string }> {
+export async function verifyArchives (
+  db: Database, key: Uint8Array, dataDir: string
+): Promise<{ ok: true, entries: number } | { ok: false, entries: number, seq: number, reason: string }> {
   const rows = await db.knex('audit_archives').orderBy('to_seq')
   let previous = { seq: 0, hash: GENESIS_HASH }
   let entries = 0
   for (const row of rows) {
     const cut: ArchiveCut = {
-      fromSeq: Number(row.from_seq), toSeq: Number(row.to_seq), lastHash: String(row.last_hash), file: String(row.file),
-      fileSha256: String(row.file_sha256), at: String(row.at), mac: String(row.mac),
+      fromSeq: Number(row.from_seq),
+      toSeq: Number(row.to_seq),
+      lastHash: String(row.last_hash),
+      file: String(row.file),
+      fileSha256: String(row.file_sha256),
+      at: String(row.at),
+      mac: String(row.mac),
     }
     if (macOf(key, cut) !== cut.mac) return { ok: false, entries, seq: cut.fromSeq, reason: `the archive cut of ${cut.file} has a signature that does not hold` }
     let text: string

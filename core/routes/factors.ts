@@ -260,9 +260,10 @@ export function factorRoutes (services: Services): Route<any>[] {
     method: 'POST',
     path: '/api/v1/auth/step-up/passkey-options',
     operationId: 'stepUpPasskeyOptions',
-    summary: 'Step-up with a passkey: a ticket and the WebAuthn options for navigator.credentials.get',
+    summary: 'Step-up with a passkey: a ticket and the WebAuthn options for navigator.credentials.get (send {})',
     tag: 'auth',
     auth: 'user',
+    body: { type: 'object', additionalProperties: false, properties: {} },
     responses: { 200: { description: 'The ticket and options', schema: { type: 'object', properties: { ticket: { type: 'string' }, options } } } },
     errors: [],
     async handle ({ ctx, principal }) {

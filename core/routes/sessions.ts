@@ -57,9 +57,10 @@ export function sessionRoutes (services: Services): Route<any>[] {
     method: 'DELETE',
     path: '/api/v1/me/sessions',
     operationId: 'endMyOtherSessions',
-    summary: 'End every session of yours but this one',
+    summary: 'End every session of yours but this one (send {})',
     tag: 'auth',
     auth: 'user',
+    body: { type: 'object', additionalProperties: false, properties: {} },
     responses: { 200: { description: 'How many ended', schema: { type: 'object', properties: { ended: { type: 'integer' } } } } },
     errors: [],
     async handle ({ principal, requestId }) {

@@ -38,7 +38,7 @@ t.test('a citizen signs in with the national identity provider and sees their un
   t.ok(await page.getByText('Đơn vị của bạn: Phường Ba Đình, Thành phố Hà Nội').isVisible(), 'linked to ba-dinh-citizen, at their unit')
   await page.getByRole('heading', { name: 'Thủ tục hành chính' }).waitFor()
   t.pass("and sees their unit's services")
-  await page.getByRole('cell', { name: 'Qua vneid' }).waitFor()
+  await page.getByText('Qua vneid').waitFor()
   t.pass('their session says how it began')
   await browser.screenshot(page, 'identity-01-citizen-vneid')
 

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import t from 'tap'
+import { totpCode } from '../helpers/factors.ts'
 import { createTestDatabase } from '../helpers/database.ts'
 
 const root = new URL('../../', import.meta.url).pathname
@@ -42,8 +43,12 @@ t.test('npm start answers on port 3000 with the demo tenants', async (t) => {
   t.match(stderr, /admin password: \S{20}/, 'the generated admin password is printed once')
   const password = /hn-admin\s+(\S+)/.exec(stderr)?.[1]
   t.ok(password, 'demo users are printed')
-  const signIn = await fetch('http://127.0.0.1:3000/api/v1/auth/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'hn-admin', password }) })
-  const { token } = await signIn.json() as { token: string }
+  // Level 3 out of the box: an administrator's first sign-in enrols a second factor (an authenticator app here).
+  const post = async (path: string, body: unknown): Promise<any> => (await fetch(`http://127.0.0.1:3000${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()
+  const first = await post('/api/v1/auth/token', { username: 'hn-admin', password })
+  t.equal(first.next, 'enrol', 'the demo administrator is asked to enrol a second factor first')
+  const { secret } = await post('/api/v1/auth/enrol/totp', { ticket: first.ticket })
+  const { token } = await post('/api/v1/auth/enrol/totp/confirm', { ticket: first.ticket, code: totpCode(secret) }) as { token: string }
   const children = await (await fetch('http://127.0.0.1:3000/api/v1/tenants/hn/children', { headers: { authorization: `Bearer ${token}` } })).json() as { items: Array<{ code: string, name: string }> }
   t.same(children.items.map((c) => c.code), ['hn-ba-dinh', 'hn-hoan-kiem'], 'the demo tree is there')
   t.equal(children.items[0]!.name, 'Phường Ba Đình', 'named from the official list')

@@ -69,7 +69,7 @@ t.test('no generated request gets a 500, and no rejected request changes the dat
   const auditBefore = Number((await knex('audit_log').max({ seq: 'seq' }))[0]!.seq)
 
   const routes = p.platform.router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) })))
-  const known = new Map([[':code', ['vn', 'hn']], [':username', ['admin', 'clerk']], [':id', ['999999']], [':scope', ['hn', 'vn']], [':version', ['1.0.0']], [':mount', ['permits']], [':name', ['permits', 'API_KEY']], [':file', ['app.js', 'swagger-ui.css']], [':tenant', ['hn', 'vn']]])
+  const known = new Map([[':code', ['vn', 'hn']], [':username', ['admin', 'clerk']], [':id', ['999999']], [':scope', ['hn', 'vn']], [':version', ['1.0.0']], [':mount', ['permits']], [':name', ['permits', 'API_KEY']], [':file', ['app.js', 'swagger-ui.css']], [':tenant', ['hn', 'vn']], [':provider', ['vneid', 'sso-hn']]])
 
   const hostileRequest = fc.record({
     route: fc.constantFrom(...routes),

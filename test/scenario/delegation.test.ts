@@ -55,6 +55,7 @@ t.test('a province admin manages its subtree and nothing else', async (t) => {
   t.same(me.body, {
     user: { username: 'officer-1', displayName: 'Trần Thị Bình', tenant: 'hn-ba-dinh', tenantName: 'Phường Ba Đình, Thành phố Hà Nội' },
     grants: [{ role: 'officer', tenant: 'hn-ba-dinh', includeDescendants: false }],
+    security: { factorRequired: false, factors: [], passwordExpiresAt: null },
   })
   t.equal((await p.call('GET', '/api/v1/tenants/hn-ba-dinh', { token: officerToken })).status, 200, 'an officer sees its own tenant')
   t.equal((await p.call('GET', '/api/v1/tenants/hn-ba-dinh/users', { token: officerToken })).status, 403, 'but does not administer it')

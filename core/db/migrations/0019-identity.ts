@@ -111,7 +111,6 @@ export async function up (knex: Knex): Promise<void> {
     table.string('expires_at', 32).notNullable()
     table.string('used_at', 32).nullable()
   })
-
 }
 
 export async function down (knex: Knex): Promise<void> {
