@@ -20,6 +20,8 @@ const DEV_TENANT = 'dev'
 export async function devCommand (args: string[]): Promise<number> {
   const { folders, flags } = splitArgs(args)
   const config = loadConfig(flags)
+  // A development platform on this machine: its administrator signs in with a password alone, unless told otherwise.
+  if (process.env.NENTANG_MFA_ROLES === undefined && !flags.some((flag) => flag.startsWith('--mfa-roles'))) config.mfaRoles = []
   const targets = (folders.length > 0 ? folders : config.devPlugins).map((folder) => resolve(folder))
   if (targets.length === 0) {
     console.error('nentang dev: name at least one plugin folder (or set NENTANG_DEV_PLUGINS)')

@@ -69,6 +69,8 @@ export async function pluginTestCommand (args: string[]): Promise<number> {
     '--port', '0', '--host', '127.0.0.1', '--database-url', `sqlite:${join(dir, 'test.db')}`, '--data-dir', dir,
     // One argument with '=': a base64url password can start with '-', which would read as another option.
     `--admin-password=${randomBytes(18).toString('base64url')}`, '--log-level', 'silent', '--workers', '1',
+    // A throwaway platform on this machine: its test users sign in with a password alone.
+    '--mfa-roles=',
     ...(allowPrivate === undefined ? [] : [`--http-allow-private=${allowPrivate}`]),
   ], {})
   const platform = await startPlatform(config)
