@@ -13,11 +13,24 @@ export function createRequestListener (services: PlatformServices, app: Koa): (r
   const core = app.callback()
   const pagesHost = services.config.pagesOrigin === undefined ? undefined : new URL(services.config.pagesOrigin).host
   return function gatewayListener (req, res) {
+    securityHeaders(res, isPluginPath(req.url))
     if (isPluginPath(req.url)) plugins(req, res)
     // The pages' own host name serves plugins (`/t/…`) and nothing else: not the console, not the API.
     else if (pagesHost !== undefined && req.headers.host?.toLowerCase() === pagesHost) notOnPagesHost(res)
     else void core(req, res)
   }
+}
+
+/**
+ * Headers every response carries (OWASP ASVS V3.4): HSTS (browsers heed it once they reached the platform over HTTPS,
+ * which the reverse proxy terminates: docs/operations.md), no MIME sniffing, no full URLs in Referer to other sites.
+ * The console and the API are never framed; plugins' pages are, by the console, under their own CSP's frame-ancestors.
+ */
+function securityHeaders (res: ServerResponse, pluginPath: boolean): void {
+  res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains')
+  res.setHeader('X-Content-Type-Options', 'nosniff')
+  res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin')
+  if (!pluginPath) res.setHeader('X-Frame-Options', 'DENY')
 }
 
 function notOnPagesHost (res: ServerResponse): void {
