@@ -1555,6 +1555,58 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  "/api/v1/auth/oidc/{provider}/backchannel-logout": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    /** The provider's back-channel logout (form-encoded logout_token): the sessions begun through it for that person end */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          provider: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: never
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   "/api/v1/tenants/{code}/identity-providers": {
     parameters: { query?: never, header?: never, path?: never, cookie?: never }
     /** The identity providers configured at this unit (never their secrets) */

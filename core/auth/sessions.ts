@@ -5,6 +5,7 @@ import type { ChangeFeed } from '../events/change-feed.ts'
 import { PRINCIPAL_CHANGED } from '../tenancy/principal-changed.ts'
 import { ENDED_SESSION_MEMORY_MS } from './session-memory.ts'
 import type { IssuedRefresh, RefreshTokens, Renewal } from './refresh-tokens.ts'
+import type { External } from './sign-in-tickets.ts'
 import type { TokenService } from './tokens.ts'
 
 /** How a session began. */
@@ -15,6 +16,8 @@ export interface SessionStart {
   factor: boolean
   address?: string | undefined
   agent?: string | undefined
+  /** Begun through an identity provider: its subject and session. */
+  external?: External | undefined
 }
 
 export interface IssuedSession extends IssuedRefresh {
@@ -75,6 +78,8 @@ export function createSessions (db: Database, tokens: TokenService, refreshToken
         factor_at: factorAt,
         address: start.address?.slice(0, 64) ?? null,
         agent: start.agent?.slice(0, 200) ?? null,
+        external_subject: start.external?.subject ?? null,
+        external_session: start.external?.session ?? null,
         created_at: now,
         last_used_at: now,
       })
@@ -123,6 +128,21 @@ export function createSessions (db: Database, tokens: TokenService, refreshToken
     /** Ends one of a user's sessions; false when it was not theirs or had ended. */
     async end (userId: number, sessionId: string): Promise<boolean> {
       return (await end(userId, { id: sessionId })) > 0
+    },
+
+    /**
+     * Ends the sessions an identity provider says have ended (its back-channel logout): by its session id, else every
+     * session of its subject begun through it. How many.
+     */
+    async endExternal (method: string, external: External): Promise<number> {
+      const query = db.knex('sessions').where({ method }).whereNull('ended_at')
+      if (external.session !== null) query.where({ external_session: external.session })
+      else if (external.subject !== null) query.where({ external_subject: external.subject })
+      else return 0
+      const rows = await query.select('id', 'user_id')
+      let ended = 0
+      for (const row of rows) ended += await end(Number(row.user_id), { id: String(row.id) })
+      return ended
     },
 
     /** Ends every session of a user but `exceptId`; how many. */

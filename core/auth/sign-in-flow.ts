@@ -6,7 +6,7 @@ import { loadPrincipal } from '../tenancy/grants.ts'
 import { PRINCIPAL_CHANGED } from '../tenancy/principal-changed.ts'
 import { userView, findUser } from '../tenancy/users.ts'
 import type { IssuedSession } from './sessions.ts'
-import type { Step } from './sign-in-tickets.ts'
+import type { External, Step } from './sign-in-tickets.ts'
 import { mustUseFactor } from './step-up.ts'
 
 export interface FirstFactor {
@@ -16,6 +16,8 @@ export interface FirstFactor {
   address: string
   agent?: string | undefined
   requestId: string
+  /** Through an identity provider: who it said signed in, and its session. */
+  external?: External | undefined
 }
 
 /** What a sign-in answers: a session, or the next step and the ticket for it. */
@@ -60,7 +62,7 @@ export async function afterFirstFactor (services: Services, first: FirstFactor):
   if (mustUseFactor(state.principal, config.mfaRoles)) {
     const factors = await factorsOf(services, first.userId)
     const step: Step = first.method === 'password' && expiry !== undefined && expiry.getTime() <= Date.now() ? 'password' : factors.length > 0 ? 'factor' : 'enrol'
-    const ticket = await services.identity.tickets.issue(first.userId, first.method, step, first.address)
+    const ticket = await services.identity.tickets.issue(first.userId, first.method, step, first.address, first.external)
     await recordAudit(db, { actor: username, action: 'auth.first-factor', tenant: state.principal.home.code, details: { address: first.address, method: first.method, next: step }, requestId: first.requestId })
     return { next: step, ...ticket, factors }
   }
@@ -73,7 +75,7 @@ export async function openSession (services: Services, first: FirstFactor, facto
   const [row] = await db.read('select username, token_version, password_changed_at from users where id = ?', [first.userId])
   const state = await loadPrincipal(db, first.userId)
   if (row === undefined || state === undefined) throw CoreError.badCredentials('Wrong username or password.')
-  const start = { method: first.method, factor, address: first.address, agent: first.agent }
+  const start = { method: first.method, factor, address: first.address, agent: first.agent, external: first.external }
   const issued = await services.identity.sessions.open(first.userId, Number(row.token_version), start)
   const user = await findUser(db, String(row.username))
   await recordAudit(db, { actor: String(row.username), action: 'auth.sign-in', tenant: user?.tenant ?? null, details: { address: first.address, method: first.method, factor }, requestId: first.requestId })

@@ -4,12 +4,19 @@ import type { Database } from '../db/database.ts'
 /** What a ticket holder must do before a session opens. */
 export type Step = 'factor' | 'enrol' | 'password' | 'continue'
 
+/** Who an identity provider said signed in, and its session: for the provider's back-channel logout. */
+export interface External {
+  subject: string | null
+  session: string | null
+}
+
 export interface Ticket {
   userId: number
   method: string
   step: Step
   challenge: string | null
   address: string | null
+  external: External
 }
 
 const TTL_MS = 10 * 60_000
@@ -24,7 +31,9 @@ const hash = (ticket: string): string => createHash('sha256').update(ticket, 'ut
  */
 export function createSignInTickets (db: Database) {
   return {
-    async issue (userId: number, method: string, step: Step, address?: string): Promise<{ ticket: string, ticketExpiresAt: string }> {
+    async issue (
+      userId: number, method: string, step: Step, address?: string, external?: External
+    ): Promise<{ ticket: string, ticketExpiresAt: string }> {
       const ticket = randomBytes(32).toString('base64url')
       const now = Date.now()
       const ticketExpiresAt = new Date(now + TTL_MS).toISOString()
@@ -36,6 +45,8 @@ export function createSignInTickets (db: Database) {
         address: address?.slice(0, 64) ?? null,
         created_at: new Date(now).toISOString(),
         expires_at: ticketExpiresAt,
+        external_subject: external?.subject?.slice(0, 255) ?? null,
+        external_session: external?.session?.slice(0, 255) ?? null,
       })
       return { ticket, ticketExpiresAt }
     },
@@ -44,10 +55,18 @@ export function createSignInTickets (db: Database) {
     async find (ticket: string, steps: readonly Step[]): Promise<Ticket | undefined> {
       if (!TICKET.test(ticket)) return undefined
       const [row] = await db.knex('sign_in_tickets').where({ ticket_hash: hash(ticket) }).whereNull('used_at')
-        .where('expires_at', '>', new Date().toISOString()).where('failures', '<', MAX_FAILURES).select('user_id', 'method', 'step', 'challenge', 'address')
+        .where('expires_at', '>', new Date().toISOString()).where('failures', '<', MAX_FAILURES)
+        .select('user_id', 'method', 'step', 'challenge', 'address', 'external_subject', 'external_session')
       if (row === undefined || !steps.includes(row.step as Step)) return undefined
       const text = (value: unknown): string | null => value == null ? null : String(value)
-      return { userId: Number(row.user_id), method: String(row.method), step: row.step as Step, challenge: text(row.challenge), address: text(row.address) }
+      return {
+        userId: Number(row.user_id),
+        method: String(row.method),
+        step: row.step as Step,
+        challenge: text(row.challenge),
+        address: text(row.address),
+        external: { subject: text(row.external_subject), session: text(row.external_session) },
+      }
     },
 
     async setChallenge (ticket: string, challenge: string): Promise<void> {

@@ -51,7 +51,8 @@ export function factorRoutes (services: Services): Route<any>[] {
 
   async function finish (ctx: Context, value: string, held: Ticket, requestId: string, extra: Record<string, unknown> = {}) {
     if (!await identity.tickets.use(value)) throw CoreError.ticketEnded('the sign-in step was used already; sign in again', { field: 'ticket' })
-    const answer = await openSession(services, { userId: held.userId, method: held.method, address: ctx.ip, agent: ctx.get('user-agent'), requestId }, true)
+    const first = { userId: held.userId, method: held.method, address: ctx.ip, agent: ctx.get('user-agent'), requestId, external: held.external }
+    const answer = await openSession(services, first, true)
     return { status: 200, body: { ...answer, ...extra } }
   }
 

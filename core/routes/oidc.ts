@@ -5,6 +5,7 @@ import { linkPerson } from '../auth/oidc/link-person.ts'
 import { OidcFailure } from '../auth/oidc/oidc-sign-in.ts'
 import { afterFirstFactor } from '../auth/sign-in-flow.ts'
 import { toBoolean } from '../db/database.ts'
+import { readBody } from '../http/body.ts'
 import { CoreError } from '../errors.ts'
 import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
@@ -88,7 +89,8 @@ export function oidcRoutes (services: Services): Route<any>[] {
         const person = await linkPerson({ db, changes: services.changes, identityNumbers: identity.identityNumbers }, provider, claims, requestId)
         const [row] = await db.read('select disabled from users where id = ?', [person.userId])
         if (row === undefined || toBoolean(row.disabled)) throw new OidcFailure(`user ${person.username} is disabled`)
-        const { ticket } = await identity.tickets.issue(person.userId, `oidc:${provider.code}`, 'continue', ctx.ip)
+        const external = { subject: typeof claims.sub === 'string' ? claims.sub : null, session: typeof claims.sid === 'string' ? claims.sid : null }
+        const { ticket } = await identity.tickets.issue(person.userId, `oidc:${provider.code}`, 'continue', ctx.ip, external)
         return { status: 302, headers: { Location: `/console/#/continue?ticket=${ticket}`, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' } }
       } catch (error) {
         if (!(error instanceof OidcFailure)) throw error
@@ -111,10 +113,39 @@ export function oidcRoutes (services: Services): Route<any>[] {
     async handle ({ ctx, body, requestId }) {
       const held = await identity.tickets.find(body.ticket, ['continue'])
       if (held === undefined || !await identity.tickets.use(body.ticket)) throw CoreError.ticketEnded('this sign-in link was used or has expired; sign in again', { field: 'ticket' })
-      const answer = await afterFirstFactor(services, { userId: held.userId, method: held.method, address: ctx.ip, agent: ctx.get('user-agent'), requestId })
+      const answer = await afterFirstFactor(services, { userId: held.userId, method: held.method, address: ctx.ip, agent: ctx.get('user-agent'), requestId, external: held.external })
       return { status: 200, body: answer }
     },
   })
 
-  return [list, start, callback, proceed]
+  const backchannelLogout = defineRoute({
+    method: 'POST',
+    path: '/api/v1/auth/oidc/:provider/backchannel-logout',
+    operationId: 'providerBackchannelLogout',
+    summary: "The provider's back-channel logout (form-encoded logout_token): the sessions begun through it for that person end",
+    tag: 'auth',
+    auth: 'public',
+    params: { provider: providerParam },
+    responses: { 200: { description: 'Ended (also when nothing was open)' } },
+    errors: [CoreError.notFound, CoreError.unsupportedMediaType, CoreError.bodyTooLarge, CoreError.identityProviderFailed],
+    async handle ({ ctx, params, requestId }) {
+      const provider = await enabled(params.provider!)
+      const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase()
+      if (type !== 'application/x-www-form-urlencoded') throw CoreError.unsupportedMediaType('a logout token comes as application/x-www-form-urlencoded', { field: '(body)' })
+      const token = new URLSearchParams((await readBody(ctx.req, 16 * 1024)).toString('utf8')).get('logout_token') ?? ''
+      let ended: number
+      try {
+        const external = await identity.oidc.logoutToken(provider, token)
+        ended = await identity.sessions.endExternal(`oidc:${provider.code}`, external)
+      } catch (error) {
+        if (!(error instanceof OidcFailure)) throw error
+        await recordAudit(db, { actor: null, action: 'auth.oidc-logout-refused', tenant: provider.tenant.code, target: provider.code, details: { reason: error.message, address: ctx.ip }, requestId })
+        throw CoreError.identityProviderFailed('the logout token does not hold', { field: 'logout_token' })
+      }
+      await recordAudit(db, { actor: null, action: 'auth.oidc-logout', tenant: provider.tenant.code, target: provider.code, details: { ended }, requestId })
+      return { status: 200, headers: { 'Cache-Control': 'no-store' } }
+    },
+  })
+
+  return [list, start, callback, proceed, backchannelLogout]
 }

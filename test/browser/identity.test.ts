@@ -9,7 +9,7 @@ import { helloPackage } from '../helpers/tgz.ts'
 
 const LEVEL_3 = { mfaRoles: ['platform-admin', 'tenant-admin', 'developer'] }
 
-t.test('a citizen signs in with the national identity provider and sees their unit\'s services; a tampered answer is refused', async (t) => {
+t.test('a citizen signs in with the national identity provider and sees their unit\'s services; a tampered state, a replayed code, a wrong nonce, another audience are refused', async (t) => {
   const idp = await startTestProvider(t, { an: { identity_number: '001099012345', name: 'Nguyễn Văn An' } })
   const p = await startTestPlatform(t, { httpAllowPrivate: [new URL(idp.issuer).host] })
   idp.serve([`${p.url}/api/v1/auth/oidc/vneid/callback`])
@@ -27,12 +27,9 @@ t.test('a citizen signs in with the national identity provider and sees their un
   const button = page.getByRole('link', { name: 'Đăng nhập bằng VNeID' })
   await button.waitFor()
   t.same((await accessibilityProblems(page)).map((problem) => problem.rule), [], 'the sign-in page with its provider: nothing for axe-core to flag')
-  await button.click()
-  // The provider's own sign-in and consent pages.
-  await page.locator('input[name="login"]').fill('an')
-  await page.locator('input[name="password"]').fill('whatever-vneid-asks')
-  await page.getByRole('button', { name: 'Sign-in' }).click()
-  await page.getByRole('button', { name: 'Continue' }).click()
+  const callbacks: string[] = []
+  page.on('request', (request) => { if (request.url().includes('/api/v1/auth/oidc/vneid/callback')) callbacks.push(request.url()) })
+  await throughProvider(page, 'an')
   await page.getByRole('heading', { name: 'Xin chào, Nguyễn Văn An' }).waitFor()
   t.equal(new URL(page.url()).hash, '#/', 'the ticket left the address bar')
   t.ok(await page.getByText('Đơn vị của bạn: Phường Ba Đình, Thành phố Hà Nội').isVisible(), 'linked to ba-dinh-citizen, at their unit')
@@ -42,13 +39,47 @@ t.test('a citizen signs in with the national identity provider and sees their un
   t.pass('their session says how it began')
   await browser.screenshot(page, 'identity-01-citizen-vneid')
 
-  // Someone hands the browser a provider's answer whose state was changed: refused, said in words.
-  const other = await browser.newPage()
-  await other.goto(`${p.url}/api/v1/auth/oidc/vneid/callback?code=stolen-code&state=not-the-state-we-gave`)
-  await other.getByText('Đăng nhập qua VNeID không thành công').waitFor()
-  t.equal(await other.getByRole('heading', { name: /^Xin chào/ }).count(), 0, 'a tampered state signs nobody in')
+  // Someone hands the browser a provider's answer whose state was changed, or replays the one that worked: refused,
+  // said in words, nobody signed in.
+  const refused = async (what: string, go: (other: Page) => Promise<unknown>) => {
+    const other = await browser.newPage()
+    await go(other)
+    await other.getByText('Đăng nhập qua VNeID không thành công').waitFor()
+    t.equal(await other.getByRole('heading', { name: /^Xin chào/ }).count(), 0, `${what}: refused`)
+    await other.context().close()
+  }
+  const answer = new URL(callbacks[0]!)
+  const tampered = new URL(answer)
+  tampered.searchParams.set('state', 'not-the-state-we-gave')
+  await refused('a tampered state', (other) => other.goto(tampered.href))
+  await refused('a replayed code', (other) => other.goto(answer.href))
+  // An attacker in the middle changes the nonce of the authorization request: the ID token then carries theirs.
+  await refused('a wrong nonce', async (other) => {
+    await other.route(`${idp.issuer}/auth?**`, (route) => {
+      const url = new URL(route.request().url())
+      url.searchParams.set('nonce', 'a-nonce-the-platform-never-gave')
+      return route.continue({ url: url.href })
+    })
+    await other.goto(`${p.url}/console/`)
+    await throughProvider(other, 'an')
+  })
+  idp.tamper = { aud: 'another-app' }
+  await refused('an ID token for another audience', async (other) => {
+    await other.goto(`${p.url}/console/`)
+    await throughProvider(other, 'an')
+  })
+  idp.tamper = undefined
   t.same(browser.errors.filter((e) => !e.startsWith(idp.issuer)), [], 'no script error')
 })
+
+/** From the console's sign-in page through the provider's own sign-in and consent pages (any login, any password). */
+async function throughProvider (page: Page, login: string): Promise<void> {
+  await page.getByRole('link', { name: 'Đăng nhập bằng VNeID' }).click()
+  await page.locator('input[name="login"]').fill(login)
+  await page.locator('input[name="password"]').fill('whatever-vneid-asks')
+  await page.getByRole('button', { name: 'Sign-in' }).click()
+  await page.getByRole('button', { name: 'Continue' }).click()
+}
 
 async function signInWithPassword (page: Page, url: string, username: string, password: string): Promise<void> {
   await page.goto(`${url}/console/`)

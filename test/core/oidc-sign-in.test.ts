@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap'
-import { startTestProvider, throughProvider } from '../helpers/oidc-provider.ts'
+import { generateKeyPair, SignJWT } from 'jose'
+import { signOutAtProvider, startTestProvider, throughProvider } from '../helpers/oidc-provider.ts'
 import { ADMIN_PASSWORD, startTestPlatform, type TestPlatform } from '../helpers/platform.ts'
 
 const people = {
@@ -12,7 +13,7 @@ async function setUp (t: Test) {
   const idp = await startTestProvider(t, people)
   const p = await startTestPlatform(t, { httpAllowPrivate: [new URL(idp.issuer).host] })
   const callback = `${p.url}/api/v1/auth/oidc/vneid/callback`
-  idp.serve([callback])
+  idp.serve([callback], `${p.url}/api/v1/auth/oidc/vneid/backchannel-logout`)
   const admin = await p.signIn('admin', ADMIN_PASSWORD)
   await p.call('POST', '/api/v1/tenants/vn/children', { token: admin, body: { code: 'hn', name: 'Thành phố Hà Nội' } })
   await p.call('POST', '/api/v1/tenants/hn/children', { token: admin, body: { code: 'hn-ba-dinh', name: 'Phường Ba Đình' } })
@@ -30,10 +31,10 @@ async function setUp (t: Test) {
 }
 
 /** A person's way from the platform's start through the provider, to the callback URL the provider sends back. */
-async function toCallback (p: TestPlatform, login: string, callback: string, onAuthorize?: (url: URL) => URL): Promise<URL> {
+async function toCallback (p: TestPlatform, login: string, callback: string, onAuthorize?: (url: URL) => URL, jar?: Map<string, string>): Promise<URL> {
   const start = await fetch(`${p.url}/api/v1/auth/oidc/vneid/start`, { redirect: 'manual' })
   if (start.status !== 302) throw new Error(`start answered ${start.status}`)
-  return throughProvider(start.headers.get('location')!, login, callback, onAuthorize)
+  return throughProvider(start.headers.get('location')!, login, callback, onAuthorize, jar)
 }
 
 async function back (p: TestPlatform, url: URL): Promise<string> {
@@ -118,4 +119,37 @@ t.test('an identity provider is configured only by an administrator, and never p
   const clerk = await p.signIn('hn-clerk', 'clerk-password')
   t.equal((await p.call('POST', '/api/v1/tenants/hn/identity-providers', { token: clerk, body: { ...body, issuer: 'https://sso.hanoi.gov.vn' } })).status, 403, 'a user who is no administrator cannot')
   t.equal((await p.call('GET', '/api/v1/auth/oidc/nothing/start', { })).status, 404)
+})
+
+t.test('signing out at the provider ends the sessions begun through it (back-channel logout); a forged logout token is refused', async (t) => {
+  const { idp, p, admin, callback } = await setUp(t)
+  const jar = new Map<string, string>()
+  const ticket = (await back(p, await toCallback(p, 'an', callback, undefined, jar))).split('ticket=')[1]
+  const session = (await p.call('POST', '/api/v1/auth/continue', { body: { ticket } })).body
+  const other = (await p.call('POST', '/api/v1/auth/token', { body: { username: 'ba-dinh-citizen', password: 'mật-khẩu-của-dân' } })).body
+  t.equal((await p.call('GET', '/api/v1/me', { token: session.token })).status, 200)
+
+  const logoutUri = `${p.url}/api/v1/auth/oidc/vneid/backchannel-logout`
+  const post = (body: string, type = 'application/x-www-form-urlencoded') => fetch(logoutUri, { method: 'POST', headers: { 'content-type': type }, body })
+  const { privateKey } = await generateKeyPair('RS256')
+  const forged = await new SignJWT({ sub: 'an', events: { 'http://schemas.openid.net/event/backchannel-logout': {} }, jti: 'x' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).setIssuer(idp.issuer).setAudience(idp.clientId).setIssuedAt().sign(privateKey)
+  t.equal((await post(`logout_token=${forged}`)).status, 401, 'a logout token signed with another key is refused')
+  t.equal((await post('logout_token=not.a.token')).status, 401, 'so is one that is no token')
+  t.equal((await post(JSON.stringify({ logout_token: forged }), 'application/json')).status, 415, 'it comes form-encoded')
+  t.equal((await p.call('GET', '/api/v1/me', { token: session.token })).status, 200, 'and the session stands')
+
+  await signOutAtProvider(idp.issuer, jar)
+  const start = Date.now()
+  let status = 200
+  while (status === 200 && Date.now() - start < 5000) {
+    status = (await p.call('GET', '/api/v1/me', { token: session.token })).status
+    if (status === 200) await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  t.equal(status, 401, `signed out at VNeID: the session begun through it ended (${Date.now() - start} ms)`)
+  t.equal((await p.call('POST', '/api/v1/auth/refresh', { body: { refreshToken: session.refreshToken } })).status, 401, 'it renews nothing')
+  t.equal((await p.call('GET', '/api/v1/me', { token: other.token })).status, 200, 'the password session of the same person stands')
+  const audit = await p.call('GET', '/api/v1/tenants/vn/audit?action=auth.oidc-logout', { token: admin })
+  t.match(audit.body.items[0], { target: 'vneid', details: { ended: 1 } })
+  t.equal((await p.call('GET', '/api/v1/tenants/vn/audit?action=auth.oidc-logout-refused', { token: admin })).body.items.length, 2, 'the forged ones are audited')
 })

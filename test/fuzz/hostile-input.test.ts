@@ -84,6 +84,7 @@ t.test('no generated request gets a 500, and no rejected request changes the dat
     body: fc.option(hostileBody, { nil: undefined, freq: 6 }),
   })
 
+  const takesNoInput = new Set(['POST /api/v1/auth/step-up/passkey-options', 'DELETE /api/v1/me/sessions'])
   let count = 0
   const statuses = new Map<number, number>()
   await fc.assert(fc.asyncProperty(hostileRequest, async (input) => {
@@ -103,7 +104,9 @@ t.test('no generated request gets a 500, and no rejected request changes the dat
     count++
     statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1)
     if (response.status >= 500) throw new Error(`${method} ${path.slice(0, 200)} → ${response.status} ${response.body.slice(0, 300)}`)
-    if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS' && response.status < 300) {
+    // Routes that take no input (asking for a passkey challenge, ending one's other sessions) rightly accept `{}`.
+    const noInput = takesNoInput.has(`${method} ${input.route.path}`) && (input.body === undefined || input.body.toString() === '{}')
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS' && response.status < 300 && !noInput) {
       throw new Error(`${method} ${path.slice(0, 200)} was accepted (${response.status}) with a hostile body: ${input.body?.toString().slice(0, 200)}`)
     }
     if (response.status !== 499 && response.status >= 400 && method !== 'HEAD') {

@@ -18,7 +18,7 @@ export interface TestProvider {
   /** When set, the token endpoint's ID token is re-signed with these claims changed (a forged or confused token). */
   tamper: Record<string, unknown> | undefined
   /** Starts answering, with the client's redirect URIs (known once the platform listens). */
-  serve(redirectUris: string[]): void
+  serve(redirectUris: string[], backchannelLogoutUri?: string): void
   close(): Promise<void>
 }
 
@@ -36,7 +36,7 @@ export async function startTestProvider (t: { teardown(fn: () => unknown): void 
   const clientSecret = 'a-client-secret-of-at-least-32-characters'
   const result: TestProvider = { issuer, clientId: 'nentang', clientSecret, tamper: undefined, serve, close: async () => {} }
   const signingKey = await importJWK(jwk, 'RS256')
-  function serve (redirectUris: string[]): void {
+  function serve (redirectUris: string[], backchannelLogoutUri?: string): void {
     const provider = new Provider(issuer, {
       clients: [{
         client_id: 'nentang',
@@ -45,11 +45,17 @@ export async function startTestProvider (t: { teardown(fn: () => unknown): void 
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_post',
+        ...(backchannelLogoutUri === undefined ? {} : { backchannel_logout_uri: backchannelLogoutUri, backchannel_logout_session_required: true }),
       }],
       jwks: { keys: [jwk] },
       claims: { openid: ['sub'], profile: ['name', 'birthdate', 'identity_number', 'unit'] },
       cookies: { keys: ['test-cookie-key-1'] },
-      features: { devInteractions: { enabled: true } },
+      features: { devInteractions: { enabled: true }, backchannelLogout: { enabled: true } },
+      // Its back-channel calls reach the platform on loopback, which the provider's SSRF guard refuses by default.
+      fetch: (url: string | URL | Request, options?: RequestInit) => {
+        delete (options as { dispatcher?: unknown } | undefined)?.dispatcher
+        return fetch(url, options)
+      },
       async findAccount (_ctx, id) {
         const person = people[id]
         if (person === undefined) return undefined
@@ -75,8 +81,9 @@ export async function startTestProvider (t: { teardown(fn: () => unknown): void 
  * development login page as `login`, consents, and stops at the first redirect to `stopAt`, returning that URL.
  * `onAuthorize` may change the authorization request (as an attacker in the middle would).
  */
-export async function throughProvider (authorizeUrl: string, login: string, stopAt: string, onAuthorize: (url: URL) => URL = (u) => u): Promise<URL> {
-  const jar = new Map<string, string>()
+export async function throughProvider (
+  authorizeUrl: string, login: string, stopAt: string, onAuthorize: (url: URL) => URL = (u) => u, jar = new Map<string, string>()
+): Promise<URL> {
   let url = onAuthorize(new URL(authorizeUrl))
   let method = 'GET'
   let form: URLSearchParams | undefined
@@ -114,4 +121,19 @@ export async function throughProvider (authorizeUrl: string, login: string, stop
     method = 'POST'
   }
   throw new Error('too many hops through the provider')
+}
+
+/** Signs out at the provider (its end-session page, confirmed) with the browser's cookies `jar`: the provider then
+ * tells every client of that session through its back-channel logout URI. */
+export async function signOutAtProvider (issuer: string, jar: Map<string, string>): Promise<void> {
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
+  const page = await fetch(`${issuer}/session/end`, { headers: { cookie: cookie() } })
+  const html = await page.text()
+  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1]
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1]
+  if (action === undefined || xsrf === undefined) throw new Error(`no end-session form: ${html.slice(0, 200)}`)
+  const done = await fetch(new URL(action.replace(/&amp;/g, '&'), issuer), {
+    method: 'POST', redirect: 'manual', headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+  })
+  if (done.status >= 400) throw new Error(`the provider's end-session answered ${done.status}`)
 }

@@ -84,6 +84,7 @@ export function providerView (provider: IdentityProvider, redirectUri: string): 
     claims: provider.claims,
     enabled: provider.enabled,
     redirectUri,
+    backchannelLogoutUri: redirectUri.replace(/\/callback$/, '/backchannel-logout'),
     createdBy: provider.createdBy,
     createdAt: provider.createdAt,
     updatedAt: provider.updatedAt,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { lookup } from 'node:dns/promises'
 import { BlockList, isIP } from 'node:net'
+import { createRemoteJWKSet, jwtVerify } from 'jose'
 import * as client from 'openid-client'
 import type { Database } from '../../db/database.ts'
 import type { SecretBox } from '../secret-box.ts'
@@ -67,6 +68,7 @@ export type VerifiedClaims = Record<string, unknown>
  */
 export function createOidcSignIn (db: Database, box: SecretBox, allowPrivate: readonly string[]) {
   const discovered = new Map<number, { key: string, at: number, config: Promise<client.Configuration> }>()
+  const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>()
 
   async function configurationOf (provider: IdentityProvider): Promise<client.Configuration> {
     const key = `${provider.updatedAt}|${provider.issuer}|${provider.clientId}`
@@ -143,6 +145,34 @@ export function createOidcSignIn (db: Database, box: SecretBox, allowPrivate: re
         }
       }
       return claims
+    },
+
+    /**
+     * A back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.6): signed with the provider's keys, for
+     * this client, recent, with the logout event and a `sid` or `sub`, and no nonce. What it ends, or an OidcFailure.
+     */
+    async logoutToken (provider: IdentityProvider, token: string): Promise<{ subject: string | null, session: string | null }> {
+      const config = await configurationOf(provider)
+      const metadata = config.serverMetadata()
+      if (metadata.jwks_uri === undefined) throw new OidcFailure('the provider publishes no keys (jwks_uri)')
+      let keys = keySets.get(metadata.jwks_uri)
+      if (keys === undefined) {
+        keys = createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: 10_000 })
+        keySets.set(metadata.jwks_uri, keys)
+      }
+      let claims
+      try {
+        claims = (await jwtVerify(token, keys, { issuer: metadata.issuer, audience: provider.clientId, maxTokenAge: '10m', requiredClaims: ['iat', 'jti'] })).payload
+      } catch (failure) {
+        throw new OidcFailure(`the logout token does not hold: ${describe(failure)}`)
+      }
+      const events = claims.events as Record<string, unknown> | undefined
+      if (typeof events !== 'object' || events === null || !('http://schemas.openid.net/event/backchannel-logout' in events)) throw new OidcFailure('the logout token has no logout event')
+      if (claims.nonce !== undefined) throw new OidcFailure('a logout token must not carry a nonce')
+      const subject = typeof claims.sub === 'string' ? claims.sub : null
+      const session = typeof claims.sid === 'string' ? claims.sid : null
+      if (subject === null && session === null) throw new OidcFailure('the logout token names neither a subject nor a session')
+      return { subject, session }
     },
 
     async sweep (): Promise<void> {

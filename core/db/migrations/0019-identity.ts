@@ -29,7 +29,11 @@ export async function up (knex: Knex): Promise<void> {
     table.string('created_at', 32).notNullable()
     table.string('last_used_at', 32).notNullable()
     table.string('ended_at', 32).nullable()
+    /** Begun through an identity provider: its subject and session (`sid`), for its back-channel logout. */
+    table.string('external_subject', 255).nullable()
+    table.string('external_session', 255).nullable()
     table.index(['user_id', 'ended_at'])
+    table.index(['method', 'external_session'])
   })
 
   await knex.schema.createTable('mfa_factors', (table) => {
@@ -70,6 +74,8 @@ export async function up (knex: Knex): Promise<void> {
     /** What comes next: `factor`, `enrol`, `password`, or `continue` (back from an identity provider). */
     table.string('step', 16).notNullable()
     table.integer('failures').notNullable().defaultTo(0)
+    table.string('external_subject', 255).nullable()
+    table.string('external_session', 255).nullable()
     table.string('address', 64).nullable()
     table.string('created_at', 32).notNullable()
     table.string('expires_at', 32).notNullable()
