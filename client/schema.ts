@@ -1933,6 +1933,135 @@ export interface paths {
     }
     trace?: never
   }
+  "/api/v1/tenants/{code}/security-policy": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** This unit's security policy: the roles that must use a second factor here */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              /** Roles that must use a second factor at this unit and below, beside the platform's */
+              mfaRoles?: Array<string>
+              /** Roles the platform requires it of everywhere (NENTANG_MFA_ROLES) */
+              platformMfaRoles?: Array<string>
+              /** Every role that must use one here, with the units above */
+              effective?: Array<string>
+            }
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    /** Require a second factor of more roles at this unit and below (their holders enrol at their next sign-in) */
+    put: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+        }
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            mfaRoles: Array<string>
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              /** Roles that must use a second factor at this unit and below, beside the platform's */
+              mfaRoles?: Array<string>
+              /** Roles the platform requires it of everywhere (NENTANG_MFA_ROLES) */
+              platformMfaRoles?: Array<string>
+              /** Every role that must use one here, with the units above */
+              effective?: Array<string>
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   "/api/v1/tenants/{code}": {
     parameters: { query?: never, header?: never, path?: never, cookie?: never }
     /** A tenant the caller belongs to or holds a grant covering */

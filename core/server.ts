@@ -18,6 +18,7 @@ import { factorRoutes } from './routes/factors.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import { oidcRoutes } from './routes/oidc.ts'
 import { identityProviderRoutes } from './routes/identity-providers.ts'
+import { securityPolicyRoutes } from './routes/security-policy.ts'
 import { tenantRoutes } from './routes/tenants.ts'
 import { userRoutes } from './routes/users.ts'
 import type { Services } from './services.ts'
@@ -37,6 +38,7 @@ export function coreRoutes (services: Services, extraRoutes: readonly Route<any>
     ...sessionRoutes(services),
     ...oidcRoutes(services),
     ...identityProviderRoutes(services),
+    ...securityPolicyRoutes(services),
     ...tenantRoutes(services),
     ...userRoutes(services),
     ...grantRoutes(services),

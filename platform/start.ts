@@ -110,7 +110,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       accessLog,
       tokens,
       identity: createIdentity({
-        db, tokens, changes, box: secretBox, secret, sessionTtlSeconds: config.sessionTtlSeconds, allowPrivate: config.httpAllowPrivate,
+        db, tokens, changes, box: secretBox, secret, sessionTtlSeconds: config.sessionTtlSeconds, allowPrivate: config.httpAllowPrivate, mfaRoles: config.mfaRoles,
       }),
       throttle: createSignInThrottle(),
       metrics: createHttpMetrics(),
@@ -123,6 +123,8 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       fileLinks,
       secretBox,
     }
+    await services.identity.factorPolicy.refresh()
+    parts.push('factor policy', () => services.identity.factorPolicy.close())
     const { app, router } = createApp(services, [
       ...platformStatusRoutes(services, PLATFORM_VERSION),
       ...registryRoutes(services, supervisor),

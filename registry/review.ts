@@ -58,7 +58,7 @@ export function reviewRoutes (services: Services, signer: RegistrySigner): Route
         const row = await findVersion(db, name, params.version!)
         if (row === undefined) throw CoreError.notFound(`${name}@${params.version} not found`)
         if (!holds(principal, 'platform-admin', ROOT_TENANT)) throw CoreError.forbidden(`only a platform-admin may ${action} a version`)
-        if (action !== 'reject') assertRecentFactor(principal, services.config.mfaRoles, `${action === 'approve' ? 'Approving' : 'Revoking'} a package`)
+        if (action !== 'reject') assertRecentFactor(principal, services.identity.factorPolicy, `${action === 'approve' ? 'Approving' : 'Revoking'} a package`)
         if (action !== 'revoke' && row.publisher === principal.username) throw RegistryError.selfReview('you published this version; another platform-admin must review it')
         if (row.status !== from) throw RegistryError.wrongStatus(`${name}@${params.version} is ${row.status}; only a ${from} version can be ${to}`)
         const failed = action === 'approve' ? (JSON.parse(String(row.checks)) as Array<{ id: string, ok: boolean }>).filter((check) => !check.ok).map((check) => check.id) : []

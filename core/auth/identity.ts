@@ -3,6 +3,7 @@ import type { ChangeFeed } from '../events/change-feed.ts'
 import { createPasskeys } from './factors/passkeys.ts'
 import { createRecoveryCodes } from './factors/recovery-codes.ts'
 import { createTotp } from './factors/totp.ts'
+import { createFactorPolicy } from './factor-policy.ts'
 import { createIdentityNumbers } from './identity-numbers.ts'
 import { createOidcSignIn } from './oidc/oidc-sign-in.ts'
 import { createRefreshTokens } from './refresh-tokens.ts'
@@ -13,9 +14,16 @@ import type { TokenService } from './tokens.ts'
 
 /** Who someone is and how they proved it: sessions, sign-in tickets, second factors, identity numbers, OpenID. */
 export function createIdentity (options: {
-  db: Database, tokens: TokenService, changes: ChangeFeed, box: SecretBox, secret: string, sessionTtlSeconds: number, allowPrivate: readonly string[]
+  db: Database,
+  tokens: TokenService,
+  changes: ChangeFeed,
+  box: SecretBox,
+  secret: string,
+  sessionTtlSeconds: number,
+  allowPrivate: readonly string[],
+  mfaRoles: readonly string[]
 }) {
-  const { db, tokens, changes, box, secret, sessionTtlSeconds, allowPrivate } = options
+  const { db, tokens, changes, box, secret, sessionTtlSeconds, allowPrivate, mfaRoles } = options
   const refreshTokens = createRefreshTokens(db, sessionTtlSeconds)
   return {
     sessions: createSessions(db, tokens, refreshTokens, changes, sessionTtlSeconds),
@@ -25,6 +33,7 @@ export function createIdentity (options: {
     recoveryCodes: createRecoveryCodes(db),
     identityNumbers: createIdentityNumbers(secret, box),
     oidc: createOidcSignIn(db, box, allowPrivate),
+    factorPolicy: createFactorPolicy(db, changes, mfaRoles),
   }
 }
 

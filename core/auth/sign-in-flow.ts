@@ -2,12 +2,12 @@ import { appendAudit, recordAudit } from '../audit/audit-log.ts'
 import { toBoolean, transaction } from '../db/database.ts'
 import { CoreError } from '../errors.ts'
 import type { Services } from '../services.ts'
+import type { Principal } from '../tenancy/access.ts'
 import { loadPrincipal } from '../tenancy/grants.ts'
 import { PRINCIPAL_CHANGED } from '../tenancy/principal-changed.ts'
 import { userView, findUser } from '../tenancy/users.ts'
 import type { IssuedSession } from './sessions.ts'
 import type { External, Step } from './sign-in-tickets.ts'
-import { mustUseFactor } from './step-up.ts'
 
 export interface FirstFactor {
   userId: number
@@ -28,8 +28,8 @@ export type SignInAnswer =
 const DAY_MS = 24 * 3600_000
 
 /** When an administrator's password must be changed by; undefined for users the rotation does not apply to. */
-export function passwordExpiry (services: Pick<Services, 'config'>, grants: Parameters<typeof mustUseFactor>[0], changedAt: unknown): Date | undefined {
-  if (!mustUseFactor(grants, services.config.mfaRoles) || changedAt == null) return undefined
+export function passwordExpiry (services: Pick<Services, 'config' | 'identity'>, principal: Pick<Principal, 'grants'>, changedAt: unknown): Date | undefined {
+  if (!services.identity.factorPolicy.requires(principal) || changedAt == null) return undefined
   return new Date(Date.parse(String(changedAt)) + services.config.adminPasswordDays * DAY_MS)
 }
 
@@ -59,7 +59,7 @@ export async function afterFirstFactor (services: Services, first: FirstFactor):
     throw CoreError.accountInactive(`the account was unused for more than ${config.inactiveDays} days and is locked; a unit administrator can enable it again`)
   }
   const expiry = passwordExpiry(services, state.principal, row.password_changed_at)
-  if (mustUseFactor(state.principal, config.mfaRoles)) {
+  if (services.identity.factorPolicy.requires(state.principal)) {
     const factors = await factorsOf(services, first.userId)
     const step: Step = first.method === 'password' && expiry !== undefined && expiry.getTime() <= Date.now() ? 'password' : factors.length > 0 ? 'factor' : 'enrol'
     const ticket = await services.identity.tickets.issue(first.userId, first.method, step, first.address, first.external)

@@ -69,7 +69,7 @@ export function certificateRoutes (services: Services): Route<any>[] {
     errors: [CoreError.notFound, CoreError.forbidden, CoreError.invalidField, CoreError.certificateExists, CoreError.stepUpRequired],
     async handle ({ params, body, principal, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
-      assertRecentFactor(principal, services.config.mfaRoles, 'Trusting an authority')
+      assertRecentFactor(principal, services.identity.factorPolicy, 'Trusting an authority')
       const read = readCertificate(body.certificate)
       if (read === undefined) throw CoreError.invalidField('certificate is not one PEM X.509 certificate', { field: 'certificate' })
       if (!read.facts.isAuthority) throw CoreError.invalidField('certificate is not an authority\'s (basicConstraints CA)', { field: 'certificate' })
@@ -101,7 +101,7 @@ export function certificateRoutes (services: Services): Route<any>[] {
     errors: [CoreError.notFound, CoreError.forbidden, CoreError.stepUpRequired],
     async handle ({ params, principal, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
-      assertRecentFactor(principal, services.config.mfaRoles, 'Removing a trusted authority')
+      assertRecentFactor(principal, services.identity.factorPolicy, 'Removing a trusted authority')
       const removed = await transaction(db, async (trx) => {
         const row = await trx('trust_anchors').where({ id: Number(params.id), tenant_id: tenant.id }).first('subject', 'fingerprint')
         if (row === undefined) return false

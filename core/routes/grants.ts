@@ -59,7 +59,7 @@ export function grantRoutes (services: Services): Route<any>[] {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const includeDescendants = body.includeDescendants ?? false
       assertMayGrant(principal, body.role, tenant, includeDescendants, await services.roles.rolesAt(tenant))
-      if (services.config.mfaRoles.includes(body.role)) assertRecentFactor(principal, services.config.mfaRoles, 'Granting an administrator role')
+      if (services.identity.factorPolicy.requiredAt(tenant.path).has(body.role)) assertRecentFactor(principal, services.identity.factorPolicy, 'Granting an administrator role')
       // The grantee must live where the caller administers, or its existence would leak across the tree.
       const user = await findUser(db, body.username)
       const home = user === undefined ? undefined : await findTenant(db, user.tenant)

@@ -98,7 +98,7 @@ export function identityProviderRoutes (services: Services): Route<any>[] {
     errors: [CoreError.notFound, CoreError.forbidden, CoreError.invalidField, CoreError.identityProviderExists, CoreError.stepUpRequired],
     async handle ({ ctx, params, body, principal, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
-      assertRecentFactor(principal, services.config.mfaRoles, 'Adding an identity provider')
+      assertRecentFactor(principal, services.identity.factorPolicy, 'Adding an identity provider')
       await checkIssuer(body.issuer)
       const now = new Date().toISOString()
       try {
@@ -143,7 +143,7 @@ export function identityProviderRoutes (services: Services): Route<any>[] {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const provider = await findProvider(db, params.provider!)
       if (provider === undefined || provider.tenant.id !== tenant.id) throw CoreError.notFound(`no identity provider '${params.provider}' at '${tenant.code}'`)
-      assertRecentFactor(principal, services.config.mfaRoles, 'Changing an identity provider')
+      assertRecentFactor(principal, services.identity.factorPolicy, 'Changing an identity provider')
       if (body.issuer !== undefined) await checkIssuer(body.issuer)
       const change: Record<string, unknown> = { updated_at: new Date().toISOString() }
       if (body.name !== undefined) change.name = body.name
@@ -176,7 +176,7 @@ export function identityProviderRoutes (services: Services): Route<any>[] {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const provider = await findProvider(db, params.provider!)
       if (provider === undefined || provider.tenant.id !== tenant.id) throw CoreError.notFound(`no identity provider '${params.provider}' at '${tenant.code}'`)
-      assertRecentFactor(principal, services.config.mfaRoles, 'Removing an identity provider')
+      assertRecentFactor(principal, services.identity.factorPolicy, 'Removing an identity provider')
       await transaction(db, async (trx) => {
         await trx('identity_providers').where({ id: provider.id }).delete()
         await appendAudit(trx, { actor: principal.username, action: 'identity-provider.remove', tenant: tenant.code, target: provider.code, requestId })

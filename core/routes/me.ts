@@ -2,7 +2,6 @@ import { appendAudit } from '../audit/audit-log.ts'
 import { verifyPassword } from '../auth/passwords.ts'
 import { assertPasswordAllowed } from '../auth/password-policy.ts'
 import { factorsOf, passwordExpiry } from '../auth/sign-in-flow.ts'
-import { mustUseFactor } from '../auth/step-up.ts'
 import { transaction } from '../db/database.ts'
 import { CoreError } from '../errors.ts'
 import { defineRoute, type Route } from '../http/route.ts'
@@ -68,7 +67,7 @@ export function meRoutes (services: Services): Route<any>[] {
       const [row] = await db.read('select password_changed_at from users where id = ?', [principal.id])
       const expiry = passwordExpiry(services, principal, row?.password_changed_at)
       const security = {
-        factorRequired: mustUseFactor(principal, services.config.mfaRoles),
+        factorRequired: services.identity.factorPolicy.requires(principal),
         factors: await factorsOf(services, principal.id),
         passwordExpiresAt: expiry?.toISOString() ?? null,
       }

@@ -74,7 +74,7 @@ export function userRoutes (services: Services): Route<any>[] {
     async handle ({ params, body, principal, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const roles = body.roles ?? []
-      if (roles.some((role) => services.config.mfaRoles.includes(role))) assertRecentFactor(principal, services.config.mfaRoles, 'Granting an administrator role')
+      if (roles.some((role) => services.identity.factorPolicy.requiredAt(tenant.path).has(role))) assertRecentFactor(principal, services.identity.factorPolicy, 'Granting an administrator role')
       await assertPasswordAllowed(db, { username: body.username, password: body.password }, 0)
       const known = await services.roles.rolesAt(tenant)
       roles.forEach((role) => assertMayGrant(principal, role, tenant, false, known))

@@ -46,7 +46,7 @@ t.test('every route is in the OpenAPI document', async (t) => {
     'post /api/v1/auth/enrol/passkey-options', 'post /api/v1/auth/enrol/passkey', 'post /api/v1/auth/new-password', 'post /api/v1/auth/step-up',
     'post /api/v1/auth/step-up/passkey-options', 'get /api/v1/me/sessions', 'delete /api/v1/me/sessions/{id}', 'delete /api/v1/me/sessions',
     'get /api/v1/auth/providers', 'get /api/v1/auth/oidc/{provider}/start', 'get /api/v1/auth/oidc/{provider}/callback', 'post /api/v1/auth/continue',
-    'post /api/v1/auth/oidc/{provider}/backchannel-logout',
+    'post /api/v1/auth/oidc/{provider}/backchannel-logout', 'get /api/v1/tenants/{code}/security-policy', 'put /api/v1/tenants/{code}/security-policy',
     'get /api/v1/tenants/{code}/identity-providers', 'post /api/v1/tenants/{code}/identity-providers',
     'patch /api/v1/tenants/{code}/identity-providers/{provider}', 'delete /api/v1/tenants/{code}/identity-providers/{provider}',
     'get /api/v1/tenants/{code}', 'get /api/v1/tenants/{code}/children', 'post /api/v1/tenants/{code}/children',

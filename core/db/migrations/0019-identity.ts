@@ -82,6 +82,14 @@ export async function up (knex: Knex): Promise<void> {
     table.string('used_at', 32).nullable()
   })
 
+  /** A unit's own security policy: roles that must use a second factor there and in the units below. */
+  await knex.schema.createTable('tenant_security_policies', (table) => {
+    table.integer('tenant_id').primary().references('id').inTable('tenants').onDelete('CASCADE')
+    table.text('mfa_roles').notNullable()
+    table.string('updated_by', 64).notNullable()
+    table.string('updated_at', 32).notNullable()
+  })
+
   await knex.schema.createTable('password_history', (table) => {
     table.increments('id')
     table.integer('user_id').notNullable().references('id').inTable('users').onDelete('CASCADE')
@@ -120,7 +128,7 @@ export async function up (knex: Knex): Promise<void> {
 }
 
 export async function down (knex: Knex): Promise<void> {
-  for (const table of ['oidc_logins', 'identity_providers', 'password_history', 'sign_in_tickets', 'recovery_codes', 'mfa_factors', 'sessions']) {
+  for (const table of ['tenant_security_policies', 'oidc_logins', 'identity_providers', 'password_history', 'sign_in_tickets', 'recovery_codes', 'mfa_factors', 'sessions']) {
     await knex.schema.dropTableIfExists(table)
   }
   await knex.schema.alterTable('users', (table) => {
