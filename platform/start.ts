@@ -110,7 +110,8 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       accessLog,
       tokens,
       identity: createIdentity({
-        db, tokens, changes, box: secretBox, secret, sessionTtlSeconds: config.sessionTtlSeconds, allowPrivate: config.httpAllowPrivate, mfaRoles: config.mfaRoles,
+        db, tokens, changes, box: secretBox, secret, sessionTtlSeconds: config.sessionTtlSeconds,
+        allowPrivate: config.httpAllowPrivate, mfaRoles: config.mfaRoles,
       }),
       throttle: createSignInThrottle(),
       metrics: createHttpMetrics(),
