@@ -44,7 +44,10 @@ t.test('a citizen signs in with the national identity provider and sees their un
   const refused = async (what: string, go: (other: Page) => Promise<unknown>) => {
     const other = await browser.newPage()
     await go(other)
-    await other.getByText('Đăng nhập qua VNeID không thành công').waitFor()
+    await other.getByText('Đăng nhập qua VNeID không thành công').waitFor({ timeout: 10_000 }).catch(async (error) => {
+      await browser.screenshot(other, `identity-refused-${what.replace(/\W+/g, '-')}`)
+      throw error
+    })
     t.equal(await other.getByRole('heading', { name: /^Xin chào/ }).count(), 0, `${what}: refused`)
     await other.context().close()
   }
@@ -55,10 +58,12 @@ t.test('a citizen signs in with the national identity provider and sees their un
   await refused('a replayed code', (other) => other.goto(answer.href))
   // An attacker in the middle changes the nonce of the authorization request: the ID token then carries theirs.
   await refused('a wrong nonce', async (other) => {
-    await other.route(`${idp.issuer}/auth?**`, (route) => {
-      const url = new URL(route.request().url())
+    // (Playwright intercepts a redirect's first hop only: the platform's 302 to the provider is rewritten.)
+    await other.route('**/api/v1/auth/oidc/vneid/start', async (route) => {
+      const response = await route.fetch({ maxRedirects: 0 })
+      const url = new URL(response.headers().location!)
       url.searchParams.set('nonce', 'a-nonce-the-platform-never-gave')
-      return route.continue({ url: url.href })
+      await route.fulfill({ status: 302, headers: { location: url.href } })
     })
     await other.goto(`${p.url}/console/`)
     await throughProvider(other, 'an')
@@ -171,6 +176,7 @@ t.test('a developer enrols a passkey (a WebAuthn virtual authenticator) and sign
   await page.getByRole('button', { name: 'Dùng khóa bảo mật (passkey)' }).click()
   await page.getByRole('heading', { name: 'Xin chào, Phạm Minh Đức' }).waitFor()
   t.pass('signed in with the passkey')
+  await page.getByTestId('session-row').first().waitFor()
   const sessions = await page.getByTestId('session-row').count()
   t.equal(sessions, 1, 'signing out ended the first session; one stands')
 })

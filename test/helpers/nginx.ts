@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const NGINX = process.env.NENTANG_NGINX ?? '/usr/sbin/nginx'
+const SHIPPED = new URL('../../deploy/nginx/nentang.conf', import.meta.url).pathname
+
+async function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export interface TestNginx {
+  url: string
+  /** What nginx wrote to its error log so far. */
+  errors(): string
+}
+
+/**
+ * Real nginx (Debian's package) in front of `upstreams` (host:port), with the configuration the deployment guide ships
+ * (`deploy/nginx/nentang.conf`): its `server` lines replaced by these nodes, its `listen` by a free loopback port.
+ * Stopped when the test ends.
+ */
+export async function startNginx (t: { teardown(fn: () => unknown): void }, upstreams: string[]): Promise<TestNginx> {
+  const port = await freePort()
+  const prefix = mkdtempSync(join(tmpdir(), 'nentang-nginx-'))
+  for (const dir of ['logs', 'tmp']) mkdirSync(join(prefix, dir))
+  const shipped = readFileSync(SHIPPED, 'utf8')
+  const site = shipped
+    .replace(/^(\s*)server 10\.0\.0\.11:3000 (.*)$/m, (_, indent: string, rest: string) => upstreams.map((u) => `${indent}server ${u} ${rest}`).join('\n'))
+    .replace(/^\s*server 10\.0\.0\.1[23]:3000 .*\n/gm, '')
+    .replace(/listen 80;/, `listen 127.0.0.1:${port};`)
+  if (!site.includes(upstreams[0]!)) throw new Error('deploy/nginx/nentang.conf no longer has the server lines the tests replace')
+  writeFileSync(join(prefix, 'nentang.conf'), site)
+  writeFileSync(join(prefix, 'nginx.conf'), `
+daemon off;
+worker_processes 1;
+error_log ${prefix}/logs/error.log warn;
+pid ${prefix}/nginx.pid;
+${process.getuid?.() === 0 ? 'user root root;' : ''}
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/tmp/body;
+  proxy_temp_path ${prefix}/tmp/proxy;
+  fastcgi_temp_path ${prefix}/tmp/fastcgi;
+  uwsgi_temp_path ${prefix}/tmp/uwsgi;
+  scgi_temp_path ${prefix}/tmp/scgi;
+  include ${prefix}/nentang.conf;
+}
+`)
+  const child = spawn(NGINX, ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk })
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`)
+    const ok = await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false)
+    if (ok) break
+    if (Date.now() > deadline) throw new Error(`nginx did not answer within 10 s: ${stderr}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return { url, errors: () => { try { return readFileSync(join(prefix, 'logs', 'error.log'), 'utf8') } catch { return '' } } }
+}
