@@ -12,8 +12,13 @@ async function cluster (t: Test) {
   const database = await createTestDatabase()
   t.teardown(() => database.drop())
   const env = {
-    NENTANG_DATABASE_URL: database.url, NENTANG_DATA_DIR: database.dir, NENTANG_ADMIN_PASSWORD: PASSWORD,
-    NENTANG_SECRET_KEY: randomBytes(32).toString('hex'), NENTANG_TRUST_PROXY: 'true', NENTANG_WORKERS: '1', NENTANG_SHUTDOWN_TIMEOUT: '20000',
+    NENTANG_DATABASE_URL: database.url,
+    NENTANG_DATA_DIR: database.dir,
+    NENTANG_ADMIN_PASSWORD: PASSWORD,
+    NENTANG_SECRET_KEY: randomBytes(32).toString('hex'),
+    NENTANG_TRUST_PROXY: 'true',
+    NENTANG_WORKERS: '1',
+    NENTANG_SHUTDOWN_TIMEOUT: '20000',
   }
   const nodes: RunningNode[] = []
   nodes.push(await startNode(t, [], env))
