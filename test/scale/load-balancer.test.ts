@@ -87,7 +87,7 @@ async function allExist (url: string, token: string, codes: string[]): Promise<s
   return missing
 }
 
-t.test('three nodes behind nginx: each serves, and the client address comes from nginx alone', { skip: POSTGRES_ONLY }, async (t) => {
+t.test('three nodes behind nginx serve reads and writes; the client address comes from nginx alone', { skip: POSTGRES_ONLY }, async (t) => {
   const { nginx, token } = await cluster(t)
   const forged = await fetch(`${nginx.url}/api/v1/me/sessions`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': '203.0.113.9' } })
   const sessions = (await forged.json() as { sessions: Array<{ address: string }> }).sessions
