@@ -8,6 +8,16 @@ const fromBase64url = (text) => {
 const toBase64url = (buffer) => btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 const credentialIds = (list) => (list ?? []).map((one) => ({ ...one, id: fromBase64url(one.id) }))
 
+/** A credential as the platform reads it: its common fields, and those of its kind of response. */
+const asJson = (credential, response) => ({
+  id: credential.id,
+  rawId: toBase64url(credential.rawId),
+  type: credential.type,
+  clientExtensionResults: credential.getClientExtensionResults(),
+  authenticatorAttachment: credential.authenticatorAttachment ?? undefined,
+  response: { clientDataJSON: toBase64url(credential.response.clientDataJSON), ...response },
+})
+
 /** Whether this browser can use passkeys at all. */
 export const passkeysAvailable = () => typeof window.PublicKeyCredential === 'function'
 
@@ -22,18 +32,10 @@ export async function createPasskey (options) {
     },
   })
   const response = credential.response
-  return {
-    id: credential.id,
-    rawId: toBase64url(credential.rawId),
-    type: credential.type,
-    clientExtensionResults: credential.getClientExtensionResults(),
-    authenticatorAttachment: credential.authenticatorAttachment ?? undefined,
-    response: {
-      clientDataJSON: toBase64url(response.clientDataJSON),
-      attestationObject: toBase64url(response.attestationObject),
-      transports: typeof response.getTransports === 'function' ? response.getTransports() : [],
-    },
-  }
+  return asJson(credential, {
+    attestationObject: toBase64url(response.attestationObject),
+    transports: typeof response.getTransports === 'function' ? response.getTransports() : [],
+  })
 }
 
 /** Signs the platform's challenge with a passkey; the assertion as JSON for the platform. */
@@ -42,17 +44,9 @@ export async function usePasskey (options) {
     publicKey: { ...options, challenge: fromBase64url(options.challenge), allowCredentials: credentialIds(options.allowCredentials) },
   })
   const response = credential.response
-  return {
-    id: credential.id,
-    rawId: toBase64url(credential.rawId),
-    type: credential.type,
-    clientExtensionResults: credential.getClientExtensionResults(),
-    authenticatorAttachment: credential.authenticatorAttachment ?? undefined,
-    response: {
-      clientDataJSON: toBase64url(response.clientDataJSON),
-      authenticatorData: toBase64url(response.authenticatorData),
-      signature: toBase64url(response.signature),
-      userHandle: response.userHandle === null ? undefined : toBase64url(response.userHandle),
-    },
-  }
+  return asJson(credential, {
+    authenticatorData: toBase64url(response.authenticatorData),
+    signature: toBase64url(response.signature),
+    userHandle: response.userHandle === null ? undefined : toBase64url(response.userHandle),
+  })
 }

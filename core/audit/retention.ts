@@ -24,14 +24,8 @@ function macOf (key: Uint8Array, cut: Omit<ArchiveCut, 'mac'>): string {
   return createHmac('sha256', key).update(`${cut.fromSeq}\n${cut.toSeq}\n${cut.lastHash}\n${cut.file}\n${cut.fileSha256}\n${cut.at}`).digest('hex')
 }
 
-/**
- * The newest cut whose signature holds, or undefined when nothing was archived; `forged` when the newest cut's
- * signature fails (someone wrote it without the key, perhaps to hide deleted entries).
- */
-export async function newestCut (db: Database, key: Uint8Array): Promise<ArchiveCut | 'forged' | undefined> {
-  const row = await db.knex('audit_archives').orderBy('to_seq', 'desc').first()
-  if (row === undefined) return undefined
-  const cut: ArchiveCut = {
+function toCut (row: Record<string, unknown>): ArchiveCut {
+  return {
     fromSeq: Number(row.from_seq),
     toSeq: Number(row.to_seq),
     lastHash: String(row.last_hash),
@@ -40,6 +34,16 @@ export async function newestCut (db: Database, key: Uint8Array): Promise<Archive
     at: String(row.at),
     mac: String(row.mac),
   }
+}
+
+/**
+ * The newest cut whose signature holds, or undefined when nothing was archived; `forged` when the newest cut's
+ * signature fails (someone wrote it without the key, perhaps to hide deleted entries).
+ */
+export async function newestCut (db: Database, key: Uint8Array): Promise<ArchiveCut | 'forged' | undefined> {
+  const row = await db.knex('audit_archives').orderBy('to_seq', 'desc').first()
+  if (row === undefined) return undefined
+  const cut = toCut(row)
   const expected = Buffer.from(macOf(key, cut), 'hex')
   const given = Buffer.from(cut.mac, 'hex')
   return given.length === expected.length && timingSafeEqual(given, expected) ? cut : 'forged'
@@ -123,15 +127,7 @@ export async function verifyArchives (
   let previous = { seq: 0, hash: GENESIS_HASH }
   let entries = 0
   for (const row of rows) {
-    const cut: ArchiveCut = {
-      fromSeq: Number(row.from_seq),
-      toSeq: Number(row.to_seq),
-      lastHash: String(row.last_hash),
-      file: String(row.file),
-      fileSha256: String(row.file_sha256),
-      at: String(row.at),
-      mac: String(row.mac),
-    }
+    const cut = toCut(row)
     if (macOf(key, cut) !== cut.mac) return { ok: false, entries, seq: cut.fromSeq, reason: `the archive cut of ${cut.file} has a signature that does not hold` }
     let text: string
     try {
