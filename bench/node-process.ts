@@ -3,6 +3,6 @@
 import { defaults } from '../core/config.ts'
 import { startPlatform } from '../platform/start.ts'
 
-const platform = await startPlatform({ ...defaults, ...JSON.parse(process.env.NENTANG_BENCH_CONFIG ?? '{}') })
+const platform = await startPlatform({ ...defaults, mfaRoles: [], ...JSON.parse(process.env.NENTANG_BENCH_CONFIG ?? '{}') })
 console.log(JSON.stringify({ url: platform.url }))
 process.on('SIGTERM', () => { platform.close().then(() => process.exit(0)) })

@@ -52,7 +52,7 @@ const others: Started[] = []
 try {
   const url = new URL(adminUrl)
   url.pathname = `/${database}`
-  const config = { ...defaults, port: 0, host: '127.0.0.1', databaseUrl: url.toString(), dataDir: dir, adminPassword: 'bench-admin-password', secretKey: randomBytes(32).toString('hex'), logLevel: 'warn' as const }
+  const config = { ...defaults, mfaRoles: [], port: 0, host: '127.0.0.1', databaseUrl: url.toString(), dataDir: dir, adminPassword: 'bench-admin-password', secretKey: randomBytes(32).toString('hex'), logLevel: 'warn' as const }
   const a = await startPlatform(config)
   nodes.push(a)
   // Node B runs in a process of its own, as it would on another machine.
