@@ -22,6 +22,8 @@ export interface TestNginx {
   url: string
   /** What nginx wrote to its error log so far. */
   errors(): string
+  /** Takes a node out of rotation (`down`) and reloads nginx gracefully, as an operator does before stopping it. */
+  takeOut(upstream: string): Promise<void>
 }
 
 /**
@@ -34,16 +36,17 @@ export async function startNginx (t: { teardown(fn: () => unknown): void }, upst
   const prefix = mkdtempSync(join(tmpdir(), 'nentang-nginx-'))
   for (const dir of ['logs', 'tmp']) mkdirSync(join(prefix, dir))
   const shipped = readFileSync(SHIPPED, 'utf8')
-  const site = shipped
-    .replace(/^(\s*)server 10\.0\.0\.11:3000 (.*)$/m, (_, indent: string, rest: string) => upstreams.map((u) => `${indent}server ${u} ${rest}`).join('\n'))
+  const site = (down: readonly string[]) => shipped
+    .replace(/^(\s*)server 10\.0\.0\.11:3000 (.*);$/m, (_, indent: string, rest: string) => upstreams.map((u) => `${indent}server ${u} ${rest}${down.includes(u) ? ' down' : ''};`).join('\n'))
     .replace(/^\s*server 10\.0\.0\.1[23]:3000 .*\n/gm, '')
     .replace(/listen 80;/, `listen 127.0.0.1:${port};`)
-  if (!site.includes(upstreams[0]!)) throw new Error('deploy/nginx/nentang.conf no longer has the server lines the tests replace')
-  writeFileSync(join(prefix, 'nentang.conf'), site)
+  if (!site([]).includes(upstreams[0]!)) throw new Error('deploy/nginx/nentang.conf no longer has the server lines the tests replace')
+  writeFileSync(join(prefix, 'nentang.conf'), site([]))
+  const down: string[] = []
   writeFileSync(join(prefix, 'nginx.conf'), `
 daemon off;
 worker_processes 1;
-error_log ${prefix}/logs/error.log warn;
+error_log ${prefix}/logs/error.log notice;
 pid ${prefix}/nginx.pid;
 ${process.getuid?.() === 0 ? 'user root root;' : ''}
 events { worker_connections 1024; }
@@ -70,5 +73,19 @@ http {
     if (Date.now() > deadline) throw new Error(`nginx did not answer within 10 s: ${stderr}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
-  return { url, errors: () => { try { return readFileSync(join(prefix, 'logs', 'error.log'), 'utf8') } catch { return '' } } }
+  const errors = (): string => { try { return readFileSync(join(prefix, 'logs', 'error.log'), 'utf8') } catch { return '' } }
+  return {
+    url,
+    errors,
+    async takeOut (upstream) {
+      down.push(upstream)
+      writeFileSync(join(prefix, 'nentang.conf'), site(down))
+      const reloads = (errors().match(/reconfiguring/g) ?? []).length
+      child.kill('SIGHUP')
+      // The master logs "reconfiguring" once it has read the new file; then the old workers finish what they hold.
+      const deadline = Date.now() + 5000
+      while ((errors().match(/reconfiguring/g) ?? []).length === reloads && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    },
+  }
 }

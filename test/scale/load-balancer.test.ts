@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { request as httpRequest } from 'node:http'
 import t, { type Test } from 'tap'
 import { createTestDatabase, testDialect } from '../helpers/database.ts'
 import { startNginx } from '../helpers/nginx.ts'
@@ -27,6 +28,23 @@ async function cluster (t: Test) {
   const signIn = await fetch(`${nginx.url}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) })
   const { token } = await signIn.json() as { token: string }
   return { nodes, nginx, token }
+}
+
+/**
+ * One request on a connection of its own. (An nginx reload closes its idle keep-alive connections with clients; a
+ * browser sends again what it had put on such a connection, Node's fetch does not, and that is nginx's reload, not the
+ * node's drain, which these tests are about.)
+ */
+function send (url: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method, headers: { ...headers, ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }) }, agent: false }, (response) => {
+      response.resume()
+      response.on('end', () => resolve({ status: response.statusCode ?? 0 }))
+      response.on('error', reject)
+    })
+    request.on('error', reject)
+    request.end(body)
+  })
 }
 
 interface LoadResult {
@@ -58,9 +76,8 @@ async function load (url: string, token: string, ms: number, atMs: number, midwa
       const at = Date.now() - started
       try {
         const response = write
-          ? await fetch(`${url}/api/v1/tenants/vn/children`, { method: 'POST', headers, body: JSON.stringify({ code, name: `Đơn vị ${code}` }) })
-          : await fetch(`${url}/api/v1/me`, { headers })
-        await response.arrayBuffer()
+          ? await send(`${url}/api/v1/tenants/vn/children`, 'POST', headers, JSON.stringify({ code, name: `Đơn vị ${code}` }))
+          : await send(`${url}/api/v1/me`, 'GET', headers)
         if (response.status === (write ? 201 : 200)) {
           if (write) result.acknowledged.push(code)
           if (marked) result.servedAfterMark++
@@ -96,9 +113,13 @@ t.test('three nodes behind nginx serve reads and writes; the client address come
   t.same(result.failures, [], `${result.reads} reads and ${result.writes} writes, none failed`)
 })
 
-t.test('SIGTERM to a node under load: it drains, and nothing fails', { skip: POSTGRES_ONLY }, async (t) => {
+t.test('a node taken out of nginx, then stopped with SIGTERM under load: it drains, and nothing fails', { skip: POSTGRES_ONLY }, async (t) => {
   const { nodes, nginx, token } = await cluster(t)
-  const result = await load(nginx.url, token, 4000, 1500, () => { nodes[1]!.child.kill('SIGTERM') })
+  // The procedure docs/deploy.md gives: out of rotation (a graceful reload), then SIGTERM.
+  const result = await load(nginx.url, token, 4000, 1500, async () => {
+    await nginx.takeOut(new URL(nodes[1]!.url).host)
+    nodes[1]!.child.kill('SIGTERM')
+  })
   t.equal(await nodes[1]!.exited, 0, 'the node shut down cleanly')
   t.same(result.failures, [], `${result.reads} reads and ${result.writes} writes through the drain, none failed`)
   t.ok(result.servedAfterMark > 20, `the other nodes went on serving (${result.servedAfterMark} after the signal)`)
