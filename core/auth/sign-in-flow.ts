@@ -66,20 +66,25 @@ export async function afterFirstFactor (services: Services, first: FirstFactor):
     await recordAudit(db, { actor: username, action: 'auth.first-factor', tenant: state.principal.home.code, details: { address: first.address, method: first.method, next: step }, requestId: first.requestId })
     return { next: step, ...ticket, factors }
   }
-  return openSession(services, first, false)
+  return begin(services, first, false, row, state.principal)
 }
 
-/** Opens the session once every step is done, audited as the sign-in. */
+/** Opens the session once every step is done (a second factor shown, or enrolled), audited as the sign-in. */
 export async function openSession (services: Services, first: FirstFactor, factor: boolean): Promise<SignInAnswer> {
-  const { db } = services
-  const [row] = await db.read('select username, token_version, password_changed_at from users where id = ?', [first.userId])
-  const state = await loadPrincipal(db, first.userId)
+  const [row] = await services.db.read('select username, token_version, password_changed_at from users where id = ?', [first.userId])
+  const state = await loadPrincipal(services.db, first.userId)
   if (row === undefined || state === undefined) throw CoreError.badCredentials('Wrong username or password.')
+  return begin(services, first, factor, row, state.principal)
+}
+
+/** The session itself, for a user already read (`row`: username, token version, last password change). */
+async function begin (services: Services, first: FirstFactor, factor: boolean, row: Record<string, unknown>, principal: Principal): Promise<SignInAnswer> {
+  const { db } = services
   const start = { method: first.method, factor, address: first.address, agent: first.agent, external: first.external }
   const issued = await services.identity.sessions.open(first.userId, Number(row.token_version), start)
   const user = await findUser(db, String(row.username))
   await recordAudit(db, { actor: String(row.username), action: 'auth.sign-in', tenant: user?.tenant ?? null, details: { address: first.address, method: first.method, factor }, requestId: first.requestId })
-  const expiry = passwordExpiry(services, state.principal, row.password_changed_at)
+  const expiry = passwordExpiry(services, principal, row.password_changed_at)
   return { ...issued, user: user === undefined ? null : userView(user), ...(expiry === undefined ? {} : { passwordExpiresAt: expiry.toISOString() }) }
 }
 
