@@ -65,7 +65,8 @@ export function sessionRoutes (services: Services): Route<any>[] {
     errors: [],
     async handle ({ principal, requestId }) {
       const ended = await identity.sessions.endAll(principal.id, principal.session?.id)
-      await recordAudit(db, { actor: principal.username, action: 'auth.sessions-ended', tenant: principal.home.code, target: principal.username, details: { ended }, requestId })
+      // Nothing ended, nothing changed: nothing to audit.
+      if (ended > 0) await recordAudit(db, { actor: principal.username, action: 'auth.sessions-ended', tenant: principal.home.code, target: principal.username, details: { ended }, requestId })
       return { status: 200, body: { ended } }
     },
   })
