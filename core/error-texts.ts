@@ -6,6 +6,7 @@
 export const ERROR_TEXTS: Record<string, { vi: string, en: string }> = {
   CORE_ERR_INTERNAL: { vi: 'Hệ thống gặp lỗi ngoài dự kiến. Hãy thử lại; nếu vẫn lỗi, báo quản trị kèm mã yêu cầu.', en: 'Something went wrong on our side. Try again; if it persists, report it with the request id.' },
   CORE_ERR_CONFIG: { vi: 'Cấu hình khởi động không hợp lệ.', en: 'The start-up configuration is invalid.' },
+  CORE_ERR_DATABASE_TOO_NEW: { vi: 'Cơ sở dữ liệu đã được một phiên bản nentang mới hơn nâng cấp; hãy chạy phiên bản mới hơn.', en: 'The database was upgraded by a newer nentang; run the newer build.' },
   CORE_ERR_UNAVAILABLE: { vi: 'Hệ thống tạm thời chưa sẵn sàng. Vui lòng thử lại sau ít phút.', en: 'The service is not ready. Try again in a few minutes.' },
   CORE_ERR_NOT_FOUND: { vi: 'Không tìm thấy nội dung này, hoặc bạn không có quyền truy cập.', en: 'This was not found, or it is not within your reach.' },
   CORE_ERR_METHOD_NOT_ALLOWED: { vi: 'Thao tác này không được hỗ trợ tại địa chỉ này.', en: 'This action is not supported here.' },

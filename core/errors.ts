@@ -75,6 +75,7 @@ export const CoreError = {
   internal: defineError('CORE_ERR_INTERNAL', 500, 'Internal error'),
   config: defineError('CORE_ERR_CONFIG', 500, 'Invalid configuration'),
   unavailable: defineError('CORE_ERR_UNAVAILABLE', 503, 'Service unavailable'),
+  databaseTooNew: defineError('CORE_ERR_DATABASE_TOO_NEW', 500, 'Database migrated by a newer build'),
 
   notFound: defineError('CORE_ERR_NOT_FOUND', 404, 'Not found'),
   headersTooLarge: defineError('CORE_ERR_HEADERS_TOO_LARGE', 431, 'Request Header Fields Too Large'),

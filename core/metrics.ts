@@ -1,4 +1,4 @@
-import { Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client'
 
 export interface HttpMetrics {
   readonly registry: Registry
@@ -6,9 +6,30 @@ export interface HttpMetrics {
   started(): void
   /** Records one finished request. `route` is the route's pattern, never the raw path (bounded cardinality). */
   observe(method: string, route: string, status: number, seconds: number): void
+  /**
+   * One answer of a plugin route, by unit and plugin: what an operator looks at to see which locality's plugin fails
+   * (the series are the installations that served requests since the node started).
+   */
+  observePlugin(tenant: string, plugin: string, status: number, seconds: number): void
+  /** A change another node announced, heard here `seconds` after it was sent (a version switched, a user disabled). */
+  changeHeard(seconds: number): void
+  /** A run of one of the cluster's scheduled jobs, taken by this node. */
+  jobRan(job: string, outcome: 'done' | 'failed'): void
 }
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+interface PluginSeries {
+  labels: { tenant: string, plugin: string }
+  /** Answers by status class: 2xx, 3xx, 4xx, 5xx. */
+  classes: [number, number, number, number]
+}
+
+interface LatencySeries {
+  buckets: number[]
+  sum: number
+  count: number
+}
 
 interface RouteSeries {
   labels: { method: string, route: string }
@@ -61,10 +82,51 @@ export function createHttpMetrics (): HttpMetrics {
       return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values }
     },
   }
-  registry.registerMetric(requests as unknown as Metric)
-  registry.registerMetric(duration as unknown as Metric)
+  const plugins = new Map<string, PluginSeries>()
+  const pluginLatency = new Map<string, LatencySeries>()
+  const pluginRequests = {
+    name: 'nentang_plugin_requests_total',
+    help: 'Plugin route answers by unit, plugin and status class',
+    type: 'counter',
+    aggregator: 'sum',
+    async get () {
+      const values = []
+      for (const p of plugins.values()) {
+        for (let i = 0; i < 4; i++) if (p.classes[i]! > 0) values.push({ labels: { ...p.labels, class: `${i + 2}xx` }, value: p.classes[i]! })
+      }
+      return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values }
+    },
+  }
+  const pluginDuration = {
+    name: 'nentang_plugin_request_duration_seconds',
+    help: 'Plugin route latency by plugin (all units)',
+    type: 'histogram',
+    aggregator: 'sum',
+    async get () {
+      const values = []
+      for (const [plugin, s] of pluginLatency) {
+        let cumulative = 0
+        BUCKETS.forEach((le, i) => {
+          cumulative += s.buckets[i]!
+          values.push({ metricName: `${this.name}_bucket`, labels: { le, plugin }, value: cumulative })
+        })
+        values.push({ metricName: `${this.name}_bucket`, labels: { le: '+Inf', plugin }, value: s.count })
+        values.push({ metricName: `${this.name}_sum`, labels: { plugin }, value: s.sum })
+        values.push({ metricName: `${this.name}_count`, labels: { plugin }, value: s.count })
+      }
+      return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values }
+    },
+  }
+  for (const metric of [requests, duration, pluginRequests, pluginDuration]) registry.registerMetric(metric as unknown as Metric)
   let inFlight = 0
   registry.registerMetric(new Gauge({ name: 'nentang_http_requests_in_flight', help: 'HTTP requests being served', registers: [], collect () { this.set(inFlight) } }) as unknown as Metric)
+  const changes = new Histogram({
+    name: 'nentang_change_propagation_seconds',
+    help: 'From a change on one node (a version approved or switched, a user disabled) to this node hearing it',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers: [registry],
+  })
+  const jobs = new Counter({ name: 'nentang_scheduled_job_runs_total', help: 'Runs of the cluster\'s scheduled jobs taken by this node, by outcome', labelNames: ['job', 'outcome'], registers: [registry] })
 
   return {
     registry,
@@ -84,6 +146,30 @@ export function createHttpMetrics (): HttpMetrics {
       s.sum += seconds
       s.count++
       s.byStatus.set(status, (s.byStatus.get(status) ?? 0) + 1)
+    },
+    observePlugin (tenant, plugin, status, seconds) {
+      const key = `${tenant} ${plugin}`
+      let p = plugins.get(key)
+      if (p === undefined) {
+        p = { labels: { tenant, plugin }, classes: [0, 0, 0, 0] }
+        plugins.set(key, p)
+      }
+      p.classes[Math.min(3, Math.max(0, Math.floor(status / 100) - 2))]!++
+      let l = pluginLatency.get(plugin)
+      if (l === undefined) {
+        l = { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 }
+        pluginLatency.set(plugin, l)
+      }
+      const bucket = BUCKETS.findIndex((le) => seconds <= le)
+      if (bucket >= 0) l.buckets[bucket]!++
+      l.sum += seconds
+      l.count++
+    },
+    changeHeard (seconds) {
+      changes.observe(Math.max(0, seconds))
+    },
+    jobRan (job, outcome) {
+      jobs.inc({ job, outcome })
     },
   }
 }

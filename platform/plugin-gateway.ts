@@ -62,6 +62,8 @@ interface Exchange {
   cors: boolean
   /** The status answered (what the access log records). */
   status: number
+  /** The unit and the plugin serving it, once the installation is known (the plugin metrics). */
+  plugin: { tenant: string, name: string } | undefined
 }
 
 interface Answer {
@@ -121,6 +123,7 @@ export function createPluginGateway (services: PlatformServices): (req: Incoming
     exchange.principal = await principalFrom(services, req.headers.authorization, `t/${tenant}/${mount}`)
     const installation = await resolve(tenant, mount)
     if (installation === undefined) throw notFound()
+    exchange.plugin = { tenant, name: installation.name }
     let segments: string[]
     try {
       segments = rest.filter((s) => s !== '').map(decodeURIComponent)
@@ -210,8 +213,8 @@ export function createPluginGateway (services: PlatformServices): (req: Incoming
     } catch (caught) {
       code = fail(res, exchange, caught, req.headers['accept-language'])
     }
-    const { requestId, clientRequestId, method, route, status, principal } = exchange
-    recordRequest(services, { requestId, clientRequestId, method, route, status, started, user: principal?.username, code })
+    const { requestId, clientRequestId, method, route, status, principal, plugin } = exchange
+    recordRequest(services, { requestId, clientRequestId, method, route, status, started, user: principal?.username, code, plugin })
   }
 
   return function servePluginRequest (req: IncomingMessage, res: ServerResponse): void {
@@ -227,6 +230,7 @@ export function createPluginGateway (services: PlatformServices): (req: Incoming
       principal: undefined,
       cors: false,
       status: 500,
+      plugin: undefined,
     }
     metrics.started()
     respond(req, res, exchange, started).catch((error: unknown) => {

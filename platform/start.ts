@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
 import type Router from '@koa/router'
 import { loadSecretKey } from '../core/auth/secret-key.ts'
 import { createSignInThrottle } from '../core/auth/sign-in-throttle.ts'
@@ -19,7 +21,7 @@ import { clientErrorHandler } from '../core/http/client-error.ts'
 import { createHttpMetrics } from '../core/metrics.ts'
 import { createAccessLog } from '../core/access-log.ts'
 import { createRoutingTable } from '../registry/routing-table.ts'
-import { startEventRetention } from '../sandbox/event-retention.ts'
+import { sweepEvents } from '../sandbox/event-retention.ts'
 import { workerSettings } from '../sandbox/protocol.ts'
 import { createSupervisor } from '../sandbox/supervisor.ts'
 import { registryRoutes } from '../registry/routes.ts'
@@ -38,11 +40,12 @@ import { createCloseStack } from './close-stack.ts'
 import { createGatewayCalls } from './gateway-calls.ts'
 import { createFileLinks } from '../core/files/file-links.ts'
 import { createExports } from './exports.ts'
-import { startFileSweep } from './file-sweep.ts'
-import { startPolling } from './poll-loop.ts'
+import { startClusterJobs } from './cluster-jobs.ts'
+import { sweepUploads } from './file-sweep.ts'
 import { startEventDelivery } from './event-delivery.ts'
 import { startTimers } from './timers.ts'
 import { createRequestListener } from './listener.ts'
+import { registerSandboxMetrics } from './sandbox-metrics.ts'
 import { platformStatusRoutes } from './platform-status.ts'
 import type { PlatformServices } from './services.ts'
 import { drainServer } from '../core/shutdown.ts'
@@ -65,10 +68,14 @@ export interface StartOptions {
   beforeListen?: (db: Database, changes: ChangeFeed) => Promise<void>
 }
 
+const HOUR_MS = 3600_000
+
 /** Starts a gateway node: database and migrations, first-start bootstrap, then HTTP. */
 export async function startPlatform (config: Config, options: StartOptions = {}): Promise<Platform> {
   const logger = options.logger ?? createLogger(config.logLevel)
   const parts = createCloseStack(logger)
+  // This node among the cluster's: who took a scheduled job, in `scheduled_jobs` and the logs.
+  const node = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
   try {
     const db = createDatabase(config.databaseUrl)
     parts.push('database', () => db.close())
@@ -76,7 +83,8 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
     const accessLog = createAccessLog(logger)
     parts.push('access log', () => accessLog.close())
-    const changes = await createChangeFeed(db, config.databaseUrl, logger)
+    const metrics = createHttpMetrics()
+    const changes = await createChangeFeed(db, config.databaseUrl, logger, (seconds) => metrics.changeHeard(seconds))
     parts.push('change feed', () => changes.close())
     const secret = loadSecretKey(config.secretKey, config.dataDir)
     const auditKey = useAuditKey(db, secret)
@@ -96,6 +104,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       answer: createGatewayCalls({ db, fileLinks, secretBox, exports: createExports({ db, logger }) }),
     })
     parts.push('sandbox supervisor', () => supervisor.close())
+    registerSandboxMetrics(metrics.registry, supervisor)
     const signer = createRegistrySigner(secret)
     const firstParty = await publishFirstParty(db, signer, logger, new URL('../plugins/', import.meta.url).pathname)
     if (firstParty.length > 0) logger.info({ plugins: firstParty }, 'first-party plugins published')
@@ -120,7 +129,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
         mfaRoles: config.mfaRoles,
       }),
       throttle: createSignInThrottle(),
-      metrics: createHttpMetrics(),
+      metrics,
       changes,
       principals: createPrincipalCache(db, changes),
       roles: createPluginRoleCatalog(db),
@@ -139,20 +148,30 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       ...installationRoutes(services, resolver, secretBox),
       ...consoleRoutes(config.pagesOrigin),
     ])
-    parts.push('event retention', startEventRetention(db, config.eventRetentionDays, logger))
-    parts.push('plugin timers', startTimers({ db, logger, supervisor, resolve: resolver.resolve }))
+    parts.push('plugin timers', startTimers({ db, logger, node, supervisor, resolve: resolver.resolve }))
     parts.push('event delivery', startEventDelivery({ db, logger }))
-    parts.push('file sweep', startFileSweep(db, logger))
-    parts.push('session sweep', startPolling(3600_000, async () => {
-      await services.identity.sessions.sweep()
-      await services.identity.tickets.sweep()
-      await services.identity.oidc.sweep()
-    }, (error) => logger.error({ err: error }, 'session sweep failed')))
-    parts.push('inactive accounts', startPolling(24 * 3600_000, async () => { await sweepInactiveAccounts(services) }, (error) => logger.error({ err: error }, 'inactive account sweep failed')))
-    parts.push('audit retention', startPolling(6 * 3600_000, async () => {
-      const archived = await archiveAudit({ db, key: auditKey, dataDir: config.dataDir, days: config.auditRetentionDays })
-      if (archived > 0) logger.info({ archived, days: config.auditRetentionDays }, 'audit entries past their retention archived')
-    }, (error) => logger.error({ err: error }, 'audit retention sweep failed')))
+    parts.push('scheduled jobs', await startClusterJobs({ db, logger, node, metrics }, [
+      { name: 'event-retention', everyMs: HOUR_MS, run: async () => { await sweepEvents(db, config.eventRetentionDays, logger) } },
+      { name: 'file-sweep', everyMs: 60_000, run: () => sweepUploads(db, logger) },
+      {
+        name: 'session-sweep',
+        everyMs: HOUR_MS,
+        run: async () => {
+          await services.identity.sessions.sweep()
+          await services.identity.tickets.sweep()
+          await services.identity.oidc.sweep()
+        },
+      },
+      { name: 'inactive-accounts', everyMs: 24 * HOUR_MS, run: async () => { await sweepInactiveAccounts(services) } },
+      {
+        name: 'audit-retention',
+        everyMs: 6 * HOUR_MS,
+        run: async () => {
+          const archived = await archiveAudit({ db, key: auditKey, dataDir: config.dataDir, days: config.auditRetentionDays })
+          if (archived > 0) logger.info({ archived, days: config.auditRetentionDays }, 'audit entries past their retention archived')
+        },
+      },
+    ]))
     parts.push('audit checkpoints', await startCheckpoints({ db, key: auditKey, dataDir: config.dataDir, logger, isLegacyHead: () => headIsLegacy(db, auditKey) }))
     // Node checks the header and request timeouts below only every `connectionsCheckingInterval`
     // (30 s by default), so a slow client could hold a socket for 30 s past them: check every second.
@@ -185,7 +204,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     services.lifecycle.ready = true
     const { port } = server.address() as AddressInfo
     const url = `http://127.0.0.1:${port}`
-    logger.info({ port, database: db.dialect }, 'nentang listening')
+    logger.info({ port, database: db.dialect, node }, 'nentang listening')
     let closing: Promise<void> | undefined
     return {
       services,

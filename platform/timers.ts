@@ -8,7 +8,12 @@ import { startPolling } from './poll-loop.ts'
 /** How often a node looks for due timers, how many it takes at once, and how long it holds them. */
 const POLL_MS = 250
 const BATCH = 20
-const LEASE_MS = 60_000
+const LEASE_MS = 15_000
+/**
+ * A node renews the leases of the timers it is running this often: a long handler keeps its timer, a dead node's run
+ * out soon.
+ */
+const RENEW_MS = 5_000
 /** A timer whose handler keeps failing is tried this often, with a doubling pause (1 s, 2 s, 4 s…), then dropped. */
 const MAX_ATTEMPTS = 5
 /**
@@ -20,6 +25,8 @@ const CLAIMABLE = `due_at <= ? and (claimed_until is null or claimed_until < ?)
 
 export interface TimerDeps {
   db: Database
+  /** This node's id (platform/start.ts), recorded beside the timers it holds. */
+  node: string
   logger: Logger
   supervisor: Pick<Supervisor, 'dispatch'>
   /** The installation serving `tenant/mount` now (throws REG_ERR_REVOKED for a revoked version). */
@@ -43,9 +50,9 @@ interface Claimed {
  * Runs plugins' timers (`timers.at`) when they fall due, at least once: a node claims due timers for a lease (on
  * PostgreSQL with SKIP LOCKED, so several nodes never take one together), runs each handler through the sandbox as
  * a request with no user and the timer's payload as its body, and deletes the timer when the handler answered. A
- * failure is tried again later; a node that dies holding a timer lets its lease run out, and another runs it. A
- * timer whose installation is gone, serves another package, or runs a revoked version is dropped, not run.
- * Returns the function that stops it.
+ * failure is tried again later. A node renews the leases of the timers it is running; one that dies lets them run out
+ * (15 s), and another node runs them. A timer whose installation is gone, serves another package, or runs a revoked
+ * version is dropped, not run. Returns the function that stops it.
  */
 export function startTimers (deps: TimerDeps): () => Promise<void> {
   const { db, logger } = deps
@@ -56,9 +63,9 @@ export function startTimers (deps: TimerDeps): () => Promise<void> {
     const [any] = await db.read(`select id from plugin_timers t where ${CLAIMABLE} limit 1`, [now, now])
     if (any === undefined) return []
     const lock = db.dialect === 'postgres' ? 'for update skip locked' : ''
-    const result = await db.knex.raw(`update plugin_timers set claimed_until = ?, attempts = attempts + 1
+    const result = await db.knex.raw(`update plugin_timers set claimed_until = ?, claimed_by = ?, attempts = attempts + 1
       where id in (select id from plugin_timers t where ${CLAIMABLE} order by due_at limit ${BATCH} ${lock})
-      returning id, timer_id, tenant_id, mount, plugin, handler, payload, attempts, event_id`, [lease, now, now])
+      returning id, timer_id, tenant_id, mount, plugin, handler, payload, attempts, event_id`, [lease, deps.node, now, now])
     return (db.dialect === 'postgres' ? result.rows : result) as Claimed[]
   }
 
@@ -100,17 +107,32 @@ export function startTimers (deps: TimerDeps): () => Promise<void> {
     logger.info({ timer: due.timer_id, plugin: due.plugin, attempt: due.attempts, retryAt: again }, `timer failed (${why}); tried again later`)
   }
 
+  const running = new Set<number>()
+  const renewal = setInterval(() => {
+    if (running.size === 0) return
+    const until = new Date(Date.now() + LEASE_MS).toISOString()
+    const ids = [...running]
+    db.write(`update plugin_timers set claimed_until = ? where id in (${ids.map(() => '?').join(', ')})`, [until, ...ids])
+      .catch((error: unknown) => { logger.error({ err: error }, 'renewing the leases of running timers failed') })
+  }, RENEW_MS)
+  renewal.unref()
+
   async function tick (): Promise<void> {
     try {
       const due = await claim()
+      for (const one of due) running.add(one.id)
       await Promise.all(due.map((one) => run(one).catch((error: unknown) => {
         // Left claimed: it runs again when its lease runs out.
         logger.error({ err: error, timer: one.timer_id }, 'running a timer failed')
-      })))
+      }).finally(() => running.delete(one.id))))
     } catch (error) {
       logger.error({ err: error }, 'claiming due timers failed')
     }
   }
 
-  return startPolling(POLL_MS, tick, (error) => { logger.error({ err: error }, 'running timers failed') })
+  const stop = startPolling(POLL_MS, tick, (error) => { logger.error({ err: error }, 'running timers failed') })
+  return async () => {
+    await stop()
+    clearInterval(renewal)
+  }
 }

@@ -100,6 +100,8 @@ export interface Supervisor {
   /** The tier's standby worker, once forked: the next worker of the tier to start (a restart) takes it over. */
   standby(tier: Tier): { pid: number | undefined, ready: Promise<void>, started: boolean } | undefined
   stats(): Promise<Array<{ tier: Tier } & WorkerStats>>
+  /** How many times a worker of each tier has died and been restarted since this node started (a metric). */
+  restartCounts(): Partial<Record<Tier, number>>
   /** Loads a package folder in a throwaway isolate, in the worker kept for unreviewed code (the registry's checks). */
   check(dir: string, main: string, handlers: string[]): Promise<LoadCheck>
   close(): Promise<void>
@@ -182,6 +184,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
     }
   }
   const statsWaiters = new Map<ChildProcess, (value: WorkerStats) => void>()
+  const restartCounts: Partial<Record<Tier, number>> = {}
 
   function newSlot (tier: Tier, index: number): Slot {
     // Started on its first request: a node serving no plugin of a tier runs no worker for it.
@@ -299,6 +302,7 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
       slot.pending.delete(id)
     }
     if (closed) return
+    restartCounts[slot.tier] = (restartCounts[slot.tier] ?? 0) + 1
     const quick = Date.now() - slot.startedAt < 10_000
     slot.restarts = quick ? slot.restarts + 1 : 0
     const delay = slot.restarts <= 1 ? 0 : Math.min(5000, 100 * 2 ** (slot.restarts - 2))
@@ -390,6 +394,9 @@ export function createSupervisor (options: SupervisorOptions): Supervisor {
         checks.set(id, (result) => { clearTimeout(timer); resolve(result) })
         slot.send!({ t: 'check', id, dir, main, handlers })
       })
+    },
+    restartCounts () {
+      return { ...restartCounts }
     },
     async stats () {
       const all = Object.values(slots).flat()

@@ -187,7 +187,9 @@ declare module 'nentang:sdk' {
    * Needs the handler in `permissions.timers`. Runs an exported handler of this plugin later, at least once: as a
    * request with no user, whose `body` is `payload`, at this unit and mount, by whichever version is installed then
    * (not at all if the plugin was uninstalled there or its version revoked). A handler that throws or answers 5xx
-   * is tried again after 1, 2, 4 and 8 s, then dropped. A deadline per record (a dossier due in 15 days), not a cron.
+   * is tried again after 1, 2, 4 and 8 s, then dropped. A handler cut short (its node died) runs again within 15 s on
+   * another node: make its effect once with `update(id, patch, {expect})`. A deadline per record (a dossier due in 15
+   * days), not a cron.
    */
   export const timers: {
     /**

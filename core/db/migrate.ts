@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { CoreError, PlatformError } from '../errors.ts'
 import type { Database } from './database.ts'
 import * as core0001 from './migrations/0001-core.ts'
 import * as pluginStorage0002 from './migrations/0002-plugin-storage.ts'
@@ -20,6 +21,7 @@ import * as revocationLists0017 from './migrations/0017-revocation-lists.ts'
 import * as refreshTokens0018 from './migrations/0018-refresh-tokens.ts'
 import * as identity0019 from './migrations/0019-identity.ts'
 import * as auditRetention0020 from './migrations/0020-audit-retention.ts'
+import * as scheduledJobs0021 from './migrations/0021-scheduled-jobs.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -48,6 +50,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0018-refresh-tokens', refreshTokens0018],
   ['0019-identity', identity0019],
   ['0020-audit-retention', auditRetention0020],
+  ['0021-scheduled-jobs', scheduledJobs0021],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {
@@ -56,10 +59,27 @@ const source: Knex.MigrationSource<readonly [string, Migration]> = {
   getMigration: async ([, migration]) => migration,
 }
 
-/** Applies every pending migration; returns the names it applied. */
+/**
+ * Applies every pending migration; returns the names it applied. Refuses a database that a newer build migrated past
+ * what this one knows (CORE_ERR_DATABASE_TOO_NEW): during a rolling upgrade the old nodes already running go on
+ * serving (migrations only add), but an old node must not start again once the roll has begun.
+ */
 export async function migrateToLatest (db: Database): Promise<string[]> {
+  const unknown = await migrationsUnknownHere(db)
+  if (unknown.length > 0) {
+    throw new PlatformError(CoreError.databaseTooNew, `the database was migrated by a newer nentang (${unknown.join(', ')}); this build knows ` +
+      `migrations up to ${migrations.at(-1)![0]}. Start the newer build, or restore the backup taken before the upgrade (docs/deploy.md).`)
+  }
   const [, applied] = await db.knex.migrate.latest({ migrationSource: source })
   return applied as string[]
+}
+
+/** Migrations recorded in the database that this build does not have, in the order they were applied. */
+async function migrationsUnknownHere (db: Database): Promise<string[]> {
+  if (!await db.knex.schema.hasTable('knex_migrations')) return []
+  const known = new Set(migrations.map(([name]) => name))
+  const applied = await db.knex('knex_migrations').orderBy('id').pluck('name') as string[]
+  return applied.filter((name) => !known.has(name))
 }
 
 /** True when every migration this code knows has been applied. */

@@ -26,7 +26,11 @@ export interface ChangeFeed {
 
 const CHANNEL = 'nentang_changes'
 
-export async function createChangeFeed (db: Database, url: string, logger: Logger): Promise<ChangeFeed> {
+/**
+ * `heard`, told of every change another node announced with how long it took to arrive (clocks of one cluster agree
+ * to a few milliseconds under NTP; a negative figure is a clock's, not the feed's).
+ */
+export async function createChangeFeed (db: Database, url: string, logger: Logger, heard?: (seconds: number) => void): Promise<ChangeFeed> {
   const local = new EventEmitter()
   local.setMaxListeners(0)
   const deliver = (topic: string, payload: Record<string, unknown>): void => {
@@ -66,8 +70,10 @@ export async function createChangeFeed (db: Database, url: string, logger: Logge
     next.on('notification', (message) => {
       if (message.payload === undefined) return
       try {
-        const { o, t, p } = JSON.parse(message.payload) as { o: string, t: string, p: Record<string, unknown> }
-        if (o !== origin) deliver(t, p)
+        const { o, t, p, a } = JSON.parse(message.payload) as { o: string, t: string, p: Record<string, unknown>, a?: number }
+        if (o === origin) return
+        deliver(t, p)
+        if (typeof a === 'number') heard?.((Date.now() - a) / 1000)
       } catch (error) {
         logger.warn({ err: error }, 'unreadable change notification')
       }
@@ -109,7 +115,7 @@ export async function createChangeFeed (db: Database, url: string, logger: Logge
     get healthy () { return healthy },
     name: `nentang-changes-${origin}`,
     async publish (trx, topic, payload) {
-      const message = JSON.stringify({ o: origin, t: topic, p: payload })
+      const message = JSON.stringify({ o: origin, t: topic, p: payload, a: Date.now() })
       await (trx ?? db.knex).raw('select pg_notify(?, ?)', [CHANNEL, message])
       afterCommit(trx, () => deliver(topic, payload))
     },

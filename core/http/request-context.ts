@@ -26,14 +26,17 @@ export interface FinishedRequest {
   started: number
   user: string | undefined
   code: string | undefined
+  /** A plugin route's unit and plugin, once known. */
+  plugin?: { tenant: string, name: string } | undefined
 }
 
 /** Logs one JSON line for a finished request and records its metrics (both paths into the gateway end here). */
 export function recordRequest ({ metrics, accessLog }: Pick<Services, 'metrics' | 'accessLog'>, finished: FinishedRequest): void {
   const seconds = (performance.now() - finished.started) / 1000
-  // The log names the tenant; metrics do not (3,321 communes would each be a series of every
-  // plugin route): `/t/hn-ba-dinh/permits/x` counts as `/t/{tenant}/permits/x`.
+  // Route metrics do not name the tenant (3,321 communes would each be a series of every plugin route):
+  // `/t/hn-ba-dinh/permits/x` counts as `/t/{tenant}/permits/x`; the plugin metrics count by unit and plugin.
   metrics.observe(finished.method, finished.route.startsWith('/t/') ? finished.route.replace(/^\/t\/[^/]+/, '/t/{tenant}') : finished.route, finished.status, seconds)
+  if (finished.plugin !== undefined) metrics.observePlugin(finished.plugin.tenant, finished.plugin.name, finished.status, seconds)
   accessLog.write({
     requestId: finished.requestId,
     clientRequestId: finished.clientRequestId,

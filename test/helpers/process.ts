@@ -13,8 +13,8 @@ export interface RunningNode {
  * Starts `nentang start` as its own process on a free port and waits until it listens. The process
  * is killed when the test ends if it is still running, so no test leaves one behind.
  */
-export function startNode (t: { teardown(fn: () => unknown): void }, args: string[], env: NodeJS.ProcessEnv): Promise<RunningNode> {
-  return startNodeWith(t, ['start', '--port', '0', '--host', '127.0.0.1', ...args], env, /listening on http:\/\/localhost:(\d+)/)
+export function startNode (t: { teardown(fn: () => unknown): void }, args: string[], env: NodeJS.ProcessEnv, program?: string[]): Promise<RunningNode> {
+  return startNodeWith(t, ['start', '--port', '0', '--host', '127.0.0.1', ...args], env, /listening on http:\/\/localhost:(\d+)/, undefined, program)
 }
 
 /**

@@ -1,33 +1,16 @@
-import { randomBytes } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
 import t, { type Test } from 'tap'
-import { createTestDatabase, testDialect } from '../helpers/database.ts'
+import { signInAdmin, startCluster } from '../helpers/cluster.ts'
+import { testDialect } from '../helpers/database.ts'
 import { startNginx } from '../helpers/nginx.ts'
-import { startNode, type RunningNode } from '../helpers/process.ts'
 
 const POSTGRES_ONLY = testDialect !== 'postgres' && 'several nodes share PostgreSQL; SQLite is one node'
-const PASSWORD = 'an-admin-password-for-three-nodes'
 
 /** Three `nentang start` processes on one PostgreSQL database, behind nginx configured as docs/deploy.md ships it. */
 async function cluster (t: Test) {
-  const database = await createTestDatabase()
-  t.teardown(() => database.drop())
-  const env = {
-    NENTANG_DATABASE_URL: database.url,
-    NENTANG_DATA_DIR: database.dir,
-    NENTANG_ADMIN_PASSWORD: PASSWORD,
-    NENTANG_SECRET_KEY: randomBytes(32).toString('hex'),
-    NENTANG_TRUST_PROXY: 'true',
-    NENTANG_WORKERS: '1',
-    NENTANG_SHUTDOWN_TIMEOUT: '20000',
-  }
-  const nodes: RunningNode[] = []
-  nodes.push(await startNode(t, [], env))
-  nodes.push(...await Promise.all([startNode(t, [], env), startNode(t, [], env)]))
+  const { nodes } = await startCluster(t)
   const nginx = await startNginx(t, nodes.map((node) => new URL(node.url).host))
-  const signIn = await fetch(`${nginx.url}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) })
-  const { token } = await signIn.json() as { token: string }
-  return { nodes, nginx, token }
+  return { nodes, nginx, token: await signInAdmin(nginx.url) }
 }
 
 /**
@@ -105,10 +88,13 @@ async function allExist (url: string, token: string, codes: string[]): Promise<s
 }
 
 t.test('three nodes behind nginx serve reads and writes; the client address comes from nginx alone', { skip: POSTGRES_ONLY }, async (t) => {
-  const { nginx, token } = await cluster(t)
+  const { nodes, nginx, token } = await cluster(t)
   const forged = await fetch(`${nginx.url}/api/v1/me/sessions`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': '203.0.113.9' } })
   const sessions = (await forged.json() as { sessions: Array<{ address: string }> }).sessions
   t.equal(sessions[0]!.address, '127.0.0.1', "a client's own X-Forwarded-For is replaced by nginx's view of it")
+  // nginx reaches the nodes over loopback, where /metrics needs no token: nginx must not pass it on.
+  t.equal((await fetch(`${nginx.url}/metrics`)).status, 403, '/metrics is not reachable through the balancer')
+  t.equal((await fetch(`${nodes[0]!.url}/metrics`)).status, 200, 'Prometheus scrapes the node itself')
   const result = await load(nginx.url, token, 1500, 100, () => {})
   t.same(result.failures, [], `${result.reads} reads and ${result.writes} writes, none failed`)
 })

@@ -182,10 +182,17 @@ async function decrypt (algorithmNode, data, password) {
   const hash = prfNode === undefined ? 'SHA-1' : PRF[oidOf(child(prfNode, 0, 0x06))]
   const bits = AES[oidOf(child(scheme, 0, 0x06))]
   if (hash === undefined || bits === undefined) throw new P12Error('P12_UNSUPPORTED', 'an encryption other than AES-CBC with PBKDF2')
-  if (iterations > 10_000_000) throw new P12Error('P12_MALFORMED', 'too many iterations')
+  if (!(iterations >= 1 && iterations <= 10_000_000)) throw new P12Error('P12_MALFORMED', 'an iteration count out of range')
   const iv = octetsOf(octetString(child(scheme, 1)))
-  const base = await subtle().importKey('raw', new TextEncoder().encode(password), 'PBKDF2', false, ['deriveKey'])
-  const key = await subtle().deriveKey({ name: 'PBKDF2', salt, iterations, hash }, base, { name: 'AES-CBC', length: bits }, false, ['decrypt'])
+  if (iv.length !== 16) throw new P12Error('P12_MALFORMED', 'an AES-CBC initialisation vector that is not 16 bytes')
+  let key
+  try {
+    const base = await subtle().importKey('raw', new TextEncoder().encode(password), 'PBKDF2', false, ['deriveKey'])
+    key = await subtle().deriveKey({ name: 'PBKDF2', salt, iterations, hash }, base, { name: 'AES-CBC', length: bits }, false, ['decrypt'])
+  } catch {
+    // What the parameters above let through and the browser's crypto still refuses (a damaged salt or length).
+    throw new P12Error('P12_MALFORMED', 'key derivation parameters the browser cannot use')
+  }
   try {
     return new Uint8Array(await subtle().decrypt({ name: 'AES-CBC', iv }, key, data))
   } catch {
@@ -193,8 +200,21 @@ async function decrypt (algorithmNode, data, password) {
   }
 }
 
-/** The certificate and private key (PKCS#8) in a PKCS#12 file; the first key and the certificate that goes with it. */
+/**
+ * The certificate and private key (PKCS#8) in a PKCS#12 file; the first key and the certificate that goes with it.
+ * Throws only P12Error: whatever else a damaged file trips on (a field of the wrong shape the checks above missed, a
+ * parameter the browser's crypto refuses) is P12_MALFORMED.
+ */
 export async function openP12 (file, password) {
+  try {
+    return await openP12Strictly(file, password)
+  } catch (error) {
+    if (error instanceof P12Error) throw error
+    throw new P12Error('P12_MALFORMED', 'the file is damaged')
+  }
+}
+
+async function openP12Strictly (file, password) {
   const pfx = parse(file)
   if (pfx.tag !== 0x30) throw new P12Error('P12_MALFORMED', 'not a PKCS#12 file')
   const authSafe = child(pfx, 1, 0x30)
@@ -231,7 +251,12 @@ export async function openP12 (file, password) {
   }
   // The certificate whose public key verifies what the key signs.
   const probe = new TextEncoder().encode('nentang')
-  const signed = await subtle().sign('RSASSA-PKCS1-v1_5', privateKey, probe)
+  let signed
+  try {
+    signed = await subtle().sign('RSASSA-PKCS1-v1_5', privateKey, probe)
+  } catch {
+    throw new P12Error('P12_MALFORMED', 'the private key is damaged')
+  }
   for (const certificate of certificates) {
     const spki = child(child(parse(certificate), 0, 0x30), certificateFields(certificate).spki).raw
     try {
