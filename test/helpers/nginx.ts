@@ -24,6 +24,8 @@ export interface TestNginx {
   errors(): string
   /** Takes a node out of rotation (`down`) and reloads nginx gracefully, as an operator does before stopping it. */
   takeOut(upstream: string): Promise<void>
+  /** Lists one more node (a new or replacing one) and reloads nginx gracefully. */
+  add(upstream: string): Promise<void>
 }
 
 /**
@@ -31,7 +33,8 @@ export interface TestNginx {
  * (`deploy/nginx/nentang.conf`): its `server` lines replaced by these nodes, its `listen` by a free loopback port.
  * Stopped when the test ends.
  */
-export async function startNginx (t: { teardown(fn: () => unknown): void }, upstreams: string[]): Promise<TestNginx> {
+export async function startNginx (t: { teardown(fn: () => unknown): void }, initial: string[]): Promise<TestNginx> {
+  const upstreams = [...initial]
   const port = await freePort()
   const prefix = mkdtempSync(join(tmpdir(), 'nentang-nginx-'))
   for (const dir of ['logs', 'tmp']) mkdirSync(join(prefix, dir))
@@ -74,18 +77,25 @@ http {
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   const errors = (): string => { try { return readFileSync(join(prefix, 'logs', 'error.log'), 'utf8') } catch { return '' } }
+  const reload = async (): Promise<void> => {
+    writeFileSync(join(prefix, 'nentang.conf'), site(down))
+    const reloads = (errors().match(/reconfiguring/g) ?? []).length
+    child.kill('SIGHUP')
+    // The master logs "reconfiguring" once it has read the new file; then the old workers finish what they hold.
+    const deadline = Date.now() + 5000
+    while ((errors().match(/reconfiguring/g) ?? []).length === reloads && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
   return {
     url,
     errors,
     async takeOut (upstream) {
       down.push(upstream)
-      writeFileSync(join(prefix, 'nentang.conf'), site(down))
-      const reloads = (errors().match(/reconfiguring/g) ?? []).length
-      child.kill('SIGHUP')
-      // The master logs "reconfiguring" once it has read the new file; then the old workers finish what they hold.
-      const deadline = Date.now() + 5000
-      while ((errors().match(/reconfiguring/g) ?? []).length === reloads && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
-      await new Promise((resolve) => setTimeout(resolve, 200))
+      await reload()
+    },
+    async add (upstream) {
+      upstreams.push(upstream)
+      await reload()
     },
   }
 }
