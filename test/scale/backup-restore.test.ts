@@ -21,8 +21,8 @@ function run (program: string, args: string[], env: Record<string, string> = {})
 }
 
 /**
- * The procedure docs/deploy.md gives: the data folder copied, then `pg_dump`; later `pg_restore` into an empty database,
- * the folder put back, `nentang audit verify`, and a node started on them.
+ * The procedure docs/deploy.md gives: the data folder copied, then `pg_dump`; later `pg_restore` into an empty
+ * database, the folder put back, `nentang audit verify`, and a node started on them.
  */
 t.test('a backup restored into an empty database: the audit chain verifies and the plugins serve what they had', { skip: POSTGRES_ONLY }, async (t) => {
   const cluster = await startCluster(t, 1)
