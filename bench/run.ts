@@ -2,7 +2,7 @@
  * `npm run bench`: throughput and latency of the platform against a bare Koa hello-world measured
  * in the same run, printed as ratios (these machines are shared, so only ratios mean anything).
  * Load comes from a separate autocannon process on 127.0.0.1, bounded in time.
- * BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 32) tune it.
+ * BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 32) tune it; BENCH_ONLY=gateway runs the first table only.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,6 +14,8 @@ import { startProcess, type Started } from './processes.ts'
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const root = new URL('../', import.meta.url).pathname
+/** BENCH_ONLY=gateway: the gateway's fixed cost alone (healthz, /me, plugin routes), no registry or data runs. */
+const gatewayOnly = process.env.BENCH_ONLY === 'gateway'
 
 function merge (results: LoadResult[]): LoadResult {
   const mean = (pick: (r: LoadResult) => number): number => results.reduce((sum, r) => sum + pick(r), 0) / results.length
@@ -143,6 +145,12 @@ try {
   }
   await Promise.all(started.map((s) => s.stop()))
   started.length = 0
+  if (gatewayOnly) {
+    console.log(`\nGET /healthz: ${pct(median(health.ratios))} of bare Koa (target ≥ 70%; pairs: ${spread(health.ratios, pct)}).
+GET /api/v1/me: ${pct(median(me.ratios))} (target ≥ 60%, goal 70%; pairs: ${spread(me.ratios, pct)}).
+warm plugin route: ${pct(median(plugin.ratios))} (target ≥ 60%, goal 70%; pairs: ${spread(plugin.ratios, pct)}).`)
+    process.exit(0)
+  }
   const swap = await runSwapBench()
   const swapLine = 'skipped' in swap
     ? `registry: ${swap.skipped}; skipped the two-node figures.`

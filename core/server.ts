@@ -4,7 +4,7 @@ import { CoreError } from './errors.ts'
 import { authenticate } from './http/authenticate.ts'
 import { errorHandler } from './http/error-handler.ts'
 import { requestContext } from './http/request-context.ts'
-import { defineRoute, mountRoutes, type Route } from './http/route.ts'
+import { defineRoute, mountRoutes, staticRoutes, type Route } from './http/route.ts'
 import { buildOpenApi } from './openapi.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { fileRoutes } from './routes/files.ts'
@@ -78,10 +78,11 @@ export function createApp (services: Services, extraRoutes: readonly Route<any>[
   // Koa's default handler prints errors to stderr; ours are logged (and answered) by the error handler.
   app.silent = true
   const router = new Router()
-  mountRoutes(router, coreRoutes(services, extraRoutes))
+  const exact = mountRoutes(router, coreRoutes(services, extraRoutes))
   app.use(requestContext(services))
   app.use(errorHandler(services.logger))
   app.use(authenticate(services))
+  app.use(staticRoutes(exact))
   app.use(router.routes())
   app.use(router.allowedMethods({
     throw: true,

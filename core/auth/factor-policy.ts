@@ -20,8 +20,11 @@ export function createFactorPolicy (db: Database, changes: ChangeFeed, platformR
   const timer = setInterval(() => { void refresh().catch(() => undefined) }, REFRESH_MS)
   timer.unref()
 
+  const platformSet: ReadonlySet<string> = new Set(platformRoles)
   /** The roles that must use a second factor at the unit at `path`. */
-  function requiredAt (path: string): Set<string> {
+  function requiredAt (path: string): ReadonlySet<string> {
+    // No unit has a policy of its own (the usual case): the platform's roles, without building a set per call.
+    if (byPath.size === 0) return platformSet
     const roles = new Set(platformRoles)
     const parts = path.split('/')
     for (let i = 1; i <= parts.length; i++) for (const role of byPath.get(parts.slice(0, i).join('/')) ?? []) roles.add(role)

@@ -28,9 +28,9 @@ export function createIdentity (options: {
   return {
     sessions: createSessions(db, tokens, refreshTokens, changes, sessionTtlSeconds),
     tickets: createSignInTickets(db),
-    totp: createTotp(db, box),
-    passkeys: createPasskeys(db),
-    recoveryCodes: createRecoveryCodes(db),
+    totp: createTotp(db, box, changes),
+    passkeys: createPasskeys(db, changes),
+    recoveryCodes: createRecoveryCodes(db, changes),
     identityNumbers: createIdentityNumbers(secret, box),
     oidc: createOidcSignIn(db, box, allowPrivate),
     factorPolicy: createFactorPolicy(db, changes, mfaRoles),

@@ -67,8 +67,12 @@ export function defineRoute<Body = undefined> (route: Route<Body>): Route<Body> 
   return route
 }
 
-/** Mounts routes on a router: parameter patterns, authentication, body validation, then the handler. */
-export function mountRoutes (router: Router, routes: readonly Route<any>[]): void {
+/**
+ * Mounts routes on a router: parameter patterns, authentication, body validation, then the handler. Returns the routes
+ * without parameters by `METHOD path`, for `staticRoutes`.
+ */
+export function mountRoutes (router: Router, routes: readonly Route<any>[]): Map<string, { path: string, handler: (ctx: Context) => Promise<void> }> {
+  const exact = new Map<string, { path: string, handler: (ctx: Context) => Promise<void> }>()
   for (const route of routes) {
     const paramPatterns = Object.entries(route.params ?? {}).map(([name, schema]) => [name, new RegExp(String(schema.pattern ?? '.*'))] as const)
     const validateBody = route.body === undefined ? undefined : validator(route.body)
@@ -91,5 +95,26 @@ export function mountRoutes (router: Router, routes: readonly Route<any>[]): voi
       if (result.body !== undefined) ctx.body = result.body
     }
     router.register(route.path, [route.method], handler, { name: route.operationId })
+    // The router would answer this exact path with this route only when no route before it matches it too.
+    if (!route.path.includes(':') && router.match(route.path, route.method).pathAndMethod[0]?.path === route.path) {
+      exact.set(`${route.method} ${route.path}`, { path: route.path, handler })
+    }
+  }
+  return exact
+}
+
+/**
+ * The routes without parameters (`/healthz`, `/api/v1/me`, …) looked up by `METHOD path` in a Map before the router,
+ * which tries every route's pattern in turn (a tenth of a core request's time, measured). Anything else — a
+ * parameter, a trailing slash, other letter case, HEAD, OPTIONS — goes on to the router as before.
+ */
+export function staticRoutes (exact: ReadonlyMap<string, { path: string, handler: (ctx: Context) => Promise<void> }>) {
+  return async function staticRoutesMiddleware (ctx: Context, next: () => Promise<void>): Promise<void> {
+    const hit = exact.get(`${ctx.method} ${ctx.path}`)
+    if (hit === undefined) return next()
+    const matched = ctx as Context & { _matchedRoute?: string, params: Record<string, string> }
+    matched._matchedRoute = hit.path
+    matched.params = {}
+    await hit.handler(ctx)
   }
 }

@@ -1,7 +1,7 @@
 import { appendAudit } from '../audit/audit-log.ts'
 import { verifyPassword } from '../auth/passwords.ts'
 import { assertPasswordAllowed } from '../auth/password-policy.ts'
-import { factorsOf, passwordExpiry } from '../auth/sign-in-flow.ts'
+import { passwordExpiry } from '../auth/sign-in-flow.ts'
 import { transaction } from '../db/database.ts'
 import { CoreError } from '../errors.ts'
 import { defineRoute, type Route } from '../http/route.ts'
@@ -64,11 +64,11 @@ export function meRoutes (services: Services): Route<any>[] {
     },
     errors: [],
     async handle ({ principal }) {
-      const [row] = await db.read('select password_changed_at from users where id = ?', [principal.id])
-      const expiry = passwordExpiry(services, principal, row?.password_changed_at)
+      // From the principal cache: /me is on every page load.
+      const expiry = passwordExpiry(services, principal, principal.passwordChangedAt)
       const security = {
         factorRequired: services.identity.factorPolicy.requires(principal),
-        factors: await factorsOf(services, principal.id),
+        factors: principal.factors ?? [],
         passwordExpiresAt: expiry?.toISOString() ?? null,
       }
       return {

@@ -18,6 +18,12 @@ export interface Principal {
   grants: Grant[]
   /** The session the request's token belongs to, and when a second factor was last shown in it (seconds). */
   session?: { id: string, factorAt?: number | undefined }
+  /**
+   * The second factors the user has confirmed (totp, passkey, and recovery while codes are left) and when the password
+   * was last changed: `GET /me` answers them from the principal cache (enrolling or using a factor clears it).
+   */
+  factors?: readonly string[]
+  passwordChangedAt?: string | null
 }
 
 export function isAtOrBelow (path: string, ancestorPath: string): boolean {

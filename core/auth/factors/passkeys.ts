@@ -4,6 +4,8 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server'
 import type { Database } from '../../db/database.ts'
+import type { ChangeFeed } from '../../events/change-feed.ts'
+import { PRINCIPAL_CHANGED } from '../../tenancy/principal-changed.ts'
 
 /** Where the browser's ceremony runs: the relying party id (the console's host name) and the origin. */
 export interface RelyingParty {
@@ -16,7 +18,7 @@ export interface RelyingParty {
  * challenge kept by the caller (on the sign-in ticket), user verification required, the signature counter checked
  * (a clone of a key that counts is refused when its counter goes back).
  */
-export function createPasskeys (db: Database) {
+export function createPasskeys (db: Database, changes: Pick<ChangeFeed, 'publish'>) {
   async function credentialsOf (userId: number) {
     return db.knex('mfa_factors').where({ user_id: userId, kind: 'passkey', confirmed: true }).select('id', 'credential_id', 'public_key', 'counter', 'transports')
   }
@@ -60,6 +62,7 @@ export function createPasskeys (db: Database) {
         confirmed: true,
         created_at: new Date().toISOString(),
       })
+      await changes.publish(undefined, PRINCIPAL_CHANGED, { userId })
       return true
     },
 

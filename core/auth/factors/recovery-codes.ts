@@ -1,5 +1,7 @@
 import { createHash, randomInt } from 'node:crypto'
 import type { Database } from '../../db/database.ts'
+import type { ChangeFeed } from '../../events/change-feed.ts'
+import { PRINCIPAL_CHANGED } from '../../tenancy/principal-changed.ts'
 
 const COUNT = 10
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'
@@ -10,7 +12,7 @@ const hash = (code: string): string => createHash('sha256').update(code.toLowerC
  * lost.
  * Kept as SHA-256 hashes (each has 50 random bits, so a hash is no shortcut to guessing); a new set replaces the old.
  */
-export function createRecoveryCodes (db: Database) {
+export function createRecoveryCodes (db: Database, changes: Pick<ChangeFeed, 'publish'>) {
   return {
     async replace (userId: number): Promise<string[]> {
       const codes = Array.from({ length: COUNT }, () => {
@@ -20,6 +22,7 @@ export function createRecoveryCodes (db: Database) {
       await db.knex.transaction(async (trx) => {
         await trx('recovery_codes').where({ user_id: userId }).delete()
         await trx('recovery_codes').insert(codes.map((code) => ({ user_id: userId, code_hash: hash(code) })))
+        await changes.publish(trx, PRINCIPAL_CHANGED, { userId })
       })
       return codes
     },
@@ -28,6 +31,7 @@ export function createRecoveryCodes (db: Database) {
     async use (userId: number, code: string): Promise<boolean> {
       if (code.length > 32) return false
       const used = await db.knex('recovery_codes').where({ user_id: userId, code_hash: hash(code) }).whereNull('used_at').update({ used_at: new Date().toISOString() })
+      if (used === 1) await changes.publish(undefined, PRINCIPAL_CHANGED, { userId })
       return used === 1
     },
 

@@ -1,5 +1,7 @@
 import * as OTPAuth from 'otpauth'
 import type { Database } from '../../db/database.ts'
+import type { ChangeFeed } from '../../events/change-feed.ts'
+import { PRINCIPAL_CHANGED } from '../../tenancy/principal-changed.ts'
 import type { SecretBox } from '../secret-box.ts'
 
 const PERIOD = 30
@@ -15,7 +17,7 @@ function totp (secret: OTPAuth.Secret, username: string): OTPAuth.TOTP {
  * secret is sealed with the platform key; a code is good once: the time step it matched must be later than the last one
  * accepted, decided by one conditional update, so two requests racing with one code cannot both pass.
  */
-export function createTotp (db: Database, box: SecretBox) {
+export function createTotp (db: Database, box: SecretBox, changes: Pick<ChangeFeed, 'publish'>) {
   return {
     /** A new, unconfirmed TOTP factor: its secret and the otpauth:// address an app scans. */
     async enrol (userId: number, username: string): Promise<{ factorId: number, secret: string, uri: string }> {
@@ -45,6 +47,8 @@ export function createTotp (db: Database, box: SecretBox) {
         const taken = await db.knex('mfa_factors').where({ id: row.id })
           .where((q) => { q.whereNull('last_step').orWhere('last_step', '<', step) })
           .update({ last_step: step, confirmed: true, last_used_at: new Date(now).toISOString() })
+        // A factor confirmed now: what `GET /me` says of the user changed.
+        if (taken === 1 && confirming) await changes.publish(undefined, PRINCIPAL_CHANGED, { userId })
         return taken === 1
       }
       return false
