@@ -9,6 +9,8 @@ import { createLogger } from '../../core/logger.ts'
 import { seedDemoPki } from '../demo/demo-pki.ts'
 import { seedDemoTenants, seedNationalTree } from '../demo/demo-tenants.ts'
 import { parseArgs } from '../args.ts'
+import { installAtFirstStart, publishFirstParty } from '../../registry/first-party.ts'
+import { createRegistrySigner } from '../../registry/signing.ts'
 
 /**
  * `nentang demo`: prepares a database for a demonstration and exits: migrations, the first-start
@@ -30,8 +32,15 @@ export async function demoCommand (args: string[]): Promise<number> {
     process.stderr.write(`preparing ${db.dialect} database…\n`)
     const applied = await migrateToLatest(db)
     if (applied.length > 0) process.stderr.write(`  applied ${applied.length} migration(s)\n`)
-    useAuditKey(db, loadSecretKey(config.secretKey, config.dataDir))
+    const secret = loadSecretKey(config.secretKey, config.dataDir)
+    useAuditKey(db, secret)
     const first = await bootstrap(db, changes, config.adminPassword)
+    // A platform first made here gets what a first start installs (the procedures every unit inherits): `nentang
+    // start` on this database later is not its first start.
+    if (first.created) {
+      await publishFirstParty(db, createRegistrySigner(secret), logger, new URL('../../plugins/', import.meta.url).pathname)
+      await installAtFirstStart(db, changes)
+    }
     if (first.generatedAdminPassword !== undefined) console.log(`admin password (shown once): ${first.generatedAdminPassword}`)
     const credentials = await seedDemoTenants(db, changes)
     if (credentials.length === 0) console.log('demo tenants already exist; their passwords were shown when they were created')

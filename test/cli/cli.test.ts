@@ -1,4 +1,5 @@
 import t from 'tap'
+import { createDatabase } from '../../core/db/database.ts'
 import { createTestDatabase } from '../helpers/database.ts'
 import { runCli } from '../helpers/cli.ts'
 
@@ -77,6 +78,14 @@ t.test('demo prepares the demo tenants and users, and with --national the whole 
   t.match(first.stdout, /hn-admin +\S{12,} +tenant-admin at hn/, 'the demo users are printed with their passwords')
   t.match(first.stdout, /national tree: 3350 tenant\(s\) created/, '34 provinces and 3,321 communes, less the 5 demo units')
   t.match(first.stderr, /national tree: 3355\/3355 units/, 'with progress')
+  // What a first start installs, a database first made by `demo` has too: every unit inherits the procedures.
+  const db = createDatabase(database.url)
+  try {
+    const installed = await db.knex('installations as i').join('tenants as t', 't.id', 'i.tenant_id').whereNull('t.parent_id').select('i.mount', 'i.name')
+    t.same(installed.map((row) => `${row.mount} ${row.name}`), ['procedures @vn/procedures'], 'the procedures are installed at vn, for every unit below')
+  } finally {
+    await db.close()
+  }
   const again = await runCli(['demo', ...flags])
   t.equal(again.code, 0)
   t.match(again.stdout, /demo tenants already exist/)
