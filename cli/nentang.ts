@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { auditVerifyCommand } from './commands/audit-verify.ts'
+import { rotateSecretCommand } from './commands/rotate-secret.ts'
 import { devCommand } from './commands/dev.ts'
 import { migrateCommand } from './commands/migrate.ts'
 import { startCommand } from './commands/start.ts'
@@ -27,6 +28,7 @@ const commands: Record<string, Command> = {
   start: { summary: 'start a gateway node (migrates the database first)', synopsis: 'nentang start [--demo] [options]', run: startCommand },
   dev: { summary: 'start a development platform that installs plugin folders for tenant dev and reloads them on every change', synopsis: 'nentang dev <plugin folder>... [options]', run: devCommand },
   migrate: { summary: 'apply pending database migrations and exit', synopsis: 'nentang migrate [options]', run: migrateCommand },
+  'rotate-secret': { summary: 'wrap the platform secret with NENTANG_NEW_SECRET_KEY in place of NENTANG_SECRET_KEY; nobody is signed out', synopsis: 'NENTANG_NEW_SECRET_KEY=… nentang rotate-secret [options]', run: rotateSecretCommand },
   'audit verify': { summary: 'verify the audit log hash chain; names the first broken entry', synopsis: 'nentang audit verify [options]', run: auditVerifyCommand },
   demo: { summary: 'prepare the database with demo tenants and users (--national: every province and commune), print their passwords, exit', synopsis: 'nentang demo [--national] [options]', run: demoCommand },
   login: { summary: 'sign in to a platform and keep the token for publish', usage: loginUsage, run: loginCommand },

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type Router from '@koa/router'
 import { loadSecretKey } from '../core/auth/secret-key.ts'
+import { openPlatformSecret } from '../core/auth/platform-secret.ts'
 import { createSignInThrottle } from '../core/auth/sign-in-throttle.ts'
 import { createIdentity } from '../core/auth/identity.ts'
 import { sweepInactiveAccounts } from '../core/auth/inactivity-sweep.ts'
@@ -86,7 +87,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     const metrics = createHttpMetrics()
     const changes = await createChangeFeed(db, config.databaseUrl, logger, (seconds) => metrics.changeHeard(seconds))
     parts.push('change feed', () => changes.close())
-    const secret = loadSecretKey(config.secretKey, config.dataDir)
+    const secret = await openPlatformSecret(db, loadSecretKey(config.secretKey, config.dataDir))
     const auditKey = useAuditKey(db, secret)
     const first = await bootstrap(db, changes, config.adminPassword)
     await options.beforeListen?.(db, changes)

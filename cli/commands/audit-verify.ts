@@ -1,6 +1,7 @@
 import { useAuditKey } from '../../core/audit/audit-log.ts'
 import { verifyAuditChain } from '../../core/audit/verify.ts'
 import { loadSecretKey } from '../../core/auth/secret-key.ts'
+import { openPlatformSecret } from '../../core/auth/platform-secret.ts'
 import { loadConfig } from '../../core/config.ts'
 import { createDatabase } from '../../core/db/database.ts'
 
@@ -12,7 +13,7 @@ export async function auditVerifyCommand (args: string[]): Promise<number> {
   const config = loadConfig(args)
   const db = createDatabase(config.databaseUrl)
   try {
-    const key = useAuditKey(db, loadSecretKey(config.secretKey, config.dataDir))
+    const key = useAuditKey(db, await openPlatformSecret(db, loadSecretKey(config.secretKey, config.dataDir), { readOnly: true }))
     const result = await verifyAuditChain(db, key, config.dataDir)
     if (result.ok) {
       console.log(`audit log verified: ${result.entries} entries, head ${result.head}, ${result.checkpoint === 0 ? 'no checkpoint yet' : `reaches its checkpoint at entry ${result.checkpoint}`}`)

@@ -3,6 +3,7 @@ import { createDatabase } from '../../core/db/database.ts'
 import { migrateToLatest } from '../../core/db/migrate.ts'
 import { useAuditKey } from '../../core/audit/audit-log.ts'
 import { loadSecretKey } from '../../core/auth/secret-key.ts'
+import { openPlatformSecret } from '../../core/auth/platform-secret.ts'
 import { bootstrap } from '../../core/bootstrap.ts'
 import { createChangeFeed } from '../../core/events/change-feed.ts'
 import { createLogger } from '../../core/logger.ts'
@@ -32,7 +33,7 @@ export async function demoCommand (args: string[]): Promise<number> {
     process.stderr.write(`preparing ${db.dialect} database…\n`)
     const applied = await migrateToLatest(db)
     if (applied.length > 0) process.stderr.write(`  applied ${applied.length} migration(s)\n`)
-    const secret = loadSecretKey(config.secretKey, config.dataDir)
+    const secret = await openPlatformSecret(db, loadSecretKey(config.secretKey, config.dataDir))
     useAuditKey(db, secret)
     const first = await bootstrap(db, changes, config.adminPassword)
     // A platform first made here gets what a first start installs (the procedures every unit inherits): `nentang

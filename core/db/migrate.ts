@@ -22,6 +22,7 @@ import * as refreshTokens0018 from './migrations/0018-refresh-tokens.ts'
 import * as identity0019 from './migrations/0019-identity.ts'
 import * as auditRetention0020 from './migrations/0020-audit-retention.ts'
 import * as scheduledJobs0021 from './migrations/0021-scheduled-jobs.ts'
+import * as platformSecret0022 from './migrations/0022-platform-secret.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -51,6 +52,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0019-identity', identity0019],
   ['0020-audit-retention', auditRetention0020],
   ['0021-scheduled-jobs', scheduledJobs0021],
+  ['0022-platform-secret', platformSecret0022],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {
