@@ -17,6 +17,7 @@ export interface Config {
   /** How long a session may go unused before it ends (its refresh token's lifetime). */
   sessionTtlSeconds: number
   shutdownTimeoutMs: number
+  drainMs: number
   trustProxy: boolean
   metricsToken: string | undefined
   /** `https://pages.example.gov.vn`: plugins' pages are served there only, apart from the console. */
@@ -86,6 +87,7 @@ export const options: readonly Option[] = [
   { key: 'logLevel', env: 'NENTANG_LOG_LEVEL', flag: 'log-level', description: `log level: ${logLevels.join(', ')} (default info)`, parse: parseLogLevel },
   { key: 'sessionTtlSeconds', env: 'NENTANG_SESSION_TTL', flag: 'session-ttl', description: 'how long a session may go unused before it ends, in seconds: each use of its refresh token renews it (default 43200, 12 hours)', parse: integer(300, 30 * 24 * 3600) },
   { key: 'tokenTtlSeconds', env: 'NENTANG_TOKEN_TTL', flag: 'token-ttl', description: 'lifetime of sign-in tokens in seconds (default 3600)', parse: integer(60, 7 * 24 * 3600) },
+  { key: 'drainMs', env: 'NENTANG_DRAIN', flag: 'drain', description: 'on SIGTERM, how long the node keeps serving while /readyz answers 503, so a load balancer that polls it takes the node out first, in ms (default 0)', parse: integer(0, 120_000) },
   { key: 'shutdownTimeoutMs', env: 'NENTANG_SHUTDOWN_TIMEOUT', flag: 'shutdown-timeout', description: 'how long shutdown waits for in-flight requests, in ms (default 10000)', parse: integer(0, 600_000) },
   { key: 'metricsToken', env: 'NENTANG_METRICS_TOKEN', flag: 'metrics-token', description: 'bearer token Prometheus sends for /metrics (unset: /metrics answers only on this host, over loopback)', parse: parseSecretKey },
   { key: 'pagesOrigin', env: 'NENTANG_PAGES_ORIGIN', flag: 'pages-origin', description: "origin of a host name of their own for plugins' pages, e.g. https://pages.example.gov.vn (unset: the console's)", parse: parseOrigin },
@@ -119,6 +121,7 @@ export const defaults: Config = {
   tokenTtlSeconds: 3600,
   sessionTtlSeconds: 12 * 3600,
   shutdownTimeoutMs: 10_000,
+  drainMs: 0,
   trustProxy: false,
   demo: false,
   metricsToken: undefined,

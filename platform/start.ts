@@ -216,6 +216,11 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       close () {
         closing ??= (async () => {
           services.lifecycle.shuttingDown = true
+          // /readyz answers 503 from now on; a balancer that polls it stops sending here before the listener closes.
+          if (config.drainMs > 0) {
+            logger.info({ drainMs: config.drainMs }, 'draining: /readyz answers 503, requests still served')
+            await new Promise((resolve) => setTimeout(resolve, config.drainMs))
+          }
           await parts.unwind()
           logger.info('nentang stopped')
           await new Promise<void>((resolve) => logger.flush(() => resolve()))

@@ -88,6 +88,15 @@ t.test('the Prometheus rules and configuration pass promtool, and the alerts fir
   t.same(targets, upstream, 'Prometheus scrapes the very nodes nginx balances over')
 })
 
+t.test('the HAProxy configuration is valid and balances over the nodes nginx lists', async (t) => {
+  const checked = spawnSync(process.env.NENTANG_HAPROXY ?? '/usr/sbin/haproxy', ['-c', '-f', join(root, 'deploy/haproxy/nentang.cfg')], { encoding: 'utf8', timeout: 30_000 })
+  if (checked.error !== undefined) throw new Error(`haproxy cannot run (.ci/run installs Debian's haproxy package): ${checked.error.message}`)
+  t.equal(checked.status, 0, `haproxy -c: ${checked.stdout}${checked.stderr}`)
+  const servers = [...read('deploy/haproxy/nentang.cfg').matchAll(/^\s*server node\d (\S+) /gm)].map((m) => m[1])
+  const upstream = [...read('deploy/nginx/nentang.conf').matchAll(/^\s*server (\S+) /gm)].map((m) => m[1])
+  t.same(servers, upstream, 'the same three nodes')
+})
+
 t.test('the dashboard loads: its schema, its PromQL, and every metric it or a rule names exists on a running node', async (t) => {
   const dashboard = JSON.parse(read('deploy/grafana/nentang-cluster.json')) as { panels: Panel[] }
   const ajv = new AjvModule.default({ allErrors: true, strict: false })
@@ -133,7 +142,9 @@ t.test('the image and the compose file: non-root, Node 24 without its snapshot, 
   const copied = new Set([...dockerfile.matchAll(/^COPY (\w+) \.\/\1$/gm)].map((m) => m[1]))
   // Not the server's: benchmarks, documents, examples, tests, and the CLI's own npm package (packages/cli).
   const outside = new Set(['bench', 'deploy', 'docs', 'examples', 'node_modules', 'packages', 'test', 'data'])
-  const folders = readdirSync(root).filter((name) => !name.startsWith('.') && !outside.has(name) && statSync(join(root, name)).isDirectory())
+  // The folders git keeps (not what a run left beside them: artifacts, coverage).
+  const tracked = new Set(spawnSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).stdout.split('\n').filter((path) => path.includes('/')).map((path) => path.split('/')[0]!))
+  const folders = readdirSync(root).filter((name) => tracked.has(name) && !name.startsWith('.') && !outside.has(name) && statSync(join(root, name)).isDirectory())
   t.same(folders.filter((name) => !copied.has(name)), [], `the image holds ${[...copied].join(', ')}`)
 
   const compose = parseYaml(read('compose.yaml'), { merge: true }) as any
