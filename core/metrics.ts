@@ -19,24 +19,54 @@ export interface HttpMetrics {
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
+/** A latency histogram kept as plain numbers: one bump per request, formatted at scrape time. */
+interface Latency {
+  buckets: number[]
+  sum: number
+  count: number
+}
+
+const newLatency = (): Latency => ({ buckets: BUCKETS.map(() => 0), sum: 0, count: 0 })
+
+function observeLatency (latency: Latency, seconds: number): void {
+  const bucket = BUCKETS.findIndex((le) => seconds <= le)
+  if (bucket >= 0) latency.buckets[bucket]!++
+  latency.sum += seconds
+  latency.count++
+}
+
 interface PluginSeries {
   labels: { tenant: string, plugin: string }
   /** Answers by status class: 2xx, 3xx, 4xx, 5xx. */
   classes: [number, number, number, number]
 }
 
-interface LatencySeries {
-  buckets: number[]
-  sum: number
-  count: number
+interface RouteSeries extends Latency {
+  labels: { method: string, route: string }
+  byStatus: Map<number, number>
 }
 
-interface RouteSeries {
-  labels: { method: string, route: string }
-  buckets: number[]
-  sum: number
-  count: number
-  byStatus: Map<number, number>
+export interface Value { metricName?: string, labels: Record<string, string | number>, value: number }
+
+/** A metric whose values are read from what the gateway keeps, when Prometheus scrapes. */
+export function collected (name: string, help: string, type: 'counter' | 'histogram', values: () => Value[]): Metric {
+  return { name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) } as unknown as Metric
+}
+
+/** A histogram's `_bucket` (cumulative), `_sum` and `_count` values, for each labelled series. */
+function histogramValues (name: string, series: Iterable<readonly [Record<string, string>, Latency]>): Value[] {
+  const values: Value[] = []
+  for (const [labels, latency] of series) {
+    let cumulative = 0
+    BUCKETS.forEach((le, i) => {
+      cumulative += latency.buckets[i]!
+      values.push({ metricName: `${name}_bucket`, labels: { le, ...labels }, value: cumulative })
+    })
+    values.push({ metricName: `${name}_bucket`, labels: { le: '+Inf', ...labels }, value: latency.count })
+    values.push({ metricName: `${name}_sum`, labels, value: latency.sum })
+    values.push({ metricName: `${name}_count`, labels, value: latency.count })
+  }
+  return values
 }
 
 /**
@@ -48,76 +78,16 @@ export function createHttpMetrics (): HttpMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'nentang_' })
   const series = new Map<string, RouteSeries>()
-
-  const requests = {
-    name: 'nentang_http_requests_total',
-    help: 'HTTP requests by method, route and status',
-    type: 'counter',
-    aggregator: 'sum',
-    async get () {
-      const values = []
-      for (const s of series.values()) {
-        for (const [status, count] of s.byStatus) values.push({ labels: { ...s.labels, status: String(status) }, value: count })
-      }
-      return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values }
-    },
-  }
-  const duration = {
-    name: 'nentang_http_request_duration_seconds',
-    help: 'HTTP request latency by method and route',
-    type: 'histogram',
-    aggregator: 'sum',
-    async get () {
-      const values = []
-      for (const s of series.values()) {
-        let cumulative = 0
-        BUCKETS.forEach((le, i) => {
-          cumulative += s.buckets[i]!
-          values.push({ metricName: `${this.name}_bucket`, labels: { le, ...s.labels }, value: cumulative })
-        })
-        values.push({ metricName: `${this.name}_bucket`, labels: { le: '+Inf', ...s.labels }, value: s.count })
-        values.push({ metricName: `${this.name}_sum`, labels: s.labels, value: s.sum })
-        values.push({ metricName: `${this.name}_count`, labels: s.labels, value: s.count })
-      }
-      return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values }
-    },
-  }
   const plugins = new Map<string, PluginSeries>()
-  const pluginLatency = new Map<string, LatencySeries>()
-  const pluginRequests = {
-    name: 'nentang_plugin_requests_total',
-    help: 'Plugin route answers by unit, plugin and status class',
-    type: 'counter',
-    aggregator: 'sum',
-    async get () {
-      const values = []
-      for (const p of plugins.values()) {
-        for (let i = 0; i < 4; i++) if (p.classes[i]! > 0) values.push({ labels: { ...p.labels, class: `${i + 2}xx` }, value: p.classes[i]! })
-      }
-      return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values }
-    },
-  }
-  const pluginDuration = {
-    name: 'nentang_plugin_request_duration_seconds',
-    help: 'Plugin route latency by plugin (all units)',
-    type: 'histogram',
-    aggregator: 'sum',
-    async get () {
-      const values = []
-      for (const [plugin, s] of pluginLatency) {
-        let cumulative = 0
-        BUCKETS.forEach((le, i) => {
-          cumulative += s.buckets[i]!
-          values.push({ metricName: `${this.name}_bucket`, labels: { le, plugin }, value: cumulative })
-        })
-        values.push({ metricName: `${this.name}_bucket`, labels: { le: '+Inf', plugin }, value: s.count })
-        values.push({ metricName: `${this.name}_sum`, labels: { plugin }, value: s.sum })
-        values.push({ metricName: `${this.name}_count`, labels: { plugin }, value: s.count })
-      }
-      return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values }
-    },
-  }
-  for (const metric of [requests, duration, pluginRequests, pluginDuration]) registry.registerMetric(metric as unknown as Metric)
+  const pluginLatency = new Map<string, Latency>()
+  registry.registerMetric(collected('nentang_http_requests_total', 'HTTP requests by method, route and status', 'counter',
+    () => [...series.values()].flatMap((s) => [...s.byStatus].map(([status, count]) => ({ labels: { ...s.labels, status: String(status) }, value: count })))))
+  registry.registerMetric(collected('nentang_http_request_duration_seconds', 'HTTP request latency by method and route', 'histogram',
+    () => histogramValues('nentang_http_request_duration_seconds', [...series.values()].map((s) => [s.labels, s] as const))))
+  registry.registerMetric(collected('nentang_plugin_requests_total', 'Plugin route answers by unit, plugin and status class', 'counter',
+    () => [...plugins.values()].flatMap((p) => p.classes.flatMap((count, i) => count > 0 ? [{ labels: { ...p.labels, class: `${i + 2}xx` }, value: count }] : []))))
+  registry.registerMetric(collected('nentang_plugin_request_duration_seconds', 'Plugin route latency by plugin (all units)', 'histogram',
+    () => histogramValues('nentang_plugin_request_duration_seconds', [...pluginLatency].map(([plugin, latency]) => [{ plugin }, latency] as const))))
   let inFlight = 0
   registry.registerMetric(new Gauge({ name: 'nentang_http_requests_in_flight', help: 'HTTP requests being served', registers: [], collect () { this.set(inFlight) } }) as unknown as Metric)
   const changes = new Histogram({
@@ -138,13 +108,10 @@ export function createHttpMetrics (): HttpMetrics {
       const key = `${method} ${route}`
       let s = series.get(key)
       if (s === undefined) {
-        s = { labels: { method, route }, buckets: BUCKETS.map(() => 0), sum: 0, count: 0, byStatus: new Map() }
+        s = { labels: { method, route }, ...newLatency(), byStatus: new Map() }
         series.set(key, s)
       }
-      const bucket = BUCKETS.findIndex((le) => seconds <= le)
-      if (bucket >= 0) s.buckets[bucket]!++
-      s.sum += seconds
-      s.count++
+      observeLatency(s, seconds)
       s.byStatus.set(status, (s.byStatus.get(status) ?? 0) + 1)
     },
     observePlugin (tenant, plugin, status, seconds) {
@@ -155,15 +122,12 @@ export function createHttpMetrics (): HttpMetrics {
         plugins.set(key, p)
       }
       p.classes[Math.min(3, Math.max(0, Math.floor(status / 100) - 2))]!++
-      let l = pluginLatency.get(plugin)
-      if (l === undefined) {
-        l = { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 }
-        pluginLatency.set(plugin, l)
+      let latency = pluginLatency.get(plugin)
+      if (latency === undefined) {
+        latency = newLatency()
+        pluginLatency.set(plugin, latency)
       }
-      const bucket = BUCKETS.findIndex((le) => seconds <= le)
-      if (bucket >= 0) l.buckets[bucket]!++
-      l.sum += seconds
-      l.count++
+      observeLatency(latency, seconds)
     },
     changeHeard (seconds) {
       changes.observe(Math.max(0, seconds))

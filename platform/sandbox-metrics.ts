@@ -1,4 +1,5 @@
 import { Gauge, type Metric, type Registry } from 'prom-client'
+import { collected } from '../core/metrics.ts'
 import type { Supervisor } from '../sandbox/supervisor.ts'
 
 /**
@@ -16,17 +17,8 @@ export function registerSandboxMetrics (registry: Registry, supervisor: Pick<Sup
     for (const worker of await stats()) sums.set(worker.tier, (sums.get(worker.tier) ?? 0) + pick(worker))
     return sums
   }
-  const restarts = {
-    name: 'nentang_sandbox_worker_restarts_total',
-    help: 'Sandbox worker processes that died and were restarted, by tier',
-    type: 'counter',
-    aggregator: 'sum',
-    async get () {
-      const values = Object.entries(supervisor.restartCounts()).map(([tier, value]) => ({ labels: { tier }, value }))
-      return { name: restarts.name, help: restarts.help, type: restarts.type, aggregator: restarts.aggregator, values }
-    },
-  }
-  registry.registerMetric(restarts as unknown as Metric)
+  registry.registerMetric(collected('nentang_sandbox_worker_restarts_total', 'Sandbox worker processes that died and were restarted, by tier', 'counter',
+    () => Object.entries(supervisor.restartCounts()).map(([tier, value]) => ({ labels: { tier }, value }))))
   registry.registerMetric(new Gauge({
     name: 'nentang_sandbox_isolates',
     help: 'Plugin isolates held by the sandbox workers, by tier',

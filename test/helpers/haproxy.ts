@@ -1,22 +1,11 @@
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort, untilHealthy } from './free-port.ts'
 
 const HAPROXY = process.env.NENTANG_HAPROXY ?? '/usr/sbin/haproxy'
 const SHIPPED = new URL('../../deploy/haproxy/nentang.cfg', import.meta.url).pathname
-
-async function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /**
  * Real HAProxy (Debian's package) in front of `upstreams` (host:port), with the configuration the deployment guide
@@ -38,12 +27,6 @@ export async function startHaproxy (t: { teardown(fn: () => unknown): void }, up
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk })
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`haproxy exited: ${stderr}`)
-    if (await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false)) break
-    if (Date.now() > deadline) throw new Error(`haproxy did not answer within 10 s: ${stderr}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  await untilHealthy(url, child, 'haproxy', () => stderr)
   return { url }
 }

@@ -1,22 +1,11 @@
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort, untilHealthy } from './free-port.ts'
 
 const NGINX = process.env.NENTANG_NGINX ?? '/usr/sbin/nginx'
 const SHIPPED = new URL('../../deploy/nginx/nentang.conf', import.meta.url).pathname
-
-async function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 export interface TestNginx {
   url: string
@@ -68,14 +57,7 @@ http {
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk })
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`)
-    const ok = await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false)
-    if (ok) break
-    if (Date.now() > deadline) throw new Error(`nginx did not answer within 10 s: ${stderr}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  await untilHealthy(url, child, 'nginx', () => stderr)
   const errors = (): string => { try { return readFileSync(join(prefix, 'logs', 'error.log'), 'utf8') } catch { return '' } }
   const reload = async (): Promise<void> => {
     writeFileSync(join(prefix, 'nentang.conf'), site(down))

@@ -32,8 +32,9 @@ t.test('scheduled work runs once across three nodes, one of them killed midway',
   await publishFixture(at(a.url), admin, 'reminder')
   t.equal((await request(b.url, 'PUT', '/api/v1/tenants/hn/plugins/rem', { token: admin, body: { package: '@hn/reminder', version: '1.0.0' } })).status, 200)
 
-  // 600 timers set through the three nodes, all due at one moment: each node claims them twenty at a time.
-  const due = Date.now() + 4000
+  // 600 timers set through the three nodes, due in an hour; made due all at one moment below, when each node claims
+  // them twenty at a time.
+  const due = Date.now() + 3600_000
   const refused: unknown[] = []
   let next = 0
   await Promise.all(Array.from({ length: 12 }, async () => {
@@ -56,7 +57,8 @@ t.test('scheduled work runs once across three nodes, one of them killed midway',
   t.same(Object.keys(before).sort(), JOBS, 'every node knows the same jobs')
   await periods(3)
 
-  // SIGKILL to node c the moment it holds timers (a node's id names its process: host-pid-random).
+  // All due now; SIGKILL to node c the moment it holds some (a node's id names its process: host-pid-random).
+  await db.knex('plugin_timers').update({ due_at: new Date(Date.now() - 1000).toISOString() })
   const mine = `%-${c.child.pid}-%`
   let held: number[] = []
   const deadline = Date.now() + 20_000

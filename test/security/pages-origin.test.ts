@@ -1,17 +1,9 @@
 // SQLite pass only: what is tested is the isolate, the worker process or the HTTP layer, not storage.
 import { request } from 'node:http'
-import { createServer } from 'node:net'
 import t from 'tap'
+import { freePort } from '../helpers/free-port.ts'
 import { examples, startPluginPlatform } from '../helpers/plugins.ts'
 import { folderEntries, tgz } from '../helpers/tgz.ts'
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as { port: number }).port
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** A GET to this machine with the Host header a browser would send for `host`. */
 function get (port: number, host: string, path: string): Promise<{ status: number, headers: Record<string, unknown>, body: string }> {
