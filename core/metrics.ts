@@ -29,8 +29,9 @@ interface Latency {
 const newLatency = (): Latency => ({ buckets: BUCKETS.map(() => 0), sum: 0, count: 0 })
 
 function observeLatency (latency: Latency, seconds: number): void {
-  const bucket = BUCKETS.findIndex((le) => seconds <= le)
-  if (bucket >= 0) latency.buckets[bucket]!++
+  let bucket = 0
+  while (bucket < BUCKETS.length && seconds > BUCKETS[bucket]!) bucket++
+  if (bucket < BUCKETS.length) latency.buckets[bucket]!++
   latency.sum += seconds
   latency.count++
 }
