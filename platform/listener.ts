@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type Koa from 'koa'
+import { recordRequest, requestIdFrom } from '../core/http/request-context.ts'
 import { createPluginGateway, isPluginPath } from './plugin-gateway.ts'
 import type { PlatformServices } from './services.ts'
 
@@ -17,6 +18,7 @@ export function createRequestListener (services: PlatformServices, app: Koa): (r
     if (isPluginPath(req.url)) plugins(req, res)
     // The pages' own host name serves plugins (`/t/…`) and nothing else: not the console, not the API.
     else if (pagesHost !== undefined && req.headers.host?.toLowerCase() === pagesHost) notOnPagesHost(res)
+    else if (req.url === '/healthz' && req.method === 'GET') alive(services, req, res)
     else void core(req, res)
   }
 }
@@ -31,6 +33,27 @@ function securityHeaders (res: ServerResponse, pluginPath: boolean): void {
   res.setHeader('X-Content-Type-Options', 'nosniff')
   res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin')
   if (!pluginPath) res.setHeader('X-Frame-Options', 'DENY')
+}
+
+const ALIVE = JSON.stringify({ status: 'ok' })
+
+/**
+ * `GET /healthz`, answered here rather than by the core's Koa app: balancers and orchestrators ask it of every node
+ * every few hundred milliseconds, and it needs nothing of the app. The same answer as the core route (which still
+ * documents it and answers other methods), with its request id, access-log line and metrics.
+ */
+function alive (services: PlatformServices, req: IncomingMessage, res: ServerResponse): void {
+  const started = performance.now()
+  const { requestId, clientRequestId } = requestIdFrom(req.headers['x-request-id'])
+  services.metrics.started()
+  res.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': ALIVE.length,
+    'x-request-id': clientRequestId ?? requestId,
+    ...(services.lifecycle.shuttingDown ? { connection: 'close' } : {}),
+  })
+  res.end(ALIVE)
+  recordRequest(services, { requestId, clientRequestId, method: 'GET', route: '/healthz', status: 200, started, user: undefined, code: undefined })
 }
 
 function notOnPagesHost (res: ServerResponse): void {
