@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type Koa from 'koa'
 import { recordRequest, requestIdFrom } from '../core/http/request-context.ts'
+import { ALIVE } from '../core/routes/health.ts'
 import { createPluginGateway, isPluginPath } from './plugin-gateway.ts'
 import type { PlatformServices } from './services.ts'
 
@@ -35,7 +36,7 @@ function securityHeaders (res: ServerResponse, pluginPath: boolean): void {
   if (!pluginPath) res.setHeader('X-Frame-Options', 'DENY')
 }
 
-const ALIVE = JSON.stringify({ status: 'ok' })
+const ALIVE_BODY = JSON.stringify(ALIVE)
 
 /**
  * `GET /healthz`, answered here rather than by the core's Koa app: balancers and orchestrators ask it of every node
@@ -48,11 +49,11 @@ function alive (services: PlatformServices, req: IncomingMessage, res: ServerRes
   services.metrics.started()
   res.writeHead(200, {
     'content-type': 'application/json; charset=utf-8',
-    'content-length': ALIVE.length,
+    'content-length': ALIVE_BODY.length,
     'x-request-id': clientRequestId ?? requestId,
     ...(services.lifecycle.shuttingDown ? { connection: 'close' } : {}),
   })
-  res.end(ALIVE)
+  res.end(ALIVE_BODY)
   recordRequest(services, { requestId, clientRequestId, method: 'GET', route: '/healthz', status: 200, started, user: undefined, code: undefined })
 }
 

@@ -3,7 +3,7 @@ import { toBoolean, transaction } from '../db/database.ts'
 import { CoreError } from '../errors.ts'
 import type { Services } from '../services.ts'
 import type { Principal } from '../tenancy/access.ts'
-import { loadPrincipal } from '../tenancy/grants.ts'
+import { factorKinds, loadPrincipal } from '../tenancy/grants.ts'
 import { PRINCIPAL_CHANGED } from '../tenancy/principal-changed.ts'
 import { userView, findUser } from '../tenancy/users.ts'
 import type { IssuedSession } from './sessions.ts'
@@ -33,14 +33,6 @@ export function passwordExpiry (services: Pick<Services, 'config' | 'identity'>,
   return new Date(Date.parse(String(changedAt)) + services.config.adminPasswordDays * DAY_MS)
 }
 
-/** The kinds of second factor a user has confirmed. */
-export async function factorsOf (services: Pick<Services, 'db' | 'identity'>, userId: number): Promise<string[]> {
-  const rows = await services.db.knex('mfa_factors').where({ user_id: userId, confirmed: true }).distinct('kind')
-  const kinds = rows.map((row) => String(row.kind))
-  if (kinds.length > 0 && await services.identity.recoveryCodes.left(userId) > 0) kinds.push('recovery')
-  return kinds
-}
-
 /**
  * After a first factor held (a password, or an identity provider's ID token): the account policy, then a session, or
  * the step still needed — a new password (an administrator's older than NENTANG_ADMIN_PASSWORD_DAYS), a second factor
@@ -60,7 +52,7 @@ export async function afterFirstFactor (services: Services, first: FirstFactor):
   }
   const expiry = passwordExpiry(services, state.principal, row.password_changed_at)
   if (services.identity.factorPolicy.requires(state.principal)) {
-    const factors = await factorsOf(services, first.userId)
+    const factors = await factorKinds(services.db, first.userId)
     const step: Step = first.method === 'password' && expiry !== undefined && expiry.getTime() <= Date.now() ? 'password' : factors.length > 0 ? 'factor' : 'enrol'
     const ticket = await services.identity.tickets.issue(first.userId, first.method, step, first.address, first.external)
     await recordAudit(db, { actor: username, action: 'auth.first-factor', tenant: state.principal.home.code, details: { address: first.address, method: first.method, next: step }, requestId: first.requestId })

@@ -67,12 +67,16 @@ export function defineRoute<Body = undefined> (route: Route<Body>): Route<Body> 
   return route
 }
 
+/** A route without parameters, by `METHOD path` (`staticRoutes`). */
+export interface ExactRoute { path: string, handler: (ctx: Context) => Promise<void> }
+type ExactRoutes = Map<string, ExactRoute>
+
 /**
  * Mounts routes on a router: parameter patterns, authentication, body validation, then the handler. Returns the routes
  * without parameters by `METHOD path`, for `staticRoutes`.
  */
-export function mountRoutes (router: Router, routes: readonly Route<any>[]): Map<string, { path: string, handler: (ctx: Context) => Promise<void> }> {
-  const exact = new Map<string, { path: string, handler: (ctx: Context) => Promise<void> }>()
+export function mountRoutes (router: Router, routes: readonly Route<any>[]): ExactRoutes {
+  const exact: ExactRoutes = new Map()
   for (const route of routes) {
     const paramPatterns = Object.entries(route.params ?? {}).map(([name, schema]) => [name, new RegExp(String(schema.pattern ?? '.*'))] as const)
     const validateBody = route.body === undefined ? undefined : validator(route.body)
@@ -108,7 +112,7 @@ export function mountRoutes (router: Router, routes: readonly Route<any>[]): Map
  * which tries every route's pattern in turn (a tenth of a core request's time, measured). Anything else — a
  * parameter, a trailing slash, other letter case, HEAD, OPTIONS — goes on to the router as before.
  */
-export function staticRoutes (exact: ReadonlyMap<string, { path: string, handler: (ctx: Context) => Promise<void> }>) {
+export function staticRoutes (exact: ReadonlyMap<string, ExactRoute>) {
   return async function staticRoutesMiddleware (ctx: Context, next: () => Promise<void>): Promise<void> {
     const hit = exact.get(`${ctx.method} ${ctx.path}`)
     if (hit === undefined) return next()

@@ -2,7 +2,8 @@ import type { Context } from 'koa'
 import { appendAudit, recordAudit } from '../audit/audit-log.ts'
 import type { RelyingParty } from '../auth/factors/passkeys.ts'
 import { assertPasswordAllowed } from '../auth/password-policy.ts'
-import { factorsOf, openSession } from '../auth/sign-in-flow.ts'
+import { openSession } from '../auth/sign-in-flow.ts'
+import { factorKinds } from '../tenancy/grants.ts'
 import type { Step, Ticket } from '../auth/sign-in-tickets.ts'
 import { transaction } from '../db/database.ts'
 import { CoreError } from '../errors.ts'
@@ -208,7 +209,7 @@ export function factorRoutes (services: Services): Route<any>[] {
         await updateUser(trx, services.changes, user, { password: body.newPassword })
         await appendAudit(trx, { actor: user.username, action: 'user.password-change', tenant: user.tenant, target: user.username, details: { expired: true }, requestId })
       })
-      const factors = await factorsOf(services, held.userId)
+      const factors = await factorKinds(services.db, held.userId)
       const next: Step = factors.length > 0 ? 'factor' : 'enrol'
       await identity.tickets.advance(body.ticket, next)
       return { status: 200, body: { next, ticket: body.ticket, factors } }

@@ -5,6 +5,8 @@ import { defineRoute, type Route } from '../http/route.ts'
 import type { Services } from '../services.ts'
 
 const status = { type: 'object', properties: { status: { type: 'string' } } }
+/** What `GET /healthz` answers (here, and by the listener that answers it before Koa: platform/listener.ts). */
+export const ALIVE = { status: 'ok' } as const
 
 /** Liveness, readiness and Prometheus metrics, for orchestrators and monitoring. */
 export function healthRoutes ({ db, metrics, lifecycle, config }: Services): Route<any>[] {
@@ -18,7 +20,7 @@ export function healthRoutes ({ db, metrics, lifecycle, config }: Services): Rou
     responses: { 200: { description: 'Alive', schema: status } },
     errors: [],
     async handle () {
-      return { status: 200, body: { status: 'ok' } }
+      return { status: 200, body: ALIVE }
     },
   })
 

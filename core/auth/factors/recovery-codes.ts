@@ -34,11 +34,6 @@ export function createRecoveryCodes (db: Database, changes: Pick<ChangeFeed, 'pu
       if (used === 1) await changes.publish(undefined, PRINCIPAL_CHANGED, { userId })
       return used === 1
     },
-
-    async left (userId: number): Promise<number> {
-      const [row] = await db.knex('recovery_codes').where({ user_id: userId }).whereNull('used_at').count({ n: '*' })
-      return Number(row?.n ?? 0)
-    },
   }
 }
 
