@@ -4860,6 +4860,483 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  "/api/v1/tenants/{code}/plugins/{mount}/endpoints": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** The outbound endpoints this unit set for a plugin's exchange.call (secrets named, never shown) */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+          mount: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              endpoints?: Array<{
+                name?: string
+                baseUrl?: string
+                /** The kind and its settings; `secretsSet` names the secrets set, never their values */
+                auth?: Record<string, unknown>
+                ca?: string | null
+                timeoutMs?: number
+                retries?: number
+                ratePerMinute?: number | null
+                breaker?: {
+                  failures?: number
+                  openMs?: number
+                }
+                allowPrivate?: boolean
+                logBodies?: boolean
+                /** On this node */
+                circuit?: "closed" | "open" | "half-open"
+                updatedAt?: string
+                updatedBy?: string
+              }>
+            }
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/tenants/{code}/plugins/{mount}/endpoints/{name}": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    /** Set a named endpoint a plugin calls: base URL, authentication (secrets sealed), time limit, retries, rate, breaker */
+    put: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+          mount: string
+          name: string
+        }
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            /** Where calls go: a path the plugin gives is added to it */
+            baseUrl: string
+            /** none; bearer {token}; oauth2 {tokenUrl, clientId, clientSecret, scope?}; hmac {accessKey, secretKey, appName?, …Header?}; session {loginPath, username, password, …Field?, sessionHeader?, sessionPrefix?}; mtls {certificate, key}. Secrets (token, clientSecret, secretKey, password, key) are sealed and never shown; leave one out to keep the one set */
+            auth: {
+              kind: "none" | "bearer" | "oauth2" | "hmac" | "session" | "mtls"
+              tokenUrl?: string
+              clientId?: string
+              scope?: string
+              accessKey?: string
+              appName?: string
+              accessKeyHeader?: string
+              appNameHeader?: string
+              timestampHeader?: string
+              signatureHeader?: string
+              loginPath?: string
+              username?: string
+              usernameField?: string
+              passwordField?: string
+              sessionField?: string
+              expiresField?: string
+              sessionHeader?: string
+              sessionPrefix?: string
+              certificate?: string
+              token?: string
+              clientSecret?: string
+              secretKey?: string
+              password?: string
+              key?: string
+            }
+            /** A private certificate authority the endpoint's certificate chains to (PEM) */
+            ca?: string | null
+            /** Each call's time limit, within the plugin's own (default 5000) */
+            timeoutMs?: number
+            /** Retries of an idempotent call (GET, HEAD, PUT, DELETE) that got no answer or a 502/503/504 (default 2) */
+            retries?: number
+            /** At most this many calls a minute, per node */
+            ratePerMinute?: number | null
+            breaker?: {
+              /** Failures in a row that open the circuit (default 5) */
+              failures?: number
+              /** How long it stays open before one trial call (default 30000) */
+              openMs?: number
+            }
+            /** Platform administrators only: the endpoint may sit on a private address (a government network) */
+            allowPrivate?: boolean
+            /** Keep request and response bodies in the exchange log (personal data: off by default) */
+            logBodies?: boolean
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              name?: string
+              baseUrl?: string
+              /** The kind and its settings; `secretsSet` names the secrets set, never their values */
+              auth?: Record<string, unknown>
+              ca?: string | null
+              timeoutMs?: number
+              retries?: number
+              ratePerMinute?: number | null
+              breaker?: {
+                failures?: number
+                openMs?: number
+              }
+              allowPrivate?: boolean
+              logBodies?: boolean
+              /** On this node */
+              circuit?: "closed" | "open" | "half-open"
+              updatedAt?: string
+              updatedBy?: string
+            }
+          }
+        }
+        201: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              name?: string
+              baseUrl?: string
+              /** The kind and its settings; `secretsSet` names the secrets set, never their values */
+              auth?: Record<string, unknown>
+              ca?: string | null
+              timeoutMs?: number
+              retries?: number
+              ratePerMinute?: number | null
+              breaker?: {
+                failures?: number
+                openMs?: number
+              }
+              allowPrivate?: boolean
+              logBodies?: boolean
+              /** On this node */
+              circuit?: "closed" | "open" | "half-open"
+              updatedAt?: string
+              updatedBy?: string
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    post?: never
+    /** Remove a named endpoint: calls to it fail with EXCH_ERR_NOT_CONFIGURED (or use the installing unit's) */
+    delete: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+          mount: string
+          name: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        204: {
+          headers: { [name: string]: unknown }
+          content: never
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/tenants/{code}/exchange-log": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** This unit's calls to other systems, newest first: endpoint, status, outcome, time, correlation id, request and response hashes */
+    get: {
+      parameters: {
+        query?: {
+          endpoint?: string
+          outcome?: string
+          correlationId?: string
+          from?: string
+          to?: string
+          before?: string
+          limit?: string
+        }
+        header?: never
+        path: {
+          code: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              items?: Array<{
+                seq?: number
+                at?: string
+                mount?: string
+                plugin?: string
+                endpoint?: string
+                method?: string
+                target?: string
+                status?: number | null
+                outcome?: string
+                durationMs?: number
+                attempts?: number
+                correlationId?: string
+                requestId?: string | null
+                /** SHA-512 (hex) of `METHOD target\n` and the request body */
+                requestHash?: string
+                /** SHA-512 (hex) of `status\n` and the response body */
+                responseHash?: string | null
+                requestBody?: string | null
+                responseBody?: string | null
+                prevHash?: string
+                hash?: string
+              }>
+              next?: number | null
+            }
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/tenants/{code}/exchange-log/export": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** This unit's exchange log as CSV (UTF-8 with BOM, for Excel), the same filters, at most 100,000 entries */
+    get: {
+      parameters: {
+        query?: {
+          endpoint?: string
+          outcome?: string
+          correlationId?: string
+          from?: string
+          to?: string
+          before?: string
+          limit?: string
+        }
+        header?: never
+        path: {
+          code: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: never
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/tenants/{code}/exchange-log/verification": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** Walks this unit's exchange log chain and reports whether it holds, or its first broken entry */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              ok?: boolean
+              entries?: number
+              seq?: number
+              reason?: string
+            }
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   "/": {
     parameters: { query?: never, header?: never, path?: never, cookie?: never }
     /** Redirects to the web console */

@@ -62,7 +62,7 @@ export function exportJob (spec: PluginSpec, value: Record<string, unknown>, pos
 }
 
 /** A cell as text for CSV: formulas neutralised (a cell that starts `=`, `+`, `-`, `@` is not run by a spreadsheet). */
-function csvCell (value: unknown): string {
+export function csvCell (value: unknown): string {
   let text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value)
   if (/^[=+\-@\t\r]/.test(text) && typeof value !== 'number') text = `'${text}`
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text

@@ -8,8 +8,11 @@ import type { GatewayCall } from '../sandbox/protocol.ts'
 import type { Asker } from '../sandbox/supervisor.ts'
 import { CallError } from './call-error.ts'
 import { createFileCalls, type FileCallDeps } from './file-calls.ts'
+import type { Exchange } from './exchange/exchange-call.ts'
 
-export type GatewayCallDeps = FileCallDeps
+export interface GatewayCallDeps extends FileCallDeps {
+  exchange: Pick<Exchange, 'call'>
+}
 
 const ACTION = /^[a-z][a-z0-9._-]{0,63}$/
 const ROLE = /^[a-z][a-z0-9-]{1,62}$/
@@ -24,6 +27,7 @@ export function createGatewayCalls (deps: GatewayCallDeps): (call: GatewayCall, 
   const fileCall = createFileCalls(deps)
   return async (call, { spec, request, requestId }) => {
     if (call.op.startsWith('files.') || call.op === 'signature.seal' || call.op.startsWith('exports.')) return fileCall(call, { spec, request, requestId })
+    if (call.op === 'exchange.call') return deps.exchange.call(call, { spec, request, requestId })
     const tenant = await findTenant(db, spec.tenant)
     if (tenant === undefined) throw new CallError('NotFound', 'this unit no longer exists')
     switch (call.op) {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parse as parseQuery } from 'node:querystring'
 import type { PluginRequest } from '../sandbox/protocol.ts'
-import { SandboxError } from '../sandbox/errors.ts'
+import { ExchangeError, SandboxError } from '../sandbox/errors.ts'
 import { CoreError } from '../core/errors.ts'
 import { principalFrom } from '../core/http/authenticate.ts'
 import { readJsonBody } from '../core/http/body.ts'
@@ -33,13 +33,13 @@ const MAX_PLUGIN_HEADERS = 20
  * site).
  */
 const localPath = /^\/(?![/\\])[^\s]*$/
-const forwardedHeaders = ['accept', 'accept-language', 'content-type', 'user-agent', 'x-request-id'] as const
+const forwardedHeaders = ['accept', 'accept-language', 'content-type', 'user-agent', 'x-request-id', 'x-correlation-id'] as const
 // Statuses whose responses carry no body (and so no Content-Type).
 const bodiless = new Set([204, 205, 304])
 const JSON_TYPE = 'application/json; charset=utf-8'
 
-type SandboxErrorFactory = (typeof SandboxError)[keyof typeof SandboxError]
-const sandboxErrors: Record<string, SandboxErrorFactory> = Object.fromEntries(Object.values(SandboxError).map((factory) => [factory.code, factory]))
+type SandboxErrorFactory = (typeof SandboxError)[keyof typeof SandboxError] | (typeof ExchangeError)[keyof typeof ExchangeError]
+const sandboxErrors: Record<string, SandboxErrorFactory> = Object.fromEntries([...Object.values(SandboxError), ...Object.values(ExchangeError)].map((factory) => [factory.code, factory]))
 
 /**
  * Whether a request target is a plugin's (`/t/…`): those are served by `createPluginGateway`, the rest by the core

@@ -31,6 +31,8 @@ import { createRegistrySigner } from '../registry/signing.ts'
 import { createInstallationResolver } from '../registry/installation-resolver.ts'
 import { createSecretBox } from '../core/auth/secret-box.ts'
 import { installationRoutes } from '../registry/installation-routes.ts'
+import { createExchange } from './exchange/exchange-call.ts'
+import { exchangeRoutes } from './exchange/routes.ts'
 import { installAtFirstStart, publishFirstParty } from '../registry/first-party.ts'
 import { createPluginRoleCatalog } from '../registry/plugin-roles.ts'
 import { createChangeFeed, type ChangeFeed } from '../core/events/change-feed.ts'
@@ -94,6 +96,8 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     const table = createRoutingTable()
     const fileLinks = createFileLinks(secret)
     const secretBox = createSecretBox(secret)
+    const exchange = createExchange({ db, box: secretBox, changes, secret, logger, registry: metrics.registry })
+    parts.push('exchange connections', () => exchange.close())
     const supervisor = createSupervisor({
       tenantWorkers: config.workers,
       // Long queries no longer block a worker's thread (query threads, statement_timeout): first-party plugins,
@@ -102,7 +106,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       logger,
       env: workerEnvironment(),
       settings: workerSettings(config, await workerDatabaseUrl(db, config.databaseUrl, secret, logger)),
-      answer: createGatewayCalls({ db, fileLinks, secretBox, exports: createExports({ db, logger }) }),
+      answer: createGatewayCalls({ db, fileLinks, secretBox, exports: createExports({ db, logger }), exchange }),
     })
     parts.push('sandbox supervisor', () => supervisor.close())
     registerSandboxMetrics(metrics.registry, supervisor)
@@ -147,6 +151,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       ...registryRoutes(services, supervisor),
       ...reviewRoutes(services, signer),
       ...installationRoutes(services, resolver, secretBox),
+      ...exchangeRoutes(services, exchange),
       ...consoleRoutes(config.pagesOrigin),
     ])
     parts.push('plugin timers', startTimers({ db, logger, node, supervisor, resolve: resolver.resolve }))

@@ -30,6 +30,7 @@ export function permissionList (manifest: Manifest): string[] {
     ...(p.files === true ? ['files'] : []),
     ...(p.exports === true ? ['exports'] : []),
     ...(p.seal === true ? ['seal'] : []),
+    ...(p.exchange ?? []).map((endpoint) => `exchange:${endpoint}`),
   ]
 }
 

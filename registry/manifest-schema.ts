@@ -47,6 +47,7 @@ export const manifestSchema = {
         signature: { type: 'boolean' },
         audit: { type: 'boolean', description: "append entries to the platform's audit log (audit.record)" },
         timers: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', pattern: '^[A-Za-z_$][A-Za-z0-9_$]{0,63}$' }, description: 'the handlers timers.at may run later' },
+        exchange: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$' }, description: 'the named outbound endpoints exchange.call may use; a tenant-admin configures each per installation' },
         directory: { type: 'boolean', description: "read the unit's users and roles, and the unit tree (directory.users, directory.units)" },
         files: { type: 'boolean', description: 'keep files at each unit: uploads to its routes, files.* and signed download links' },
         exports: { type: 'boolean', description: 'export its documents as CSV or XLSX files (exports.start); needs files and storage' },

@@ -66,6 +66,8 @@ export interface PluginPermissions {
   exports?: boolean
   /** `signature.seal`: sign with the unit's seal. */
   seal?: boolean
+  /** The named outbound endpoints `exchange.call` may use (configured per installation by a tenant-admin). */
+  exchange?: string[]
 }
 
 /** Everything a worker needs to run one installation of one plugin version. */
@@ -143,6 +145,8 @@ export type GatewayCall =
   | { op: 'files.url', id: string, seconds: number }
   | { op: 'exports.start', job: Record<string, unknown> }
   | { op: 'exports.status', id: string }
+  /** A call to a configured endpoint; `body` is text (JSON already serialised when `json`). */
+  | { op: 'exchange.call', endpoint: string, method: string, path: string, query: Record<string, string | string[]>, headers: Record<string, string>, body: string | null, json: boolean }
 
 /** How one request to a plugin ended: its response, or a sandbox error code. */
 export type Outcome =

@@ -68,7 +68,7 @@ const workerMain = new URL(`./worker/main.${import.meta.url.endsWith('.ts') ? 't
  * The errors of a gateway call that reach the plugin with their message; any other is logged, and the plugin gets
  * `HostError`.
  */
-const ANSWERED_ERRORS = new Set(['PermissionDenied', 'InvalidArgument', 'NotFound', 'QuotaExceeded', 'Conflict'])
+const ANSWERED_ERRORS = new Set(['PermissionDenied', 'InvalidArgument', 'NotFound', 'QuotaExceeded', 'Conflict', 'ExchangeError'])
 /**
  * How long past a plugin's time limit a worker may stay silent about a request before it counts as stuck (see
  * `overdue`).

@@ -35,6 +35,8 @@ export interface Manifest {
     exports?: boolean
     /** `signature.seal`: sign with the unit's own seal (its key never reaches the plugin). */
     seal?: boolean
+    /** The named outbound endpoints `exchange.call` may use; a tenant-admin configures each per installation. */
+    exchange?: string[]
   }
   routes?: Array<{
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'

@@ -154,6 +154,39 @@ declare module 'nentang:sdk' {
   /** Needs a `permissions.http.allow` pattern matching the URL; private and loopback addresses are refused. */
   export const http: { fetch(url: string, init?: FetchInit): Promise<FetchResponse> }
 
+  export interface ExchangeRequest {
+    method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD'
+    /** Below the endpoint's base URL, starting with '/'; no '..', '?', '#' or '%' (the platform encodes it). */
+    path?: string
+    query?: Record<string, string | number | boolean | Array<string | number | boolean>>
+    /** The plugin's own headers; the endpoint's credentials and `X-Correlation-Id` are the platform's. */
+    headers?: Record<string, string>
+    /** Sent as JSON (`Content-Type: application/json`). */
+    json?: Json
+    /** Sent as it is; give `json` or `body`, not both. At most 1 MiB. */
+    body?: string
+  }
+
+  export interface ExchangeResponse {
+    status: number
+    headers: Record<string, string>
+    /** The answer parsed, when it came as JSON. */
+    json?: Json
+    /** The answer as text, otherwise (at most 5 MiB). */
+    body?: string
+    /** The id sent as `X-Correlation-Id` and kept in the exchange log. */
+    correlationId: string
+  }
+
+  /**
+   * Calls another system through an endpoint a tenant administrator configured for this installation (its URL,
+   * credentials, time limit, retries): the plugin never sees the credentials. Every call is in the unit's exchange log
+   * with the SHA-512 of request and response. Needs the endpoint's name in `permissions.exchange`. An upstream answer
+   * of any status resolves; a call that could not be made throws `ExchangeError` (`code`: `EXCH_ERR_CIRCUIT_OPEN`,
+   * `EXCH_ERR_TIMEOUT`, …), which, uncaught, answers the route's caller with that code.
+   */
+  export const exchange: { call(endpoint: string, request?: ExchangeRequest): Promise<ExchangeResponse> }
+
   /** Needs the name in `permissions.secrets`; set by a tenant administrator, never logged. */
   export const secrets: { get(name: string): Promise<string | null> }
 
@@ -356,6 +389,10 @@ declare module 'nentang:sdk' {
    * `HostError` (network error…).
    */
   export class HostError extends Error {}
+  /** Thrown by `exchange.call` when the call could not be made; `code` is one of docs/errors.md's `EXCH_ERR_` codes. */
+  export class ExchangeError extends Error {
+    code: string
+  }
 
   const sdk: {
     storage: typeof storage
@@ -370,9 +407,11 @@ declare module 'nentang:sdk' {
     signature: typeof signature
     files: typeof files
     exports: typeof exports
+    exchange: typeof exchange
     log: typeof log
     settings: typeof settings
     PermissionDenied: typeof PermissionDenied
+    ExchangeError: typeof ExchangeError
   }
   export default sdk
 }

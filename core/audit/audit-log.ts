@@ -4,6 +4,7 @@ import type { Knex } from 'knex'
 import { deriveKey } from '../auth/secret-key.ts'
 import type { Database } from '../db/database.ts'
 import type { Checkpoint } from './checkpoints.ts'
+import { createGroupCommit } from '../db/group-commit.ts'
 
 /** What an audit entry says: who did what, where, to what. */
 export interface AuditEvent {
@@ -121,16 +122,8 @@ async function appendAuditEntries (trx: Knex.Transaction, events: readonly Audit
   await trx('audit_log').insert(rows)
 }
 
-interface Waiting {
-  event: AuditEvent
-  done: (error?: unknown) => void
-}
-
-/** Entries waiting for their database's next group append, and the databases appending now. */
-const waiting = new WeakMap<Database, Waiting[]>()
-const appending = new WeakSet<Database>()
-/** At most this many entries in one transaction. */
-const GROUP_MAX = 500
+/** Each database's group append of entries that write nothing else (core/db/group-commit.ts). */
+const appenders = new WeakMap<Database, (event: AuditEvent) => Promise<void>>()
 
 /**
  * Appends one entry in a transaction of its own, for actions that write nothing else (sign-ins, a plugin's
@@ -138,36 +131,12 @@ const GROUP_MAX = 500
  * commit): a burst of sixty sign-ins costs a few transactions, not sixty in a row behind one lock.
  */
 export function recordAudit (db: Database, event: AuditEvent): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const queue = waiting.get(db) ?? []
-    waiting.set(db, queue)
-    queue.push({ event, done: (error) => { if (error === undefined) resolve(); else reject(error) } })
-    if (!appending.has(db)) void appendWaiting(db)
-  })
-}
-
-async function appendWaiting (db: Database): Promise<void> {
-  appending.add(db)
-  try {
-    for (let queue = waiting.get(db); queue !== undefined && queue.length > 0; queue = waiting.get(db)) {
-      const group = queue.splice(0, GROUP_MAX)
-      try {
-        await db.knex.transaction((trx) => appendAuditEntries(trx, group.map((one) => one.event)))
-        for (const one of group) one.done()
-      } catch (error) {
-        if (group.length === 1) {
-          group[0]!.done(error)
-          continue
-        }
-        // One entry's fault must not fail the others: each alone, then.
-        for (const one of group) {
-          await db.knex.transaction((trx) => appendAuditEntries(trx, [one.event])).then(() => one.done(), one.done)
-        }
-      }
-    }
-  } finally {
-    appending.delete(db)
+  let append = appenders.get(db)
+  if (append === undefined) {
+    append = createGroupCommit((events: AuditEvent[]) => db.knex.transaction((trx) => appendAuditEntries(trx, events)))
+    appenders.set(db, append)
   }
+  return append(event)
 }
 
 export type VerifyResult =

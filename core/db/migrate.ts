@@ -23,6 +23,7 @@ import * as identity0019 from './migrations/0019-identity.ts'
 import * as auditRetention0020 from './migrations/0020-audit-retention.ts'
 import * as scheduledJobs0021 from './migrations/0021-scheduled-jobs.ts'
 import * as platformSecret0022 from './migrations/0022-platform-secret.ts'
+import * as exchange0023 from './migrations/0023-exchange.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -53,6 +54,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0020-audit-retention', auditRetention0020],
   ['0021-scheduled-jobs', scheduledJobs0021],
   ['0022-platform-secret', platformSecret0022],
+  ['0023-exchange', exchange0023],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

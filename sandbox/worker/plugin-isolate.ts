@@ -2,6 +2,7 @@ import { validateHeaderValue } from 'node:http'
 import ivm from 'isolated-vm'
 import { createModuleLoader, PluginLoadError } from './module-loader.ts'
 import type { Outcome, PluginSpec, RequestUser } from '../protocol.ts'
+import { ExchangeError, type ExchangeErrorCode, type SandboxErrorCode } from '../errors.ts'
 import { invokeSource, sdkSource } from './sdk-source.ts'
 import { LATER } from './host/later.ts'
 import type { BlankIsolate } from './spare-isolate.ts'
@@ -60,6 +61,10 @@ export interface PluginIsolate {
  * isolated-vm's threads from then on.
  */
 export const ON_THREAD_MAX_MS = 250
+
+const exchangeCodes = new Set<string>(Object.values(ExchangeError).map((factory) => factory.code))
+/** The code of an exchange failure a plugin let through; anything else a plugin calls one is its own failure. */
+const exchangeCode = (code: unknown): SandboxErrorCode => exchangeCodes.has(String(code)) ? code as ExchangeErrorCode : 'SBX_ERR_PLUGIN_FAILED'
 
 const hostErrorJson = (name: string, message: string): string => JSON.stringify({ error: { name, message } })
 
@@ -214,6 +219,7 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
         if (request.overBudget) return { ok: false, code: 'SBX_ERR_HOST_CALL_LIMIT', message: `more than ${spec.limits.hostCalls} host calls in one request` }
         if (!Array.isArray(result)) return { ok: false, code: 'SBX_ERR_BAD_RESPONSE', message: 'the plugin gave no response' }
         if (result[0] === 'failed') return { ok: false, code: 'SBX_ERR_PLUGIN_FAILED', message: String(result[1]) }
+        if (result[0] === 'exchange') return { ok: false, code: exchangeCode(result[1]), message: String(result[2]) }
         if (result[0] === 'bad') return { ok: false, code: 'SBX_ERR_BAD_RESPONSE', message: String(result[1]) }
         return checkResponse(result[1], result[2], result[3])
       } catch (error) {

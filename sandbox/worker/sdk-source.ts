@@ -15,12 +15,16 @@ delete globalThis.__nentangSettings
 
 export class PermissionDenied extends Error { constructor (message) { super(message); this.name = 'PermissionDenied' } }
 export class HostError extends Error { constructor (name, message) { super(message); this.name = name } }
+export class ExchangeError extends Error {
+  constructor (message) { super(message); this.name = 'ExchangeError'; this.code = /^EXCH_ERR_[A-Z_]{1,40}/.exec(message)?.[0] ?? 'EXCH_ERR_UNREACHABLE' }
+}
 
 async function call (op, ...args) {
   let out = JSON.parse(hostNow(op, JSON.stringify(args)))
   if (out.later !== undefined) out = JSON.parse(await host.apply(undefined, [out.later], { result: { promise: true, copy: true } }))
   if (out.error !== undefined) {
     if (out.error.name === 'PermissionDenied') throw new PermissionDenied(out.error.message)
+    if (out.error.name === 'ExchangeError') throw new ExchangeError(out.error.message)
     throw new HostError(out.error.name, out.error.message)
   }
   return out.value
@@ -65,6 +69,7 @@ export const timers = Object.freeze({
   at: (when, handler, payload = null) => call('timers.at', when instanceof Date ? when.toISOString() : when, handler, payload),
   cancel: (id) => call('timers.cancel', id),
 })
+export const exchange = Object.freeze({ call: (endpoint, request = {}) => call('exchange.call', endpoint, request) })
 export const directory = Object.freeze({ users: (options = {}) => call('directory.users', options), units: () => call('directory.units') })
 export const log = Object.freeze({
   info: (...args) => write('info', args),
@@ -72,7 +77,7 @@ export const log = Object.freeze({
   error: (...args) => write('error', args),
 })
 export function settings () { return JSON.parse(settingsJson) }
-export default Object.freeze({ storage, http, secrets, events, users, audit, directory, timers, crypto, signature, files, exports, log, settings, PermissionDenied })
+export default Object.freeze({ storage, http, secrets, events, users, audit, directory, timers, crypto, signature, files, exports, exchange, log, settings, PermissionDenied, ExchangeError })
 `
 
 /**
@@ -92,6 +97,10 @@ export const invokeSource = `(function () {
     let message = 'the plugin threw'
     try {
       if (error instanceof Error && typeof error.message === 'string') message = String(error.name) + ': ' + error.message.slice(0, 300)
+      // An exchange failure the plugin let through answers its caller with the exchange's own code.
+      if (error instanceof Error && error.name === 'ExchangeError' && typeof error.code === 'string' && /^EXCH_ERR_[A-Z_]{1,40}$/.test(error.code)) {
+        return ['exchange', error.code, error.message.slice(0, 300)]
+      }
     } catch {}
     return ['failed', message]
   }

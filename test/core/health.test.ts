@@ -70,6 +70,9 @@ t.test('every route is in the OpenAPI document', async (t) => {
     'get /api/v1/tenants/{code}/seal', 'put /api/v1/tenants/{code}/seal', 'delete /api/v1/tenants/{code}/seal',
     'get /api/v1/files/{tenant}/{file}',
     'put /api/v1/tenants/{code}/plugins/{mount}/settings', 'delete /api/v1/tenants/{code}/plugins/{mount}/settings',
+    'get /api/v1/tenants/{code}/plugins/{mount}/endpoints', 'put /api/v1/tenants/{code}/plugins/{mount}/endpoints/{name}',
+    'delete /api/v1/tenants/{code}/plugins/{mount}/endpoints/{name}',
+    'get /api/v1/tenants/{code}/exchange-log', 'get /api/v1/tenants/{code}/exchange-log/export', 'get /api/v1/tenants/{code}/exchange-log/verification',
   ]
   const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))
   t.same(documented.sort(), routes.sort())

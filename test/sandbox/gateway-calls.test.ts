@@ -69,7 +69,7 @@ t.test('what a plugin may not record: no permission, a bad action, a target or d
 t.test('the gateway checks again what a worker asks: a worker that lies about a permission is refused', async (t) => {
   const p = await startPluginPlatform(t)
   const { services } = p.platform
-  const answer = createGatewayCalls({ ...services, exports: createExports(services) })
+  const answer = createGatewayCalls({ ...services, exports: createExports(services), exchange: { call: () => Promise.reject(new Error('not called')) } })
   const spec = { key: 'hn/x/@hn/x@1.0.0', tenant: 'hn', tenantId: 2, tenantPath: 'vn/hn', mount: 'x', name: '@hn/x', version: '1.0.0', dir: '/nowhere', main: 'index.js', permissions: {}, limits: { timeoutMs: 1000, memoryMb: 64, hostCalls: 10 }, settings: {}, secrets: {} }
   const request = { method: 'GET', path: '/', params: {}, query: {}, headers: {}, body: null, user: null, tenant: 'hn' }
   await t.rejects(answer({ op: 'audit.record', action: 'forged', target: null, details: {} }, { spec, request, requestId: 'r1' }), { name: 'PermissionDenied' })

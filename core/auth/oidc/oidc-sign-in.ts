@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { lookup } from 'node:dns/promises'
-import { BlockList, isIP } from 'node:net'
+import { isIP } from 'node:net'
+import { isBlockedAddress } from '../../blocked-addresses.ts'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import * as client from 'openid-client'
 import type { Database } from '../../db/database.ts'
@@ -13,12 +14,6 @@ const hash = (value: string): string => createHash('sha256').update(value, 'utf8
 
 /** Why a sign-in through a provider failed, for the audit; the caller is told only that it failed. */
 export class OidcFailure extends Error {}
-
-const privateRanges = new BlockList()
-for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) {
-  privateRanges.addSubnet(network, prefix, 'ipv4')
-}
-for (const [network, prefix] of [['::1', 128], ['::', 128], ['fc00::', 7], ['fe80::', 10]] as const) privateRanges.addSubnet(network, prefix, 'ipv6')
 
 /**
  * Whether the platform may talk to an issuer: https, on a public address — unless its host:port is listed in
@@ -43,7 +38,7 @@ export async function assertIssuerAllowed (issuer: string, allowPrivate: readonl
   } catch {
     return `the issuer's host name ${hostname} does not resolve`
   }
-  if (addresses.some((address) => privateRanges.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4'))) {
+  if (addresses.some(isBlockedAddress)) {
     return `the issuer's host resolves to a private or loopback address; list ${hostname}:${port} in NENTANG_HTTP_ALLOW_PRIVATE to allow it`
   }
   return undefined

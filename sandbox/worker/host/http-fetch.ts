@@ -1,12 +1,13 @@
 import { lookup } from 'node:dns/promises'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import { BlockList, isIP } from 'node:net'
+import { isIP } from 'node:net'
 import type { RunningRequest } from '../plugin-isolate.ts'
 import type { PluginSpec } from '../../protocol.ts'
 import { HostCallError, denied, invalid, objectArg, stringArg } from '../../host-error.ts'
 import { parseUrlPattern, urlMatches, type UrlPattern } from '../../url-pattern.ts'
 import { createKeyedLimit, type KeyedLimit } from '../../../core/keyed-limit.ts'
+import { isBlockedAddress } from '../../../core/blocked-addresses.ts'
 
 export interface FetchPolicy {
   /** `host:port` pairs the platform allows even on private addresses (configuration, never the plugin). */
@@ -31,18 +32,6 @@ function allowList (spec: PluginSpec): UrlPattern[] {
     patterns.set(spec.key, parsed)
   }
   return parsed
-}
-
-// Loopback, link-local (and the cloud metadata address in it), private, shared, unspecified,
-// multicast and reserved ranges: a plugin never reaches them unless the platform allows the host.
-const blocked = new BlockList()
-for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) blocked.addSubnet(net, prefix, 'ipv4')
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['::ffff:0:0', 96], ['64:ff9b::', 96]] as const) blocked.addSubnet(net, prefix, 'ipv6')
-
-export function isBlockedAddress (address: string): boolean {
-  const family = isIP(address)
-  if (family === 0) return true
-  return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6')
 }
 
 interface FetchResult {

@@ -1,0 +1,15 @@
+import { BlockList, isIP } from 'node:net'
+
+// Loopback, link-local (and the cloud metadata address in it), private, shared, unspecified,
+// multicast and reserved ranges: the platform reaches them for a plugin or an administrator's setting
+// only where the platform's own configuration allows that host.
+const blocked = new BlockList()
+for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) blocked.addSubnet(net, prefix, 'ipv4')
+for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['::ffff:0:0', 96], ['64:ff9b::', 96]] as const) blocked.addSubnet(net, prefix, 'ipv6')
+
+/** True for an address outside the public internet (or for text that is no address at all). */
+export function isBlockedAddress (address: string): boolean {
+  const family = isIP(address)
+  if (family === 0) return true
+  return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6')
+}

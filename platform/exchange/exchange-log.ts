@@ -1,0 +1,147 @@
+import { createHmac } from 'node:crypto'
+import canonicalize from 'canonicalize'
+import type { Knex } from 'knex'
+import { deriveKey } from '../../core/auth/secret-key.ts'
+import type { Database } from '../../core/db/database.ts'
+import { createGroupCommit } from '../../core/db/group-commit.ts'
+
+/** One call to another system, as the exchange log keeps it (docs/exchange.md). */
+export interface ExchangeRecord {
+  tenantId: number
+  mount: string
+  plugin: string
+  endpoint: string
+  method: string
+  /** The path and query as sent. */
+  target: string
+  status: number | null
+  /** `ok`, or the EXCH_ERR_ code the call failed with. */
+  outcome: string
+  durationMs: number
+  attempts: number
+  correlationId: string
+  requestId: string | null
+  /** SHA-512, hex, of `method + ' ' + target + '\n' + body`. */
+  requestHash: string
+  /** SHA-512, hex, of `status + '\n' + body`; null when nothing came back. */
+  responseHash: string | null
+  requestBody: string | null
+  responseBody: string | null
+}
+
+export interface ExchangeEntry extends Omit<ExchangeRecord, 'tenantId'> {
+  seq: number
+  at: string
+  prevHash: string
+  hash: string
+}
+
+const GENESIS = '0'.repeat(64)
+// With the tenant's id: serialises one tenant's appends on PostgreSQL for the appending transaction.
+const APPEND_LOCK = 7_302_115
+
+const COLUMNS: Array<[keyof ExchangeEntry, string]> = [
+  ['seq', 'seq'], ['at', 'at'], ['mount', 'mount'], ['plugin', 'plugin'], ['endpoint', 'endpoint'], ['method', 'method'], ['target', 'target'],
+  ['status', 'status'], ['outcome', 'outcome'], ['durationMs', 'duration_ms'], ['attempts', 'attempts'], ['correlationId', 'correlation_id'],
+  ['requestId', 'request_id'], ['requestHash', 'request_hash'], ['responseHash', 'response_hash'], ['requestBody', 'request_body'],
+  ['responseBody', 'response_body'], ['prevHash', 'prev_hash'], ['hash', 'hash'],
+]
+
+function entryHash (key: Uint8Array, entry: Omit<ExchangeEntry, 'hash'>): string {
+  const { prevHash, ...rest } = entry
+  return createHmac('sha256', key).update(prevHash).update('\n').update(canonicalize(rest) ?? '').digest('hex')
+}
+
+function entryOf (row: Record<string, unknown>): ExchangeEntry {
+  const entry: Record<string, unknown> = {}
+  for (const [field, column] of COLUMNS) entry[field] = row[column] ?? null
+  entry.seq = Number(entry.seq)
+  entry.durationMs = Number(entry.durationMs)
+  entry.attempts = Number(entry.attempts)
+  entry.status = entry.status === null ? null : Number(entry.status)
+  return entry as unknown as ExchangeEntry
+}
+
+export interface ExchangeSearch {
+  endpoint?: string
+  outcome?: string
+  correlationId?: string
+  from?: string
+  to?: string
+  /** Entries before this sequence number (the next page). */
+  before?: number
+  limit: number
+}
+
+/**
+ * The exchange log: per tenant an append-only chain, each entry keyed-hashed (HMAC-SHA256 with a key derived from the
+ * platform secret) over the previous entry's hash and its own fields, as the audit log is. Appends are group-committed.
+ */
+export function createExchangeLog (db: Database, secret: string) {
+  const key = deriveKey(secret, 'exchange-log')
+
+  async function write (records: ExchangeRecord[]): Promise<void> {
+    await db.knex.transaction(async (trx) => {
+      const tenants = [...new Set(records.map((record) => record.tenantId))].sort((a, b) => a - b)
+      const heads = new Map<number, { seq: number, hash: string }>()
+      for (const tenantId of tenants) {
+        if (db.dialect === 'postgres') await trx.raw('select pg_advisory_xact_lock(?, ?)', [APPEND_LOCK, tenantId])
+        const last = await trx('exchange_log').where({ tenant_id: tenantId }).orderBy('seq', 'desc').first('seq', 'hash')
+        heads.set(tenantId, last === undefined ? { seq: 0, hash: GENESIS } : { seq: Number(last.seq), hash: String(last.hash) })
+      }
+      const at = new Date().toISOString()
+      const rows = records.map(({ tenantId, ...record }) => {
+        const head = heads.get(tenantId)!
+        const entry = { ...record, seq: head.seq + 1, at, prevHash: head.hash }
+        const hash = entryHash(key, entry)
+        heads.set(tenantId, { seq: entry.seq, hash })
+        const row: Record<string, unknown> = { tenant_id: tenantId }
+        for (const [field, column] of COLUMNS) row[column] = field === 'hash' ? hash : entry[field as keyof typeof entry]
+        return row
+      })
+      await insertRows(trx, rows)
+    })
+  }
+
+  return {
+    append: createGroupCommit(write, 200),
+
+    /** Newest first. */
+    async search (tenantId: number, search: ExchangeSearch): Promise<ExchangeEntry[]> {
+      const query = db.knex('exchange_log').where({ tenant_id: tenantId }).orderBy('seq', 'desc').limit(search.limit)
+      if (search.endpoint !== undefined) query.where('endpoint', search.endpoint)
+      if (search.outcome !== undefined) query.where('outcome', search.outcome)
+      if (search.correlationId !== undefined) query.where('correlation_id', search.correlationId)
+      if (search.from !== undefined) query.where('at', '>=', search.from)
+      if (search.to !== undefined) query.where('at', '<', search.to)
+      if (search.before !== undefined) query.where('seq', '<', search.before)
+      return (await query).map(entryOf)
+    },
+
+    /** Walks a tenant's chain in order; the first entry that does not follow from the one before, if any. */
+    async verify (tenantId: number): Promise<{ ok: true, entries: number } | { ok: false, entries: number, seq: number, reason: string }> {
+      let previous = { seq: 0, hash: GENESIS }
+      let entries = 0
+      for (;;) {
+        const rows = await db.knex('exchange_log').where({ tenant_id: tenantId }).where('seq', '>', previous.seq).orderBy('seq').limit(1000)
+        if (rows.length === 0) return { ok: true, entries }
+        for (const row of rows) {
+          const entry = entryOf(row)
+          if (entry.seq !== previous.seq + 1) return { ok: false, entries, seq: entry.seq, reason: `entry ${previous.seq + 1} is missing` }
+          if (entry.prevHash !== previous.hash) return { ok: false, entries, seq: entry.seq, reason: 'it does not link to the entry before it' }
+          const { hash, ...rest } = entry
+          if (entryHash(key, rest) !== hash) return { ok: false, entries, seq: entry.seq, reason: 'its content does not match its hash' }
+          previous = { seq: entry.seq, hash }
+          entries++
+        }
+      }
+    },
+  }
+}
+
+export type ExchangeLog = ReturnType<typeof createExchangeLog>
+
+/** SQLite takes at most 999 bound values a statement: 20 columns × 40 rows. */
+async function insertRows (trx: Knex.Transaction, rows: Array<Record<string, unknown>>): Promise<void> {
+  for (let start = 0; start < rows.length; start += 40) await trx('exchange_log').insert(rows.slice(start, start + 40))
+}
