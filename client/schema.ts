@@ -3728,6 +3728,14 @@ export interface paths {
               registry?: {
                 [key: string]: number | undefined
               }
+              /** the exchange endpoints this node has called, with the state of each circuit breaker */
+              circuits?: Array<{
+                tenant?: string
+                mount?: string
+                endpoint?: string
+                state?: "closed" | "open" | "half-open"
+                retryAfterMs?: number
+              }>
             }
           }
         }

@@ -4,9 +4,10 @@ import type { PlatformServices } from './services.ts'
 import { holds } from '../core/tenancy/access.ts'
 import { ROOT_TENANT } from '../core/tenancy/roles.ts'
 import { countVersionsByStatus } from '../registry/versions.ts'
+import type { Exchange } from './exchange/exchange-call.ts'
 
 /** What the console's health page shows a platform-admin: this node, its sandbox workers, the registry. */
-export function platformStatusRoutes (services: PlatformServices, version: string): Route<any>[] {
+export function platformStatusRoutes (services: PlatformServices, version: string, exchange: Pick<Exchange, 'circuits'>): Route<any>[] {
   const { db } = services
   const status = defineRoute({
     method: 'GET',
@@ -31,6 +32,11 @@ export function platformStatusRoutes (services: PlatformServices, version: strin
               properties: { 'first-party': { type: 'boolean' }, tenant: { type: 'boolean' } },
             },
             registry: { type: 'object', additionalProperties: { type: 'integer' } },
+            circuits: {
+              type: 'array',
+              description: 'the exchange endpoints this node has called, with the state of each circuit breaker',
+              items: { type: 'object', properties: { tenant: { type: 'string' }, mount: { type: 'string' }, endpoint: { type: 'string' }, state: { type: 'string', enum: ['closed', 'open', 'half-open'] }, retryAfterMs: { type: 'integer' } } },
+            },
           },
         },
       },
@@ -39,6 +45,12 @@ export function platformStatusRoutes (services: PlatformServices, version: strin
     async handle ({ principal }) {
       if (!holds(principal, 'platform-admin', ROOT_TENANT)) throw CoreError.forbidden('only a platform-admin may read the platform status')
       const { supervisor } = services.plugins
+      const circuitsByTenant = async (): Promise<unknown[]> => {
+        const circuits = exchange.circuits()
+        const ids = [...new Set(circuits.map((one) => one.tenantId))]
+        const codes = new Map((ids.length === 0 ? [] : await db.knex('tenants').whereIn('id', ids).select('id', 'code')).map((row) => [Number(row.id), String(row.code)]))
+        return circuits.map(({ tenantId, ...circuit }) => ({ tenant: codes.get(tenantId) ?? null, ...circuit }))
+      }
       const [tenants, users, byStatus, workers] = await Promise.all([
         db.knex('tenants').count({ n: '*' }).first(),
         db.knex('users').count({ n: '*' }).first(),
@@ -54,6 +66,7 @@ export function platformStatusRoutes (services: PlatformServices, version: strin
           workers,
           standby: { 'first-party': supervisor.standby('first-party')?.started ?? false, tenant: supervisor.standby('tenant')?.started ?? false },
           registry: byStatus,
+          circuits: await circuitsByTenant(),
         },
       }
     },

@@ -147,7 +147,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     await services.identity.factorPolicy.refresh()
     parts.push('factor policy', () => services.identity.factorPolicy.close())
     const { app, router } = createApp(services, [
-      ...platformStatusRoutes(services, PLATFORM_VERSION),
+      ...platformStatusRoutes(services, PLATFORM_VERSION, exchange),
       ...registryRoutes(services, supervisor),
       ...reviewRoutes(services, signer),
       ...installationRoutes(services, resolver, secretBox),

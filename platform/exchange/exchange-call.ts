@@ -141,7 +141,7 @@ export function createExchange (deps: ExchangeDeps) {
       return fail('EXCH_ERR_CIRCUIT_OPEN', `'${endpoint.name}' failed ${endpoint.breaker.failures} times in a row; calls resume in ${Math.ceil(state.breaker.retryAfterMs() / 1000)} s`)
     }
     // Within the plugin's own time: the endpoint's limit, cut to the plugin's less a margin to answer in.
-    const deadline = started + Math.max(50, Math.min(endpoint.timeoutMs, spec.limits.timeoutMs - 50))
+    const deadline = started + Math.max(50, Math.min(endpoint.timeoutMs, spec.limits.timeoutMs - 100))
     const retries = IDEMPOTENT.has(request.method) ? endpoint.retries : 0
     let renewed = false
     for (;;) {
