@@ -39,7 +39,9 @@ const bodiless = new Set([204, 205, 304])
 const JSON_TYPE = 'application/json; charset=utf-8'
 
 type SandboxErrorFactory = (typeof SandboxError)[keyof typeof SandboxError] | (typeof ExchangeError)[keyof typeof ExchangeError]
-const sandboxErrors: Record<string, SandboxErrorFactory> = Object.fromEntries([...Object.values(SandboxError), ...Object.values(ExchangeError)].map((factory) => [factory.code, factory]))
+const sandboxErrors: Record<string, SandboxErrorFactory> = Object.fromEntries(
+  [...Object.values(SandboxError), ...Object.values(ExchangeError)].map((factory) => [factory.code, factory])
+)
 
 /**
  * Whether a request target is a plugin's (`/t/…`): those are served by `createPluginGateway`, the rest by the core
