@@ -1347,6 +1347,378 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  "/api/v1/tenants/{code}/clients": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** The systems of other agencies registered at this unit, with their roles */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              clients?: Array<{
+                clientId?: string
+                name?: string
+                tenant?: string
+                roles?: Array<string>
+                auth?: "secret" | "certificate"
+                certificateSha256?: string | null
+                disabled?: boolean
+                createdAt?: string
+                createdBy?: string
+                lastTokenAt?: string | null
+                /** Given once, when the client is created or its secret renewed; never again */
+                clientSecret?: string
+              }>
+            }
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    put?: never
+    /** Register another agency's system with roles here: it gets a secret (shown once), or authenticates with the certificate given */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+        }
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            name: string
+            roles: Array<string>
+            /** Its key signs the client's token requests (RFC 7523); then no secret is made */
+            certificate?: string
+          }
+        }
+      }
+      responses: {
+        201: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              clientId?: string
+              name?: string
+              tenant?: string
+              roles?: Array<string>
+              auth?: "secret" | "certificate"
+              certificateSha256?: string | null
+              disabled?: boolean
+              createdAt?: string
+              createdBy?: string
+              lastTokenAt?: string | null
+              /** Given once, when the client is created or its secret renewed; never again */
+              clientSecret?: string
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/tenants/{code}/clients/{client}": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    /** Disable a client (its tokens are refused at once, on every node) or enable it again */
+    patch: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+          client: string
+        }
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            disabled: boolean
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              clientId?: string
+              name?: string
+              tenant?: string
+              roles?: Array<string>
+              auth?: "secret" | "certificate"
+              certificateSha256?: string | null
+              disabled?: boolean
+              createdAt?: string
+              createdBy?: string
+              lastTokenAt?: string | null
+              /** Given once, when the client is created or its secret renewed; never again */
+              clientSecret?: string
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    trace?: never
+  }
+  "/api/v1/tenants/{code}/clients/{client}/secret": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    /** A new secret for a client (shown once); the old one and every token it took are refused at once */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+          client: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              clientId?: string
+              name?: string
+              tenant?: string
+              roles?: Array<string>
+              auth?: "secret" | "certificate"
+              certificateSha256?: string | null
+              disabled?: boolean
+              createdAt?: string
+              createdBy?: string
+              lastTokenAt?: string | null
+              /** Given once, when the client is created or its secret renewed; never again */
+              clientSecret?: string
+            }
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/auth/client-token": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    put?: never
+    /** OAuth2 client credentials (RFC 6749 §4.4): a system's short-lived token for the plugin routes its roles reach */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/x-www-form-urlencoded": Blob | Uint8Array | string
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              access_token?: string
+              token_type?: string
+              expires_in?: number
+            }
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        429: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   "/api/v1/auth/providers": {
     parameters: { query?: never, header?: never, path?: never, cookie?: never }
     /** The identity providers a person may sign in with ("Sign in with …") */

@@ -10,6 +10,7 @@ import { auditRoutes } from './routes/audit.ts'
 import { fileRoutes } from './routes/files.ts'
 import { sealRoutes } from './routes/seal.ts'
 import { certificateRoutes } from './routes/certificates.ts'
+import { clientRoutes } from './routes/clients.ts'
 import { authRoutes } from './routes/auth.ts'
 import { grantRoutes } from './routes/grants.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -36,6 +37,7 @@ export function coreRoutes (services: Services, extraRoutes: readonly Route<any>
     ...meRoutes(services),
     ...factorRoutes(services),
     ...sessionRoutes(services),
+    ...clientRoutes(services),
     ...oidcRoutes(services),
     ...identityProviderRoutes(services),
     ...securityPolicyRoutes(services),

@@ -22,8 +22,9 @@ export async function principalFrom (
   if (match === null) throw CoreError.unauthenticated('the Authorization header must be "Bearer <token>"', { field: 'authorization' })
   const claims = await tokens.verify(match[1]!)
   if (claims === undefined) throw CoreError.unauthenticated('the token is invalid or expired; sign in again', { field: 'authorization' })
-  if (claims.audience !== undefined && claims.audience !== audience) {
-    throw CoreError.unauthenticated(`this token is a plugin page's, good for /${claims.audience}/… only`, { field: 'authorization' })
+  if (claims.audience !== undefined && !covers(claims.audience, audience)) {
+    const whose = claims.audience.endsWith('*') ? "another system's (client credentials)" : "a plugin page's"
+    throw CoreError.unauthenticated(`this token is ${whose}, good for /${claims.audience.replace(/\*$/, '')}… only`, { field: 'authorization' })
   }
   const state = await principals.get(claims.userId)
   if (state === undefined || state.disabled || state.tokenVersion !== claims.tokenVersion) {
@@ -34,11 +35,18 @@ export async function principalFrom (
   return { ...state.principal, session: { id: claims.session, factorAt: claims.factorAt } }
 }
 
+/** Whether a token for `granted` is good where `audience` is asked: the same, or within a `…/*` audience. */
+function covers (granted: string, audience: string | undefined): boolean {
+  if (audience === undefined) return false
+  return granted === audience || (granted.endsWith('/*') && audience.startsWith(granted.slice(0, -1)))
+}
+
 /** The core API's authentication: a request goes on anonymous or as the token's user (`ctx.state.principal`). */
 export function authenticate (services: Services) {
   return async function authenticateMiddleware (ctx: Context, next: Next): Promise<void> {
     // Prometheus sends the metrics token, not a user's: /metrics checks it itself.
-    if (ctx.path === '/metrics') return next()
+    // …and the client-token endpoint takes a system's own credentials (HTTP Basic, RFC 6749 §2.3.1).
+    if (ctx.path === '/metrics' || ctx.path === '/api/v1/auth/client-token') return next()
     const principal = await principalFrom(services, ctx.req.headers.authorization)
     if (principal !== undefined) ctx.state.principal = principal
     await next()

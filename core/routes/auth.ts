@@ -81,7 +81,7 @@ export function authRoutes (services: Services): Route<any>[] {
       }
       let signedIn = false
       try {
-        const [row] = await db.read('select id, password_hash, disabled from users where username = ?', [body.username])
+        const [row] = await db.read('select id, password_hash, disabled, kind from users where username = ?', [body.username])
         const mine = await perAddress.acquire(address)
         if (mine === undefined) throw CoreError.unavailable('too many sign-ins from this address at once; try again in a second', { headers: { 'Retry-After': '1' } })
         let passwordMatches: boolean | undefined
@@ -94,7 +94,8 @@ export function authRoutes (services: Services): Route<any>[] {
           mine()
         }
         if (passwordMatches === undefined) throw CoreError.unavailable('too many sign-ins at once; try again in a second', { headers: { 'Retry-After': '1' } })
-        if (row === undefined || !passwordMatches || toBoolean(row.disabled)) {
+        // Another agency's system takes tokens at /auth/client-token, never by password.
+        if (row === undefined || !passwordMatches || toBoolean(row.disabled) || row.kind !== 'person') {
           await recordAudit(db, { actor: null, action: 'auth.sign-in-failed', target: body.username, details: { address }, requestId })
           throw CoreError.badCredentials('Wrong username or password.')
         }
