@@ -5717,6 +5717,276 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  "/api/v1/catalogue": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** Every service units publish to other systems, with its unit, auth and OpenAPI document (listMethods, for all) */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              services?: Array<{
+                tenant?: string
+                unit?: string
+                adminUnitCode?: string | null
+                code?: string
+                title?: string
+                description?: string
+                method?: string
+                /** Where the service answers: /t/{tenant}/{mount}{path} */
+                url?: string
+                /** How a system calls it: a client-credentials token, with the role the route needs */
+                auth?: Record<string, unknown>
+                /** Its OpenAPI 3.1 document (getOpenAPI) */
+                openapi?: string
+                publishedAt?: string
+              }>
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/catalogue/{code}": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** The services one unit publishes (X-Road listMethods) */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              services?: Array<{
+                tenant?: string
+                unit?: string
+                adminUnitCode?: string | null
+                code?: string
+                title?: string
+                description?: string
+                method?: string
+                /** Where the service answers: /t/{tenant}/{mount}{path} */
+                url?: string
+                /** How a system calls it: a client-credentials token, with the role the route needs */
+                auth?: Record<string, unknown>
+                /** Its OpenAPI 3.1 document (getOpenAPI) */
+                openapi?: string
+                publishedAt?: string
+              }>
+            }
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/catalogue/{code}/{service}/openapi.json": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    /** One published service's OpenAPI 3.1 document (X-Road getOpenAPI) */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+          service: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": Record<string, unknown>
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  "/api/v1/tenants/{code}/published-services/{service}": {
+    parameters: { query?: never, header?: never, path?: never, cookie?: never }
+    get?: never
+    /** Publish one plugin route of this unit as a service other systems may call, listed in the catalogue */
+    put: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+          service: string
+        }
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          "application/json": {
+            mount: string
+            method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+            /** The route's path as its manifest says it, e.g. /ho-so/:id */
+            path: string
+            title: string
+            description?: string
+          }
+        }
+      }
+      responses: {
+        200: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": {
+              tenant?: string
+              unit?: string
+              adminUnitCode?: string | null
+              code?: string
+              title?: string
+              description?: string
+              method?: string
+              /** Where the service answers: /t/{tenant}/{mount}{path} */
+              url?: string
+              /** How a system calls it: a client-credentials token, with the role the route needs */
+              auth?: Record<string, unknown>
+              /** Its OpenAPI 3.1 document (getOpenAPI) */
+              openapi?: string
+              publishedAt?: string
+            }
+          }
+        }
+        400: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        413: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        415: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        422: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    post?: never
+    /** Take a service out of the catalogue (the route itself is the plugin's, and stays) */
+    delete: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          code: string
+          service: string
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        204: {
+          headers: { [name: string]: unknown }
+          content: never
+        }
+        401: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        403: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+        404: {
+          headers: { [name: string]: unknown }
+          content: {
+            "application/json": components['schemas']["Error"]
+          }
+        }
+      }
+    }
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   "/": {
     parameters: { query?: never, header?: never, path?: never, cookie?: never }
     /** Redirects to the web console */

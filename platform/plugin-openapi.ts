@@ -2,13 +2,18 @@ import type { ActiveInstallation } from '../registry/routing-table.ts'
 
 /**
  * The OpenAPI 3.1 document of one installation's routes, served at `/t/{tenant}/{mount}/openapi.json`:
- * paths, access, and the body schemas the gateway validates with (ajv keeps each compiled schema).
+ * paths, access, and the body schemas the gateway validates with (ajv keeps each compiled schema). With `only`, the
+ * routes it keeps and the document's title (a published service's, in the connection catalogue).
  */
-export function pluginOpenApi (installation: ActiveInstallation): Record<string, unknown> {
+export function pluginOpenApi (
+  installation: ActiveInstallation,
+  only?: { route: (route: ActiveInstallation['routes'][number]) => boolean, title: string, description: string }
+): Record<string, unknown> {
   const prefix = `/t/${installation.tenant.code}/${installation.mount}`
   const paths: Record<string, Record<string, unknown>> = {}
   const components: Record<string, unknown> = {}
   for (const route of installation.routes) {
+    if (only !== undefined && !only.route(route)) continue
     const path = prefix + route.path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}')
     const parameters = route.segments.flatMap((segment) => typeof segment === 'string' ? [] : [{ name: segment.param, in: 'path', required: true, schema: { type: 'string' } }])
     const schema = route.validateBody === undefined ? undefined : toComponents(route.validateBody.schema, components)
@@ -26,7 +31,11 @@ export function pluginOpenApi (installation: ActiveInstallation): Record<string,
   }
   return {
     openapi: '3.1.0',
-    info: { title: `${installation.name} at ${installation.tenant.code}/${installation.mount}`, version: installation.version },
+    info: {
+      title: only?.title ?? `${installation.name} at ${installation.tenant.code}/${installation.mount}`,
+      version: installation.version,
+      ...(only === undefined ? {} : { description: only.description }),
+    },
     paths,
     components: { schemas: components, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     security: [{ bearer: [] }],

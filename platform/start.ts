@@ -33,6 +33,7 @@ import { createSecretBox } from '../core/auth/secret-box.ts'
 import { installationRoutes } from '../registry/installation-routes.ts'
 import { createExchange } from './exchange/exchange-call.ts'
 import { exchangeRoutes } from './exchange/routes.ts'
+import { catalogueRoutes } from './exchange/catalogue.ts'
 import { installAtFirstStart, publishFirstParty } from '../registry/first-party.ts'
 import { createPluginRoleCatalog } from '../registry/plugin-roles.ts'
 import { createChangeFeed, type ChangeFeed } from '../core/events/change-feed.ts'
@@ -152,6 +153,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       ...reviewRoutes(services, signer),
       ...installationRoutes(services, resolver, secretBox),
       ...exchangeRoutes(services, exchange),
+      ...catalogueRoutes(services),
       ...consoleRoutes(config.pagesOrigin),
     ])
     parts.push('plugin timers', startTimers({ db, logger, node, supervisor, resolve: resolver.resolve }))

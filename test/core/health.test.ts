@@ -74,6 +74,8 @@ t.test('every route is in the OpenAPI document', async (t) => {
     'delete /api/v1/tenants/{code}/plugins/{mount}/endpoints/{name}',
     'get /api/v1/tenants/{code}/clients', 'post /api/v1/tenants/{code}/clients', 'patch /api/v1/tenants/{code}/clients/{client}',
     'post /api/v1/tenants/{code}/clients/{client}/secret', 'post /api/v1/auth/client-token',
+    'get /api/v1/catalogue', 'get /api/v1/catalogue/{code}', 'get /api/v1/catalogue/{code}/{service}/openapi.json',
+    'put /api/v1/tenants/{code}/published-services/{service}', 'delete /api/v1/tenants/{code}/published-services/{service}',
     'get /api/v1/tenants/{code}/exchange-log', 'get /api/v1/tenants/{code}/exchange-log/export', 'get /api/v1/tenants/{code}/exchange-log/verification',
   ]
   const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))
