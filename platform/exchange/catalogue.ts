@@ -44,7 +44,8 @@ const entrySchema = {
 /**
  * Published services and the connection catalogue (X-Road's service metadata, for REST): a tenant-admin offers chosen
  * plugin routes to other systems; anyone may read what is offered, where, with what auth, and each service's
- * OpenAPI 3.1 document, before a single call is allowed ("đầu chờ kết nối"). A system still needs a client and the route's role.
+ * OpenAPI 3.1 document, before a single call is allowed ("đầu chờ kết nối"). A system still needs a client and the
+ * route's role.
  */
 export function catalogueRoutes (services: PlatformServices): Route<any>[] {
   const { db } = services
@@ -140,7 +141,7 @@ export function catalogueRoutes (services: PlatformServices): Route<any>[] {
       }
       return {
         status: 200,
-        body: pluginOpenApi(installation, { route: (route) => route === routeOf(installation, service), title: service.title, description: service.description }),
+        body: pluginOpenApi(installation, { ...service, route: (route) => route === routeOf(installation, service) }),
       }
     },
   })

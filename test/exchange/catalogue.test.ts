@@ -12,7 +12,12 @@ t.test('a published service is in the connection catalogue with its unit, auth a
   const catalogue = (await p.call('GET', '/api/v1/catalogue')).body.services
   t.equal(catalogue.length, 1)
   t.match(catalogue[0], {
-    tenant: 'hn', code: 'tra-cuu-ho-so', title: 'Tra cứu hồ sơ', method: 'GET', url: '/t/hn/x/granted', available: true,
+    tenant: 'hn',
+    code: 'tra-cuu-ho-so',
+    title: 'Tra cứu hồ sơ',
+    method: 'GET',
+    url: '/t/hn/x/granted',
+    available: true,
     auth: { type: 'oauth2-client-credentials', tokenUrl: '/api/v1/auth/client-token', role: 'lgsp-client' },
     openapi: '/api/v1/catalogue/hn/tra-cuu-ho-so/openapi.json',
   })
