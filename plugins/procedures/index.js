@@ -3,7 +3,7 @@
 // the unit tree (a commune's own, else its province's); officers move them through the workflow, signing where a step
 // asks; the unit seals the result; reports count and sum over the unit or, at a province, over its communes.
 // Built only on `nentang:sdk`, as any locality's plugin is.
-import { audit, exports, files, signature, storage, timers } from 'nentang:sdk'
+import { audit, events, exports, files, signature, storage, timers } from 'nentang:sdk'
 import { checkData, checkForm, filesOf, toJsonSchema } from './ui/form.js'
 import { unitOf } from './ui/units.js'
 import { ACTORS, allowedTransitions, checkWorkflow, stateOf } from './ui/workflow.js'
@@ -17,6 +17,24 @@ const DAY = 24 * 60 * 60 * 1000
 const GROUPS = ['state', 'procedure.code', 'filedMonth', 'overdue', '_tenant']
 const METRICS = ['count', 'sum', 'avg', 'min', 'max']
 const VERSIONS_KEPT = 100
+
+/**
+ * What other plugins hear (`dossier.filed`, `dossier.moved`, `procedure.published`): enough to follow a dossier from
+ * outside (the national portal's sync, @vn/portal-sync) without reading this plugin's documents.
+ */
+const dossierEvent = (dossier) => ({
+  id: dossier._id,
+  receipt: dossier.receipt,
+  procedure: dossier.procedure,
+  state: dossier.state,
+  applicant: { name: dossier.applicant?.name ?? null },
+  filedAt: dossier.filedAt,
+})
+const workflowEvent = (workflow) => ({
+  initial: workflow.initial,
+  states: workflow.states.map((state) => ({ name: state.name, ...(state.outcome === undefined ? {} : { outcome: state.outcome }) })),
+  transitions: workflow.transitions.map(({ from, action, to }) => ({ from, action, to })),
+})
 const versionsRead = new Map()
 
 // ---- answers ------------------------------------------------------------------------------------------------------
@@ -186,6 +204,7 @@ export async function publish (request) {
     if (earlier === null) return notFound(request, 'phiên bản', 'version')
     await procedures.update(mine._id, { published: earlier.version }, { expect: { latest: mine.latest } })
     await audit.record('procedure.republished', mine.code, { version: earlier.version })
+    await events.publish('procedure.published', { code: mine.code, version: earlier.version, name: earlier.name, workflow: workflowEvent(earlier.workflow) })
     return { code: mine.code, published: earlier.version }
   }
   if (mine.draft === null) return fail(request, 409, 'PROCEDURES_NO_DRAFT', 'Không có bản nháp để công bố', 'There is no draft to publish')
@@ -197,6 +216,7 @@ export async function publish (request) {
   ])
   if (done === null) return fail(request, 409, 'PROCEDURES_CHANGED', 'Thủ tục vừa được công bố bởi người khác', 'Someone else published this procedure just now')
   await audit.record('procedure.published', mine.code, { version: number })
+  await events.publish('procedure.published', { code: mine.code, version: number, name: mine.draft.name, workflow: workflowEvent(mine.draft.workflow) })
   return { status: 201, body: { code: mine.code, published: number } }
 }
 
@@ -272,7 +292,10 @@ export async function file (request) {
     revision: 0,
     ...deadline,
   })
-  if (!draft) await recordStep(dossier, request, null, null)
+  if (!draft) {
+    await recordStep(dossier, request, null, null)
+    await events.publish('dossier.filed', dossierEvent(dossier))
+  }
   return { status: 201, body: dossier }
 }
 
@@ -380,6 +403,7 @@ export async function submit (request) {
     return fail(request, 409, 'PROCEDURES_FILED', 'Hồ sơ đã nộp rồi', 'The dossier was filed already')
   }
   await recordStep(filed, request, null, null)
+  await events.publish('dossier.filed', dossierEvent(filed))
   return filed
 }
 
@@ -453,6 +477,7 @@ export async function act (request) {
   await recordStep(moved, request, dossier.state, { action, comment, signature: signatureRecord })
   if (to.outcome === 'approved') await sealResult(request, moved)
   await audit.record(`dossier.${action}`, dossier.receipt, { from: dossier.state, to: transition.to })
+  await events.publish('dossier.moved', { ...dossierEvent(moved), from: dossier.state, to: transition.to, action, comment, at, outcome: to.outcome ?? null })
   return showDossier(request)
 }
 

@@ -21,7 +21,7 @@ t.test('a fresh platform has its first-party plugins approved, and any tenant ca
   const again = await startTestPlatform(t, {}, p)
   t.ok(again.url, 'a second start on the same database')
   const published = await p.platform.services.db.knex('audit_log').where({ action: 'registry.first-party' }).groupBy('target').select('target').count({ n: '*' })
-  t.same(published.map((row) => [(row as { target: string }).target, Number(row.n)]).sort(), [['@vn/notices@1.0.0', 1], ['@vn/procedures@1.0.0', 1]], 'publishes each first-party version once')
+  t.same(published.map((row) => [(row as { target: string }).target, Number(row.n)]).sort(), [['@vn/notices@1.0.0', 1], ['@vn/portal-sync@1.0.0', 1], ['@vn/procedures@1.0.0', 1]], 'publishes each first-party version once')
   const installs = await p.platform.services.db.knex('audit_log').where({ action: 'plugin.install', target: 'procedures' }).count({ n: '*' })
   t.equal(Number(installs[0]!.n), 1, 'installs the procedures at the first start only, not at the second')
 })
