@@ -149,7 +149,7 @@ t.test('no generated request gets a 500, and no rejected request changes the dat
   t.ok(count >= 1000, `${count} hostile requests sent; statuses ${JSON.stringify(Object.fromEntries(statuses))}`)
   t.same(await snapshot(), before, 'tenants, users, grants, registry, plugin data and metadata are unchanged')
   const newAudit = await knex('audit_log').where('seq', '>', auditBefore).distinct('action')
-  // Refused sign-ins and token requests are audited, as is reading the exchange log out (an export, though it changes nothing).
+  // Refused sign-ins and token requests are audited, as is reading the exchange log out (an export changes nothing).
   const audited = new Set(['auth.sign-in-failed', 'auth.client-token-refused', 'exchange.log-exported'])
   t.same(newAudit.map((row) => row.action).filter((action) => !audited.has(action)), [], 'the audit log gained only refused sign-ins and token requests and exports, if anything')
   t.equal((await p.call('GET', '/api/v1/me', { token: admin })).status, 200, 'the platform still serves')
