@@ -5519,7 +5519,7 @@ export interface paths {
   }
   "/api/v1/tenants/{code}/exchange-log": {
     parameters: { query?: never, header?: never, path?: never, cookie?: never }
-    /** This unit's calls to other systems, newest first: endpoint, status, outcome, time, correlation id, request and response hashes */
+    /** Calls to other systems made at this unit and the units below it, newest first: endpoint, status, outcome, time, correlation id, request and response hashes */
     get: {
       parameters: {
         query?: {
@@ -5544,6 +5544,11 @@ export interface paths {
           content: {
             "application/json": {
               items?: Array<{
+                /** Across units; `before` pages by it */
+                id?: number
+                /** The unit the call was made for */
+                tenant?: string
+                /** In the unit's own chain */
                 seq?: number
                 at?: string
                 mount?: string

@@ -117,7 +117,10 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls the API with the session's token; a JSON body unless `raw` (a File, sent as-is with `type`). */
+/**
+ * Calls the API with the session's token; a JSON body unless `raw` (a File, sent as-is with `type`); with `text`, the
+ * answer as text (a CSV).
+ */
 export async function api (method, path, body, options = {}) {
   // Errors come back in the console's language (their codes unchanged).
   const headers = { Accept: 'application/json', 'Accept-Language': currentLanguage() }
@@ -131,8 +134,10 @@ export async function api (method, path, body, options = {}) {
     payload = JSON.stringify(body)
     headers['Content-Type'] = 'application/json'
   }
+  if (options.text === true) headers.Accept = 'text/csv, text/plain, application/json'
   const response = await fetch(path, { method, headers, body: payload })
   const text = await response.text()
+  if (options.text === true && response.ok) return text
   let parsed = null
   if (text !== '') {
     try {

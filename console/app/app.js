@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { api, keptWork, restoreWork, setStepUpPrompt, signedIn, signOut as endSession } from './api.js'
 import { currentLanguage, setLanguage, t } from './i18n.js'
 import { AuditPage } from './page-audit.js'
+import { ExchangePage } from './page-exchange.js'
 import { HealthPage } from './page-health.js'
 import { HomePage } from './page-home.js'
 import { RegistryPage } from './page-registry.js'
@@ -53,6 +54,7 @@ function route (hash, me, can) {
   if (first === 'registry' && (can.publishAt.length > 0 || can.platformAdmin)) return html`<${RegistryPage} status=${rest[0] ?? (can.platformAdmin ? 'pending' : 'approved')} can=${can} />`
   if (first === 'review' && rest.length === 3 && (can.publishAt.length > 0 || can.platformAdmin)) return html`<${ReviewPage} name=${`${rest[0]}/${rest[1]}`} version=${rest[2]} can=${can} />`
   if (first === 'audit' && admin) return html`<${AuditPage} roots=${can.adminAt} can=${can} />`
+  if (first === 'exchange' && admin) return html`<${ExchangePage} roots=${can.adminAt} tenant=${rest[0] ?? can.adminAt[0]} />`
   if (first === 'health' && can.platformAdmin) return html`<${HealthPage} />`
   if (first === 'services' && rest.length === 2) return html`<${ServicePage} tenant=${rest[0]} mount=${rest[1]} />`
   return html`<p class="card">${t('error.notFound')}</p>`
@@ -65,6 +67,7 @@ function Navigation ({ me, can, hash, onSignOut, onLanguage }) {
     ['#/units', 'nav.units', admin],
     ['#/registry', 'nav.registry', can.publishAt.length > 0 || can.platformAdmin],
     ['#/audit', 'nav.audit', admin],
+    ['#/exchange', 'nav.exchange', admin],
     ['#/health', 'nav.health', can.platformAdmin],
   ]
   const active = (href) => href === '#/' ? (hash === '' || hash === '#/') : hash.startsWith(href)

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks'
 import { api, versionPath } from './api.js'
 import { t } from './i18n.js'
+import { Endpoints } from './exchange-endpoints.js'
 import { readSettings, SettingsFields } from './settings-form.js'
 import { ActionForm, ErrorBox, Field, formatDate, html, Loading, Section, useLoad } from './ui.js'
 
@@ -16,14 +17,14 @@ async function approvedVersions () {
   return byName
 }
 
-export function PluginsTab ({ code }) {
+export function PluginsTab ({ code, can }) {
   const installed = useLoad(() => api('GET', `/api/v1/tenants/${code}/plugins`), [code])
   const packages = useLoad(approvedVersions, [code])
   return html`
     <${Section} title=${t('unit.plugins')} id="plugins-title">
       <${Loading} state=${installed}>${(data) => html`
         ${data.items.length === 0 ? html`<p class="muted">${t('plugins.none')}</p>` : null}
-        ${data.items.map((item) => html`<${Installation} key=${item.mount} code=${code} item=${item} versions=${packages.data?.get(item.package) ?? []} onChange=${installed.reload} />`)}
+        ${data.items.map((item) => html`<${Installation} key=${item.mount} code=${code} can=${can} item=${item} versions=${packages.data?.get(item.package) ?? []} onChange=${installed.reload} />`)}
         ${data.inherited.length > 0
           ? html`<h3>${t('plugins.inherited')}</h3>
             <ul class="results">${data.inherited.map((item) => html`<li><strong>${item.mount}</strong> · ${item.package}@${item.version} <span class="muted">${t('plugins.from', { tenant: item.from })}</span>
@@ -60,7 +61,7 @@ function InstallForm ({ code, byName, onInstalled }) {
   <//>`
 }
 
-function Installation ({ code, item, versions, onChange }) {
+function Installation ({ code, can, item, versions, onChange }) {
   const [error, setError] = useState(undefined)
   const detail = useLoad(() => api('GET', versionPath(item.package, item.version)), [item.package, item.version])
   const secrets = useLoad(() => api('GET', `/api/v1/tenants/${code}/plugins/${item.mount}/secrets`), [code, item.mount])
@@ -111,5 +112,6 @@ function Installation ({ code, item, versions, onChange }) {
           })}
         </fieldset>`
       : null}
+    ${(manifest?.permissions?.exchange ?? []).length > 0 ? html`<${Endpoints} code=${code} mount=${item.mount} names=${manifest.permissions.exchange} can=${can} />` : null}
   </article>`
 }

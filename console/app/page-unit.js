@@ -7,7 +7,7 @@ import { ActionForm, ErrorBox, Field, html, Loading, Section, useLoad } from './
 const TABS = ['children', 'users', 'grants', 'roles', 'plugins']
 const TAB_LABEL = { children: 'unit.children', users: 'unit.users', grants: 'unit.grants', roles: 'unit.roles', plugins: 'unit.plugins' }
 
-export function UnitPage ({ code, tab }) {
+export function UnitPage ({ code, tab, can }) {
   const unit = useLoad(() => api('GET', `/api/v1/tenants/${code}`), [code])
   return html`<div class="page">
     <${Loading} state=${unit}>${(u) => html`
@@ -20,7 +20,7 @@ export function UnitPage ({ code, tab }) {
       ${tab === 'users' ? html`<${UsersTab} code=${code} />` : null}
       ${tab === 'grants' ? html`<${GrantsTab} code=${code} />` : null}
       ${tab === 'roles' ? html`<${RolesTab} code=${code} />` : null}
-      ${tab === 'plugins' ? html`<${PluginsTab} code=${code} />` : null}
+      ${tab === 'plugins' ? html`<${PluginsTab} code=${code} can=${can} />` : null}
     `}<//>
   </div>`
 }

@@ -68,7 +68,7 @@ export interface ExchangeSearch {
   correlationId?: string
   from?: string
   to?: string
-  /** Entries before this sequence number (the next page). */
+  /** Entries before this id (the next page). */
   before?: number
   limit: number
 }
@@ -106,16 +106,18 @@ export function createExchangeLog (db: Database, secret: string) {
   return {
     append: createGroupCommit(write, 200),
 
-    /** Newest first. */
-    async search (tenantId: number, search: ExchangeSearch): Promise<ExchangeEntry[]> {
-      const query = db.knex('exchange_log').where({ tenant_id: tenantId }).orderBy('seq', 'desc').limit(search.limit)
-      if (search.endpoint !== undefined) query.where('endpoint', search.endpoint)
-      if (search.outcome !== undefined) query.where('outcome', search.outcome)
-      if (search.correlationId !== undefined) query.where('correlation_id', search.correlationId)
-      if (search.from !== undefined) query.where('at', '>=', search.from)
-      if (search.to !== undefined) query.where('at', '<', search.to)
-      if (search.before !== undefined) query.where('seq', '<', search.before)
-      return (await query).map(entryOf)
+    /** The calls of a unit and the units below it, newest first (by `id`: `seq` counts each unit's chain). */
+    async search (tenant: { path: string }, search: ExchangeSearch): Promise<Array<ExchangeEntry & { id: number, tenant: string }>> {
+      const query = db.knex('exchange_log as e').join('tenants as t', 't.id', 'e.tenant_id')
+        .where((where) => { where.where('t.path', tenant.path).orWhere('t.path', 'like', `${tenant.path}/%`) })
+        .orderBy('e.id', 'desc').limit(search.limit).select('e.*', 't.code as tenant')
+      if (search.endpoint !== undefined) query.where('e.endpoint', search.endpoint)
+      if (search.outcome !== undefined) query.where('e.outcome', search.outcome)
+      if (search.correlationId !== undefined) query.where('e.correlation_id', search.correlationId)
+      if (search.from !== undefined) query.where('e.at', '>=', search.from)
+      if (search.to !== undefined) query.where('e.at', '<', search.to)
+      if (search.before !== undefined) query.where('e.id', '<', search.before)
+      return (await query).map((row) => ({ ...entryOf(row), id: Number(row.id), tenant: String(row.tenant) }))
     },
 
     /** Walks a tenant's chain in order; the first entry that does not follow from the one before, if any. */

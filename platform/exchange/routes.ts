@@ -36,7 +36,9 @@ const endpointSchema = {
 const entrySchema = {
   type: 'object',
   properties: {
-    seq: { type: 'integer' },
+    id: { type: 'integer', description: 'Across units; `before` pages by it' },
+    tenant: { type: 'string', description: 'The unit the call was made for' },
+    seq: { type: 'integer', description: "In the unit's own chain" },
     at: { type: 'string' },
     mount: { type: 'string' },
     plugin: { type: 'string' },
@@ -158,7 +160,7 @@ export function exchangeRoutes (services: Services, exchange: Exchange): Route<a
     method: 'GET',
     path: '/api/v1/tenants/:code/exchange-log',
     operationId: 'listExchangeLog',
-    summary: "This unit's calls to other systems, newest first: endpoint, status, outcome, time, correlation id, request and response hashes",
+    summary: 'Calls to other systems made at this unit and the units below it, newest first: endpoint, status, outcome, time, correlation id, request and response hashes',
     tag: 'exchange',
     auth: 'user',
     params: { code: tenantCode },
@@ -169,8 +171,8 @@ export function exchangeRoutes (services: Services, exchange: Exchange): Route<a
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const query = ctx.query as Record<string, string | undefined>
       const limit = query.limit === undefined ? 50 : Number(query.limit)
-      const items = await exchange.log.search(tenant.id, { ...searchOf(query), limit: limit + 1 })
-      return { status: 200, body: { items: items.slice(0, limit), next: items.length > limit ? items[limit - 1]!.seq : null } }
+      const items = await exchange.log.search(tenant, { ...searchOf(query), limit: limit + 1 })
+      return { status: 200, body: { items: items.slice(0, limit), next: items.length > limit ? items[limit - 1]!.id : null } }
     },
   })
 
@@ -188,7 +190,7 @@ export function exchangeRoutes (services: Services, exchange: Exchange): Route<a
     async handle ({ params, principal, ctx, requestId }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const query = ctx.query as Record<string, string | undefined>
-      const items = await exchange.log.search(tenant.id, { ...searchOf(query), limit: query.limit === undefined ? 100_000 : Number(query.limit) })
+      const items = await exchange.log.search(tenant, { ...searchOf(query), limit: query.limit === undefined ? 100_000 : Number(query.limit) })
       await recordAudit(db, { actor: principal.username, action: 'exchange.log-exported', tenant: tenant.code, target: null, details: { entries: items.length }, requestId })
       return {
         status: 200,
@@ -228,8 +230,8 @@ function searchOf (query: Record<string, string | undefined>) {
   }
 }
 
-const CSV_COLUMNS: Array<keyof ExchangeEntry> = ['seq', 'at', 'mount', 'plugin', 'endpoint', 'method', 'target', 'status', 'outcome', 'durationMs', 'attempts', 'correlationId', 'requestId', 'requestHash', 'responseHash', 'prevHash', 'hash']
+const CSV_COLUMNS: Array<keyof ExchangeEntry | 'tenant'> = ['tenant', 'seq', 'at', 'mount', 'plugin', 'endpoint', 'method', 'target', 'status', 'outcome', 'durationMs', 'attempts', 'correlationId', 'requestId', 'requestHash', 'responseHash', 'prevHash', 'hash']
 
-function csvOf (entries: readonly ExchangeEntry[]): string {
+function csvOf (entries: ReadonlyArray<ExchangeEntry & { tenant: string }>): string {
   return [CSV_COLUMNS.join(','), ...entries.map((entry) => CSV_COLUMNS.map((column) => csvCell(entry[column])).join(','))].join('\r\n') + '\r\n'
 }

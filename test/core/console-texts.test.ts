@@ -37,9 +37,10 @@ t.test('every permission the registry lists has its words for reviewers, in both
     audit: true,
     directory: true,
     timers: ['remind'],
+    exchange: ['lgsp'],
   }
   const listed = permissionList({ permissions: everything } as unknown as Manifest)
-  t.equal(listed.length, 11)
+  t.equal(listed.length, 12)
   // As page-review.js's describe() names them: `http:…` → permission.http,
   // `storage.read:lineage` → permission.storage.read.lineage.
   const keys = listed.map((p) => `permission.${(p.startsWith('storage.read:') ? p : p.split(':')[0]!).replace(':', '.')}`)

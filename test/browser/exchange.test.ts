@@ -1,0 +1,66 @@
+// SQLite pass only: what is tested is the browser's side; the same flows run through the HTTP API on both databases.
+import { readFileSync } from 'node:fs'
+import t from 'tap'
+import { launchBrowser, signInToConsole } from '../helpers/browser.ts'
+import { startExchangePlatform } from '../helpers/exchange.ts'
+import { ADMIN_PASSWORD } from '../helpers/platform.ts'
+
+t.test('a tenant-admin connects a plugin to the LGSP, reads and exports the exchange log, and registers a system, all in the console', async (t) => {
+  const p = await startExchangePlatform(t)
+  const { sim } = p
+  const browser = await launchBrowser(t)
+  const admin = await browser.newPage()
+  await signInToConsole(admin, p.url, 'admin', ADMIN_PASSWORD)
+
+  // The installation's connection, set in its form: key/secret authentication as the LGSP issued it.
+  await admin.goto(`${p.url}/console/#/units/hn/plugins`)
+  const form = admin.getByRole('form', { name: 'Cấu hình kết nối lgsp' })
+  await form.getByLabel('Địa chỉ gốc').fill(`${sim.url}/lgsp`)
+  await form.getByLabel('Cách xác thực').selectOption('hmac')
+  await form.getByLabel('Tên ứng dụng (AppName)').fill(sim.credentials.lgsp.appName)
+  await form.getByLabel('AccessKey').fill(sim.credentials.lgsp.accessKey)
+  await form.getByLabel('SecretKey').fill(sim.credentials.lgsp.secretKey)
+  await form.getByLabel('Cho phép địa chỉ mạng nội bộ (chỉ quản trị nền tảng)').check()
+  await form.getByRole('button', { name: 'Lưu' }).click()
+  await admin.getByTestId('endpoint-lgsp').filter({ hasText: 'hoạt động bình thường' }).waitFor()
+  t.match(await admin.getByTestId('endpoint-lgsp').textContent(), `${sim.url}/lgsp · hmac`)
+  t.equal(await form.getByLabel('SecretKey').inputValue(), '', 'the secret is never shown back')
+  await form.getByText('Đã đặt; để trống để giữ nguyên').waitFor()
+  await browser.screenshot(admin, 'exchange-01-endpoint')
+
+  const called = await p.exchange('lgsp', { method: 'POST', path: '/cong-dan/tra-cuu', json: { hoTen: 'Nguyễn Văn An' } }, { headers: { 'x-correlation-id': 'tra-cuu-0001' } })
+  t.equal(called.body.status, 200, 'the plugin reaches the LGSP with what was set in the console')
+
+  // The exchange log: the call, its chain intact, searchable, exported as CSV.
+  await admin.goto(`${p.url}/console/#/exchange`)
+  await admin.getByRole('heading', { name: 'Liên thông', level: 1 }).waitFor()
+  await admin.getByTestId('exchange-log').getByText('tra-cuu-0001').waitFor()
+  t.match(await admin.getByTestId('exchange-log').textContent(), /hn #1/, 'a province\'s calls show at the root too, each with its unit')
+  await admin.getByRole('form', { name: 'Đơn vị' }).getByLabel('Đơn vị').fill('hn')
+  await admin.getByRole('form', { name: 'Đơn vị' }).getByRole('button', { name: 'Lọc' }).click()
+  const log = admin.getByTestId('exchange-log')
+  await log.getByText('tra-cuu-0001').waitFor()
+  t.match(await log.textContent(), /POST \/lgsp\/cong-dan\/tra-cuu/)
+  t.match(await admin.getByTestId('exchange-chain').textContent(), /Chuỗi nguyên vẹn: 1 mục/)
+  const download = admin.waitForEvent('download')
+  await admin.getByRole('button', { name: 'Xuất CSV' }).click()
+  const csv = readFileSync(await (await download).path(), 'utf8')
+  t.match(csv, /tra-cuu-0001/, 'the CSV holds the call')
+  await browser.screenshot(admin, 'exchange-02-log')
+
+  // Another agency's system, registered with a plugin role: its secret is shown this once.
+  const register = admin.getByRole('form', { name: 'Đăng ký hệ thống mới' })
+  await register.getByLabel('Tên hệ thống').fill('Một cửa Sở Tư pháp Hà Nội')
+  await register.getByLabel('Vai trò (cách nhau bởi dấu phẩy)').fill('lgsp-client')
+  await register.getByRole('button', { name: 'Đăng ký' }).click()
+  const shown = admin.getByTestId('client-secret')
+  await shown.waitFor()
+  const secret = (await shown.locator('code').textContent()) ?? ''
+  t.match(secret, /^[A-Za-z0-9_-]{43}$/)
+  await admin.getByTestId('clients').getByText('Một cửa Sở Tư pháp Hà Nội').waitFor()
+  await browser.screenshot(admin, 'exchange-03-clients')
+  await admin.reload()
+  await admin.getByTestId('clients').getByText('Một cửa Sở Tư pháp Hà Nội').waitFor()
+  t.equal(await admin.getByTestId('client-secret').count(), 0, 'gone after a reload: shown once')
+  t.equal(browser.errors.length, 0, `no console errors: ${browser.errors.join('; ')}`)
+})
