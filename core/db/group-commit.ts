@@ -6,9 +6,11 @@ interface Waiting<T> {
 /**
  * Appends that arrive while one is being written go together in the next write (a group commit): a burst of sixty
  * costs a few transactions, not sixty in a row behind one lock. `write` takes at most `max` items in order; when it
- * fails for a group, each item is written alone, so one item's fault fails only its own caller.
+ * fails for a group, each item is written alone, so one item's fault fails only its own caller. With `defer`, the
+ * first group also waits for the end of the turn of the event loop, gathering what the turn adds.
  */
-export function createGroupCommit<T> (write: (items: T[]) => Promise<void>, max = 500): (item: T) => Promise<void> {
+export function createGroupCommit<T> (write: (items: T[]) => Promise<void>, options: { max?: number, defer?: boolean } = {}): (item: T) => Promise<void> {
+  const max = options.max ?? 500
   const queue: Waiting<T>[] = []
   let writing = false
 
@@ -35,6 +37,10 @@ export function createGroupCommit<T> (write: (items: T[]) => Promise<void>, max 
 
   return (item) => new Promise((resolve, reject) => {
     queue.push({ item, done: (error) => { if (error === undefined) resolve(); else reject(error) } })
-    if (!writing) void drain()
+    if (writing) return
+    // Deferred, a group starts at the end of this turn of the event loop, with what the turn added.
+    writing = true
+    if (options.defer === true) setImmediate(() => { void drain() })
+    else void drain()
   })
 }

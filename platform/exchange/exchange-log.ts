@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto'
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto'
 import canonicalize from 'canonicalize'
 import type { Knex } from 'knex'
 import { deriveKey } from '../../core/auth/secret-key.ts'
@@ -47,7 +47,7 @@ const COLUMNS: Array<[keyof ExchangeEntry, string]> = [
   ['responseBody', 'response_body'], ['prevHash', 'prev_hash'], ['hash', 'hash'],
 ]
 
-function entryHash (key: Uint8Array, entry: Omit<ExchangeEntry, 'hash'>): string {
+function entryHash (key: KeyObject, entry: Omit<ExchangeEntry, 'hash'>): string {
   const { prevHash, ...rest } = entry
   return createHmac('sha256', key).update(prevHash).update('\n').update(canonicalize(rest) ?? '').digest('hex')
 }
@@ -78,33 +78,63 @@ export interface ExchangeSearch {
  * platform secret) over the previous entry's hash and its own fields, as the audit log is. Appends are group-committed.
  */
 export function createExchangeLog (db: Database, secret: string) {
-  const key = deriveKey(secret, 'exchange-log')
+  // A key object made once: handing createHmac the raw bytes made one per entry (a fifth of an append's time).
+  const key = createSecretKey(deriveKey(secret, 'exchange-log'))
+  /** SQLite: each unit's chain head, kept here (this node is the log's only writer); read from the log when unknown. */
+  const heads = new Map<number, { seq: number, hash: string }>()
+
+  /** Chains `records` onto the heads `headOf` reads; the rows to insert, in order. */
+  function chained (records: ExchangeRecord[], headOf: (tenantId: number) => { seq: number, hash: string }): Array<Record<string, unknown>> {
+    const heads = new Map<number, { seq: number, hash: string }>()
+    const at = new Date().toISOString()
+    return records.map(({ tenantId, ...record }) => {
+      const head = heads.get(tenantId) ?? headOf(tenantId)
+      const entry = { ...record, seq: head.seq + 1, at, prevHash: head.hash }
+      const hash = entryHash(key, entry)
+      heads.set(tenantId, { seq: entry.seq, hash })
+      const row: Record<string, unknown> = { tenant_id: tenantId }
+      for (const [field, column] of COLUMNS) row[column] = field === 'hash' ? hash : entry[field as keyof typeof entry]
+      return row
+    })
+  }
+  const headOfRow = (row: Record<string, unknown> | undefined): { seq: number, hash: string } =>
+    row === undefined ? { seq: 0, hash: GENESIS } : { seq: Number(row.seq), hash: String(row.hash) }
+  const INSERT = `insert into exchange_log (tenant_id, ${COLUMNS.map(([, column]) => column).join(', ')}) values (${Array(COLUMNS.length + 1).fill('?').join(', ')})`
 
   async function write (records: ExchangeRecord[]): Promise<void> {
+    // SQLite: on this thread, in the writer's transaction of this turn (one process writes the log, and nothing
+    // else runs between reading a head and appending to it); committed before the caller hears of it.
+    const sync = db.now()
+    if (sync !== undefined) {
+      const rows = chained(records, (tenantId) => heads.get(tenantId) ??
+        headOfRow(sync.read('select seq, hash from exchange_log where tenant_id = ? order by seq desc limit 1', [tenantId])[0]))
+      try {
+        for (const row of rows) sync.write(INSERT, [row.tenant_id, ...COLUMNS.map(([, column]) => row[column])])
+        sync.commit()
+      } catch (error) {
+        // Another writer after all (a second node on the file): the unique (tenant, seq) refused a stale head.
+        heads.clear()
+        throw error
+      }
+      for (const row of rows) heads.set(Number(row.tenant_id), { seq: Number(row.seq), hash: String(row.hash) })
+      return
+    }
     await db.knex.transaction(async (trx) => {
       const tenants = [...new Set(records.map((record) => record.tenantId))].sort((a, b) => a - b)
+      // PostgreSQL (and SQLite before its connections open): each tenant's head read under its lock, so several
+      // nodes append to one chain in turn.
       const heads = new Map<number, { seq: number, hash: string }>()
       for (const tenantId of tenants) {
         if (db.dialect === 'postgres') await trx.raw('select pg_advisory_xact_lock(?, ?)', [APPEND_LOCK, tenantId])
-        const last = await trx('exchange_log').where({ tenant_id: tenantId }).orderBy('seq', 'desc').first('seq', 'hash')
-        heads.set(tenantId, last === undefined ? { seq: 0, hash: GENESIS } : { seq: Number(last.seq), hash: String(last.hash) })
+        heads.set(tenantId, headOfRow(await trx('exchange_log').where({ tenant_id: tenantId }).orderBy('seq', 'desc').first('seq', 'hash')))
       }
-      const at = new Date().toISOString()
-      const rows = records.map(({ tenantId, ...record }) => {
-        const head = heads.get(tenantId)!
-        const entry = { ...record, seq: head.seq + 1, at, prevHash: head.hash }
-        const hash = entryHash(key, entry)
-        heads.set(tenantId, { seq: entry.seq, hash })
-        const row: Record<string, unknown> = { tenant_id: tenantId }
-        for (const [field, column] of COLUMNS) row[column] = field === 'hash' ? hash : entry[field as keyof typeof entry]
-        return row
-      })
-      await insertRows(trx, rows)
+      await insertRows(trx, chained(records, (tenantId) => heads.get(tenantId)!))
     })
   }
 
   return {
-    append: createGroupCommit(write, 200),
+    // Deferred: the calls answered in one turn of the event loop append in one transaction.
+    append: createGroupCommit(write, { max: 200, defer: true }),
 
     /** The calls of a unit and the units below it, newest first (by `id`: `seq` counts each unit's chain). */
     async search (tenant: { path: string }, search: ExchangeSearch): Promise<Array<ExchangeEntry & { id: number, tenant: string }>> {

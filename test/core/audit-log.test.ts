@@ -12,7 +12,7 @@ t.test('security-relevant actions are chained, and one changed row breaks the ch
   const { knex } = p.platform.services.db
 
   const actions = (await knex('audit_log').orderBy('seq').select('action')).map((r) => r.action)
-  t.same(actions, ['platform.bootstrap', 'registry.first-party', 'registry.first-party', 'plugin.install', 'auth.sign-in', 'tenant.create', 'user.create', 'grant.create', 'auth.sign-in-failed'])
+  t.same(actions, ['platform.bootstrap', 'registry.first-party', 'registry.first-party', 'registry.first-party', 'plugin.install', 'auth.sign-in', 'tenant.create', 'user.create', 'grant.create', 'auth.sign-in-failed'])
   const created = await knex('audit_log').where({ action: 'tenant.create' }).first()
   t.match(created, { actor: 'admin', tenant: 'vn', target: 'hn' })
 
@@ -20,7 +20,7 @@ t.test('security-relevant actions are chained, and one changed row breaks the ch
   const where = ['--database-url', url, '--data-dir', p.config.dataDir, '--secret-key', p.config.secretKey!]
   const good = await runCli(['audit', 'verify', ...where])
   t.equal(good.code, 0, good.stderr)
-  t.match(good.stdout, /audit log verified: 9 entries/)
+  t.match(good.stdout, /audit log verified: 10 entries/)
 
   await t.rejects(knex('audit_log').where({ seq: 3 }).update({ target: 'hcm' }), 'the table refuses updates')
   await t.rejects(knex('audit_log').where({ seq: 3 }).delete(), 'and deletes')
@@ -54,7 +54,7 @@ t.test('concurrent appends keep one unbroken chain', async (t) => {
   const { db } = p.platform.services
   await Promise.all(Array.from({ length: 40 }, (_, i) => db.knex.transaction((trx) => appendAudit(trx, { actor: `user-${i}`, action: 'test.concurrent' }))))
   const result = await verifyAudit(db, { key: p.platform.services.auditKey, pageSize: 7 })
-  t.match(result, { ok: true, entries: 44 }, 'the bootstrap, two first-party publications and the procedures\' install, plus 40, verified across pages')
+  t.match(result, { ok: true, entries: 45 }, 'the bootstrap, three first-party publications and the procedures\' install, plus 40, verified across pages')
 })
 
 t.test('a burst of 300 entries recorded at once: every one kept in one unbroken chain; an entry that cannot be written fails alone', async (t) => {
@@ -69,5 +69,5 @@ t.test('a burst of 300 entries recorded at once: every one kept in one unbroken 
   const kept = await db.knex('audit_log').where({ action: 'test.burst' }).orderBy('seq').select('target')
   t.equal(kept.length, 299)
   t.same(new Set(kept.map((row) => row.target)).size, 299, 'none twice')
-  t.match(await verifyAudit(db, { key: p.platform.services.auditKey }), { ok: true, entries: 303 })
+  t.match(await verifyAudit(db, { key: p.platform.services.auditKey }), { ok: true, entries: 304 })
 })

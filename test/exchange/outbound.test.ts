@@ -68,6 +68,9 @@ t.test('a plugin calls the LGSP with each kind of authentication, over real HTTP
   }
   t.same((await p.call('GET', '/api/v1/tenants/hn/exchange-log/verification', { token: p.admin })).body, { ok: true, entries: 8 })
   t.equal((await p.call('GET', '/api/v1/tenants/hn/exchange-log?correlationId=lien-thong-2026-0001', { token: p.admin })).body.items.length, 1, 'searchable by correlation id')
+  const { knex } = p.platform.services.db
+  await t.rejects(knex('exchange_log').where({ seq: 2 }).update({ status: 500 }), 'the log refuses updates')
+  await t.rejects(knex('exchange_log').where({ seq: 2 }).delete(), 'and deletes')
 
   // A wrong credential: refused upstream, and the error names no secret either.
   await p.endpoint('oauth', { baseUrl: `${sim.url}/oauth-api`, auth: { kind: 'oauth2', tokenUrl: `${sim.url}/oauth/token`, clientId: sim.credentials.oauth.clientId, clientSecret: 'sai-mat-khau' }, allowPrivate: true })

@@ -63,6 +63,20 @@ export async function up (knex: Knex): Promise<void> {
     table.index(['tenant_id', 'at'])
     table.index(['correlation_id'])
   })
+  // Append-only as a second wall behind the code, as the audit log is.
+  if (knex.client.config.client === 'pg') {
+    await knex.raw(`create function exchange_log_append_only() returns trigger language plpgsql as $$
+      begin raise exception 'exchange_log is append-only'; end $$`)
+    await knex.raw(`create trigger exchange_log_append_only before update or delete on exchange_log
+      for each row execute function exchange_log_append_only()`)
+    await knex.raw(`create trigger exchange_log_no_truncate before truncate on exchange_log
+      for each statement execute function exchange_log_append_only()`)
+  } else {
+    await knex.raw(`create trigger exchange_log_no_update before update on exchange_log
+      begin select raise(abort, 'exchange_log is append-only'); end`)
+    await knex.raw(`create trigger exchange_log_no_delete before delete on exchange_log
+      begin select raise(abort, 'exchange_log is append-only'); end`)
+  }
   await knex.schema.alterTable('users', (table) => {
     table.string('kind', 16).notNullable().defaultTo('person')
   })
@@ -94,6 +108,7 @@ export async function up (knex: Knex): Promise<void> {
 
 export async function down (knex: Knex): Promise<void> {
   for (const table of ['published_services', 'machine_clients', 'exchange_log', 'exchange_endpoints']) await knex.schema.dropTableIfExists(table)
+  if (knex.client.config.client === 'pg') await knex.raw('drop function if exists exchange_log_append_only')
   await knex.schema.alterTable('users', (table) => {
     table.dropColumn('kind')
   })
