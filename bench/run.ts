@@ -78,6 +78,15 @@ interface ClusterReport {
   balanced: { ratio: number, ratios: number[], errors: number }
 }
 
+interface ExchangeReport {
+  ratios: number[]
+  exchange: number[]
+  fetch: number[]
+  p99: { exchange: number[], fetch: number[] }
+  errors: number
+  logged: number
+}
+
 interface DataReport {
   dialect: string
   documents: number
@@ -169,6 +178,10 @@ throughput while switching versions every 100 ms (${swap.swaps.switches} switche
     ? `cluster: ${cluster.skipped}`
     : `national onboarding (PostgreSQL, three nodes behind nginx): nentang demo --national made ${cluster.tenants} units in ${(cluster.demoMs / 1000).toFixed(1)} s; the first request of the inherited procedures plugin in each of the ${cluster.communes} communes, 32 at a time through nginx: ${(cluster.first.ms / 1000).toFixed(1)} s in all (goal ≤ 10 s, floor 30 s), p50 ${cluster.first.p50.toFixed(0)} ms, p99 ${cluster.first.p99.toFixed(0)} ms, ${cluster.first.errors} errors.
 through nginx to three nodes: ${pct(cluster.balanced.ratio)} of one node reached directly (pairs: ${spread(cluster.balanced.ratios, pct)}; ${cluster.balanced.errors} errors). On this 2-core machine three nodes share the cores one node had, so this is the balancer's cost, not scaling.`
+  const exchange = await runScript<ExchangeReport>('bench/exchange.ts')
+  const exchangeLine = 'skipped' in exchange
+    ? `exchange: ${exchange.skipped}`
+    : `exchange: a plugin route making one exchange.call to the LGSP simulator (its own process): ${pct(median(exchange.ratios))} of the same route with http.fetch (goal ≥ 90%; pairs: ${spread(exchange.ratios, pct)}; p99 ${median(exchange.p99.exchange).toFixed(0)} ms against ${median(exchange.p99.fetch).toFixed(0)} ms; ${exchange.errors} errors; ${exchange.logged} calls logged with their hashes). The call, its credentials and its log are the gateway's, so it costs the gateway what http.fetch costs a worker.`
   const data: string[] = []
   for (const dialect of ['sqlite', 'postgres']) {
     const figures = await runScript<DataReport>('bench/data.ts', dialect)
@@ -193,6 +206,7 @@ storage route: ${pct(median(storage.ratios))} of bare Koa (target ≥ 30%; pairs
 cold first request (new isolate, 100 in sequence): p50 ${report.cold.p50.toFixed(1)} ms, p99 ${report.cold.p99.toFixed(1)} ms (target p50 ≤ 15 ms); warm, in sequence: p50 ${report.warmSequential.p50.toFixed(2)} ms.
 ${swapLine}
 ${clusterLines}
+${exchangeLine}
 ${data.join('\n')}
 ${report.memory.isolates} idle tenant isolates (${report.memory.held} held): tenant workers' RSS ${mb(report.memory.before)} MB → ${mb(report.memory.after)} MB, ${mb(report.memory.perIsolate)} MB per isolate (target ≤ 2 MB): ${(report.memory.perIsolate * 1000 / 1024 / 1024).toFixed(0)} MB per 1,000 tenants with one warm isolate each.`)
 } finally {
