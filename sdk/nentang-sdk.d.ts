@@ -167,11 +167,12 @@ declare module 'nentang:sdk' {
     body?: string
   }
 
-  export interface ExchangeResponse {
+  /** `T`: what the other system's JSON is (unchecked: it is another system's answer). */
+  export interface ExchangeResponse<T = any> {
     status: number
     headers: Record<string, string>
     /** The answer parsed, when it came as JSON. */
-    json?: Json
+    json?: T
     /** The answer as text, otherwise (at most 5 MiB). */
     body?: string
     /** The id sent as `X-Correlation-Id` and kept in the exchange log. */
@@ -185,7 +186,7 @@ declare module 'nentang:sdk' {
    * of any status resolves; a call that could not be made throws `ExchangeError` (`code`: `EXCH_ERR_CIRCUIT_OPEN`,
    * `EXCH_ERR_TIMEOUT`, …), which, uncaught, answers the route's caller with that code.
    */
-  export const exchange: { call(endpoint: string, request?: ExchangeRequest): Promise<ExchangeResponse> }
+  export const exchange: { call<T = any>(endpoint: string, request?: ExchangeRequest): Promise<ExchangeResponse<T>> }
 
   /** Needs the name in `permissions.secrets`; set by a tenant administrator, never logged. */
   export const secrets: { get(name: string): Promise<string | null> }

@@ -7,10 +7,19 @@
 import { exchange, settings, storage, timers } from 'nentang:sdk'
 import { PORTAL_STATUSES, illegalJumps, jumpAllowed, portalTime } from './ui/portal.js'
 
+/**
+ * @typedef {{ seq: number, receipt: string, call: string, payload: Record<string, any>, state: string,
+ *   error: string | null, attempts: number, createdAt: string, sentAt: string | null, claimedAt?: string,
+ *   failedAt?: string }} OutboxItem
+ */
 const workflows = storage.collection('workflows')
 const mappings = storage.collection('mappings')
+/** @type {import('nentang:sdk').Collection<OutboxItem>} */
 const outbox = storage.collection('outbox')
+/** @type {import('nentang:sdk').Collection<{ name: string, due: number }>} */
 const controls = storage.collection('controls')
+/** @returns {{ retryBaseSeconds: number, unitCode?: string }} */
+const configured = () => settings()
 
 const BATCH = 20
 const STALE_CLAIM_MS = 60_000
@@ -80,7 +89,7 @@ export async function onFiled (request) {
     MaHoSo: payload.receipt,
     MaTTHC: payload.procedure.code,
     TenTTHC: payload.procedure.name?.vi ?? payload.procedure.code,
-    MaDonVi: settings().unitCode ?? request.tenant,
+    MaDonVi: configured().unitCode ?? request.tenant,
     ChuHoSo: payload.applicant?.name ?? '',
     NgayTiepNhan: portalTime(payload.filedAt),
     TrangThaiHoSo: status,
@@ -145,13 +154,14 @@ async function send (item) {
     const answer = await exchange.call('portal', { method: 'POST', path: `/${item.call}`, json: item.payload })
     if (answer.status === 200 && answer.json?.error_code === '00') return null
     return `the portal answered ${answer.status} ${String(answer.json?.error_code ?? '')} ${String(answer.json?.message ?? answer.body ?? '').slice(0, 200)}`.trim()
-  } catch (error) {
+  } catch (caught) {
+    const error = /** @type {{ code?: string, name: string, message: string }} */ (caught)
     return `${error.code ?? error.name}: ${String(error.message).slice(0, 300)}`
   }
 }
 
 async function retryLater (attempts) {
-  const seconds = Math.min(settings().retryBaseSeconds * 2 ** Math.min(attempts - 1, 12), MAX_RETRY_SECONDS)
+  const seconds = Math.min(configured().retryBaseSeconds * 2 ** Math.min(attempts - 1, 12), MAX_RETRY_SECONDS)
   const due = Date.now() + seconds * 1000
   const [control] = await controls.find({ name: 'retry' }, { limit: 1 })
   if (control !== undefined && control.due > Date.now()) return

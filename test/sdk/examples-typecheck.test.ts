@@ -27,7 +27,8 @@ function typecheck (files: string[]): string {
 
 t.test('the example, first-party, bench and files plugins compile against sdk/: the types say what the host takes', async (t) => {
   // (The template `plugin init` copies is checked in its own project: test/cli/plugin-workflow.test.ts.)
-  const plugins = ['examples/hello/index.js', 'examples/permits/index.js', 'plugins/notices/index.js', 'bench/plugins/storage-rw/index.js', 'test/fixtures/plugins/clerk/index.js', 'examples/dossiers/index.js']
+  const plugins = ['examples/hello/index.js', 'examples/permits/index.js', 'plugins/notices/index.js', 'bench/plugins/storage-rw/index.js', 'test/fixtures/plugins/clerk/index.js', 'examples/dossiers/index.js',
+    'plugins/portal-sync/index.js', 'bench/plugins/exchange-echo/index.js', 'test/fixtures/plugins/exchanger/index.js']
   t.equal(typecheck(plugins.map((file) => join(root, file))), '', plugins.join(', '))
 })
 
