@@ -1,5 +1,6 @@
 import { loadConfig } from '../../core/config.ts'
 import { startPlatform } from '../../platform/start.ts'
+import { seedDemoExchange, startDemoSimulator, type DemoSimulator } from '../demo/demo-exchange.ts'
 import { seedDemoPki } from '../demo/demo-pki.ts'
 import { seedDemoTenants, type DemoCredential } from '../demo/demo-tenants.ts'
 
@@ -15,6 +16,12 @@ export async function startCommand (args: string[]): Promise<number> {
     },
   })
   const { logger } = platform.services
+  // With the demo, a local LGSP and national portal to connect to (docs/exchange.md), stopped with the node.
+  let sim: DemoSimulator | undefined
+  if (config.demo) {
+    sim = await startDemoSimulator()
+    if (sim !== undefined) await seedDemoExchange(platform.services.db, platform.services.changes, platform.services.secretBox, sim)
+  }
   if (platform.bootstrap.generatedAdminPassword !== undefined) {
     // Shown once, on the terminal, never in the JSON log.
     process.stderr.write([
@@ -32,10 +39,13 @@ export async function startCommand (args: string[]): Promise<number> {
   }
   const url = platform.url.replace('127.0.0.1', 'localhost')
   process.stderr.write(`\n  nentang is listening on ${url}  (Ctrl-C stops it)\n  console: ${url}/console/   API reference: ${url}/api/docs\n\n`)
+  if (sim !== undefined) {
+    process.stderr.write(`  LGSP simulator: ${sim.url} (portal: ${sim.url}/portal, mutual TLS: ${sim.mtlsUrl}); Hà Nội's portal sync is connected to it.\n\n`)
+  }
   return new Promise((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'shutting down')
-      platform.close().then(() => resolve(0), (error: unknown) => {
+      platform.close().then(() => sim?.stop()).then(() => resolve(0), (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed')
         resolve(1)
       })

@@ -52,6 +52,11 @@ t.test('npm start answers on port 3000 with the demo tenants', async (t) => {
   const children = await (await fetch('http://127.0.0.1:3000/api/v1/tenants/hn/children', { headers: { authorization: `Bearer ${token}` } })).json() as { items: Array<{ code: string, name: string }> }
   t.same(children.items.map((c) => c.code), ['hn-ba-dinh', 'hn-hoan-kiem'], 'the demo tree is there')
   t.equal(children.items[0]!.name, 'Phường Ba Đình', 'named from the official list')
+  // The demo's data exchange: the LGSP simulator beside it, Hà Nội's portal sync connected to it.
+  const simulator = /LGSP simulator: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1]
+  t.ok(simulator, 'the banner names the LGSP simulator')
+  const endpoints = await (await fetch('http://127.0.0.1:3000/api/v1/tenants/hn/plugins/portal-sync/endpoints', { headers: { authorization: `Bearer ${token}` } })).json() as { endpoints: Array<{ name: string, baseUrl: string, circuit: string }> }
+  t.match(endpoints.endpoints, [{ name: 'portal', baseUrl: `${simulator}/portal`, circuit: 'closed' }], 'the portal connection points at it')
   t.match(stderr, /console: http:\/\/localhost:3000\/console\//, 'the banner points at the console')
   const console_ = await fetch('http://127.0.0.1:3000/', { redirect: 'follow' })
   t.match(await console_.text(), /<script type="module" src="\/console\/app\.js">/, 'and / opens it')
@@ -65,4 +70,10 @@ t.test('npm start answers on port 3000 with the demo tenants', async (t) => {
     if (!free) await new Promise((resolve) => setTimeout(resolve, 100))
   }
   t.ok(free, 'the platform stops and frees port 3000')
+  let simulatorGone = false
+  for (let i = 0; i < 50 && !simulatorGone; i++) {
+    simulatorGone = await fetch(`${simulator}/echo/x`).then(() => false, () => true)
+    if (!simulatorGone) await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  t.ok(simulatorGone, 'the simulator stopped with it')
 })
