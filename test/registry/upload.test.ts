@@ -49,7 +49,7 @@ t.test('upload: scope, immutability, hostile packages, automated checks, visibil
 
   const pending = await request(p.url, 'GET', '/api/v1/registry/packages?status=pending', { token: dev })
   t.same(pending.body.items.map((e: { version: string }) => e.version), ['1.1.0', '1.0.0'])
-  t.same((await request(p.url, 'GET', '/api/v1/registry/packages', { token: hcmUser })).body.items.map((e: { name: string }) => e.name).sort(), ['@vn/notices', '@vn/procedures'], "hcm sees the public first-party plugins, nothing of hn's private, unreviewed packages")
+  t.same((await request(p.url, 'GET', '/api/v1/registry/packages', { token: hcmUser })).body.items.map((e: { name: string }) => e.name).sort(), ['@vn/notices', '@vn/portal-sync', '@vn/procedures'], "hcm sees the public first-party plugins, nothing of hn's private, unreviewed packages")
   const detail = await request(p.url, 'GET', '/api/v1/registry/packages/hn/permits/versions/1.0.0', { token: p.admin })
   t.equal(detail.body.manifest.main, 'index.js')
   for (const path of ['/api/v1/registry/packages/@hn/permits/versions/1.0.0', '/api/v1/registry/packages/%40hn/permits/versions/1.0.0']) {

@@ -37,5 +37,5 @@ t.test('uploads cannot make every citizen\'s pages read their manifests: plugin.
   t.ok(JSON.stringify(listed.body).length < 100_000, `the list stays small (${JSON.stringify(listed.body).length} characters)`)
   await p.call('POST', '/api/v1/tenants/hcm/users', { token: p.admin, body: { username: 'hcm-citizen', password: 'hcm-citizen-password', roles: ['member'] } })
   const outsider = await p.call('GET', '/api/v1/registry/packages', { token: await p.signIn('hcm-citizen', 'hcm-citizen-password') })
-  t.same(outsider.body.items.map((e: { name: string }) => e.name).sort(), ['@vn/notices', '@vn/procedures'], 'visibility still read right: hcm sees the public first-party plugins, not hn\'s private uploads')
+  t.same(outsider.body.items.map((e: { name: string }) => e.name).sort(), ['@vn/notices', '@vn/portal-sync', '@vn/procedures'], 'visibility still read right: hcm sees the public first-party plugins, not hn\'s private uploads')
 })
