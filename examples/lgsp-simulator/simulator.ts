@@ -173,6 +173,8 @@ export async function startSimulator (options: { port?: number, mtlsPort?: numbe
       return { status: 200, json: { access_token: token, token_type: 'Bearer', expires_in: 300 } }
     }
     if (path.startsWith('/echo/')) return { status: 200, json: echo }
+    // An answer of the size asked for (at most 20 MB): what a too-large answer does to the caller.
+    if (path.startsWith('/big/')) return { status: 200, json: 'x'.repeat(Math.min(20_000_000, Number(path.slice('/big/'.length)) || 0)) }
     if (path.startsWith('/bearer/')) return bearer !== undefined && same(bearer, credentials.bearerToken) ? { status: 200, json: echo } : unauthorised
     if (path.startsWith('/oauth-api/')) return bearer !== undefined && (tokens.get(bearer) ?? 0) > Date.now() ? { status: 200, json: echo } : unauthorised
     if (path.startsWith('/lgsp/')) {
