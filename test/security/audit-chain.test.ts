@@ -44,14 +44,14 @@ t.test('the chain verifies with its key, and the checkpoint file and the log car
   const p = await withEntries(t, 5)
   const good = await verify(p)
   t.equal(good.code, 0, good.stderr)
-  t.match(good.stdout, /reaches its checkpoint at entry 9/)
+  t.match(good.stdout, /reaches its checkpoint at entry 10/)
   const lines = readFileSync(join(p.config.dataDir, CHECKPOINT_FILE), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
-  t.match(lines.at(-1), { seq: 9, hash: /^[0-9a-f]{64}$/, mac: /^[0-9a-f]{64}$/ })
+  t.match(lines.at(-1), { seq: 10, hash: /^[0-9a-f]{64}$/, mac: /^[0-9a-f]{64}$/ })
   const answer = await p.call('GET', '/api/v1/audit/verification', { token: await p.signIn('admin', ADMIN_PASSWORD) })
   t.match(answer.body, { ok: true })
-  // The first start wrote 4 entries (bootstrap, two first-party plugins, the procedures' install), then these 5; the
-  // sign-in is entry 10, and the node's next checkpoint may record it before the verification runs.
-  t.ok([9, 10].includes(answer.body.checkpoint), `the newest checkpoint, before or after the sign-in's own entry (${answer.body.checkpoint})`)
+  // The first start wrote 5 entries (bootstrap, three first-party plugins, the procedures' install), then these 5; the
+  // sign-in is entry 11, and the node's next checkpoint may record it before the verification runs.
+  t.ok([10, 11].includes(answer.body.checkpoint), `the newest checkpoint, before or after the sign-in's own entry (${answer.body.checkpoint})`)
 })
 
 t.test('deleting the newest entries is detected: the chain no longer reaches its checkpoint', async (t) => {
@@ -60,7 +60,7 @@ t.test('deleting the newest entries is detected: the chain no longer reaches its
   await p.platform.services.db.knex('audit_log').where('seq', '>', 2).delete()
   const bad = await verify(p)
   t.equal(bad.code, 1)
-  t.match(bad.stderr, /BROKEN at entry 3: the chain ends at entry 2, but a checkpoint .* records entry 9: entries were deleted/)
+  t.match(bad.stderr, /BROKEN at entry 3: the chain ends at entry 2, but a checkpoint .* records entry 10: entries were deleted/)
 })
 
 t.test('rewriting an entry and hashing the rest again, without the key, is detected at that entry', async (t) => {
@@ -134,7 +134,7 @@ t.test('on PostgreSQL a sandbox worker logs in as a role that reaches the plugin
   url.password = Buffer.from(deriveKey(p.config.secretKey!, 'worker-database')).toString('hex')
   const worker = createDatabase(url.toString())
   t.teardown(() => worker.close())
-  for (const table of ['users', 'audit_log', 'installation_secrets', 'registry_blobs', 'grants']) {
+  for (const table of ['users', 'audit_log', 'installation_secrets', 'registry_blobs', 'grants', 'exchange_endpoints', 'exchange_log', 'machine_clients']) {
     await t.rejects(worker.knex(table).select().limit(1), /permission denied/, `it cannot read ${table}`)
   }
   await t.rejects(worker.knex('audit_log').insert({ seq: 999, at: 'x', action: 'forged', details: '{}', prev_hash: 'x', hash: 'x' }), /permission denied/, 'nor write the audit log')
