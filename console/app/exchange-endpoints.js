@@ -15,17 +15,18 @@ const AUTH_FIELDS = {
   mtls: [['certificate', false], ['key', true]],
 }
 
-export function Endpoints ({ code, mount, names, can }) {
+/** `from`: the unit that installed an inherited plugin, whose connections serve this one unless it sets its own. */
+export function Endpoints ({ code, mount, names, can, from }) {
   const listed = useLoad(() => api('GET', `/api/v1/tenants/${code}/plugins/${mount}/endpoints`), [code, mount])
   return html`<fieldset class="endpoints"><legend>${t('exchange.endpoints')}</legend>
     <${Loading} state=${listed}>${(data) => names.map((name) => html`<${EndpointForm} key=${`${name}@${data.endpoints.find((one) => one.name === name)?.updatedAt ?? ''}`} code=${code} mount=${mount} name=${name}
-      current=${data.endpoints.find((one) => one.name === name)} can=${can} onSaved=${listed.reload} />`)}<//>
+      current=${data.endpoints.find((one) => one.name === name)} can=${can} from=${from} onSaved=${listed.reload} />`)}<//>
   </fieldset>`
 }
 
-function EndpointForm ({ code, mount, name, current, can, onSaved }) {
+function EndpointForm ({ code, mount, name, current, can, from, onSaved }) {
   const [kind, setKind] = useState(current?.auth.kind ?? 'none')
-  const status = current === undefined ? t('exchange.notSet') : `${current.baseUrl} · ${current.auth.kind} · ${t(`exchange.circuit.${current.circuit}`)}`
+  const status = current === undefined ? (from === undefined ? t('exchange.notSet') : t('exchange.inheritedUses', { tenant: from })) : `${current.baseUrl} · ${current.auth.kind} · ${t(`exchange.circuit.${current.circuit}`)}`
   return html`<${ActionForm} label=${t('exchange.setEndpoint', { name })} submit=${t('common.save')} action=${async (data) => {
     const auth = { kind }
     for (const [field] of AUTH_FIELDS[kind]) {

@@ -28,7 +28,8 @@ export function PluginsTab ({ code, can }) {
         ${data.inherited.length > 0
           ? html`<h3>${t('plugins.inherited')}</h3>
             <ul class="results">${data.inherited.map((item) => html`<li><strong>${item.mount}</strong> · ${item.package}@${item.version} <span class="muted">${t('plugins.from', { tenant: item.from })}</span>
-              ${item.pages ? html` <a class="button" href=${item.pages} target="_blank" rel="noopener">${t('plugins.openPage')}</a>` : null}</li>`)}</ul>`
+              ${item.pages ? html` <a class="button" href=${item.pages} target="_blank" rel="noopener">${t('plugins.openPage')}</a>` : null}
+              <${InheritedEndpoints} code=${code} item=${item} can=${can} /></li>`)}</ul>`
           : null}`}<//>
     <//>
     <${Section} title=${t('plugins.install')} id="install-title">
@@ -59,6 +60,13 @@ function InstallForm ({ code, byName, onInstalled }) {
     <${Field} label=${t('plugins.inherit')} name="inherit" type="checkbox" />
     ${schema ? html`<${SettingsFields} schema=${schema} key=${`${name}@${version}`} />` : null}
   <//>`
+}
+
+/** A unit's own connections for a plugin it inherits (else the installing unit's serve it): docs/exchange.md. */
+function InheritedEndpoints ({ code, item, can }) {
+  const detail = useLoad(() => api('GET', versionPath(item.package, item.version)), [item.package, item.version])
+  const names = detail.data?.manifest?.permissions?.exchange ?? []
+  return names.length > 0 ? html`<${Endpoints} code=${code} mount=${item.mount} names=${names} can=${can} from=${item.from} />` : null
 }
 
 function Installation ({ code, can, item, versions, onChange }) {

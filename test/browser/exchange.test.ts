@@ -62,5 +62,18 @@ t.test('a tenant-admin connects a plugin to the LGSP, reads and exports the exch
   await admin.reload()
   await admin.getByTestId('clients').getByText('Một cửa Sở Tư pháp Hà Nội').waitFor()
   t.equal(await admin.getByTestId('client-secret').count(), 0, 'gone after a reload: shown once')
+
+  // A commune inheriting the plugin: the province's connection serves it until it sets its own.
+  t.equal((await p.call('PUT', '/api/v1/tenants/hn/plugins/x', { token: p.admin, body: { package: '@hn/exchanger', version: '1.0.0', inherit: true } })).status, 200)
+  t.equal((await p.call('POST', '/api/v1/tenants/hn/children', { token: p.admin, body: { code: 'hn-ba-dinh', name: 'Phường Ba Đình' } })).status, 201)
+  await admin.goto(`${p.url}/console/#/units/hn-ba-dinh/plugins`)
+  await admin.getByTestId('endpoint-lgsp').filter({ hasText: 'dùng kết nối của hn' }).waitFor()
+  const own = admin.getByRole('form', { name: 'Cấu hình kết nối lgsp' })
+  await own.getByLabel('Địa chỉ gốc').fill(`${sim.url}/echo`)
+  await own.getByLabel('Cho phép địa chỉ mạng nội bộ (chỉ quản trị nền tảng)').check()
+  await own.getByRole('button', { name: 'Lưu' }).click()
+  await admin.getByTestId('endpoint-lgsp').filter({ hasText: `${sim.url}/echo · none` }).waitFor()
+  t.equal((await p.call('POST', '/t/hn-ba-dinh/x/call/lgsp', { body: { path: '/phuong' } })).body.json.target, '/echo/phuong', "the commune's own connection serves it")
+  t.equal((await p.exchange('lgsp', { method: 'POST', path: '/cong-dan/tra-cuu', json: {} })).body.status, 200, "the province's still serves the province")
   t.equal(browser.errors.length, 0, `no console errors: ${browser.errors.join('; ')}`)
 })
