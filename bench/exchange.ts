@@ -3,13 +3,12 @@
  * against the same route making the same call with `http.fetch`, in five alternating pairs of slices. Both on a
  * platform on SQLite in this process, the simulator in its own; prints one BENCH_DATA line.
  */
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { defaults } from '../core/config.ts'
 import { startPlatform } from '../platform/start.ts'
 import { packFolder } from '../registry/first-party.ts'
+import { benchConfig } from './bench-config.ts'
 import { load, type LoadResult } from './load.ts'
 import { startProcess } from './processes.ts'
 
@@ -20,20 +19,8 @@ const dir = mkdtempSync(join(tmpdir(), 'nentang-bench-exchange-'))
 // In a process of its own, as another agency's system is: its work is not the gateway's.
 const sim = await startProcess([join(root, 'examples/lgsp-simulator/main.ts')], {}, (text) => Number(/LGSP_SIMULATOR \{"url":"http:\/\/127\.0\.0\.1:(\d+)/.exec(text)?.[1]) || undefined)
 const simHost = new URL(sim.url).host
-const platform = await startPlatform({
-  ...defaults,
-  mfaRoles: [],
-  port: 0,
-  host: '127.0.0.1',
-  databaseUrl: `sqlite:${dir}/nentang.db`,
-  dataDir: dir,
-  adminPassword: 'bench-admin-password',
-  secretKey: randomBytes(32).toString('hex'),
-  workers: 2,
-  logLevel: 'warn',
-  // http.fetch reaches the simulator on loopback only when the platform allows it: the baseline's call.
-  httpAllowPrivate: [simHost],
-})
+// http.fetch reaches the simulator on loopback only when the platform allows it: the baseline's call.
+const platform = await startPlatform(benchConfig(dir, { logLevel: 'warn', httpAllowPrivate: [simHost] }))
 try {
   const call = async (method: string, path: string, token: string, body?: unknown, raw?: Buffer): Promise<any> => {
     const response = await fetch(platform.url + path, {

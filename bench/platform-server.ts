@@ -3,30 +3,19 @@
  * installs the bench plugins, measures the cold first request and the memory of idle isolates
  * (both need the node's internals), then prints one JSON line for bench/run.ts and serves.
  */
-import { randomBytes } from 'node:crypto'
-import { defaults } from '../core/config.ts'
 import { startPlatform } from '../platform/start.ts'
+import { benchConfig } from './bench-config.ts'
 import { findTenant } from '../core/tenancy/tenants.ts'
 import { installFromFolder } from '../registry/local-install.ts'
 
 const dir = process.argv[2]!
 const isolates = Number(process.env.BENCH_ISOLATES ?? 1000)
 const root = new URL('../', import.meta.url).pathname
-const platform = await startPlatform({
-  ...defaults,
-  // Benchmarks measure throughput: their administrators sign in with a password alone.
-  mfaRoles: [],
-  port: 0,
-  host: '127.0.0.1',
-  databaseUrl: `sqlite:${dir}/nentang.db`,
-  dataDir: dir,
-  adminPassword: 'bench-admin-password',
-  secretKey: randomBytes(32).toString('hex'),
-  workers: 2,
+const platform = await startPlatform(benchConfig(dir, {
   logLevel: 'info',
   // The storage target writes tens of thousands of documents at one unit: the quota is not what it measures.
   sandboxQuotaDocuments: 100_000_000,
-})
+}))
 const { table, supervisor } = platform.services.plugins
 const get = (path: string, token?: string) => fetch(platform.url + path, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } })
 const signIn = await fetch(`${platform.url}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'bench-admin-password' }) })

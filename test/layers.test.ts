@@ -23,8 +23,8 @@ export const rules: readonly Rule[] = [
   { files: within('core/'), allows: within('core/'), says: 'core imports nothing above it' },
   {
     files: within('sandbox/'),
-    allows: within('sandbox/', 'core/db/', 'core/logger.ts', 'core/errors.ts', 'core/config.ts', 'core/keyed-limit.ts', 'core/blocked-addresses.ts'),
-    says: 'sandbox imports only core/{db,logger,errors,config,keyed-limit,blocked-addresses}',
+    allows: within('sandbox/', 'core/db/', 'core/logger.ts', 'core/errors.ts', 'core/config.ts', 'core/keyed-limit.ts', 'core/outbound.ts'),
+    says: 'sandbox imports only core/{db,logger,errors,config,keyed-limit,outbound}',
   },
   { files: not(within('sandbox/worker/')), allows: not(within('sandbox/worker/')), says: 'only sandbox/worker/ imports from sandbox/worker/ (it runs in another process)' },
   { files: within('registry/'), allows: not(within('platform/')), says: 'registry never imports platform/' },

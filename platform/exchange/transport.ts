@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises'
 import { Agent as HttpAgent, request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { isIP } from 'node:net'
-import { isBlockedAddress } from '../../core/blocked-addresses.ts'
+import { isBlockedAddress, pinnedLookup, readLimited } from '../../core/outbound.ts'
 
 /** Why a request got no answer: it could not connect (or TLS failed), ran out of time, or the answer was too big. */
 export class TransportError extends Error {
@@ -65,29 +65,12 @@ export async function send (url: URL, options: SendOptions): Promise<Answer> {
       headers: { ...options.headers, ...(options.body === null ? {} : { 'content-length': String(options.body.length) }) },
       agent: options.agent,
       servername: isIP(hostname) === 0 ? hostname : undefined,
-      // Connect to the address that was checked, whatever DNS says now (Node 24 asks with `all: true`).
-      lookup: ((_host: string, lookupOptions: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-        if (lookupOptions.all === true) callback(null, [target])
-        else callback(null, target.address, target.family)
-      }) as never,
+      lookup: pinnedLookup(target),
     }, (res) => {
-      let size = 0
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length
-        if (size > options.maxBytes) {
-          req.destroy()
-          fail(new TransportError('too-large', `the answer is larger than ${options.maxBytes} bytes`))
-          return
-        }
-        chunks.push(chunk)
-      })
-      res.on('end', () => {
+      readLimited(req, res, options.maxBytes, () => fail(new TransportError('too-large', `the answer is larger than ${options.maxBytes} bytes`)), (answer) => {
         if (settled) return
         settled = true
-        const headers: Record<string, string> = {}
-        for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') headers[name] = value
-        resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) })
+        resolve(answer)
       })
       res.on('error', (error) => fail(new TransportError('unreachable', `the answer broke off: ${error.message.slice(0, 100)}`)))
     })

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
-import { isBlockedAddress } from '../../blocked-addresses.ts'
+import { isBlockedAddress } from '../../outbound.ts'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import * as client from 'openid-client'
 import type { Database } from '../../db/database.ts'

@@ -7,7 +7,7 @@ import type { PluginSpec } from '../../protocol.ts'
 import { HostCallError, denied, invalid, objectArg, stringArg } from '../../host-error.ts'
 import { parseUrlPattern, urlMatches, type UrlPattern } from '../../url-pattern.ts'
 import { createKeyedLimit, type KeyedLimit } from '../../../core/keyed-limit.ts'
-import { isBlockedAddress } from '../../../core/blocked-addresses.ts'
+import { isBlockedAddress, pinnedLookup, readLimited } from '../../../core/outbound.ts'
 
 export interface FetchPolicy {
   /** `host:port` pairs the platform allows even on private addresses (configuration, never the plugin). */
@@ -149,28 +149,10 @@ function send (
       method,
       headers: outgoing,
       timeout: timeoutMs,
-      // Connect to the address that was checked, whatever DNS says now. Node 24 asks for every
-      // address (`all: true`) and then wants an array.
-      lookup: ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-        if (options.all === true) callback(null, [target])
-        else callback(null, target.address, target.family)
-      }) as never,
+      lookup: pinnedLookup(target),
     }, (res) => {
-      let size = 0
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length
-        if (size > policy.maxBodyBytes) {
-          req.destroy()
-          reject(denied(`the response is larger than ${policy.maxBodyBytes} bytes`))
-          return
-        }
-        chunks.push(chunk)
-      })
-      res.on('end', () => {
-        const responseHeaders: Record<string, string> = {}
-        for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') responseHeaders[name] = value
-        resolve({ status: res.statusCode ?? 0, headers: responseHeaders, body: Buffer.concat(chunks).toString('utf8'), location: res.headers.location })
+      readLimited(req, res, policy.maxBodyBytes, () => reject(denied(`the response is larger than ${policy.maxBodyBytes} bytes`)), (answer) => {
+        resolve({ ...answer, body: answer.body.toString('utf8'), location: res.headers.location })
       })
       res.on('error', reject)
     })
