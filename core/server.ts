@@ -4,7 +4,7 @@ import { CoreError } from './errors.ts'
 import { authenticate } from './http/authenticate.ts'
 import { errorHandler } from './http/error-handler.ts'
 import { requestContext } from './http/request-context.ts'
-import { defineRoute, mountRoutes, staticRoutes, type Route } from './http/route.ts'
+import { defineRoute, mountRoutes, staticRoutes, type ExactRoutes, type Route } from './http/route.ts'
 import { buildOpenApi } from './openapi.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { fileRoutes } from './routes/files.ts'
@@ -73,7 +73,7 @@ export function coreRoutes (services: Services, extraRoutes: readonly Route<any>
  * The core API's Koa application: request context (id, log, metrics) → error handler →
  * authentication → core routes. Plugin requests never reach it (see `platform/listener.ts`).
  */
-export function createApp (services: Services, extraRoutes: readonly Route<any>[] = []): { app: Koa, router: Router } {
+export function createApp (services: Services, extraRoutes: readonly Route<any>[] = []): { app: Koa, router: Router, exact: ExactRoutes } {
   // Behind a trusted proxy the client is the right-most X-Forwarded-For entry, the one that proxy
   // wrote: entries to its left are whatever the client sent, and anyone can forge them.
   const app = new Koa({ proxy: services.config.trustProxy, maxIpsCount: 1 })
@@ -91,5 +91,5 @@ export function createApp (services: Services, extraRoutes: readonly Route<any>[
     methodNotAllowed: () => CoreError.methodNotAllowed('this route does not answer that method'),
     notImplemented: () => CoreError.methodNotAllowed('this method is not supported'),
   }))
-  return { app, router }
+  return { app, router, exact }
 }

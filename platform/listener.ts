@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type Koa from 'koa'
+import { directRoute } from '../core/http/direct-route.ts'
 import { recordRequest, requestIdFrom } from '../core/http/request-context.ts'
+import type { ExactRoutes } from '../core/http/route.ts'
 import { ALIVE } from '../core/routes/health.ts'
 import { createPluginGateway, isPluginPath } from './plugin-gateway.ts'
 import type { PlatformServices } from './services.ts'
@@ -10,8 +12,11 @@ import type { PlatformServices } from './services.ts'
  * The gateway's HTTP listener: plugin requests (`/t/{tenant}/{mount}/…`) go straight to the plugin
  * gateway on Node's own request and response, everything else through the core API's Koa app.
  */
-export function createRequestListener (services: PlatformServices, app: Koa): (req: IncomingMessage, res: ServerResponse) => void {
+export function createRequestListener (services: PlatformServices, app: Koa, exact: ExactRoutes): (req: IncomingMessage, res: ServerResponse) => void {
   const plugins = createPluginGateway(services)
+  // Every console page load asks who is signed in: answered without the app (core/http/direct-route.ts).
+  const meRoute = exact.get('GET /api/v1/me')?.route
+  const me = meRoute === undefined ? undefined : directRoute(services, meRoute)
   const core = app.callback()
   const pagesHost = services.config.pagesOrigin === undefined ? undefined : new URL(services.config.pagesOrigin).host
   return function gatewayListener (req, res) {
@@ -20,6 +25,7 @@ export function createRequestListener (services: PlatformServices, app: Koa): (r
     // The pages' own host name serves plugins (`/t/…`) and nothing else: not the console, not the API.
     else if (pagesHost !== undefined && req.headers.host?.toLowerCase() === pagesHost) notOnPagesHost(res)
     else if (req.url === '/healthz' && req.method === 'GET') alive(services, req, res)
+    else if (me !== undefined && req.url === '/api/v1/me' && req.method === 'GET') me(req, res).catch((error: unknown) => services.logger.error({ err: error }, 'GET /api/v1/me failed'))
     else void core(req, res)
   }
 }

@@ -147,7 +147,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     }
     await services.identity.factorPolicy.refresh()
     parts.push('factor policy', () => services.identity.factorPolicy.close())
-    const { app, router } = createApp(services, [
+    const { app, router, exact } = createApp(services, [
       ...platformStatusRoutes(services, PLATFORM_VERSION, exchange),
       ...registryRoutes(services, supervisor),
       ...reviewRoutes(services, signer),
@@ -183,7 +183,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
     parts.push('audit checkpoints', await startCheckpoints({ db, key: auditKey, dataDir: config.dataDir, logger, isLegacyHead: () => headIsLegacy(db, auditKey) }))
     // Node checks the header and request timeouts below only every `connectionsCheckingInterval`
     // (30 s by default), so a slow client could hold a socket for 30 s past them: check every second.
-    const server = createServer({ connectionsCheckingInterval: 1000 }, createRequestListener(services, app))
+    const server = createServer({ connectionsCheckingInterval: 1000 }, createRequestListener(services, app, exact))
     parts.push('http server', async () => {
       const drained = await drainServer(server, config.shutdownTimeoutMs)
       if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown: cut requests still in flight')

@@ -68,8 +68,8 @@ export function defineRoute<Body = undefined> (route: Route<Body>): Route<Body> 
 }
 
 /** A route without parameters, by `METHOD path` (`staticRoutes`). */
-export interface ExactRoute { path: string, handler: (ctx: Context) => Promise<void> }
-type ExactRoutes = Map<string, ExactRoute>
+export interface ExactRoute { path: string, handler: (ctx: Context) => Promise<void>, route: Route<any> }
+export type ExactRoutes = Map<string, ExactRoute>
 
 /**
  * Mounts routes on a router: parameter patterns, authentication, body validation, then the handler. Returns the routes
@@ -101,7 +101,7 @@ export function mountRoutes (router: Router, routes: readonly Route<any>[]): Exa
     router.register(route.path, [route.method], handler, { name: route.operationId })
     // The router would answer this exact path with this route only when no route before it matches it too.
     if (!route.path.includes(':') && router.match(route.path, route.method).pathAndMethod[0]?.path === route.path) {
-      exact.set(`${route.method} ${route.path}`, { path: route.path, handler })
+      exact.set(`${route.method} ${route.path}`, { path: route.path, handler, route })
     }
   }
   return exact

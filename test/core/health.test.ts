@@ -24,6 +24,35 @@ t.test('liveness, readiness and metrics', async (t) => {
   t.match(generated.headers.get('x-request-id'), /^[0-9a-f-]{36}$/, 'an insane one is replaced')
 })
 
+t.test('GET /api/v1/me, answered outside the app, says what the app says: body, headers, errors in the caller\'s language', async (t) => {
+  const p = await startTestPlatform(t)
+  const token = await p.signIn('admin', ADMIN_PASSWORD)
+  // `?` sends the same request through the Koa app: the direct path takes the exact URL only.
+  const pairs = [
+    [{ token }, 'signed in'],
+    [{}, 'no token'],
+    [{ token: `${token}x` }, 'a forged token'],
+    [{ headers: { authorization: 'Basic YWRtaW46eA==' } }, 'another scheme'],
+    [{ token, headers: { 'accept-language': 'en' } }, 'in English'],
+    [{ headers: { 'accept-language': 'vi' } }, 'refused, in Vietnamese'],
+  ] as const
+  for (const [options, why] of pairs) {
+    const direct = await p.call('GET', '/api/v1/me', options)
+    const throughApp = await p.call('GET', '/api/v1/me?', options)
+    t.equal(direct.status, throughApp.status, `${why}: the same status (${direct.status})`)
+    const strip = (body: any): unknown => body?.error === undefined ? body : { ...body, error: { ...body.error, requestId: 'x' } }
+    t.same(strip(direct.body), strip(throughApp.body), `${why}: the same body`)
+    for (const header of ['content-type', 'x-content-type-options', 'x-frame-options', 'strict-transport-security', 'www-authenticate']) {
+      t.equal(direct.headers.get(header), throughApp.headers.get(header), `${why}: the same ${header}`)
+    }
+    t.equal(direct.body?.error?.requestId ?? direct.headers.get('x-request-id'), direct.headers.get('x-request-id'), `${why}: the error names the request id it answered with`)
+  }
+  const metrics = (await p.call('GET', '/metrics')).body as string
+  // Every direct 401 counts under the route (4); through the app, a token refused before routing counts as `unmatched`.
+  t.match(metrics, /nentang_http_requests_total\{method="GET",route="\/api\/v1\/me",status="401"\} 6/, 'counted under its route')
+  t.match(metrics, /nentang_http_requests_total\{method="GET",route="\/api\/v1\/me",status="200"\} 4/)
+})
+
 t.test('readiness fails while migrations are pending', async (t) => {
   const p = await startTestPlatform(t)
   const { db } = p.platform.services
