@@ -16,6 +16,22 @@ import { agentFor, send, TransportError, type Answer } from './transport.ts'
 
 type ExchangeCall = Extract<GatewayCall, { op: 'exchange.call' }>
 
+/** One call as it is sent: where, what, by when, with the endpoint's connection and breaker. */
+interface Attempt {
+  endpoint: Endpoint
+  state: { agent: ReturnType<typeof agentFor> }
+  method: string
+  url: URL
+  target: string
+  headers: Record<string, string>
+  body: Buffer | null
+  deadline: number
+  requestHash: string
+}
+
+/** How a call ended: answered, or failed with its code (and the answer, when one came). */
+type Tried = { answer: Answer, attempts: number } | { code: ExchangeErrorCode, message: string, answer?: Answer, attempts: number }
+
 /** What `exchange.call` resolves to in the plugin. */
 export interface ExchangeAnswer {
   status: number
@@ -142,48 +158,55 @@ export function createExchange (deps: ExchangeDeps) {
     }
     // Within the plugin's own time: the endpoint's limit, cut to the plugin's less a margin to answer in.
     const deadline = started + Math.max(50, Math.min(endpoint.timeoutMs, spec.limits.timeoutMs - 100))
-    const retries = IDEMPOTENT.has(request.method) ? endpoint.retries : 0
+    const headers = {
+      ...request.headers,
+      ...(request.json ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+      accept: request.headers.accept ?? 'application/json',
+      'x-correlation-id': correlationId,
+    }
+    const tried = await tryUntilAnswered({ endpoint, state, method: request.method, url, target, headers, body, deadline, requestHash: record.requestHash })
+    attempts = tried.attempts
+    const upstreamFailed = 'code' in tried ? tried.code !== 'EXCH_ERR_RESPONSE_TOO_LARGE' : tried.answer.status >= 500
+    if (upstreamFailed) state.breaker.failed()
+    else state.breaker.succeeded()
+    if ('code' in tried) return fail(tried.code, `'${endpoint.name}': ${tried.message}`, tried.answer)
+    await finish('ok', tried.answer)
+    return answerOf(tried.answer, correlationId)
+  }
+
+  /**
+   * Sends a call until it is answered: again after no answer or a 502/503/504 while `retries` allow (idempotent calls
+   * only) and time is left, and once more with fresh credentials after a 401 (a token or session that lapsed early:
+   * the call was refused, not done). An answer bound to another request (`X-Road-Request-Hash`) is a failure.
+   */
+  async function tryUntilAnswered (call: Attempt): Promise<Tried> {
+    const { endpoint, state } = call
+    const retries = IDEMPOTENT.has(call.method) ? endpoint.retries : 0
     let renewed = false
-    for (;;) {
-      attempts++
+    for (let attempts = 1; ; attempts++) {
       let answer: Answer
       try {
-        const headers: Record<string, string> = {
-          ...request.headers,
-          ...(request.json ? { 'content-type': 'application/json; charset=utf-8' } : {}),
-          accept: request.headers.accept ?? 'application/json',
-          'x-correlation-id': correlationId,
-          ...await auth.headers(endpoint, request.method, target, body ?? Buffer.alloc(0), deadline),
-        }
-        const { allowPrivate } = endpoint
-        answer = await send(url, { method: request.method, headers, body, deadline, maxBytes: MAX_ANSWER_BYTES, allowPrivate, agent: state.agent })
+        const headers = { ...call.headers, ...await auth.headers(endpoint, call.method, call.target, call.body ?? Buffer.alloc(0), call.deadline) }
+        const { method, body, deadline } = call
+        answer = await send(call.url, { method, headers, body, deadline, maxBytes: MAX_ANSWER_BYTES, allowPrivate: endpoint.allowPrivate, agent: state.agent })
       } catch (error) {
-        if (error instanceof AuthFailed) {
-          state.breaker.failed()
-          return fail('EXCH_ERR_AUTH_FAILED', `'${endpoint.name}': ${error.message}`)
-        }
+        if (error instanceof AuthFailed) return { code: 'EXCH_ERR_AUTH_FAILED', message: error.message, attempts }
         if (!(error instanceof TransportError)) throw error
-        if (error.reason === 'too-large') return fail('EXCH_ERR_RESPONSE_TOO_LARGE', `'${endpoint.name}': ${error.message}`)
-        if (attempts <= retries && await backoff(attempts, deadline)) continue
-        state.breaker.failed()
-        return fail(error.reason === 'timeout' ? 'EXCH_ERR_TIMEOUT' : 'EXCH_ERR_UNREACHABLE', `'${endpoint.name}': ${error.message}`)
+        if (error.reason === 'too-large') return { code: 'EXCH_ERR_RESPONSE_TOO_LARGE', message: error.message, attempts }
+        if (attempts <= retries && await backoff(attempts, call.deadline)) continue
+        return { code: error.reason === 'timeout' ? 'EXCH_ERR_TIMEOUT' : 'EXCH_ERR_UNREACHABLE', message: error.message, attempts }
       }
       if (answer.status === 401 && auth.renewable(endpoint) && !renewed) {
-        // A token or session that lapsed early: one more try with a fresh one (the call was refused, not done).
         renewed = true
         auth.forget(endpoint)
         continue
       }
-      if (RETRIED_STATUSES.has(answer.status) && attempts <= retries && await backoff(attempts, deadline)) continue
+      if (RETRIED_STATUSES.has(answer.status) && attempts <= retries && await backoff(attempts, call.deadline)) continue
       const bound = answer.headers['x-road-request-hash']
-      if (bound !== undefined && bound !== Buffer.from(record.requestHash, 'hex').toString('base64')) {
-        state.breaker.failed()
-        return fail('EXCH_ERR_HASH_MISMATCH', `'${endpoint.name}' answered with the hash of another request`, answer)
+      if (bound !== undefined && bound !== Buffer.from(call.requestHash, 'hex').toString('base64')) {
+        return { code: 'EXCH_ERR_HASH_MISMATCH', message: 'answered with the hash of another request', answer, attempts }
       }
-      if (answer.status >= 500) state.breaker.failed()
-      else state.breaker.succeeded()
-      await finish('ok', answer)
-      return answerOf(answer, correlationId)
+      return { answer, attempts }
     }
   }
 
