@@ -1,6 +1,5 @@
+// What a tenant-admin sends to set an exchange endpoint, and the kinds of authentication (docs/exchange.md).
 import type { JsonSchema } from '../../core/http/validation.ts'
-
-/** What a tenant-admin sends to set an exchange endpoint, and the authentication kinds it may name (docs/exchange.md). */
 
 export type AuthKind = 'none' | 'bearer' | 'oauth2' | 'hmac' | 'session' | 'mtls'
 
