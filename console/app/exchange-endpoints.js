@@ -6,6 +6,7 @@ import { t } from './i18n.js'
 import { ActionForm, Field, html, Loading, useLoad } from './ui.js'
 
 /** Per kind of authentication, its fields: [name, secret?]. The same names the API takes. */
+const PEM_FIELDS = new Set(['certificate', 'key'])
 const AUTH_FIELDS = {
   none: [],
   bearer: [['token', true]],
@@ -38,7 +39,8 @@ function EndpointForm ({ code, mount, name, current, can, from, onSaved }) {
     const body = {
       baseUrl: String(data.get('baseUrl')).trim(),
       auth,
-      ...(String(data.get('ca') ?? '').trim() === '' ? {} : { ca: String(data.get('ca')).trim() }),
+      // Emptied: no private CA any more.
+      ca: String(data.get('ca') ?? '').trim() === '' ? null : String(data.get('ca')).trim(),
       ...(number('timeoutMs') === undefined ? {} : { timeoutMs: number('timeoutMs') }),
       ...(number('retries') === undefined ? {} : { retries: number('retries') }),
       ...(number('ratePerMinute') === undefined ? {} : { ratePerMinute: number('ratePerMinute') }),
@@ -53,9 +55,9 @@ function EndpointForm ({ code, mount, name, current, can, from, onSaved }) {
     <${Field} label=${t('exchange.authKind')} name="kind" value=${kind} options=${Object.keys(AUTH_FIELDS).map((value) => ({ value, label: t(`exchange.auth.${value}`) }))}
       onChange=${(event) => setKind(event.currentTarget.value)} />
     ${AUTH_FIELDS[kind].map(([field, secret]) => html`<${Field} key=${`${kind}.${field}`} name=${field} label=${t(`exchange.field.${field}`)}
-      type=${secret ? 'password' : 'text'} autocomplete="off" value=${secret ? '' : current?.auth[field] ?? ''}
+      type=${secret ? 'password' : 'text'} rows=${PEM_FIELDS.has(field) ? 4 : undefined} autocomplete="off" value=${secret ? '' : current?.auth[field] ?? ''}
       hint=${secret && (current?.auth.secretsSet ?? []).includes(field) ? t('exchange.secretKept') : undefined} />`)}
-    <${Field} label=${t('exchange.ca')} name="ca" value=${current?.ca ?? ''} hint=${t('exchange.caHint')} />
+    <${Field} label=${t('exchange.ca')} name="ca" rows="4" value=${current?.ca ?? ''} hint=${t('exchange.caHint')} />
     <${Field} label=${t('exchange.timeoutMs')} name="timeoutMs" type="number" min="100" max="30000" value=${current?.timeoutMs ?? 5000} />
     <${Field} label=${t('exchange.retries')} name="retries" type="number" min="0" max="5" value=${current?.retries ?? 2} />
     <${Field} label=${t('exchange.ratePerMinute')} name="ratePerMinute" type="number" min="1" value=${current?.ratePerMinute ?? ''} />

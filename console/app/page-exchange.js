@@ -103,7 +103,7 @@ function Clients ({ tenant }) {
     }}>
       <${Field} label=${t('exchange.clientName')} name="name" required />
       <${Field} label=${t('exchange.clientRoles')} name="roles" required />
-      <${Field} label=${t('exchange.clientCertificate')} name="certificate" />
+      <${Field} label=${t('exchange.clientCertificate')} name="certificate" rows="4" />
     <//>
   <//>`
 }

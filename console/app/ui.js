@@ -73,7 +73,8 @@ let fieldIds = 0
  * A labelled input: the label is always visible and tied to its control. Inputs are uncontrolled
  * (`value` is the initial value), so a re-render never overwrites what the user typed.
  */
-export function Field ({ label, name, type = 'text', required = false, value, hint, autocomplete, pattern, options, ...rest }) {
+/** A labelled input; `options`: a select; `rows`: a textarea (a PEM certificate or key keeps its lines). */
+export function Field ({ label, name, type = 'text', required = false, value, hint, autocomplete, pattern, options, rows, ...rest }) {
   const [id] = useState(() => `f${++fieldIds}`)
   if (type === 'checkbox') {
     return html`<div class="field check"><input id=${id} type="checkbox" name=${name} defaultChecked=${value === true} ...${rest} /><label for=${id}>${label}</label></div>`
@@ -82,6 +83,8 @@ export function Field ({ label, name, type = 'text', required = false, value, hi
     <label for=${id}>${label}</label>
     ${options !== undefined
       ? html`<select id=${id} name=${name} required=${required} ...${rest}>${options.map((o) => html`<option value=${o.value} selected=${o.value === value}>${o.label}</option>`)}</select>`
+      : rows !== undefined
+      ? html`<textarea id=${id} name=${name} rows=${rows} required=${required} defaultValue=${value} autocomplete=${autocomplete} spellcheck="false" aria-describedby=${hint ? `${id}-hint` : undefined} ...${rest}></textarea>`
       : html`<input id=${id} name=${name} type=${type} required=${required} defaultValue=${value} autocomplete=${autocomplete} pattern=${pattern} aria-describedby=${hint ? `${id}-hint` : undefined} ...${rest} />`}
     ${hint ? html`<small id=${`${id}-hint`} class="muted">${hint}</small>` : null}
   </div>`

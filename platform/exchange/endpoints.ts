@@ -138,7 +138,8 @@ export function createEndpoints (db: Database, box: SecretBox, changes: ChangeFe
         auth_kind: input.auth.kind,
         auth_options: JSON.stringify(options),
         sealed: Object.keys(secrets).length === 0 ? null : box.seal(JSON.stringify(secrets), sealContext(tenant.id, mount, name)),
-        ca: input.ca ?? (existing?.ca ?? null),
+        // Left out: the CA set stays; null: none.
+        ca: input.ca === undefined ? existing?.ca ?? null : input.ca,
         timeout_ms: input.timeoutMs ?? 5000,
         retries: input.retries ?? 2,
         rate_per_minute: input.ratePerMinute ?? null,

@@ -28,6 +28,18 @@ t.test('a tenant-admin connects a plugin to the LGSP, reads and exports the exch
   await form.getByText('Đã đặt; để trống để giữ nguyên').waitFor()
   await browser.screenshot(admin, 'exchange-01-endpoint')
 
+  // Mutual TLS: a certificate, its key and a private CA pasted as PEM keep their lines.
+  const tls = admin.getByRole('form', { name: 'Cấu hình kết nối mtls' })
+  await tls.getByLabel('Địa chỉ gốc').fill(sim.mtlsUrl)
+  await tls.getByLabel('Cách xác thực').selectOption('mtls')
+  await tls.getByLabel('Chứng thư số máy khách (PEM)').fill(sim.pki.clientCertificate)
+  await tls.getByLabel('Khoá bí mật của chứng thư (PEM)').fill(sim.pki.clientKey)
+  await tls.getByLabel('Tổ chức chứng thực riêng (PEM)').fill(sim.pki.ca)
+  await tls.getByLabel('Cho phép địa chỉ mạng nội bộ (chỉ quản trị nền tảng)').check()
+  await tls.getByRole('button', { name: 'Lưu' }).click()
+  await admin.getByTestId('endpoint-mtls').filter({ hasText: 'mtls' }).waitFor()
+  t.equal((await p.exchange('mtls', { path: '/lien-thong' })).body.json?.clientCertificate, 'UBND TP Ha Noi', 'the simulator saw the certificate set in the console')
+
   const called = await p.exchange('lgsp', { method: 'POST', path: '/cong-dan/tra-cuu', json: { hoTen: 'Nguyễn Văn An' } }, { headers: { 'x-correlation-id': 'tra-cuu-0001' } })
   t.equal(called.body.status, 200, 'the plugin reaches the LGSP with what was set in the console')
 
@@ -41,7 +53,7 @@ t.test('a tenant-admin connects a plugin to the LGSP, reads and exports the exch
   const log = admin.getByTestId('exchange-log')
   await log.getByText('tra-cuu-0001').waitFor()
   t.match(await log.textContent(), /POST \/lgsp\/cong-dan\/tra-cuu/)
-  t.match(await admin.getByTestId('exchange-chain').textContent(), /Chuỗi nguyên vẹn: 1 mục/)
+  t.match(await admin.getByTestId('exchange-chain').textContent(), /Chuỗi nguyên vẹn: 2 mục/)
   const download = admin.waitForEvent('download')
   await admin.getByRole('button', { name: 'Xuất CSV' }).click()
   const csv = readFileSync(await (await download).path(), 'utf8')

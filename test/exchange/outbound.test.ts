@@ -72,6 +72,13 @@ t.test('a plugin calls the LGSP with each kind of authentication, over real HTTP
   await t.rejects(knex('exchange_log').where({ seq: 2 }).update({ status: 500 }), 'the log refuses updates')
   await t.rejects(knex('exchange_log').where({ seq: 2 }).delete(), 'and deletes')
 
+  // The key left out is kept; the CA set to null is gone, and the simulator's certificate is no longer trusted.
+  await p.endpoint('mtls', { baseUrl: sim.mtlsUrl, auth: { kind: 'mtls', certificate: sim.pki.clientCertificate }, ca: null, allowPrivate: true })
+  const untrusted = await p.exchange('mtls', { path: '/lien-thong' })
+  t.equal(untrusted.body.code, 'EXCH_ERR_UNREACHABLE', 'without its private CA the server is not trusted')
+  await p.endpoint('mtls', { baseUrl: sim.mtlsUrl, auth: { kind: 'mtls', certificate: sim.pki.clientCertificate }, ca: sim.pki.ca, allowPrivate: true })
+  t.equal((await p.exchange('mtls', { path: '/lien-thong' })).body.json.clientCertificate, 'UBND TP Ha Noi', 'the key kept when left out')
+
   // A wrong credential: refused upstream, and the error names no secret either.
   await p.endpoint('oauth', { baseUrl: `${sim.url}/oauth-api`, auth: { kind: 'oauth2', tokenUrl: `${sim.url}/oauth/token`, clientId: sim.credentials.oauth.clientId, clientSecret: 'sai-mat-khau' }, allowPrivate: true })
   const refused = await p.exchange('oauth', { path: '/ho-so' })
