@@ -202,8 +202,7 @@ export function clientRoutes (services: Services): Route<any>[] {
       if (type !== 'application/x-www-form-urlencoded') throw CoreError.unsupportedMediaType('the token request is application/x-www-form-urlencoded (RFC 6749)', { field: '(body)' })
       const form = new URLSearchParams((await readBody(ctx.req, 16 * 1024)).toString('utf8'))
       if (form.get('grant_type') !== 'client_credentials') throw CoreError.invalidField('grant_type must be client_credentials', { field: 'grant_type' })
-      const basic = /^Basic ([A-Za-z0-9+/=]+)$/.exec(ctx.get('authorization'))?.[1]
-      const [basicId, basicSecret] = basic === undefined ? [] : Buffer.from(basic, 'base64').toString('utf8').split(':').map((part) => decodeURIComponent(part))
+      const [basicId, basicSecret] = basicCredentials(ctx.get('authorization'))
       const clientId = basicId ?? form.get('client_id') ?? ''
       const address = ctx.ip
       const wait = throttle.begin(`client:${clientId}`, address)
@@ -236,4 +235,21 @@ export function clientRoutes (services: Services): Route<any>[] {
   })
 
   return [list, create, change, renewSecret, token]
+}
+
+/**
+ * HTTP Basic client credentials (RFC 6749 §2.3.1: each form-urlencoded, then joined by the first ':'); none when the
+ * header is not Basic or does not decode, which then authenticates nobody.
+ */
+function basicCredentials (header: string): [string, string] | [] {
+  const encoded = /^Basic ([A-Za-z0-9+/=]{1,2048})$/.exec(header)?.[1]
+  if (encoded === undefined) return []
+  const text = Buffer.from(encoded, 'base64').toString('utf8')
+  const colon = text.indexOf(':')
+  if (colon < 0) return []
+  try {
+    return [decodeURIComponent(text.slice(0, colon).replace(/\+/g, ' ')), decodeURIComponent(text.slice(colon + 1).replace(/\+/g, ' '))]
+  } catch {
+    return []
+  }
 }

@@ -37,6 +37,8 @@ t.test('a system registered at hn gets a token, reaches the route its role grant
     [form({ grant_type: 'client_credentials' }), { authorization: `Basic ${Buffer.from(`${clientId}:sai`).toString('base64')}` }, 'a wrong secret'],
     [form({ grant_type: 'client_credentials', client_id: 'hn.sys-00000000', client_secret: clientSecret }), {}, 'an unknown client'],
     [form({ grant_type: 'client_credentials', client_id: 'admin', client_secret: 'admin-password-for-tests' }), {}, 'a person\'s username and password'],
+    [form({ grant_type: 'client_credentials' }), { authorization: `Basic ${Buffer.from('%E0%A4%A:%ZZ').toString('base64')}` }, 'Basic credentials that do not decode'],
+    [form({ grant_type: 'client_credentials' }), { authorization: `Basic ${Buffer.from(clientId).toString('base64')}` }, 'Basic without a colon'],
   ] as const) t.equal((await ask(body, headers)).status, 401, `refused: ${why}`)
   t.equal((await ask(form({ grant_type: 'password', username: 'admin', password: 'x' }))).status, 422, 'another grant type')
   t.equal((await request(p.url, 'POST', '/api/v1/auth/client-token', { body: { grant_type: 'client_credentials' } })).status, 415, 'JSON is not the token request\'s type')
