@@ -119,11 +119,11 @@ export function createEndpoints (db: Database, box: SecretBox, changes: ChangeFe
       for (const field of kind.required) {
         if (options[field] === undefined && secrets[field] === undefined) throw new EndpointInvalid(`auth/${field}`, `${input.auth.kind} authentication needs '${field}'`)
       }
-      const base = new URL(input.baseUrl)
+      const base = urlOf(input.baseUrl, 'baseUrl')
       if (input.auth.kind === 'mtls' && base.protocol !== 'https:') throw new EndpointInvalid('baseUrl', 'mutual TLS needs an https base URL')
       if (base.username !== '' || base.password !== '') throw new EndpointInvalid('baseUrl', 'credentials go in auth, never in the URL')
       if (input.auth.kind === 'oauth2') {
-        const tokenUrl = new URL(options.tokenUrl!)
+        const tokenUrl = urlOf(options.tokenUrl!, 'auth/tokenUrl')
         if (!['http:', 'https:'].includes(tokenUrl.protocol) || tokenUrl.username !== '' || tokenUrl.password !== '') throw new EndpointInvalid('auth/tokenUrl', 'the token URL is a plain http(s) URL')
       }
       const sameHost = existing !== undefined && new URL(existing.baseUrl).host === base.host &&
@@ -201,5 +201,14 @@ export class EndpointInvalid extends Error {
   constructor (field: string, message: string) {
     super(message)
     this.field = field
+  }
+}
+
+/** `text` as a URL, or EndpointInvalid naming `field` (a pattern lets through what the URL parser refuses). */
+function urlOf (text: string, field: string): URL {
+  try {
+    return new URL(text)
+  } catch {
+    throw new EndpointInvalid(field, `'${text.slice(0, 100)}' is not a URL`)
   }
 }

@@ -126,6 +126,8 @@ t.test('an endpoint reaches a private address only when a platform-admin allows 
   // Malformed settings: each refused with its field, nothing stored.
   for (const [body, field] of [
     [{ baseUrl: 'ftp://lgsp.example/x', auth: { kind: 'none' } }, 'baseUrl'],
+    [{ baseUrl: 'http://[::1', auth: { kind: 'none' } }, 'baseUrl'],
+    [{ baseUrl: 'https://lgsp.example', auth: { kind: 'oauth2', tokenUrl: 'http://[bad', clientId: 'x', clientSecret: 'y' } }, 'auth/tokenUrl'],
     [{ baseUrl: 'https://user:pw@lgsp.example', auth: { kind: 'none' } }, 'baseUrl'],
     [{ baseUrl: 'https://lgsp.example', auth: { kind: 'oauth2', tokenUrl: 'https://lgsp.example/token' } }, 'auth/clientId'],
     [{ baseUrl: 'http://lgsp.example', auth: { kind: 'mtls', certificate: p.sim.pki.clientCertificate, key: p.sim.pki.clientKey } }, 'baseUrl'],
