@@ -32,7 +32,7 @@ const dossierEvent = (dossier) => ({
 })
 const workflowEvent = (workflow) => ({
   initial: workflow.initial,
-  states: workflow.states.map((state) => ({ name: state.name, ...(state.outcome === undefined ? {} : { outcome: state.outcome }) })),
+  states: workflow.states.map(({ name, label = null, outcome }) => ({ name, label, ...(outcome === undefined ? {} : { outcome }) })),
   transitions: workflow.transitions.map(({ from, action, to }) => ({ from, action, to })),
 })
 const versionsRead = new Map()

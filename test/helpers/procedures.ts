@@ -40,6 +40,29 @@ export const permit = {
   },
 }
 
+/** A procedure whose steps map one to one onto the portal's statuses 1, 2, 4, 9, 10 (the portal sync's tests). */
+export const copyProcedure = {
+  code: 'cap-ban-sao',
+  name: { vi: 'Cấp bản sao từ sổ gốc', en: 'Copies from the original register' },
+  form: { sections: [{ title: { vi: 'Người yêu cầu' }, fields: [{ name: 'hoTen', type: 'text', required: true, label: { vi: 'Họ và tên' } }] }] },
+  workflow: {
+    initial: 'moi',
+    states: [
+      { name: 'moi', label: { vi: 'Mới nộp' } },
+      { name: 'tiep-nhan', label: { vi: 'Đã tiếp nhận' } },
+      { name: 'xu-ly', label: { vi: 'Đang xử lý' } },
+      { name: 'da-xu-ly', label: { vi: 'Đã xử lý xong' } },
+      { name: 'tra-ket-qua', label: { vi: 'Đã trả kết quả' }, outcome: 'approved' },
+    ],
+    transitions: [
+      { from: 'moi', action: 'nhan', to: 'tiep-nhan', roles: ['officer'], label: { vi: 'Tiếp nhận' } },
+      { from: 'tiep-nhan', action: 'xu-ly', to: 'xu-ly', roles: ['officer'], label: { vi: 'Xử lý' } },
+      { from: 'xu-ly', action: 'duyet', to: 'da-xu-ly', roles: ['officer'], label: { vi: 'Duyệt' } },
+      { from: 'da-xu-ly', action: 'tra', to: 'tra-ket-qua', roles: ['officer'], label: { vi: 'Trả kết quả' } },
+    ],
+  },
+}
+
 /** Hà Nội and two of its wards, their people, and Hồ Chí Minh City's. */
 export async function units (t: Test): Promise<PluginPlatform & { as: Record<string, string> }> {
   const p = await startPluginPlatform(t)

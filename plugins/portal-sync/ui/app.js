@@ -31,9 +31,11 @@ function mappingForm (procedure) {
   const form = el('form')
   const fieldset = el('fieldset', {}, el('legend', { textContent: `${text(procedure.name)} (${procedure.code}, phiên bản ${procedure.version})` }))
   for (const state of procedure.workflow.states) {
-    const select = el('select', { name: state.name }, el('option', { value: '', textContent: '—' }), ...PORTAL_STATUSES.map((status) =>
+    const id = `${procedure.code}.${state.name}`
+    const select = el('select', { id, name: state.name }, el('option', { value: '', textContent: '—' }), ...PORTAL_STATUSES.map((status) =>
       el('option', { value: String(status.code), textContent: `${status.code}. ${text(status)}`, selected: procedure.mapping?.[state.name] === status.code })))
-    fieldset.append(el('label', {}, `${state.name}: `, select))
+    const named = state.label === null || state.label === undefined ? state.name : `${text(state.label)} (${state.name})`
+    fieldset.append(el('p', {}, el('label', { htmlFor: id, textContent: named }), ' ', select))
   }
   const said = el('p', { role: 'status' })
   form.append(fieldset, el('button', { type: 'submit', textContent: 'Lưu' }), said)
