@@ -24,6 +24,8 @@ const configured = () => settings()
 const BATCH = 20
 const STALE_CLAIM_MS = 60_000
 const MAX_RETRY_SECONDS = 3600
+/** Half the handlers' time limit (plugin.json's 15 s): a flush stops sending by then and hands on to a timer. */
+const FLUSH_BUDGET_MS = 7_500
 
 const fail = (request, status, code, vi, en, field) => ({
   status,
@@ -132,8 +134,14 @@ async function enqueue (seq, receipt, call, payload, refused) {
  * send one twice.
  */
 async function flush () {
+  const started = Date.now()
   const waiting = await outbox.find({ state: { $in: ['pending', 'failed', 'sending'] } }, { sort: 'seq', limit: BATCH })
   for (const item of waiting) {
+    // Within the handler's own time (a slow portal takes seconds a call): the rest goes on in a timer's run.
+    if (Date.now() - started > FLUSH_BUDGET_MS) {
+      await timers.at(Date.now(), 'retry')
+      return
+    }
     if (item.state === 'sending' && Date.parse(item.claimedAt) > Date.now() - STALE_CLAIM_MS) return
     const claimed = await outbox.update(item._id, { state: 'sending', claimedAt: new Date().toISOString(), attempts: item.attempts + 1 }, { expect: { state: item.state, attempts: item.attempts } })
     if (claimed === null) return
