@@ -1,5 +1,6 @@
 /** What every call the platform makes out (a plugin's fetch, an exchange, an OpenID provider) shares. */
 import type { ClientRequest, IncomingMessage } from 'node:http'
+import { lookup } from 'node:dns/promises'
 import { BlockList, isIP } from 'node:net'
 
 // Loopback, link-local (and the cloud metadata address in it), private, shared, unspecified,
@@ -55,4 +56,23 @@ export function readLimited (
     for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') headers[name] = value
     done({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) })
   })
+}
+
+/**
+ * The address to connect to for `hostname`: resolved (every address), each checked unless `allowPrivate`. A reason
+ * in words when it does not resolve or resolves to a private address (the caller turns it into its own error).
+ */
+export async function checkedAddress (hostname: string, allowPrivate: boolean): Promise<{ address: string, family: number } | { refused: string }> {
+  let addresses: Array<{ address: string, family: number }>
+  if (isIP(hostname) !== 0) addresses = [{ address: hostname, family: isIP(hostname) }]
+  else {
+    try {
+      addresses = await lookup(hostname, { all: true, verbatim: true })
+    } catch {
+      return { refused: `cannot resolve ${hostname}` }
+    }
+  }
+  const blockedOne = allowPrivate ? undefined : addresses.find(({ address }) => isBlockedAddress(address))
+  if (blockedOne !== undefined) return { refused: `${hostname} resolves to ${blockedOne.address}, a loopback, link-local or private address` }
+  return addresses[0] ?? { refused: `cannot resolve ${hostname}` }
 }

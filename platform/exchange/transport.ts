@@ -1,8 +1,7 @@
-import { lookup } from 'node:dns/promises'
 import { Agent as HttpAgent, request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { isIP } from 'node:net'
-import { isBlockedAddress, pinnedLookup, readLimited } from '../../core/outbound.ts'
+import { checkedAddress, pinnedLookup, readLimited } from '../../core/outbound.ts'
 
 /** Why a request got no answer: it could not connect (or TLS failed), ran out of time, or the answer was too big. */
 export class TransportError extends Error {
@@ -46,6 +45,7 @@ export function agentFor (url: URL, tls: { ca?: string, cert?: string, key?: str
 export async function send (url: URL, options: SendOptions): Promise<Answer> {
   const hostname = url.hostname.replace(/^\[|\]$/g, '')
   const target = await checkedAddress(hostname, options.allowPrivate)
+  if ('refused' in target) throw new TransportError('unreachable', `${target.refused}${options.allowPrivate ? '' : '; a platform administrator must allow it for this endpoint'}`)
   const timeoutMs = options.deadline - Date.now()
   if (timeoutMs <= 0) throw new TransportError('timeout', 'no time was left to call')
   const requester = url.protocol === 'https:' ? httpsRequest : httpRequest
@@ -82,24 +82,4 @@ export async function send (url: URL, options: SendOptions): Promise<Answer> {
     req.on('error', (error) => fail(new TransportError('unreachable', `${url.origin}: ${error.message.slice(0, 160)}`)))
     req.end(options.body ?? undefined)
   })
-}
-
-async function checkedAddress (hostname: string, allowPrivate: boolean): Promise<{ address: string, family: number }> {
-  let addresses: Array<{ address: string, family: number }>
-  if (isIP(hostname) !== 0) addresses = [{ address: hostname, family: isIP(hostname) }]
-  else {
-    try {
-      addresses = await lookup(hostname, { all: true, verbatim: true })
-    } catch {
-      throw new TransportError('unreachable', `cannot resolve ${hostname}`)
-    }
-  }
-  for (const { address } of addresses) {
-    if (!allowPrivate && isBlockedAddress(address)) {
-      throw new TransportError('unreachable', `${hostname} resolves to ${address}, a private or loopback address; a platform administrator must allow it for this endpoint`)
-    }
-  }
-  const first = addresses[0]
-  if (first === undefined) throw new TransportError('unreachable', `cannot resolve ${hostname}`)
-  return first
 }

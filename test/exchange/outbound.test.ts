@@ -113,7 +113,7 @@ t.test('an endpoint reaches a private address only when a platform-admin allows 
   t.equal((await set({ baseUrl: p.sim.url, auth: { kind: 'none' } })).status, 201, 'set without it')
   const blocked = await p.exchange('echo', { path: '/echo/x' })
   t.equal(blocked.body.code, 'EXCH_ERR_UNREACHABLE')
-  t.match(blocked.body.message, /private or loopback/)
+  t.match(blocked.body.message, /a loopback, link-local or private address; a platform administrator must allow it/)
   t.equal(p.sim.seen.length, 0, 'nothing reached the simulator')
 
   t.equal((await set({ baseUrl: p.sim.url, auth: { kind: 'none' }, allowPrivate: true }, p.admin)).status, 200, 'the platform-admin allows it')

@@ -1,13 +1,11 @@
-import { lookup } from 'node:dns/promises'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import { isIP } from 'node:net'
 import type { RunningRequest } from '../plugin-isolate.ts'
 import type { PluginSpec } from '../../protocol.ts'
 import { HostCallError, denied, invalid, objectArg, stringArg } from '../../host-error.ts'
 import { parseUrlPattern, urlMatches, type UrlPattern } from '../../url-pattern.ts'
 import { createKeyedLimit, type KeyedLimit } from '../../../core/keyed-limit.ts'
-import { isBlockedAddress, pinnedLookup, readLimited } from '../../../core/outbound.ts'
+import { checkedAddress, pinnedLookup, readLimited } from '../../../core/outbound.ts'
 
 export interface FetchPolicy {
   /** `host:port` pairs the platform allows even on private addresses (configuration, never the plugin). */
@@ -76,7 +74,8 @@ export async function fetchForPlugin (policy: FetchPolicy, spec: PluginSpec, req
       const left = timeLeft(policy, request)
       const hostname = parsed.hostname.replace(/^\[|\]$/g, '')
       const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port)
-      const address = await resolveChecked(hostname, port, policy)
+      const address = await checkedAddress(hostname, policy.allowPrivate.includes(`${hostname}:${port}`))
+      if ('refused' in address) throw denied(address.refused)
       const response = await send(parsed, address, method, headers, body, policy, left)
       if ([301, 302, 303, 307, 308].includes(response.status) && response.location !== undefined) {
         url = new URL(response.location, parsed).href
@@ -108,25 +107,6 @@ function timeLeft (policy: FetchPolicy, request: RunningRequest): number {
   const left = request.deadline === undefined ? policy.timeoutMs : Math.min(policy.timeoutMs, request.deadline - Date.now())
   if (left <= 0) throw new HostCallError('HostError', 'the request has no time left to fetch')
   return left
-}
-
-async function resolveChecked (hostname: string, port: number, policy: FetchPolicy): Promise<{ address: string, family: number }> {
-  let addresses: Array<{ address: string, family: number }>
-  if (isIP(hostname) !== 0) addresses = [{ address: hostname, family: isIP(hostname) }]
-  else {
-    try {
-      addresses = await lookup(hostname, { all: true, verbatim: true })
-    } catch {
-      throw denied(`cannot resolve ${hostname}`)
-    }
-  }
-  const explicitlyAllowed = policy.allowPrivate.includes(`${hostname}:${port}`)
-  for (const { address } of addresses) {
-    if (isBlockedAddress(address) && !explicitlyAllowed) throw denied(`${hostname} resolves to ${address}, a loopback, link-local or private address`)
-  }
-  const first = addresses[0]
-  if (first === undefined) throw denied(`cannot resolve ${hostname}`)
-  return first
 }
 
 function send (
