@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto'
-import { lookup } from 'node:dns/promises'
-import { isIP } from 'node:net'
-import { isBlockedAddress } from '../../outbound.ts'
+import { checkedAddress } from '../../outbound.ts'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import * as client from 'openid-client'
 import type { Database } from '../../db/database.ts'
@@ -32,16 +30,10 @@ export async function assertIssuerAllowed (issuer: string, allowPrivate: readonl
   const hostname = url.hostname.replace(/^\[|\]$/g, '')
   if (allowPrivate.includes(`${hostname}:${port}`)) return url.protocol === 'https:' || url.protocol === 'http:' ? undefined : 'the issuer must be http(s)'
   if (url.protocol !== 'https:') return 'the issuer must use https'
-  let addresses: string[]
-  try {
-    addresses = isIP(hostname) !== 0 ? [hostname] : (await lookup(hostname, { all: true })).map((one) => one.address)
-  } catch {
-    return `the issuer's host name ${hostname} does not resolve`
-  }
-  if (addresses.some(isBlockedAddress)) {
-    return `the issuer's host resolves to a private or loopback address; list ${hostname}:${port} in NENTANG_HTTP_ALLOW_PRIVATE to allow it`
-  }
-  return undefined
+  const checked = await checkedAddress(hostname, false)
+  if (!('refused' in checked)) return undefined
+  if (checked.refused.startsWith('cannot resolve')) return `the issuer's host name ${hostname} does not resolve`
+  return `the issuer's host resolves to a private or loopback address; list ${hostname}:${port} in NENTANG_HTTP_ALLOW_PRIVATE to allow it`
 }
 
 /** What went wrong, in the words of the innermost error (the library wraps them), with the provider's error code. */
