@@ -70,10 +70,10 @@ export async function setMapping (request) {
   const { states } = request.body
   const problems = illegalJumps(known.workflow, states)
   if (problems.length > 0) {
-    return {
-      status: 422,
-      body: { error: { code: 'PORTAL_SYNC_ILLEGAL_MAPPING', message: problems[0].message.vi, field: problems[0].field, errors: problems.map((one) => ({ field: one.field, message: one.message })) } },
-    }
+    // In the caller's language, as the platform's own errors are.
+    const said = (message) => request.headers['accept-language']?.startsWith('en') ? message.en : message.vi
+    const errors = problems.map((one) => ({ field: one.field, message: said(one.message) }))
+    return { status: 422, body: { error: { code: 'PORTAL_SYNC_ILLEGAL_MAPPING', message: errors[0].message, field: errors[0].field, errors } } }
   }
   const [mine] = await mappings.find({ procedure }, { limit: 1 })
   const doc = { procedure, states, version: known.version, by: request.user.username, at: new Date().toISOString() }
