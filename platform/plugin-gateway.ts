@@ -3,7 +3,7 @@ import { parse as parseQuery } from 'node:querystring'
 import type { PluginRequest } from '../sandbox/protocol.ts'
 import { ExchangeError, SandboxError } from '../sandbox/errors.ts'
 import { CoreError } from '../core/errors.ts'
-import { principalFrom } from '../core/http/authenticate.ts'
+import { principalFrom, signInFirst } from '../core/http/authenticate.ts'
 import { readJsonBody } from '../core/http/body.ts'
 import { errorAnswer } from '../core/http/error-handler.ts'
 import { recordRequest, requestIdFrom } from '../core/http/request-context.ts'
@@ -313,7 +313,7 @@ function preflight (): Answer {
 /** `public`; `user`: signed in and belonging to the tenant or above it; else a role held at the tenant. */
 function authorize (installation: ActiveInstallation, route: PluginRoute, principal: Principal | undefined): void {
   if (route.access === 'public') return
-  if (principal === undefined) throw CoreError.unauthenticated('sign in first: send Authorization: Bearer <token>')
+  if (principal === undefined) throw signInFirst()
   const path = installation.tenant.path
   const belongs = isAtOrBelow(path, principal.home.path) || canSee(principal, path)
   if (!belongs) throw CoreError.notFound('no route for this tenant')

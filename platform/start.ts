@@ -31,7 +31,7 @@ import { createRegistrySigner } from '../registry/signing.ts'
 import { createInstallationResolver } from '../registry/installation-resolver.ts'
 import { createSecretBox } from '../core/auth/secret-box.ts'
 import { installationRoutes } from '../registry/installation-routes.ts'
-import { createExchange } from './exchange/exchange-call.ts'
+import { createExchange, type Exchange } from './exchange/exchange-call.ts'
 import { exchangeRoutes } from './exchange/routes.ts'
 import { catalogueRoutes } from './exchange/catalogue.ts'
 import { installAtFirstStart, publishFirstParty } from '../registry/first-party.ts'
@@ -62,6 +62,8 @@ export interface Platform {
   /** `http://127.0.0.1:<port>` */
   readonly url: string
   readonly bootstrap: BootstrapResult
+  /** Calls to other systems: its endpoints (the demo sets one), log and circuits. */
+  readonly exchange: Exchange
   /** Graceful stop: refuse new connections, drain in-flight requests (bounded), close the database. */
   close(): Promise<void>
 }
@@ -220,6 +222,7 @@ export async function startPlatform (config: Config, options: StartOptions = {})
       router,
       url,
       bootstrap: first,
+      exchange,
       close () {
         closing ??= (async () => {
           services.lifecycle.shuttingDown = true

@@ -20,7 +20,7 @@ export async function startCommand (args: string[]): Promise<number> {
   let sim: DemoSimulator | undefined
   if (config.demo) {
     sim = await startDemoSimulator()
-    if (sim !== undefined) await seedDemoExchange(platform.services.db, platform.services.changes, platform.services.secretBox, sim)
+    if (sim !== undefined) await seedDemoExchange(platform.services.db, platform.services.changes, platform.exchange.endpoints, sim)
   }
   if (platform.bootstrap.generatedAdminPassword !== undefined) {
     // Shown once, on the terminal, never in the JSON log.

@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { appendAudit } from '../../core/audit/audit-log.ts'
-import type { SecretBox } from '../../core/auth/secret-box.ts'
 import { transaction, type Database } from '../../core/db/database.ts'
 import type { ChangeFeed } from '../../core/events/change-feed.ts'
 import { findTenant } from '../../core/tenancy/tenants.ts'
-import { createEndpoints } from '../../platform/exchange/endpoints.ts'
+import type { Endpoints } from '../../platform/exchange/endpoints.ts'
 import { INSTALLATIONS_CHANGED, saveInstallation, servingAt } from '../../registry/installations.ts'
 
 const SIMULATOR = new URL('../../examples/lgsp-simulator/main.ts', import.meta.url).pathname
@@ -52,7 +51,7 @@ export function startDemoSimulator (): Promise<DemoSimulator | undefined> {
  * connection pointed at the simulator with the simulator's credentials of this start (every start: the simulator's
  * port and credentials are new each time). A private address: allowed, as a platform administrator would for an LGSP.
  */
-export async function seedDemoExchange (db: Database, changes: ChangeFeed, box: SecretBox, sim: DemoSimulator): Promise<void> {
+export async function seedDemoExchange (db: Database, changes: ChangeFeed, endpoints: Pick<Endpoints, 'save'>, sim: DemoSimulator): Promise<void> {
   const hn = await findTenant(db, 'hn')
   if (hn === undefined) return
   if (await servingAt(db, hn, 'portal-sync') === undefined) {
@@ -63,7 +62,7 @@ export async function seedDemoExchange (db: Database, changes: ChangeFeed, box: 
     })
   }
   const { username, password } = sim.credentials.portal
-  await createEndpoints(db, box, changes).save(hn, 'portal-sync', 'portal', {
+  await endpoints.save(hn, 'portal-sync', 'portal', {
     baseUrl: `${sim.url}/portal`,
     auth: { kind: 'session', loginPath: '/login', username, password },
     retries: 0,

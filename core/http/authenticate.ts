@@ -41,6 +41,9 @@ function covers (granted: string, audience: string | undefined): boolean {
   return granted === audience || (granted.endsWith('/*') && audience.startsWith(granted.slice(0, -1)))
 }
 
+/** What a route that needs a signed-in caller answers one without a token, wherever it is served. */
+export const signInFirst = (): Error => CoreError.unauthenticated('sign in first: send Authorization: Bearer <token>')
+
 /** The core API's authentication: a request goes on anonymous or as the token's user (`ctx.state.principal`). */
 export function authenticate (services: Services) {
   return async function authenticateMiddleware (ctx: Context, next: Next): Promise<void> {

@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { preferredLanguage } from '../error-texts.ts'
-import { CoreError } from '../errors.ts'
 import type { Services } from '../services.ts'
 import type { Principal } from '../tenancy/access.ts'
-import { principalFrom } from './authenticate.ts'
+import { principalFrom, signInFirst } from './authenticate.ts'
 import { errorAnswer } from './error-handler.ts'
 import { recordRequest, requestIdFrom } from './request-context.ts'
 import type { Route } from './route.ts'
@@ -24,7 +23,7 @@ export function directRoute (services: Pick<Services, 'principals' | 'tokens' | 
     let code: string | undefined
     try {
       principal = await principalFrom(services, req.headers.authorization)
-      if (route.auth === 'user' && principal === undefined) throw CoreError.unauthenticated('sign in first: send Authorization: Bearer <token>')
+      if (route.auth === 'user' && principal === undefined) throw signInFirst()
       answer = await route.handle({ ctx: undefined as never, params: {}, body: undefined, principal: principal as Principal, requestId })
     } catch (caught) {
       const failed = errorAnswer(caught, requestId, services.logger, preferredLanguage(String(req.headers['accept-language'] ?? '')))

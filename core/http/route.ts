@@ -1,6 +1,7 @@
 import type Router from '@koa/router'
 import type { Context } from 'koa'
 import { CoreError } from '../errors.ts'
+import { signInFirst } from './authenticate.ts'
 import type { ErrorFactory } from '../errors.ts'
 import type { Principal } from '../tenancy/access.ts'
 import { readJsonBody } from './body.ts'
@@ -86,7 +87,7 @@ export function mountRoutes (router: Router, routes: readonly Route<any>[]): Exa
         if (!pattern.test(ctx.params[name] ?? '')) throw CoreError.notFound(`no ${name} '${String(ctx.params[name]).slice(0, 100)}'`)
       }
       const principal = ctx.state.principal as Principal | undefined
-      if (route.auth === 'user' && principal === undefined) throw CoreError.unauthenticated('sign in first: send Authorization: Bearer <token>')
+      if (route.auth === 'user' && principal === undefined) throw signInFirst()
       for (const [name, check] of queryChecks) {
         const value = ctx.query[name]
         if (value === undefined) continue

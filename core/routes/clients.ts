@@ -49,8 +49,15 @@ const clientIdParam = { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{1,63}$' }
 export function clientRoutes (services: Services): Route<any>[] {
   const { db, changes, tokens, throttle } = services
 
-  const rolesOf = async (client: MachineClient): Promise<string[]> =>
-    (await db.knex('grants').where({ user_id: client.userId }).orderBy('role').select('role')).map((row) => String(row.role))
+  /** Each client's roles, by user id, in one read. */
+  async function rolesOfAll (clients: readonly MachineClient[]): Promise<Map<number, string[]>> {
+    const roles = new Map(clients.map((client) => [client.userId, [] as string[]]))
+    if (clients.length === 0) return roles
+    const rows = await db.knex('grants').whereIn('user_id', clients.map((client) => client.userId)).orderBy('role').select('user_id', 'role')
+    for (const row of rows) roles.get(Number(row.user_id))?.push(String(row.role))
+    return roles
+  }
+  const rolesOf = async (client: MachineClient): Promise<string[]> => (await rolesOfAll([client])).get(client.userId) ?? []
 
   async function clientAt (code: string, clientId: string, principal: Parameters<typeof tenantInReach>[1]) {
     const tenant = await tenantInReach(db, principal, code, 'admin')
@@ -72,7 +79,8 @@ export function clientRoutes (services: Services): Route<any>[] {
     async handle ({ params, principal }) {
       const tenant = await tenantInReach(db, principal, params.code!, 'admin')
       const clients = await clientsAt(db, tenant.id)
-      return { status: 200, body: { clients: await Promise.all(clients.map(async (client) => clientView(client, await rolesOf(client)))) } }
+      const roles = await rolesOfAll(clients)
+      return { status: 200, body: { clients: clients.map((client) => clientView(client, roles.get(client.userId) ?? [])) } }
     },
   })
 
