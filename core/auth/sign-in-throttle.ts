@@ -26,6 +26,13 @@ export interface SignInThrottle {
   begin(username: string, address: string, now?: number): number
   /** Ends a begun attempt; a success clears the username's failures. */
   end(username: string, address: string, succeeded: boolean): void
+  /**
+   * For credentials checked at once (a system's 256-bit secret, a signed assertion): the milliseconds to wait, without
+   * taking the one-at-a-time turn a password check holds, so a system's concurrent token requests all go through.
+   */
+  waitFor(username: string, address: string, now?: number): number
+  /** A failed attempt of those: counted as `end` counts one. */
+  failed(username: string, address: string): void
 }
 
 interface Failures {
@@ -71,10 +78,23 @@ export function createSignInThrottle (policies: { pair: ThrottlePolicy, address:
 
   const keys = (username: string, address: string) => ({ pair: `p:${username}\u0000${address}`, address: `a:${address}`, username: `u:${username}` })
 
+  function waitFor (username: string, address: string, now = Date.now()): number {
+    const key = keys(username, address)
+    return Math.max(wait(key.pair, policies.pair, now), wait(key.address, policies.address, now), wait(key.username, policies.username, now))
+  }
+
   return {
+    waitFor,
+    failed (username, address) {
+      const key = keys(username, address)
+      const now = Date.now()
+      record(key.pair, now)
+      record(key.username, now)
+      record(key.address, now)
+    },
     begin (username, address, now = Date.now()) {
       const key = keys(username, address)
-      const delay = Math.max(wait(key.pair, policies.pair, now), wait(key.address, policies.address, now), wait(key.username, policies.username, now))
+      const delay = waitFor(username, address, now)
       if (delay > 0) return delay
       if (checking.has(username)) return 1000
       checking.add(username)

@@ -213,32 +213,27 @@ export function clientRoutes (services: Services): Route<any>[] {
       const [basicId, basicSecret] = basicCredentials(ctx.get('authorization'))
       const clientId = basicId ?? form.get('client_id') ?? ''
       const address = ctx.ip
-      const wait = throttle.begin(`client:${clientId}`, address)
+      const wait = throttle.waitFor(`client:${clientId}`, address)
       if (wait > 0) throw CoreError.tooManyAttempts(`too many failed token requests; try again in ${Math.ceil(wait / 1000)} s`, { headers: { 'Retry-After': String(Math.ceil(wait / 1000)) } })
-      let issued = false
-      try {
-        const client = /^[a-z0-9][a-z0-9._-]{1,63}$/.test(clientId) ? await findClient(db, clientId) : undefined
-        const assertion = form.get('client_assertion')
-        let problem: string | undefined
-        if (client === undefined) problem = 'no such client'
-        else if (client.disabled) problem = 'the client is disabled'
-        else if (assertion !== null) {
-          problem = form.get('client_assertion_type') === CLIENT_ASSERTION_TYPE ? await assertionProblem(client, assertion) : 'client_assertion_type is not jwt-bearer'
-        } else if (!secretMatches(client, basicSecret ?? form.get('client_secret') ?? '')) problem = 'wrong secret'
-        if (problem !== undefined || client === undefined) {
-          await recordAudit(db, { actor: null, action: 'auth.client-token-refused', target: clientId.slice(0, 64), details: { address, why: problem }, requestId })
-          throw CoreError.badCredentials('The client could not be authenticated.')
-        }
-        const answer = await tokens.issue(client.userId, client.tokenVersion, { audience: CLIENT_AUDIENCE, ttlSeconds: CLIENT_TOKEN_SECONDS })
-        const now = new Date().toISOString()
-        await db.knex('machine_clients').where({ id: client.id }).update({ last_token_at: now })
-        await db.knex('users').where({ id: client.userId }).update({ last_active_at: now })
-        await recordAudit(db, { actor: client.clientId, action: 'auth.client-token', tenant: client.tenant, target: client.clientId, details: { address }, requestId })
-        issued = true
-        return { status: 200, headers: { 'cache-control': 'no-store' }, body: { access_token: answer.token, token_type: 'Bearer', expires_in: CLIENT_TOKEN_SECONDS } }
-      } finally {
-        throttle.end(`client:${clientId}`, address, issued)
+      const client = /^[a-z0-9][a-z0-9._-]{1,63}$/.test(clientId) ? await findClient(db, clientId) : undefined
+      const assertion = form.get('client_assertion')
+      let problem: string | undefined
+      if (client === undefined) problem = 'no such client'
+      else if (client.disabled) problem = 'the client is disabled'
+      else if (assertion !== null) {
+        problem = form.get('client_assertion_type') === CLIENT_ASSERTION_TYPE ? await assertionProblem(client, assertion) : 'client_assertion_type is not jwt-bearer'
+      } else if (!secretMatches(client, basicSecret ?? form.get('client_secret') ?? '')) problem = 'wrong secret'
+      if (problem !== undefined || client === undefined) {
+        throttle.failed(`client:${clientId}`, address)
+        await recordAudit(db, { actor: null, action: 'auth.client-token-refused', target: clientId.slice(0, 64), details: { address, why: problem }, requestId })
+        throw CoreError.badCredentials('The client could not be authenticated.')
       }
+      const answer = await tokens.issue(client.userId, client.tokenVersion, { audience: CLIENT_AUDIENCE, ttlSeconds: CLIENT_TOKEN_SECONDS })
+      const now = new Date().toISOString()
+      await db.knex('machine_clients').where({ id: client.id }).update({ last_token_at: now })
+      await db.knex('users').where({ id: client.userId }).update({ last_active_at: now })
+      await recordAudit(db, { actor: client.clientId, action: 'auth.client-token', tenant: client.tenant, target: client.clientId, details: { address }, requestId })
+      return { status: 200, headers: { 'cache-control': 'no-store' }, body: { access_token: answer.token, token_type: 'Bearer', expires_in: CLIENT_TOKEN_SECONDS } }
     },
   })
 

@@ -3,6 +3,7 @@ import { importPKCS8, SignJWT } from 'jose'
 import t from 'tap'
 import { startExchangePlatform } from '../helpers/exchange.ts'
 import { request } from '../helpers/http.ts'
+import { whileNeighbourServes } from '../helpers/neighbour.ts'
 
 const form = (fields: Record<string, string>): string => new URLSearchParams(fields).toString()
 
@@ -62,6 +63,16 @@ t.test('a system registered at hn gets a token, reaches the route its role grant
 
   const audit = (await p.call('GET', '/api/v1/tenants/hn/audit?limit=200', { token: p.admin })).body.items.map((one: { action: string }) => one.action)
   for (const action of ['client.create', 'auth.client-token', 'client.disable', 'client.secret-renewed']) t.ok(audit.includes(action), `audited: ${action}`)
+
+  // Thirty token requests at once (all go: a secret is checked at once, no turn is held), then thirty with a wrong
+  // secret, while hcm is served: none fails the node.
+  const { statuses, result: burst } = await whileNeighbourServes(p, async () => ({
+    good: await Promise.all(Array.from({ length: 30 }, () => ask(form({ grant_type: 'client_credentials' }), { authorization: `Basic ${Buffer.from(`${clientId}:${renewed.body.clientSecret}`).toString('base64')}` }))),
+    bad: await Promise.all(Array.from({ length: 30 }, () => ask(form({ grant_type: 'client_credentials', client_id: clientId, client_secret: 'đoán-mò' })))),
+  }))
+  t.same(burst.good.map((one) => one.status), Array(30).fill(200), 'thirty tokens at once')
+  t.ok(burst.bad.every((one) => one.status === 401 || one.status === 429), `wrong secrets refused or throttled: ${[...new Set(burst.bad.map((one) => one.status))].join(', ')}`)
+  t.ok(statuses.every((s) => s === 200), `hcm kept answering (${statuses.length} requests)`)
 })
 
 t.test('a system with a certificate signs its token requests; a replayed or foreign assertion is refused; roles are checked', async (t) => {
