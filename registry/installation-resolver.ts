@@ -41,9 +41,13 @@ export interface ResolverDeps {
 export function createInstallationResolver (deps: ResolverDeps) {
   const { db, table, supervisor } = deps
   const building = new Map<string, Promise<ActiveInstallation | undefined>>()
-  // Packages already unpacked, by SHA-256: the bytes are still verified on every load, only the
-  // gunzip, tar reading and unpacking are skipped (they cost most of a switch, measured).
+  // Packages this node has verified and unpacked, by what was verified: name, version, SHA-256 and signature. The
+  // bytes are fetched, hashed and checked against the signature once per node and version; after that the folder they
+  // were unpacked to serves (every commune's first request of an inherited plugin fetched the whole package again,
+  // measured at national onboarding). Stored bytes changed later are never loaded by this node, and a node that
+  // loads them afresh refuses them; a changed hash or signature on the version's row is verified anew.
   const unpacked = new Map<string, { manifest: Awaited<ReturnType<typeof readPackage>>['manifest'], dir: string }>()
+  const verifiedAs = (version: Record<string, any>): string => `${version.name}@${version.version}|${version.sha256}|${version.signature}`
 
   interface Located {
     tenant: { id: number, code: string, path: string }
@@ -99,26 +103,26 @@ export function createInstallationResolver (deps: ResolverDeps) {
   /** Verifies the stored package against its hash and signature, unpacks it, and activates it. */
   async function materialize (located: Located, mount: string): Promise<ActiveInstallation> {
     const { version, tenant } = located
-    const blob = await db.knex('registry_blobs').where({ sha256: version.sha256 }).first('bytes')
-    const bytes = blob === undefined ? Buffer.alloc(0) : Buffer.from(blob.bytes)
-    if (sha256(bytes) !== version.sha256 || typeof version.signature !== 'string' || !deps.signer.verify(version.name, version.version, version.sha256, version.signature)) {
-      await recordAudit(db, { actor: null, action: 'registry.integrity-failed', tenant: tenant.code, target: `${version.name}@${version.version}`, details: { sha256: version.sha256, found: sha256(bytes) } })
-      deps.logger.error({ plugin: version.name, version: version.version }, 'stored package does not match its hash or signature; refused')
-      throw RegistryError.integrity(`${version.name}@${version.version} does not match its recorded hash and signature; it is not loaded`)
-    }
-    let pkg = unpacked.get(version.sha256)
+    let pkg = unpacked.get(verifiedAs(version))
     if (pkg === undefined) {
+      const blob = await db.knex('registry_blobs').where({ sha256: version.sha256 }).first('bytes')
+      const bytes = blob === undefined ? Buffer.alloc(0) : Buffer.from(blob.bytes)
+      if (sha256(bytes) !== version.sha256 || typeof version.signature !== 'string' || !deps.signer.verify(version.name, version.version, version.sha256, version.signature)) {
+        await recordAudit(db, { actor: null, action: 'registry.integrity-failed', tenant: tenant.code, target: `${version.name}@${version.version}`, details: { sha256: version.sha256, found: sha256(bytes) } })
+        deps.logger.error({ plugin: version.name, version: version.version }, 'stored package does not match its hash or signature; refused')
+        throw RegistryError.integrity(`${version.name}@${version.version} does not match its recorded hash and signature; it is not loaded`)
+      }
       const read = await readPackage(bytes)
       pkg = { manifest: read.manifest, dir: unpackPackage(deps.dataDir, version.sha256, read) }
       if (unpacked.size > 1000) unpacked.clear()
-      unpacked.set(version.sha256, pkg)
+      unpacked.set(verifiedAs(version), pkg)
     }
     const secrets: Record<string, string> = {}
     const declared = pkg.manifest.permissions?.secrets ?? []
     for (const { row, tenantId } of await secretsFor(located.installation.tenant_id, tenant.id, mount)) {
       if (declared.includes(row.name)) secrets[row.name] = deps.secretBox.open(row.sealed, `${tenantId}/${mount}/${row.name}`)
     }
-    const input = { secrets, tenant, mount, manifest: pkg.manifest, dir: pkg.dir, settings: located.settings, key: located.key }
+    const input = { secrets, tenant, mount, manifest: pkg.manifest, dir: pkg.dir, digest: version.sha256 as string, settings: located.settings, key: located.key }
     try {
       return activate(input)
     } catch (error) {

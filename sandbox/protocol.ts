@@ -83,6 +83,8 @@ export interface PluginSpec {
   version: string
   /** Folder holding the package's files. */
   dir: string
+  /** The package's SHA-256 when `dir` is its unpacked registry folder (named by it, never changed); not for a dev folder. */
+  digest?: string
   main: string
   permissions: PluginPermissions
   limits: PluginLimits

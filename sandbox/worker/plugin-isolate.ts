@@ -161,7 +161,7 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
     type Ref = ivm.Reference<unknown>
     const [invoke, wait, invokeAsync] = [0, 1, 2].map((index) => entry.getSync(index, { reference: true }) as Ref) as [Ref, Ref, Ref]
     entry.release()
-    const namespace = await createModuleLoader(isolate, spec.dir, sdk).load(context, spec.main, spec.limits.timeoutMs)
+    const namespace = await createModuleLoader(isolate, spec.dir, sdk, spec.digest).load(context, spec.main, spec.limits.timeoutMs)
 
     const heapUsed = (): number => {
       try {

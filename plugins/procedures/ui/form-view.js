@@ -1,7 +1,7 @@
 // A form drawn from its definition (the filing page and the designer's live preview), read back typed as the form says,
 // and a filed value shown as people read it.
 import { api, el, pick, t } from './kit.js'
-import { PROVINCES, unitOf } from './units.js'
+import { provinces, unitOf } from './units.js'
 
 /** One field's label, input and error line. */
 export function fieldNode (field, prefix, uploads, fieldNodes) {
@@ -49,10 +49,10 @@ export function fieldNode (field, prefix, uploads, fieldNodes) {
       break
     }
     case 'unit': {
-      const province = el('select', { id: `${id}-province`, 'aria-label': `${pick(field.label)}: ${t('province')}` }, el('option', { value: '' }, t('choose')), PROVINCES.map((p) => el('option', { value: p.code }, p.name)))
+      const province = el('select', { id: `${id}-province`, 'aria-label': `${pick(field.label)}: ${t('province')}` }, el('option', { value: '' }, t('choose')), provinces().map((p) => el('option', { value: p.code }, p.name)))
       input = el('select', { ...common, 'aria-label': `${pick(field.label)}: ${t('commune')}` }, el('option', { value: '' }, t('choose')))
       province.addEventListener('change', () => {
-        const chosen = PROVINCES.find((p) => p.code === province.value)
+        const chosen = provinces().find((p) => p.code === province.value)
         input.replaceChildren(el('option', { value: '' }, t('choose')), ...(chosen?.communes ?? []).map((c) => el('option', { value: c.code }, c.name)))
       })
       body = el('fieldset', { 'aria-describedby': described }, el('legend', {}, label), el('label', {}, t('province'), province), el('label', {}, t('commune'), input))
