@@ -122,7 +122,7 @@ export function createInstallationResolver (deps: ResolverDeps) {
     for (const { row, tenantId } of await secretsFor(located.installation.tenant_id, tenant.id, mount)) {
       if (declared.includes(row.name)) secrets[row.name] = deps.secretBox.open(row.sealed, `${tenantId}/${mount}/${row.name}`)
     }
-    const input = { secrets, tenant, mount, manifest: pkg.manifest, dir: pkg.dir, digest: version.sha256 as string, settings: located.settings, key: located.key }
+    const input = { secrets, tenant, mount, manifest: pkg.manifest, dir: pkg.dir, digest: String(version.sha256), settings: located.settings, key: located.key }
     try {
       return activate(input)
     } catch (error) {

@@ -83,7 +83,7 @@ export interface PluginSpec {
   version: string
   /** Folder holding the package's files. */
   dir: string
-  /** The package's SHA-256 when `dir` is its unpacked registry folder (named by it, never changed); not for a dev folder. */
+  /** The package's SHA-256 when `dir` is its unpacked registry folder (named by it, never changed); no dev folder's. */
   digest?: string
   main: string
   permissions: PluginPermissions
