@@ -58,6 +58,8 @@ export function createInstallationResolver (deps: ResolverDeps) {
     settings: Record<string, unknown>
     /** The installation's settings alone. */
     inherited: Record<string, unknown>
+    /** The sealed secrets it serves with (see `secretsFor`). */
+    secrets: Array<{ row: Sealed, tenantId: unknown }>
   }
 
   /**
@@ -83,8 +85,8 @@ export function createInstallationResolver (deps: ResolverDeps) {
     if (version === undefined) return undefined
     if (version.status === 'revoked') throw RegistryError.revoked(`${version.name}@${version.version} was revoked: ${version.revoke_reason ?? ''}`.trim())
     if (version.status !== 'approved') return undefined
-    const secretRows = (await secretsFor(installation.tenant_id, tenant.id, mount)).map(({ row }) => row)
-    const secretsVersion = secretRows.map((row) => `${row.name}@${row.updated_at}`).join(',')
+    const secrets = await secretsFor(installation.tenant_id, tenant.id, mount)
+    const secretsVersion = secrets.map(({ row }) => `${row.name}@${row.updated_at}`).join(',')
     // A unit that inherits the installation may have set settings of its own there: merged over the installation's.
     const local = Number(installation.tenant_id) === tenant.id ? undefined : await localSettings(db, tenant.id, mount)
     const settings = { ...JSON.parse(String(installation.settings)) as Record<string, unknown>, ...local?.settings }
@@ -97,6 +99,7 @@ export function createInstallationResolver (deps: ResolverDeps) {
       key: `${tenant.code}/${mount}/${version.name}@${version.version}#${installation.id}:${sha256(Buffer.from(`${JSON.stringify(settings)}|${secretsVersion}`)).slice(0, 16)}`,
       settings,
       inherited: JSON.parse(String(installation.settings)) as Record<string, unknown>,
+      secrets,
     }
   }
 
@@ -119,7 +122,7 @@ export function createInstallationResolver (deps: ResolverDeps) {
     }
     const secrets: Record<string, string> = {}
     const declared = pkg.manifest.permissions?.secrets ?? []
-    for (const { row, tenantId } of await secretsFor(located.installation.tenant_id, tenant.id, mount)) {
+    for (const { row, tenantId } of located.secrets) {
       if (declared.includes(row.name)) secrets[row.name] = deps.secretBox.open(row.sealed, `${tenantId}/${mount}/${row.name}`)
     }
     const input = { secrets, tenant, mount, manifest: pkg.manifest, dir: pkg.dir, digest: String(version.sha256), settings: located.settings, key: located.key }
@@ -233,9 +236,17 @@ export function createInstallationResolver (deps: ResolverDeps) {
     }
     refresh((entry) => entry.name === payload.name && entry.version === payload.version).catch((error) => deps.logger.error({ err: error }, 'refreshing installations failed'))
   })
-  // The safety net behind notifications: a node that missed one converges within this period.
+  // The safety net behind notifications: a node that missed one converges within this period. Every entry is
+  // rebuilt only when the database's serving epoch moved since the last look (migration 0024), read before the rebuild
+  // so that a change made during it is caught by the next.
+  let seenEpoch: string | undefined
   const reconcile = setInterval(() => {
-    refresh(() => true).catch((error) => deps.logger.error({ err: error }, 'reconciling installations failed'))
+    (async () => {
+      const epoch = String((await db.knex('serving_epoch').where({ id: 1 }).first('n'))?.n)
+      if (epoch === seenEpoch) return
+      await refresh(() => true)
+      seenEpoch = epoch
+    })().catch((error) => deps.logger.error({ err: error }, 'reconciling installations failed'))
   }, RECONCILE_MS)
   reconcile.unref()
 

@@ -24,6 +24,7 @@ import * as auditRetention0020 from './migrations/0020-audit-retention.ts'
 import * as scheduledJobs0021 from './migrations/0021-scheduled-jobs.ts'
 import * as platformSecret0022 from './migrations/0022-platform-secret.ts'
 import * as exchange0023 from './migrations/0023-exchange.ts'
+import * as servingEpoch0024 from './migrations/0024-serving-epoch.ts'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -55,6 +56,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0021-scheduled-jobs', scheduledJobs0021],
   ['0022-platform-secret', platformSecret0022],
   ['0023-exchange', exchange0023],
+  ['0024-serving-epoch', servingEpoch0024],
 ]
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -5,7 +5,7 @@
 // Built only on `nentang:sdk`, as any locality's plugin is.
 import { audit, events, exports, files, signature, storage, timers } from 'nentang:sdk'
 import { checkData, checkForm, filesOf, toJsonSchema } from './ui/form.js'
-import { unitOf } from './ui/units.js'
+import { isUnitCode } from './ui/unit-codes.js'
 import { ACTORS, allowedTransitions, checkWorkflow, stateOf } from './ui/workflow.js'
 
 const procedures = storage.collection('procedures')
@@ -63,7 +63,7 @@ const SIGNATURE_FAILURES = {
 const roles = (request) => request.user?.roles ?? []
 const isAdmin = (request) => roles(request).includes('tenant-admin')
 const isOfficer = (request) => roles(request).includes('officer') || isAdmin(request)
-const isUnit = (code) => unitOf(code) !== undefined
+const isUnit = (code) => typeof code === 'string' && isUnitCode(code)
 
 /** Who may act on a dossier in `state`: the roles of the transitions leaving it, sorted, joined; null at the end. */
 function waitingFor (workflow, state) {

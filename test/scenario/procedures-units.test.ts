@@ -18,3 +18,13 @@ t.test("the procedures plugin's unit list is Vietnam's 34 provinces and 3,321 co
   t.equal(unitOf('99999'), undefined, 'an unknown code is no unit')
   t.equal(provinces(), list, 'read once')
 })
+
+t.test("the codes the plugin's isolate checks a unit field against are the same units, and nothing else", async (t) => {
+  const { isUnitCode } = await import(new URL('../../plugins/procedures/ui/unit-codes.js', import.meta.url).href) as { isUnitCode: (code: unknown) => boolean }
+  const codes = loadAdminUnits().provinces.flatMap((p) => [p.code, ...p.communes.map((c) => c.code)])
+  t.equal(codes.filter((code) => !isUnitCode(code)).length, 0, 'every province and commune')
+  const text = (await import('node:fs')).readFileSync(new URL('../../plugins/procedures/ui/unit-codes.js', import.meta.url), 'utf8')
+  const listed = /const CODES = '([^']*)'/.exec(text)![1]!.split(/[;=,]/)
+  t.same(listed.sort(), [...codes].sort(), 'no code beyond them')
+  for (const other of ['', '0', '00005', '001', 'hn', '__proto__', 'constructor']) t.notOk(isUnitCode(other), `'${other}' is no unit`)
+})
