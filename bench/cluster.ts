@@ -1,8 +1,8 @@
 /**
  * The cluster figures for `npm run bench` (PostgreSQL): `nentang demo --national` (34 provinces, 3,321 communes), then
- * three nodes behind nginx running deploy/nginx/nentang.conf; the first request of an inherited plugin (the notices
- * every unit inherits from `vn`) in every commune, through nginx; and the throughput through nginx to three nodes as a
- * ratio of one node reached directly. Prints one `BENCH_DATA {…}` line.
+ * three nodes behind nginx running deploy/nginx/nentang.conf; the first request of an inherited plugin (the procedures
+ * every unit inherits from `vn`) in every commune, through nginx, with the CPU each kind of process spent on it; and
+ * the throughput through nginx to three nodes as a ratio of one node reached directly. Prints a `BENCH_DATA {…}` line.
  */
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -13,6 +13,7 @@ import pg from 'pg'
 import { workerRoleName } from '../core/db/worker-role.ts'
 import { startNginx } from '../test/helpers/nginx.ts'
 import { load, type LoadResult } from './load.ts'
+import { cpuSnapshot, cpuSpent } from './process-cpu.ts'
 import { startProcess, type Started } from './processes.ts'
 
 const adminUrl = process.env.NENTANG_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -71,6 +72,7 @@ try {
   const headers = { authorization: `Bearer ${(await signIn.json() as { token: string }).token}` }
 
   // Every commune's first request of the plugin it inherits, 32 at a time through nginx.
+  const cpuBefore = cpuSnapshot()
   const firstStarted = performance.now()
   let next = 0
   let errors = 0
@@ -89,6 +91,7 @@ try {
     }
   }))
   const firstMs = performance.now() - firstStarted
+  const cpu = cpuSpent(cpuBefore, cpuSnapshot())
   latencies.sort((a, b) => a - b)
 
   // Throughput: one commune's warm plugin route, through nginx to three nodes against one node directly, in five
@@ -108,7 +111,7 @@ try {
     tenants,
     demoMs,
     communes: communes.length,
-    first: { ms: firstMs, errors, p50: latencies[Math.floor(latencies.length / 2)], p99: latencies[Math.floor(latencies.length * 0.99)] },
+    first: { ms: firstMs, errors, p50: latencies[Math.floor(latencies.length / 2)], p99: latencies[Math.floor(latencies.length * 0.99)], cpu },
     balanced: {
       ratio: median,
       ratios,

@@ -27,12 +27,13 @@ export function activate (input: ActivationInput): ActiveInstallation {
   const settings = structuredClone(input.settings)
   const compiled = compiledOf(manifest)
   if (compiled.settings !== undefined && !compiled.settings(settings)) throw validationError(compiled.settings.errors ?? [])
+  const firstParty = manifest.name.startsWith('@vn/')
   return {
     tenant,
     mount: input.mount,
     name: manifest.name,
     version: manifest.version,
-    tier: manifest.name.startsWith('@vn/') ? 'first-party' : 'tenant',
+    tier: firstParty ? 'first-party' : 'tenant',
     spec: {
       key: input.key,
       tenant: tenant.code,
@@ -43,6 +44,7 @@ export function activate (input: ActivationInput): ActiveInstallation {
       version: manifest.version,
       dir: input.dir,
       ...(input.digest === undefined ? {} : { digest: input.digest }),
+      ...(firstParty ? { shareIsolate: true } : {}),
       main: manifest.main,
       permissions: manifest.permissions ?? {},
       limits: limitsOf(manifest),

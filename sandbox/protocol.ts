@@ -85,6 +85,12 @@ export interface PluginSpec {
   dir: string
   /** The package's SHA-256 when `dir` is its unpacked registry folder (named by it, never changed); no dev folder's. */
   digest?: string
+  /**
+   * First-party code (the platform's own, `@vn/`): the units that run this version share isolates, each unit in a
+   * context of its own (sandbox/worker/plugin-isolate.ts, SharedIsolate). A tenant's plugin always has isolates of
+   * its own per installation.
+   */
+  shareIsolate?: boolean
   main: string
   permissions: PluginPermissions
   limits: PluginLimits

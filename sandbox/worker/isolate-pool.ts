@@ -1,5 +1,6 @@
 import { PluginLoadError } from './module-loader.ts'
-import { createPluginIsolate, type HostApi, type PluginIsolate, type RunningRequest } from './plugin-isolate.ts'
+import { createLane, createPluginIsolate, type HostApi, type PluginIsolate, type RunningRequest, type SharedIsolate } from './plugin-isolate.ts'
+import ivm from 'isolated-vm'
 import type { PluginSpec } from '../protocol.ts'
 import { createSpareIsolates } from './spare-isolate.ts'
 
@@ -43,6 +44,11 @@ const RUNAWAY_WATCH_MS = 60_000
 const SYNC_AFTER = 8
 const FAST_MS = 5
 const BLOCKED_WEIGHT = 1 / 8
+/** Units' contexts in one shared isolate at most, and shared isolates of one plugin version in one worker at most. */
+const CONTEXTS_PER_ISOLATE = 128
+const SHARED_ISOLATES_PER_VERSION = 16
+/** A shared isolate's heap: the version's own limit for a request, and room for every unit's context beside it. */
+const sharedMemoryMb = (spec: PluginSpec): number => spec.limits.memoryMb + CONTEXTS_PER_ISOLATE
 const QUARANTINE_STRIKES = 3
 const QUARANTINE_WINDOW_MS = 10 * 60_000
 const QUARANTINE_MS = 5 * 60_000
@@ -139,9 +145,46 @@ export function createIsolatePool (
     }
   }
 
+  // Shared isolates (first-party versions), by version and limits; each records which units have a context in it.
+  const sharedByVersion = new Map<string, SharedIsolate[]>()
+  const versionGroup = (spec: PluginSpec): string => `${spec.name}@${spec.version}|${spec.digest ?? spec.dir}|${spec.limits.memoryMb}`
+
+  /**
+   * The shared isolate a unit's new context goes in: an idle one without a context of this unit and with room, else a
+   * new one while the version has fewer than SHARED_ISOLATES_PER_VERSION, else the least busy with room.
+   */
+  async function sharedFor (spec: PluginSpec): Promise<SharedIsolate> {
+    const group = (sharedByVersion.get(versionGroup(spec)) ?? []).filter((shared) => !shared.isolate.isDisposed)
+    sharedByVersion.set(versionGroup(spec), group)
+    const open = group.filter((shared) => shared.contexts < CONTEXTS_PER_ISOLATE && !shared.keys.has(spec.key))
+    const idle = open.find((shared) => shared.lane.running === 0)
+    // Taken at once (no await before): a second context of this unit made meanwhile goes elsewhere.
+    if (idle !== undefined) { idle.keys.add(spec.key); return idle }
+    if (group.length < SHARED_ISOLATES_PER_VERSION || open.length === 0) {
+      const blank = await spares.take(sharedMemoryMb(spec))
+      const memoryMb = sharedMemoryMb(spec)
+      const made: SharedIsolate = {
+        isolate: blank?.isolate ?? new ivm.Isolate({ memoryLimit: memoryMb }),
+        blankContext: blank?.context,
+        lane: createLane(),
+        memoryMb,
+        contexts: 0,
+        keys: new Set<string>(),
+      }
+      group.push(made)
+      made.keys.add(spec.key)
+      return made
+    }
+    const least = open.reduce((best, shared) => (shared.lane.running < best.lane.running ? shared : best))
+    least.keys.add(spec.key)
+    return least
+  }
+
   function create (spec: PluginSpec): Promise<PluginIsolate> {
     if (total >= options.maxIsolates) evictOne()
-    const entry = spares.take(spec.limits.memoryMb).then((blank) => createPluginIsolate(spec, host, blank))
+    const entry = spec.shareIsolate === true
+      ? sharedFor(spec).then((shared) => createPluginIsolate(spec, host, undefined, shared))
+      : spares.take(spec.limits.memoryMb).then((blank) => createPluginIsolate(spec, host, blank))
     const list = byKey.get(spec.key) ?? []
     list.push(entry)
     byKey.set(spec.key, list)
@@ -160,6 +203,7 @@ export function createIsolatePool (
       // An idle isolate that kept burning CPU since its last request is runaway: start afresh.
       if (isolate.cpuMs() - isolate.idleSinceCpuMs > options.runawayCpuMs) {
         onEvent('runaway', spec, 'CPU used with no request running')
+        isolate.kill()
         remove(spec.key, entry)
         continue
       }
@@ -187,6 +231,11 @@ export function createIsolatePool (
 
   const sweeper = setInterval(() => {
     const now = Date.now()
+    for (const [version, group] of sharedByVersion) {
+      const live = group.filter((shared) => !shared.isolate.isDisposed)
+      if (live.length === 0) sharedByVersion.delete(version)
+      else if (live.length < group.length) sharedByVersion.set(version, live)
+    }
     for (const [key, list] of [...byKey]) {
       for (const entry of [...list]) {
         const isolate = settled.get(entry)
@@ -202,6 +251,7 @@ export function createIsolatePool (
           if (isolate.busy()) continue
           if (cpu - before > options.runawayCpuMs) {
             onEvent('runaway', isolate.spec, `${Math.round(cpu - before)} ms of CPU with no request running`)
+            isolate.kill()
             remove(key, entry)
             continue
           }
@@ -245,6 +295,14 @@ export function createIsolatePool (
     /** Disposes the isolates of `key` (uninstalled, switched away from, or replaced). */
     forget,
     size: () => total,
+    /** V8 isolates held: one per tenant installation, and the shared ones of first-party versions. */
+    isolates: (): number => {
+      let shared = 0
+      for (const group of sharedByVersion.values()) shared += group.filter((one) => !one.isolate.isDisposed).length
+      let own = 0
+      for (const list of byKey.values()) for (const entry of list) if (settled.get(entry)?.spec.shareIsolate !== true) own++
+      return own + shared
+    },
     /** Plugin versions that must not run on this worker's thread (reported by another worker, or before a restart). */
     keepOffThread (versions: readonly string[]): void {
       for (const version of versions) offThread.add(version)

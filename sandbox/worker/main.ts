@@ -97,7 +97,7 @@ function startWorker (settings: WorkerSettings): { receive(message: ToWorker): v
         pool.keepOffThread(message.versions)
         return
       case 'stats':
-        send({ t: 'stats', isolates: pool.size(), onThread: pool.onThread(), heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss })
+        send({ t: 'stats', isolates: pool.isolates(), onThread: pool.onThread(), heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss })
         return
       case 'req': {
         const spec = specs.get(message.key)

@@ -40,10 +40,11 @@ export interface PluginIsolate {
   /** The names among `names` that the main module does not export as functions. */
   missingExports(names: string[]): string[]
   readonly disposed: boolean
-  /** CPU time the isolate has used, in ms: the pool watches it grow while no request runs. */
+  /** CPU time the isolate has used outside requests, in ms: the pool watches it grow while no request runs. */
   cpuMs(): number
   /** `cpuMs()` when the last request ended. */
   readonly idleSinceCpuMs: number
+  /** Whether the isolate runs a request now (of this installation, or of another unit sharing it). */
   busy(): boolean
   lastUsed: number
   /**
@@ -51,7 +52,65 @@ export interface PluginIsolate {
    * blocks until the handler returns (at most the plugin's time limit): the pool decides when.
    */
   run(handler: string, requestJson: string, request: RunningRequest, sync?: boolean): Promise<Outcome>
+  /** Lets this installation go: its isolate, or its context in a shared isolate (the isolate goes with the last). */
   dispose(): void
+  /** Ends the isolate itself, with every unit's context in it (CPU burnt with no request running). */
+  kill(): void
+}
+
+/**
+ * One request at a time on an isolate, whichever unit's context it runs in: what a request's host calls, its CPU time
+ * and its watchdog are counted against is never in doubt, and no setup on the worker's thread waits for an isolate
+ * busy on another thread.
+ */
+export interface Lane {
+  running: number
+  tail: Promise<unknown>
+  /** CPU the isolate used inside requests and setups, in ms: what it burns outside them is what the pool watches. */
+  busyCpuMs: number
+  /** The isolate's CPU time when the last work on the lane ended, in ms. */
+  lastCpuMs: number
+}
+
+export const createLane = (): Lane => ({ running: 0, tail: Promise.resolve(), busyCpuMs: 0, lastCpuMs: 0 })
+
+/** Runs `work` on `lane` after what is queued there, its CPU counted as busy (and told to `spent`). */
+function onLane<T> (lane: Lane, isolate: ivm.Isolate, work: () => Promise<T>, spent?: { cpuMs: number }): Promise<T> {
+  const run = async (): Promise<T> => {
+    const before = isolate.isDisposed ? 0 : Number(isolate.cpuTime) / 1e6
+    try {
+      return await work()
+    } finally {
+      if (!isolate.isDisposed) {
+        lane.lastCpuMs = Number(isolate.cpuTime) / 1e6
+        lane.busyCpuMs += lane.lastCpuMs - before
+        if (spent !== undefined) spent.cpuMs = lane.lastCpuMs - before
+      }
+    }
+  }
+  const result = (lane.running++ === 0 ? run() : lane.tail.then(run, run)).finally(() => { lane.running-- })
+  lane.tail = result.catch(() => undefined)
+  return result
+}
+
+/**
+ * An isolate whose contexts serve several units of one first-party plugin version (PluginSpec.shareIsolate): each
+ * unit has a context of its own (its own globals, module state, settings and host functions bound to it), and the
+ * isolate, its compiled code and its heap are made once instead of once per unit. Built for the national tree, where
+ * 3,321 communes each start the same plugin: a new isolate cost a commune's first request 4–6 ms of the worker's CPU,
+ * a context in an existing one ~1.5 ms (measured).
+ */
+export interface SharedIsolate {
+  readonly isolate: ivm.Isolate
+  readonly lane: Lane
+  /** Its heap limit: a request's own, and room for every unit's context beside it. */
+  readonly memoryMb: number
+  /** The contexts in it (units' installations); the isolate is disposed when the last goes. */
+  contexts: number
+  /** The installations (PluginSpec.key) with a context in it: one each. */
+  readonly keys: Set<string>
+  /** A context made with the isolate (a spare's), for the first unit to take. */
+  blankContext: ivm.Context | undefined
 }
 
 /**
@@ -75,26 +134,53 @@ const hostErrorJson = (name: string, message: string): string => JSON.stringify(
  * wall time that disposes the isolate, since isolated-vm's own timeout does not stop a plugin that
  * keeps returning promises. A disposed isolate is never reused.
  */
-export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blank?: BlankIsolate): Promise<PluginIsolate> {
-  const isolate = blank?.isolate ?? new ivm.Isolate({ memoryLimit: spec.limits.memoryMb })
+export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blank?: BlankIsolate, shared?: SharedIsolate): Promise<PluginIsolate> {
+  const isolate = shared?.isolate ?? blank?.isolate ?? new ivm.Isolate({ memoryLimit: spec.limits.memoryMb })
+  const lane = shared?.lane ?? createLane()
+  if (shared === undefined) return onLane(lane, isolate, () => createInContext(spec, host, isolate, lane, blank?.context, undefined))
+  shared.contexts++
+  shared.keys.add(spec.key)
+  return onLane(lane, isolate, () => {
+    const context = shared.blankContext
+    shared.blankContext = undefined
+    return createInContext(spec, host, isolate, lane, context, shared)
+  })
+}
+
+async function createInContext (
+  spec: PluginSpec, host: HostApi, isolate: ivm.Isolate, lane: Lane, blankContext: ivm.Context | undefined, shared: SharedIsolate | undefined
+): Promise<PluginIsolate> {
   let current: RunningRequest | undefined
   let disposed = false
-  let tail: Promise<unknown> = Promise.resolve()
-  let running = 0
   let idleSinceCpuMs = 0
   const handlers = new Map<string, ivm.Reference<unknown>>()
+  let context: ivm.Context | undefined
 
-  const dispose = (): void => {
-    if (disposed) return
+  // What is fatal for a request (its time, its memory) ends the isolate: nothing else runs in it meanwhile (its lane),
+  // and the other units' contexts in a shared one are made again on their next request.
+  const kill = (): void => {
     disposed = true
     try { isolate.dispose() } catch {}
   }
+  const dispose = (): void => {
+    if (disposed) return
+    if (shared === undefined) { kill(); return }
+    disposed = true
+    shared.keys.delete(spec.key)
+    try {
+      for (const reference of handlers.values()) reference.release()
+      context?.release()
+    } catch {}
+    handlers.clear()
+    if (--shared.contexts === 0) kill()
+  }
+  const outsideCpuMs = (): number => (isolate.isDisposed ? 0 : Number(isolate.cpuTime) / 1e6 - lane.busyCpuMs)
 
   try {
     // The platform's own setup (context, host functions, SDK) is trusted code that runs in well
     // under a millisecond a step: on this thread, without a hop to isolated-vm's threads and back
     // for each (the hops made a cold first request 3–4 ms slower, measured).
-    const context = blank?.context ?? isolate.createContextSync()
+    context = blankContext ?? isolate.createContextSync()
     const jail = context.global
     // WebAssembly memory lives outside the isolate's heap and so outside `memoryMb` (an isolate
     // limited to 64 MB held 768 MB of it): plugins get no WebAssembly at all.
@@ -183,14 +269,14 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
     }
 
     async function runNow (handler: string, requestJson: string, request: RunningRequest, sync: boolean): Promise<Outcome> {
-      if (disposed) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'the plugin was unloaded; retry' }
+      if (disposed || isolate.isDisposed) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'the plugin was unloaded; retry' }
       const target = handlerRef(handler)
       if (target === undefined) return { ok: false, code: 'SBX_ERR_LOAD_FAILED', message: `the plugin exports no function '${handler}'` }
       current = request
       const limit = spec.limits.timeoutMs
       let timedOut = false
       let watchdog: NodeJS.Timeout | undefined
-      const watch = (ms: number): void => { watchdog = setTimeout(() => { timedOut = true; dispose() }, ms) }
+      const watch = (ms: number): void => { watchdog = setTimeout(() => { timedOut = true; kill() }, ms) }
       const started = performance.now()
       try {
         let result: unknown
@@ -227,18 +313,18 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
         if (timedOut || /timed out/i.test(message)) {
           // Stopped with its heap over half full: a memory bomb (the collector thrashing near the
           // limit), not slow code, as it would have been told without the thread's shorter bound.
-          const nearlyFull = !disposed && !isolate.isDisposed && heapUsed() > 0.5 * spec.limits.memoryMb * 1024 * 1024
-          dispose()
+          const nearlyFull = !disposed && !isolate.isDisposed && heapUsed() > 0.5 * (shared?.memoryMb ?? spec.limits.memoryMb) * 1024 * 1024
+          kill()
           if (nearlyFull) return { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: `the plugin exceeded its ${spec.limits.memoryMb} MB of memory` }
           const ran = sync && request.blockedMs === undefined && limit > ON_THREAD_MAX_MS ? `${ON_THREAD_MAX_MS} ms without a pause on the worker's thread` : `its ${limit} ms`
           return { ok: false, code: 'SBX_ERR_TIMEOUT', message: `the plugin ran past ${ran}` }
         }
         const memory = { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: `the plugin exceeded its ${spec.limits.memoryMb} MB of memory` } as const
         // isolated-vm says so; the pool may have tidied the isolate it killed away before this answer came.
-        if (/memory limit/i.test(message)) { dispose(); return memory }
+        if (/memory limit/i.test(message)) { kill(); return memory }
         // Disposed by us, not for this request's time nor its memory: unloaded while it ran.
         if (disposed) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'the plugin was unloaded while it ran; retry' }
-        if (isolate.isDisposed) { dispose(); return memory }
+        if (isolate.isDisposed) { kill(); return memory }
         return { ok: false, code: 'SBX_ERR_PLUGIN_FAILED', message: `the plugin failed: ${message.slice(0, 200)}` }
       } finally {
         clearTimeout(watchdog)
@@ -246,38 +332,33 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
         for (const [id, ticket] of tickets) if (ticket.request === request) tickets.delete(id)
         // A synchronous call that threw (time, memory) blocked the thread until it did.
         if (sync && request.blockedMs === undefined) request.blockedMs = performance.now() - started
-        const cpu = disposed ? idleSinceCpuMs : Number(isolate.cpuTime) / 1e6
-        request.cpuMs = cpu - idleSinceCpuMs
-        idleSinceCpuMs = disposed ? 0 : cpu
       }
     }
 
+    idleSinceCpuMs = outsideCpuMs()
     return {
       spec,
       missingExports: (names) => names.filter((name) => handlerRef(name) === undefined),
       get disposed () { return disposed || isolate.isDisposed },
-      cpuMs: () => (disposed ? 0 : Number(isolate.cpuTime) / 1e6),
+      cpuMs: () => (disposed ? 0 : outsideCpuMs()),
       get idleSinceCpuMs () { return idleSinceCpuMs },
-      busy: () => running > 0,
+      busy: () => lane.running > 0,
       lastUsed: Date.now(),
       run (handler, requestJson, request, sync = false) {
         // An idle isolate starts at once; a busy one queues the request behind the one it runs.
-        const result = (running++ === 0
-          ? runNow(
-            handler,
-            requestJson,
-            request,
-            sync
-          )
-          : tail.then(() => runNow(handler, requestJson, request, sync))).finally(() => { running-- })
-        tail = result
-        return result
+        const spent = { cpuMs: 0 }
+        return onLane(lane, isolate, () => runNow(handler, requestJson, request, sync), spent).finally(() => {
+          request.cpuMs = spent.cpuMs
+          idleSinceCpuMs = lane.lastCpuMs - lane.busyCpuMs
+        })
       },
       dispose,
+      kill,
     }
   } catch (error) {
     const memory = isolate.isDisposed
-    dispose()
+    if (memory || shared === undefined) kill()
+    else dispose()
     if (error instanceof PluginLoadError) throw error
     if (memory) throw new PluginLoadError(`the plugin exceeded its ${spec.limits.memoryMb} MB of memory while loading`)
     throw new PluginLoadError(`the plugin failed while loading: ${String((error as Error)?.message ?? error).slice(0, 300)}`)
