@@ -92,6 +92,14 @@ try {
   }))
   const firstMs = performance.now() - firstStarted
   const cpu = cpuSpent(cpuBefore, cpuSnapshot())
+  // What the first-party workers of the three nodes hold now, every commune's installation loaded (from /metrics).
+  let firstPartyRss = 0
+  let firstPartyIsolates = 0
+  for (const node of nodes) {
+    const text = await (await fetch(`${node.url}/metrics`)).text()
+    firstPartyRss += Number(/^nentang_sandbox_worker_resident_memory_bytes\{tier="first-party"\} (\d+)/m.exec(text)?.[1] ?? 0)
+    firstPartyIsolates += Number(/^nentang_sandbox_isolates\{tier="first-party"\} (\d+)/m.exec(text)?.[1] ?? 0)
+  }
   latencies.sort((a, b) => a - b)
 
   // Throughput: one commune's warm plugin route, through nginx to three nodes against one node directly, in five
@@ -112,6 +120,7 @@ try {
     demoMs,
     communes: communes.length,
     first: { ms: firstMs, errors, p50: latencies[Math.floor(latencies.length / 2)], p99: latencies[Math.floor(latencies.length * 0.99)], cpu },
+    memory: { firstPartyRss, firstPartyIsolates },
     balanced: {
       ratio: median,
       ratios,

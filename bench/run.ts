@@ -75,6 +75,7 @@ interface ClusterReport {
   demoMs: number
   communes: number
   first: { ms: number, errors: number, p50: number, p99: number, cpu: Record<string, number> }
+  memory: { firstPartyRss: number, firstPartyIsolates: number }
   balanced: { ratio: number, ratios: number[], errors: number }
 }
 
@@ -176,7 +177,7 @@ throughput while switching versions every 100 ms (${swap.swaps.switches} switche
   const cluster = await runScript<ClusterReport>('bench/cluster.ts')
   const clusterLines = 'skipped' in cluster
     ? `cluster: ${cluster.skipped}`
-    : `national onboarding (PostgreSQL, three nodes behind nginx): nentang demo --national made ${cluster.tenants} units in ${(cluster.demoMs / 1000).toFixed(1)} s; the first request of the inherited procedures plugin in each of the ${cluster.communes} communes, 32 at a time through nginx: ${(cluster.first.ms / 1000).toFixed(1)} s in all (goal ≤ 10 s, floor 30 s), p50 ${cluster.first.p50.toFixed(0)} ms, p99 ${cluster.first.p99.toFixed(0)} ms, ${cluster.first.errors} errors; CPU seconds meanwhile: ${Object.entries(cluster.first.cpu).map(([kind, s]) => `${kind} ${s}`).join(', ')}.
+    : `national onboarding (PostgreSQL, three nodes behind nginx): nentang demo --national made ${cluster.tenants} units in ${(cluster.demoMs / 1000).toFixed(1)} s; the first request of the inherited procedures plugin in each of the ${cluster.communes} communes, 32 at a time through nginx: ${(cluster.first.ms / 1000).toFixed(1)} s in all (goal ≤ 10 s, floor 30 s), p50 ${cluster.first.p50.toFixed(0)} ms, p99 ${cluster.first.p99.toFixed(0)} ms, ${cluster.first.errors} errors; CPU seconds meanwhile: ${Object.entries(cluster.first.cpu).map(([kind, s]) => `${kind} ${s}`).join(', ')}. Then the six first-party workers held ${(cluster.memory.firstPartyRss / 1024 / 1024).toFixed(0)} MB (their own base included) in ${cluster.memory.firstPartyIsolates} isolates for ${cluster.communes} units: at most ${(cluster.memory.firstPartyRss / 1024 / 1024 / cluster.communes * 1000).toFixed(0)} MB per 1,000 units.
 through nginx to three nodes: ${pct(cluster.balanced.ratio)} of one node reached directly (pairs: ${spread(cluster.balanced.ratios, pct)}; ${cluster.balanced.errors} errors). On this 2-core machine three nodes share the cores one node had, so this is the balancer's cost, not scaling.`
   const exchange = await runScript<ExchangeReport>('bench/exchange.ts')
   const exchangeLine = 'skipped' in exchange
