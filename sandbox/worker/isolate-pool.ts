@@ -1,5 +1,5 @@
 import { PluginLoadError } from './module-loader.ts'
-import { createLane, createPluginIsolate, type HostApi, type PluginIsolate, type RunningRequest, type SharedIsolate } from './plugin-isolate.ts'
+import { createLane, createPluginIsolate, leftoverOn, type HostApi, type PluginIsolate, type RunningRequest, type SharedIsolate } from './plugin-isolate.ts'
 import ivm from 'isolated-vm'
 import type { PluginSpec } from '../protocol.ts'
 import { createSpareIsolates } from './spare-isolate.ts'
@@ -157,7 +157,7 @@ export function createIsolatePool (
     const group = (sharedByVersion.get(versionGroup(spec)) ?? []).filter((shared) => !shared.isolate.isDisposed)
     sharedByVersion.set(versionGroup(spec), group)
     const open = group.filter((shared) => shared.contexts < CONTEXTS_PER_ISOLATE && !shared.keys.has(spec.key))
-    const idle = open.find((shared) => shared.lane.running === 0)
+    const idle = open.find((shared) => shared.lane.running === 0 && !leftoverOn(shared.lane))
     // Taken at once (no await before): a second context of this unit made meanwhile goes elsewhere.
     if (idle !== undefined) { idle.keys.add(spec.key); return idle }
     if (group.length < SHARED_ISOLATES_PER_VERSION || open.length === 0) {
@@ -198,7 +198,7 @@ export function createIsolatePool (
     const list = byKey.get(spec.key) ?? []
     for (const entry of list) {
       const isolate = settled.get(entry)
-      if (isolate === undefined || isolate.busy()) continue
+      if (isolate === undefined || isolate.busy() || isolate.leftover()) continue
       if (isolate.disposed) { remove(spec.key, entry); continue }
       // An idle isolate that kept burning CPU since its last request is runaway: start afresh.
       if (isolate.cpuMs() - isolate.idleSinceCpuMs > options.runawayCpuMs) {
@@ -281,7 +281,8 @@ export function createIsolatePool (
       isolate.lastUsed = Date.now()
       const record = pace(spec.key)
       if (offThread.has(versionOf(spec))) record.demoted = true
-      const outcome = await isolate.run(handler, requestJson, request, onThread(record))
+      // Never on this thread into an isolate that may be running leftover code: the thread would wait for it.
+      const outcome = await isolate.run(handler, requestJson, request, onThread(record) && !isolate.leftover())
       paced(spec, record, request, outcome)
       // Once this request is answered, the next cold start's isolate is made (if it was just taken).
       spares.refill()

@@ -22,6 +22,10 @@ export interface RunningRequest {
   deadline?: number
   /** Bytes of documents this request has written (the storage quota's per-request part). */
   written?: { bytes: number }
+  /** Set once its answer is decided: a host call answered after that is left to code running with no request. */
+  ended?: boolean
+  /** Its host calls under way (answered in their own time). */
+  inFlight?: number
   /** Set when it has run: how long it blocked the worker's thread, and the isolate's CPU it used (ms). */
   blockedMs?: number
   cpuMs?: number
@@ -46,6 +50,8 @@ export interface PluginIsolate {
   readonly idleSinceCpuMs: number
   /** Whether the isolate runs a request now (of this installation, or of another unit sharing it). */
   busy(): boolean
+  /** Whether code a finished request left behind may be running in it now (see LEFTOVER_MS): no request goes to it. */
+  leftover(): boolean
   lastUsed: number
   /**
    * Runs one request, after those queued before it. `sync` runs it on the calling thread, which it
@@ -70,9 +76,25 @@ export interface Lane {
   busyCpuMs: number
   /** The isolate's CPU time when the last work on the lane ended, in ms. */
   lastCpuMs: number
+  /** Host calls of finished requests not answered yet: code awaiting them will run with no request running. */
+  lateCalls: number
+  /** Until when code a finished request left behind may be running in the isolate (Date.now() ms). */
+  leftoverUntil: number
 }
 
-export const createLane = (): Lane => ({ running: 0, tail: Promise.resolve(), busyCpuMs: 0, lastCpuMs: 0 })
+export const createLane = (): Lane => ({ running: 0, tail: Promise.resolve(), busyCpuMs: 0, lastCpuMs: 0, lateCalls: 0, leftoverUntil: 0 })
+
+/** Whether code a finished request left behind may run in the lane's isolate now, or soon (a call of it under way). */
+export const leftoverOn = (lane: Lane): boolean => lane.lateCalls > 0 || lane.leftoverUntil > Date.now()
+
+/**
+ * How long after a host call answered past its request the isolate counts as possibly running that request's leftover
+ * code: a request sent to it meanwhile would wait for the isolate's lock behind that code (on the worker's own thread,
+ * stalling every other tenant of the worker). Twice the pool's slowest look at idle CPU (a sweep, 250 ms).
+ */
+const LEFTOVER_MS = 500
+/** CPU an idle isolate may spend (its collector, finishing touches) before it counts as running leftover code. */
+const LEFTOVER_CPU_MS = 1
 
 /**
  * Runs `work` on `lane` after what is queued there, its CPU counted as busy and told to `done` (on the hot path of
@@ -193,20 +215,40 @@ async function createInContext (
     // request that has ended by the time its ticket comes (made without await) is refused, never
     // counted against, nor run for, whichever request is running then.
     const tickets = new Map<number, { request: RunningRequest, op: string, args: unknown[] }>()
+    // Tickets of finished requests whose answer the SDK has not asked for yet: it will, from code then running with
+    // no request (the refusal below), so the lane counts them as late calls until then.
+    const abandoned = new Set<number>()
     let lastTicket = 0
     // A Reference, because only `apply` with `result.promise` waits for an async host function.
     // The SDK takes it off the global object before any plugin code runs and keeps it in a closure.
     jail.setSync('__nentangHost', new ivm.Reference(async (id: unknown): Promise<string> => {
       const ticket = typeof id === 'number' ? tickets.get(id) : undefined
-      if (ticket === undefined) return hostErrorJson('HostError', 'the request that made this call has ended')
+      if (ticket === undefined) {
+        if (abandoned.delete(id as number)) {
+          lane.lateCalls--
+          lane.leftoverUntil = Date.now() + LEFTOVER_MS
+        }
+        return hostErrorJson('HostError', 'the request that made this call has ended')
+      }
       tickets.delete(id as number)
+      const { request } = ticket
+      request.inFlight = (request.inFlight ?? 0) + 1
+      let answer: string
       try {
         const value = await host.call(spec, ticket.request, ticket.op, ticket.args)
-        return JSON.stringify({ value: value === undefined ? null : value })
+        answer = JSON.stringify({ value: value === undefined ? null : value })
       } catch (error) {
         const { name, message } = error as Error
-        return hostErrorJson(typeof name === 'string' ? name : 'HostError', typeof message === 'string' ? message : 'host call failed')
+        answer = hostErrorJson(typeof name === 'string' ? name : 'HostError', typeof message === 'string' ? message : 'host call failed')
       }
+      // Answered after its request: the code awaiting it runs with no request running, on isolated-vm's threads, for as
+      // long as it likes until the pool sees its CPU. Meanwhile no request waits for this isolate (isolate-pool.ts).
+      request.inFlight--
+      if (request.ended === true) {
+        lane.lateCalls--
+        lane.leftoverUntil = Date.now() + LEFTOVER_MS
+      }
+      return answer
     }))
     // Calls answered on this thread where the host can (SQLite storage, settings, the caller): no
     // promise round trip to the host, and a request that makes only such calls ends within the
@@ -270,8 +312,10 @@ async function createInContext (
       return reference
     }
 
-    async function runNow (handler: string, requestJson: string, request: RunningRequest, sync: boolean): Promise<Outcome> {
+    async function runNow (handler: string, requestJson: string, request: RunningRequest, onThread: boolean): Promise<Outcome> {
       if (disposed || isolate.isDisposed) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'the plugin was unloaded; retry' }
+      // Leftover code may have started while this request waited for the lane: then not on this thread either.
+      const sync = onThread && !leftoverOn(lane)
       const target = handlerRef(handler)
       if (target === undefined) return { ok: false, code: 'SBX_ERR_LOAD_FAILED', message: `the plugin exports no function '${handler}'` }
       current = request
@@ -331,7 +375,17 @@ async function createInContext (
       } finally {
         clearTimeout(watchdog)
         current = undefined
-        for (const [id, ticket] of tickets) if (ticket.request === request) tickets.delete(id)
+        request.ended = true
+        // Its host calls still under way will be answered to code running with no request.
+        lane.lateCalls += request.inFlight ?? 0
+        for (const [id, ticket] of tickets) {
+          if (ticket.request !== request) continue
+          tickets.delete(id)
+          if (abandoned.size < 10_000) {
+            abandoned.add(id)
+            lane.lateCalls++
+          }
+        }
         // A synchronous call that threw (time, memory) blocked the thread until it did.
         if (sync && request.blockedMs === undefined) request.blockedMs = performance.now() - started
       }
@@ -345,6 +399,8 @@ async function createInContext (
       cpuMs: () => (disposed ? 0 : outsideCpuMs()),
       get idleSinceCpuMs () { return idleSinceCpuMs },
       busy: () => lane.running > 0,
+      // Or CPU spent since the lane's last request ended: code awaiting an answer given during a request that ended.
+      leftover: () => leftoverOn(lane) || (lane.running === 0 && !isolate.isDisposed && Number(isolate.cpuTime) / 1e6 - lane.lastCpuMs > LEFTOVER_CPU_MS),
       lastUsed: Date.now(),
       run (handler, requestJson, request, sync = false) {
         // An idle isolate starts at once; a busy one queues the request behind the one it runs.
