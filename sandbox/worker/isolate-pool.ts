@@ -73,7 +73,6 @@ export function createIsolatePool (
   const versionOf = (spec: PluginSpec): string => `${spec.name}@${spec.version}`
   const byKey = new Map<string, Array<Promise<PluginIsolate>>>()
   const settled = new Map<Promise<PluginIsolate>, PluginIsolate>()
-  const lastCpu = new WeakMap<PluginIsolate, number>()
   let total = 0
   const memoryStrikes = new Map<string, { times: number[], until: number }>()
   const paces = new Map<string, Pace>()
@@ -157,7 +156,7 @@ export function createIsolatePool (
     const group = (sharedByVersion.get(versionGroup(spec)) ?? []).filter((shared) => !shared.isolate.isDisposed)
     sharedByVersion.set(versionGroup(spec), group)
     const open = group.filter((shared) => shared.contexts < CONTEXTS_PER_ISOLATE && !shared.keys.has(spec.key))
-    const idle = open.find((shared) => shared.lane.running === 0 && !leftoverOn(shared.lane))
+    const idle = open.find((shared) => shared.lane.running === 0 && !leftoverOn(shared.lane, shared.isolate))
     // Taken at once (no await before): a second context of this unit made meanwhile goes elsewhere.
     if (idle !== undefined) { idle.keys.add(spec.key); return idle }
     if (group.length < SHARED_ISOLATES_PER_VERSION || open.length === 0) {
@@ -245,12 +244,12 @@ export function createIsolatePool (
         // call into isolated-vm, and a sweep of 1,000 idle isolates stalled the worker 0.5–9 ms).
         if (isolate.busy() || now - isolate.lastUsed < RUNAWAY_WATCH_MS) {
           if (isolate.disposed) { remove(key, entry); continue }
-          const cpu = isolate.cpuMs()
-          const before = lastCpu.get(isolate) ?? cpu
-          lastCpu.set(isolate, cpu)
           if (isolate.busy()) continue
-          if (cpu - before > options.runawayCpuMs) {
-            onEvent('runaway', isolate.spec, `${Math.round(cpu - before)} ms of CPU with no request running`)
+          // CPU outside requests since the last one ended (requests' own CPU is not counted: plugin-isolate.ts),
+          // summed, not per sweep, so code left running on a starved core is found as surely as on an idle one.
+          const spent = isolate.cpuMs() - isolate.idleSinceCpuMs
+          if (spent > options.runawayCpuMs) {
+            onEvent('runaway', isolate.spec, `${Math.round(spent)} ms of CPU with no request running`)
             isolate.kill()
             remove(key, entry)
             continue

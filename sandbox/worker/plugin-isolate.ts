@@ -80,12 +80,33 @@ export interface Lane {
   lateCalls: number
   /** Until when code a finished request left behind may be running in the isolate (Date.now() ms). */
   leftoverUntil: number
+  /** The isolate's CPU time when that began (ms): still growing when the time is up, the code still runs. */
+  leftoverCpuMs: number | undefined
 }
 
-export const createLane = (): Lane => ({ running: 0, tail: Promise.resolve(), busyCpuMs: 0, lastCpuMs: 0, lateCalls: 0, leftoverUntil: 0 })
+export const createLane = (): Lane => ({
+  running: 0, tail: Promise.resolve(), busyCpuMs: 0, lastCpuMs: 0, lateCalls: 0, leftoverUntil: 0, leftoverCpuMs: undefined,
+})
 
-/** Whether code a finished request left behind may run in the lane's isolate now, or soon (a call of it under way). */
-export const leftoverOn = (lane: Lane): boolean => lane.lateCalls > 0 || lane.leftoverUntil > Date.now()
+function markLeftover (lane: Lane, isolate: ivm.Isolate): void {
+  lane.leftoverUntil = Date.now() + LEFTOVER_MS
+  lane.leftoverCpuMs = isolate.isDisposed ? undefined : Number(isolate.cpuTime) / 1e6
+}
+
+/**
+ * Whether code a finished request left behind may run in the lane's isolate now, or soon (a call of it under way); a
+ * while on, as long as the isolate keeps spending CPU with no request (until the pool's sweep ends it as runaway).
+ */
+export function leftoverOn (lane: Lane, isolate: ivm.Isolate): boolean {
+  if (lane.lateCalls > 0 || lane.leftoverUntil > Date.now()) return true
+  if (lane.leftoverCpuMs === undefined || lane.running > 0 || isolate.isDisposed) return false
+  if (Number(isolate.cpuTime) / 1e6 - lane.leftoverCpuMs > LEFTOVER_CPU_MS) {
+    markLeftover(lane, isolate)
+    return true
+  }
+  lane.leftoverCpuMs = undefined
+  return false
+}
 
 /**
  * How long after a host call answered past its request the isolate counts as possibly running that request's leftover
@@ -93,8 +114,8 @@ export const leftoverOn = (lane: Lane): boolean => lane.lateCalls > 0 || lane.le
  * stalling every other tenant of the worker). Twice the pool's slowest look at idle CPU (a sweep, 250 ms).
  */
 const LEFTOVER_MS = 500
-/** CPU an idle isolate may spend (its collector, finishing touches) before it counts as running leftover code. */
-const LEFTOVER_CPU_MS = 1
+/** CPU an isolate may spend over LEFTOVER_MS with no request (its collector) and still count as quiet. */
+const LEFTOVER_CPU_MS = 5
 
 /**
  * Runs `work` on `lane` after what is queued there, its CPU counted as busy and told to `done` (on the hot path of
@@ -226,7 +247,7 @@ async function createInContext (
       if (ticket === undefined) {
         if (abandoned.delete(id as number)) {
           lane.lateCalls--
-          lane.leftoverUntil = Date.now() + LEFTOVER_MS
+          markLeftover(lane, isolate)
         }
         return hostErrorJson('HostError', 'the request that made this call has ended')
       }
@@ -246,7 +267,7 @@ async function createInContext (
       request.inFlight--
       if (request.ended === true) {
         lane.lateCalls--
-        lane.leftoverUntil = Date.now() + LEFTOVER_MS
+        markLeftover(lane, isolate)
       }
       return answer
     }))
@@ -315,7 +336,7 @@ async function createInContext (
     async function runNow (handler: string, requestJson: string, request: RunningRequest, onThread: boolean): Promise<Outcome> {
       if (disposed || isolate.isDisposed) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'the plugin was unloaded; retry' }
       // Leftover code may have started while this request waited for the lane: then not on this thread either.
-      const sync = onThread && !leftoverOn(lane)
+      const sync = onThread && !leftoverOn(lane, isolate)
       const target = handlerRef(handler)
       if (target === undefined) return { ok: false, code: 'SBX_ERR_LOAD_FAILED', message: `the plugin exports no function '${handler}'` }
       current = request
@@ -348,6 +369,8 @@ async function createInContext (
             { timeout: limit, result: { promise: true, copy: true } }
           )
         }
+        // SDK calls still awaiting their answer: the code after them will run after this answer, with no request.
+        if (Array.isArray(result) && Number(result[4]) > 0) markLeftover(lane, isolate)
         if (request.overBudget) return { ok: false, code: 'SBX_ERR_HOST_CALL_LIMIT', message: `more than ${spec.limits.hostCalls} host calls in one request` }
         if (!Array.isArray(result)) return { ok: false, code: 'SBX_ERR_BAD_RESPONSE', message: 'the plugin gave no response' }
         if (result[0] === 'failed') return { ok: false, code: 'SBX_ERR_PLUGIN_FAILED', message: String(result[1]) }
@@ -399,8 +422,7 @@ async function createInContext (
       cpuMs: () => (disposed ? 0 : outsideCpuMs()),
       get idleSinceCpuMs () { return idleSinceCpuMs },
       busy: () => lane.running > 0,
-      // Or CPU spent since the lane's last request ended: code awaiting an answer given during a request that ended.
-      leftover: () => leftoverOn(lane) || (lane.running === 0 && !isolate.isDisposed && Number(isolate.cpuTime) / 1e6 - lane.lastCpuMs > LEFTOVER_CPU_MS),
+      leftover: () => leftoverOn(lane, isolate),
       lastUsed: Date.now(),
       run (handler, requestJson, request, sync = false) {
         // An idle isolate starts at once; a busy one queues the request behind the one it runs.

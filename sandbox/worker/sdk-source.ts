@@ -19,9 +19,21 @@ export class ExchangeError extends Error {
   constructor (message) { super(message); this.name = 'ExchangeError'; this.code = /^EXCH_ERR_[A-Z_]{1,40}/.exec(message)?.[0] ?? 'EXCH_ERR_UNREACHABLE' }
 }
 
+// SDK calls awaiting the host's answer now: the code after them runs when it comes, perhaps after the request's answer
+// (the pool then sends no request to this isolate for a while: isolate-pool.ts). Told to nentang:invoke, not to plugins.
+let awaiting = 0
+globalThis.__nentangAwaiting = () => awaiting
+
 async function call (op, ...args) {
   let out = JSON.parse(hostNow(op, JSON.stringify(args)))
-  if (out.later !== undefined) out = JSON.parse(await host.apply(undefined, [out.later], { result: { promise: true, copy: true } }))
+  if (out.later !== undefined) {
+    awaiting++
+    try {
+      out = JSON.parse(await host.apply(undefined, [out.later], { result: { promise: true, copy: true } }))
+    } finally {
+      awaiting--
+    }
+  }
   if (out.error !== undefined) {
     if (out.error.name === 'PermissionDenied') throw new PermissionDenied(out.error.message)
     if (out.error.name === 'ExchangeError') throw new ExchangeError(out.error.message)
@@ -82,7 +94,8 @@ export default Object.freeze({ storage, http, secrets, events, users, audit, dir
 
 /**
  * Evaluates to `[invoke, wait, invokeAsync]`. `invoke(handler, requestJson, limit)` runs one handler call and
- * returns `['ok', status, headersJson, bodyJson]`, `['failed', message]`, `['bad', why]`, or
+ * returns `['ok', status, headersJson, bodyJson]`, `['failed', message]`, `['bad', why]` (each with, fifth, how many
+ * SDK calls were still awaiting an answer), or
  * `['pending']` while the handler's promise is unsettled; `wait()` then gives that promise, which
  * settles to one of the others. Primitives only, so the copy out is cheap and the body's JSON text
  * goes to the client as it is. A handler that settles within the call (synchronous, or awaiting
@@ -92,6 +105,10 @@ export default Object.freeze({ storage, http, secrets, events, users, audit, dir
  * its message when that is a string on a real Error, so a hostile throw costs only the plugin's time.
  */
 export const invokeSource = `(function () {
+  const awaiting = globalThis.__nentangAwaiting
+  delete globalThis.__nentangAwaiting
+  // The SDK's calls still awaiting an answer when the handler's answer is decided, as the answer's fifth element.
+  const done = (out) => { out[4] = awaiting(); return out }
   let pending
   function failed (error) {
     let message = 'the plugin threw'
@@ -134,17 +151,18 @@ export const invokeSource = `(function () {
       result = handler(JSON.parse(requestJson))
       thenable = result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function'
     } catch (error) {
-      return failed(error)
+      return done(failed(error))
     }
-    if (!thenable) return answer(result, limit)
-    const box = ['pending', null, null, null]
+    if (!thenable) return done(answer(result, limit))
+    const box = ['pending', null, null, null, 0]
     try {
       pending = Promise.resolve(result).then((value) => answer(value, limit), failed).then((out) => {
-        box[0] = out[0]; box[1] = out[1]; box[2] = out[2]; box[3] = out[3]
+        done(out)
+        box[0] = out[0]; box[1] = out[1]; box[2] = out[2]; box[3] = out[3]; box[4] = out[4]
         return out
       })
     } catch (error) {
-      return failed(error)
+      return done(failed(error))
     }
     return box
   }
