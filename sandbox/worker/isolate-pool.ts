@@ -1,6 +1,5 @@
 import { PluginLoadError } from './module-loader.ts'
-import { createLane, createPluginIsolate, leftoverOn, type HostApi, type PluginIsolate, type RunningRequest, type SharedIsolate } from './plugin-isolate.ts'
-import ivm from 'isolated-vm'
+import { createPluginIsolate, createSharedIsolate, type HostApi, type PluginIsolate, type RunningRequest, type SharedIsolate } from './plugin-isolate.ts'
 import type { PluginSpec } from '../protocol.ts'
 import { createSpareIsolates } from './spare-isolate.ts'
 
@@ -156,27 +155,16 @@ export function createIsolatePool (
     const group = (sharedByVersion.get(versionGroup(spec)) ?? []).filter((shared) => !shared.isolate.isDisposed)
     sharedByVersion.set(versionGroup(spec), group)
     const open = group.filter((shared) => shared.contexts < CONTEXTS_PER_ISOLATE && !shared.keys.has(spec.key))
-    const idle = open.find((shared) => shared.lane.running === 0 && !leftoverOn(shared.lane, shared.isolate))
-    // Taken at once (no await before): a second context of this unit made meanwhile goes elsewhere.
-    if (idle !== undefined) { idle.keys.add(spec.key); return idle }
-    if (group.length < SHARED_ISOLATES_PER_VERSION || open.length === 0) {
-      const blank = await spares.take(sharedMemoryMb(spec))
-      const memoryMb = sharedMemoryMb(spec)
-      const made: SharedIsolate = {
-        isolate: blank?.isolate ?? new ivm.Isolate({ memoryLimit: memoryMb }),
-        blankContext: blank?.context,
-        lane: createLane(),
-        memoryMb,
-        contexts: 0,
-        keys: new Set<string>(),
-      }
-      group.push(made)
-      made.keys.add(spec.key)
-      return made
+    let chosen = open.find((shared) => shared.lane.running === 0 && !shared.leftover())
+    if (chosen === undefined && (group.length < SHARED_ISOLATES_PER_VERSION || open.length === 0)) {
+      chosen = createSharedIsolate(await spares.take(sharedMemoryMb(spec)), sharedMemoryMb(spec))
+      group.push(chosen)
     }
-    const least = open.reduce((best, shared) => (shared.lane.running < best.lane.running ? shared : best))
-    least.keys.add(spec.key)
-    return least
+    chosen ??= open.reduce((best, shared) => (shared.lane.running < best.lane.running ? shared : best))
+    // Its place taken before anything awaits: a second context of this unit made meanwhile goes elsewhere, and the
+    // isolate is not disposed by another unit's leaving in between.
+    chosen.reserve(spec.key)
+    return chosen
   }
 
   function create (spec: PluginSpec): Promise<PluginIsolate> {

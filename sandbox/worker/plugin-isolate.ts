@@ -84,7 +84,7 @@ export interface Lane {
   leftoverCpuMs: number | undefined
 }
 
-export const createLane = (): Lane => ({
+const createLane = (): Lane => ({
   running: 0, tail: Promise.resolve(), busyCpuMs: 0, lastCpuMs: 0, lateCalls: 0, leftoverUntil: 0, leftoverCpuMs: undefined,
 })
 
@@ -97,7 +97,7 @@ function markLeftover (lane: Lane, isolate: ivm.Isolate): void {
  * Whether code a finished request left behind may run in the lane's isolate now, or soon (a call of it under way); a
  * while on, as long as the isolate keeps spending CPU with no request (until the pool's sweep ends it as runaway).
  */
-export function leftoverOn (lane: Lane, isolate: ivm.Isolate): boolean {
+function leftoverOn (lane: Lane, isolate: ivm.Isolate): boolean {
   if (lane.lateCalls > 0 || lane.leftoverUntil > Date.now()) return true
   if (lane.leftoverCpuMs === undefined || lane.running > 0 || isolate.isDisposed) return false
   if (Number(isolate.cpuTime) / 1e6 - lane.leftoverCpuMs > LEFTOVER_CPU_MS) {
@@ -150,12 +150,36 @@ export interface SharedIsolate {
   readonly lane: Lane
   /** Its heap limit: a request's own, and room for every unit's context beside it. */
   readonly memoryMb: number
-  /** The contexts in it (units' installations); the isolate is disposed when the last goes. */
+  /** The contexts in it, made or being made (units' installations); the isolate is disposed when the last goes. */
   contexts: number
   /** The installations (PluginSpec.key) with a context in it: one each. */
   readonly keys: Set<string>
   /** A context made with the isolate (a spare's), for the first unit to take. */
   blankContext: ivm.Context | undefined
+  /** Takes a place for `key`'s context (createPluginIsolate then makes it; its dispose gives the place back). */
+  reserve(key: string): void
+  /** Whether code a finished request left behind may be running in it (see `leftoverOn`). */
+  leftover(): boolean
+}
+
+/** A shared isolate, from a spare made with `memoryMb` if there is one. */
+export function createSharedIsolate (blank: BlankIsolate | undefined, memoryMb: number): SharedIsolate {
+  const isolate = blank?.isolate ?? new ivm.Isolate({ memoryLimit: memoryMb })
+  const lane = createLane()
+  const shared: SharedIsolate = {
+    isolate,
+    lane,
+    memoryMb,
+    contexts: 0,
+    keys: new Set(),
+    blankContext: blank?.context,
+    reserve (key) {
+      shared.contexts++
+      shared.keys.add(key)
+    },
+    leftover: () => leftoverOn(lane, isolate),
+  }
+  return shared
 }
 
 /**
@@ -174,7 +198,8 @@ const hostErrorJson = (name: string, message: string): string => JSON.stringify(
 
 /**
  * One isolate for one installed plugin version: its memory limit, the SDK, the plugin's modules;
- * in `blank` when given: a spare made ahead with the version's memory limit (spare-isolate.ts).
+ * in `blank` when given: a spare made ahead with the version's memory limit (spare-isolate.ts); with `shared` (a place
+ * reserved for `spec.key`), a context of its own in that isolate instead.
  * Requests run one at a time (host calls know which request they serve); each has a watchdog on
  * wall time that disposes the isolate, since isolated-vm's own timeout does not stop a plugin that
  * keeps returning promises. A disposed isolate is never reused.
@@ -183,8 +208,6 @@ export async function createPluginIsolate (spec: PluginSpec, host: HostApi, blan
   const isolate = shared?.isolate ?? blank?.isolate ?? new ivm.Isolate({ memoryLimit: spec.limits.memoryMb })
   const lane = shared?.lane ?? createLane()
   if (shared === undefined) return onLane(lane, isolate, () => createInContext(spec, host, isolate, lane, blank?.context, undefined))
-  shared.contexts++
-  shared.keys.add(spec.key)
   return onLane(lane, isolate, () => {
     const context = shared.blankContext
     shared.blankContext = undefined

@@ -1,6 +1,5 @@
-import { Writable } from 'node:stream'
-import { createLogger } from '../../core/logger.ts'
 import { startSimulator, type Simulator } from '../../examples/lgsp-simulator/simulator.ts'
+import { captureLog } from './log-capture.ts'
 import { startPluginPlatform, type PluginPlatform } from './plugins.ts'
 import { publishFixture } from './registry.ts'
 
@@ -22,14 +21,8 @@ export interface ExchangePlatform extends PluginPlatform {
 
 /** A platform with the exchanger published, approved and installed at hn (mount `x`), and the LGSP simulator. */
 export async function startExchangePlatform (t: { teardown(fn: () => unknown): void }): Promise<ExchangePlatform> {
-  const lines: string[] = []
-  const sink = new Writable({
-    write (chunk, _encoding, done) {
-      lines.push(String(chunk))
-      done()
-    },
-  })
-  const p = await startPluginPlatform(t, {}, { logger: createLogger('info', sink) })
+  const { logger, chunks: lines } = captureLog()
+  const p = await startPluginPlatform(t, {}, { logger })
   const sim = await startSimulator()
   t.teardown(() => sim.close())
   await publishFixture(p, p.admin, 'exchanger')

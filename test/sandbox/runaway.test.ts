@@ -1,15 +1,13 @@
-import { Writable } from 'node:stream'
 import t from 'tap'
-import { createLogger } from '../../core/logger.ts'
+import { captureLog } from '../helpers/log-capture.ts'
 import { startPluginPlatform } from '../helpers/plugins.ts'
 import { until } from '../helpers/wait.ts'
 
 /** A platform whose log lines the test reads (the pool reports each isolate it ends as runaway). */
 async function withLog (t: Parameters<typeof startPluginPlatform>[0]) {
-  const lines: string[] = []
-  const sink = new Writable({ write (chunk, _encoding, done) { lines.push(String(chunk)); done() } })
-  const p = await startPluginPlatform(t, {}, { logger: createLogger('info', sink) })
-  const runaways = (): Array<{ tenant: string }> => lines.join('').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line)).filter((entry) => entry.event === 'runaway')
+  const log = captureLog()
+  const p = await startPluginPlatform(t, {}, { logger: log.logger })
+  const runaways = (): Array<Record<string, any>> => log.entries().filter((entry) => entry.event === 'runaway')
   return { p, runaways }
 }
 

@@ -1,7 +1,6 @@
 // SQLite pass only: what is tested is the isolate, the worker process or the HTTP layer, not storage.
-import { Writable } from 'node:stream'
 import t from 'tap'
-import { createLogger } from '../../core/logger.ts'
+import { captureLog } from '../helpers/log-capture.ts'
 import { whileNeighbourServes } from '../helpers/neighbour.ts'
 import { startPluginPlatform } from '../helpers/plugins.ts'
 
@@ -19,14 +18,8 @@ t.test('log lines count against the request\'s host calls, and a huge argument i
 })
 
 t.test('every line a plugin logs names its request, before an await and after it, the last just before the answer, on and off the worker\'s thread', async (t) => {
-  const lines: Array<Record<string, unknown>> = []
-  const sink = new Writable({
-    write (chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line))
-      done()
-    },
-  })
-  const p = await startPluginPlatform(t, {}, { logger: createLogger('info', sink) })
+  const log = captureLog()
+  const p = await startPluginPlatform(t, {}, { logger: log.logger })
   await p.install('hn', 'bad', 'misbehave')
   // Off the worker's thread at first, on it once proven quick (isolate-pool.ts): both paths.
   for (let i = 0; i < 12; i++) {
@@ -34,7 +27,7 @@ t.test('every line a plugin logs names its request, before an await and after it
     t.same(answer.body, { logged: 2 })
     const id = answer.headers.get('x-request-id')
     await new Promise((resolve) => setTimeout(resolve, 50))
-    const logged = lines.filter((line) => line.source === 'plugin' && (line.msg === 'trước khi chờ' || line.msg === 'sau khi chờ') && line.requestId === id)
+    const logged = log.entries().filter((line) => line.source === 'plugin' && (line.msg === 'trước khi chờ' || line.msg === 'sau khi chờ') && line.requestId === id)
     t.same(logged.map((line) => line.msg), ['trước khi chờ', 'sau khi chờ'], `request ${i + 1}: both lines carry its id`)
   }
 })
